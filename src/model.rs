@@ -1,0 +1,289 @@
+//! The domain: tenants, clients, users and tokens, as the service and every store see them.
+
+use crate::clock::UnixTime;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::Arc;
+
+/// How a tenant or client hands out access tokens (DESIGN.md "Issuance policies").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenPolicy {
+    #[default]
+    Multi,
+    Reuse,
+    SinglePerSubject,
+}
+
+impl TokenPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPolicy::Multi => "multi",
+            TokenPolicy::Reuse => "reuse",
+            TokenPolicy::SinglePerSubject => "single_per_subject",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "multi" => Some(TokenPolicy::Multi),
+            "reuse" => Some(TokenPolicy::Reuse),
+            "single_per_subject" => Some(TokenPolicy::SinglePerSubject),
+            _ => None,
+        }
+    }
+}
+
+/// Lifetimes and policy that a tenant sets and a client may override; `None` inherits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSettings {
+    pub access_token_ttl: Option<i64>,
+    pub user_access_token_ttl: Option<i64>,
+    pub refresh_token_ttl: Option<i64>,
+    pub code_ttl: Option<i64>,
+    pub token_policy: Option<TokenPolicy>,
+    pub max_active_tokens: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    pub settings: TokenSettings,
+}
+
+pub const SYSTEM_TENANT: &str = "system";
+
+/// The grant types a client may be allowed.
+pub const GRANT_TYPES: [&str; 4] = [
+    "client_credentials",
+    "password",
+    "refresh_token",
+    "authorization_code",
+];
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Client {
+    pub client_id: String,
+    pub tenant: String,
+    pub name: String,
+    /// SHA-256 of the secret; `None` for public clients.
+    pub secret_hash: Option<[u8; 32]>,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub redirect_uris: Vec<String>,
+    pub authorities: Vec<String>,
+    pub public: bool,
+    pub settings: TokenSettings,
+}
+
+impl Client {
+    pub fn allows_grant(&self, grant_type: &str) -> bool {
+        self.grant_types.iter().any(|g| g == grant_type)
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("client_id", &self.client_id)
+            .field("tenant", &self.tenant)
+            .field("grant_types", &self.grant_types)
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub tenant: String,
+    pub username: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    pub authorities: Vec<String>,
+    pub enabled: bool,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("tenant", &self.tenant)
+            .field("username", &self.username)
+            .field("authorities", &self.authorities)
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    Access,
+    Refresh,
+    Code,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+            TokenKind::Code => "code",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "access" => Some(TokenKind::Access),
+            "refresh" => Some(TokenKind::Refresh),
+            "code" => Some(TokenKind::Code),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenState {
+    Active,
+    Revoked,
+    /// A refresh token or code that has been exchanged once; presenting it again is a replay.
+    Used,
+}
+
+impl TokenState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenState::Active => "active",
+            TokenState::Revoked => "revoked",
+            TokenState::Used => "used",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(TokenState::Active),
+            "revoked" => Some(TokenState::Revoked),
+            "used" => Some(TokenState::Used),
+            _ => None,
+        }
+    }
+}
+
+/// The public, non-secret identifier of a token: 128 random bits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TokenId(pub [u8; 16]);
+
+impl TokenId {
+    pub fn random() -> Self {
+        use rand::RngCore;
+        let mut bytes = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        TokenId(bytes)
+    }
+
+    /// URL-safe text form used by the admin API.
+    pub fn to_text(self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.0)
+    }
+
+    pub fn from_text(text: &str) -> Option<Self> {
+        use base64::Engine;
+        if text.len() != 22 {
+            return None;
+        }
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()?;
+        Some(TokenId(bytes.try_into().ok()?))
+    }
+}
+
+impl fmt::Debug for TokenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TokenId({})", self.to_text())
+    }
+}
+
+impl fmt::Display for TokenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_text())
+    }
+}
+
+/// What the store keeps about a token. The token value itself is never stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    pub id: TokenId,
+    pub kind: TokenKind,
+    pub tenant: Arc<str>,
+    pub client_id: Arc<str>,
+    /// The user the token acts for; `None` for application (client-credentials) tokens.
+    pub subject: Option<Arc<str>>,
+    /// Sorted and de-duplicated.
+    pub scopes: Arc<[String]>,
+    pub authorities: Arc<[String]>,
+    pub issued_at: UnixTime,
+    /// `None` never expires.
+    pub expires_at: Option<UnixTime>,
+    pub state: TokenState,
+    pub properties: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
+    /// Every token of one authorization (a refresh lineage) shares this id.
+    pub grant_id: TokenId,
+}
+
+impl TokenRecord {
+    pub fn is_active(&self, now: UnixTime) -> bool {
+        self.state == TokenState::Active && self.expires_at.is_none_or(|exp| exp > now)
+    }
+
+    pub fn user_type(&self) -> &'static str {
+        if self.subject.is_some() {
+            "user"
+        } else {
+            "application"
+        }
+    }
+
+    /// The scope string as it appears in OAuth responses.
+    pub fn scope_string(&self) -> String {
+        self.scopes.join(" ")
+    }
+}
+
+/// Normalises a scope list into the sorted, de-duplicated set tokens carry.
+pub fn scope_set<I, S>(scopes: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let mut v: Vec<String> = scopes.into_iter().map(Into::into).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_id_text_round_trips_and_rejects_garbage() {
+        let id = TokenId::random();
+        assert_eq!(TokenId::from_text(&id.to_text()), Some(id));
+        assert_eq!(TokenId::from_text("short"), None);
+        assert_eq!(TokenId::from_text("!!!!!!!!!!!!!!!!!!!!!!"), None);
+    }
+
+    #[test]
+    fn scope_set_sorts_and_dedups() {
+        assert_eq!(scope_set(["b", "a", "b"]), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn policy_and_kind_names_round_trip() {
+        for p in [TokenPolicy::Multi, TokenPolicy::Reuse, TokenPolicy::SinglePerSubject] {
+            assert_eq!(TokenPolicy::parse(p.as_str()), Some(p));
+        }
+        for k in [TokenKind::Access, TokenKind::Refresh, TokenKind::Code] {
+            assert_eq!(TokenKind::parse(k.as_str()), Some(k));
+        }
+    }
+}

@@ -1,0 +1,380 @@
+//! The store contract: one suite every backend must pass, instantiated per backend with
+//! `store_contract_tests!(async { (store, guard) })` where `guard` keeps the backend's resources alive.
+
+use super::IssueRequest;
+use crate::clock::UnixTime;
+use crate::model::*;
+use std::sync::Arc;
+
+pub fn fixtures(tenant_id: &str) -> (Tenant, Client) {
+    let tenant = Tenant {
+        id: tenant_id.to_string(),
+        name: format!("Tenant {tenant_id}"),
+        settings: TokenSettings::default(),
+    };
+    let client = Client {
+        client_id: format!("{tenant_id}-app"),
+        tenant: tenant_id.to_string(),
+        name: "App".into(),
+        secret_hash: Some([7; 32]),
+        grant_types: vec!["client_credentials".into(), "password".into()],
+        scopes: vec!["read".into(), "write".into()],
+        redirect_uris: vec![],
+        authorities: vec!["ROLE_APP".into()],
+        public: false,
+        settings: TokenSettings::default(),
+    };
+    (tenant, client)
+}
+
+pub fn user(tenant: &str, username: &str) -> User {
+    User {
+        tenant: tenant.into(),
+        username: username.into(),
+        password_hash: "$argon2id$not-a-real-hash".into(),
+        authorities: vec!["ROLE_USER".into()],
+        enabled: true,
+    }
+}
+
+pub fn access_token(client: &Client, subject: Option<&str>, now: UnixTime, expires_at: Option<UnixTime>) -> TokenRecord {
+    let id = TokenId::random();
+    TokenRecord {
+        id,
+        kind: TokenKind::Access,
+        tenant: client.tenant.as_str().into(),
+        client_id: client.client_id.as_str().into(),
+        subject: subject.map(Into::into),
+        scopes: vec!["read".to_string()].into(),
+        authorities: vec![].into(),
+        issued_at: now,
+        expires_at,
+        state: TokenState::Active,
+        properties: None,
+        grant_id: id,
+    }
+}
+
+pub fn refresh_for(access: &TokenRecord, expires_at: Option<UnixTime>) -> TokenRecord {
+    TokenRecord {
+        id: TokenId::random(),
+        kind: TokenKind::Refresh,
+        expires_at,
+        ..access.clone()
+    }
+}
+
+pub fn request(access: TokenRecord, policy: TokenPolicy, max_active: Option<u32>, now: UnixTime) -> IssueRequest {
+    IssueRequest {
+        access,
+        refresh: None,
+        policy,
+        max_active,
+        consume: None,
+        now,
+    }
+}
+
+pub fn with_scopes(mut token: TokenRecord, scopes: &[&str]) -> TokenRecord {
+    token.scopes = scope_set(scopes.iter().copied()).into();
+    token
+}
+
+#[allow(dead_code)]
+pub type Shared = Arc<dyn super::Store>;
+
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($make:expr) => {
+        #[allow(unused_imports)]
+        use $crate::model::*;
+        #[allow(unused_imports)]
+        use $crate::store::contract::*;
+        #[allow(unused_imports)]
+        use $crate::store::{IssueOutcome, StoreError};
+
+        const NOW: i64 = 1_700_000_000;
+
+        #[tokio::test]
+        async fn tenants_round_trip_and_conflict() {
+            let (store, _guard) = $make.await;
+            let (tenant, _) = fixtures("acme");
+            store.create_tenant(tenant.clone()).await.unwrap();
+            assert!(matches!(store.create_tenant(tenant.clone()).await, Err(StoreError::Conflict(_))));
+            assert_eq!(store.get_tenant("acme").await.unwrap(), Some(tenant.clone()));
+            assert_eq!(store.get_tenant("nope").await.unwrap(), None);
+            let mut changed = tenant.clone();
+            changed.settings.max_active_tokens = Some(3);
+            assert!(store.update_tenant(changed.clone()).await.unwrap());
+            assert_eq!(store.get_tenant("acme").await.unwrap(), Some(changed));
+            let mut ghost = tenant.clone();
+            ghost.id = "ghost".into();
+            assert!(!store.update_tenant(ghost).await.unwrap());
+            assert_eq!(store.list_tenants().await.unwrap().len(), 1);
+        }
+
+        #[tokio::test]
+        async fn deleting_a_tenant_removes_its_clients_users_and_tokens() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("gone");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            store.create_user(user("gone", "alice")).await.unwrap();
+            let token = access_token(&client, None, NOW, Some(NOW + 60));
+            let id = token.id;
+            store.issue(request(token, TokenPolicy::Multi, None, NOW)).await.unwrap();
+            assert!(store.delete_tenant("gone").await.unwrap());
+            assert!(!store.delete_tenant("gone").await.unwrap());
+            assert!(store.get_client(&client.client_id).await.unwrap().is_none());
+            assert!(store.get_user("gone", "alice").await.unwrap().is_none());
+            assert!(store.get_token(&id).await.unwrap().is_none());
+        }
+
+        #[tokio::test]
+        async fn clients_need_their_tenant_and_unique_ids() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("c1");
+            assert!(matches!(store.create_client(client.clone()).await, Err(StoreError::Missing(_))));
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            assert!(matches!(store.create_client(client.clone()).await, Err(StoreError::Conflict(_))));
+            let got = store.get_client(&client.client_id).await.unwrap().unwrap();
+            assert_eq!(*got, client);
+            let mut changed = client.clone();
+            changed.secret_hash = Some([9; 32]);
+            assert!(store.update_client(changed.clone()).await.unwrap());
+            assert_eq!(*store.get_client(&client.client_id).await.unwrap().unwrap(), changed);
+            assert_eq!(store.list_clients("c1").await.unwrap().len(), 1);
+            assert!(store.list_clients("other").await.unwrap().is_empty());
+        }
+
+        #[tokio::test]
+        async fn deleting_a_client_revokes_its_tokens() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("c2");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            let token = access_token(&client, None, NOW, Some(NOW + 60));
+            let id = token.id;
+            store.issue(request(token, TokenPolicy::Multi, None, NOW)).await.unwrap();
+            assert!(store.delete_client(&client.client_id, NOW).await.unwrap());
+            assert!(store.get_client(&client.client_id).await.unwrap().is_none());
+            let after = store.get_token(&id).await.unwrap();
+            assert!(after.is_none_or(|t| !t.is_active(NOW)));
+        }
+
+        #[tokio::test]
+        async fn disabling_or_deleting_a_user_revokes_only_that_users_tokens() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("u1");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            store.create_user(user("u1", "alice")).await.unwrap();
+            store.create_user(user("u1", "bob")).await.unwrap();
+            assert!(matches!(store.create_user(user("u1", "bob")).await, Err(StoreError::Conflict(_))));
+            let alice = access_token(&client, Some("alice"), NOW, Some(NOW + 60));
+            let bob = access_token(&client, Some("bob"), NOW, Some(NOW + 60));
+            let (alice_id, bob_id) = (alice.id, bob.id);
+            store.issue(request(alice, TokenPolicy::Multi, None, NOW)).await.unwrap();
+            store.issue(request(bob, TokenPolicy::Multi, None, NOW)).await.unwrap();
+            let mut disabled = user("u1", "alice");
+            disabled.enabled = false;
+            assert!(store.update_user(disabled.clone(), NOW).await.unwrap());
+            assert!(!store.get_user("u1", "alice").await.unwrap().unwrap().enabled);
+            assert!(!store.get_token(&alice_id).await.unwrap().unwrap().is_active(NOW));
+            assert!(store.get_token(&bob_id).await.unwrap().unwrap().is_active(NOW));
+            assert!(store.delete_user("u1", "bob", NOW).await.unwrap());
+            assert!(!store.delete_user("u1", "bob", NOW).await.unwrap());
+            assert!(store.get_user("u1", "bob").await.unwrap().is_none());
+            assert!(!store.get_token(&bob_id).await.unwrap().unwrap().is_active(NOW));
+            assert_eq!(store.list_users("u1").await.unwrap().len(), 1);
+        }
+
+        #[tokio::test]
+        async fn limit_refuses_the_next_token_and_names_the_earliest_expiry() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("lim");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            for i in 0..3 {
+                let t = access_token(&client, None, NOW, Some(NOW + 100 + i));
+                assert!(matches!(store.issue(request(t, TokenPolicy::Multi, Some(3), NOW)).await.unwrap(), IssueOutcome::Issued));
+            }
+            let t = access_token(&client, None, NOW, Some(NOW + 100));
+            match store.issue(request(t, TokenPolicy::Multi, Some(3), NOW)).await.unwrap() {
+                IssueOutcome::LimitReached { earliest_expiry } => assert_eq!(earliest_expiry, Some(NOW + 100)),
+                other => panic!("expected LimitReached, got {other:?}"),
+            }
+            // Once the earliest token has expired, its slot is free again.
+            let t = access_token(&client, None, NOW + 100, Some(NOW + 500));
+            assert!(matches!(store.issue(request(t, TokenPolicy::Multi, Some(3), NOW + 100)).await.unwrap(), IssueOutcome::Issued));
+            // Revoking frees slots at once.
+            assert!(store.revoke_client_tokens(&client.client_id, None, NOW + 100).await.unwrap() >= 3);
+            let t = access_token(&client, None, NOW + 100, None);
+            assert!(matches!(store.issue(request(t, TokenPolicy::Multi, Some(1), NOW + 100)).await.unwrap(), IssueOutcome::Issued));
+            let t = access_token(&client, None, NOW + 100, None);
+            match store.issue(request(t, TokenPolicy::Multi, Some(1), NOW + 100)).await.unwrap() {
+                IssueOutcome::LimitReached { earliest_expiry } => assert_eq!(earliest_expiry, None, "never-expiring token"),
+                other => panic!("expected LimitReached, got {other:?}"),
+            }
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn limit_holds_under_concurrency() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("race");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            let tasks: Vec<_> = (0..64)
+                .map(|_| {
+                    let store = store.clone();
+                    let token = access_token(&client, None, NOW, Some(NOW + 600));
+                    tokio::spawn(async move { store.issue(request(token, TokenPolicy::Multi, Some(10), NOW)).await.unwrap() })
+                })
+                .collect();
+            let mut issued = 0;
+            for task in tasks {
+                if matches!(task.await.unwrap(), IssueOutcome::Issued) {
+                    issued += 1;
+                }
+            }
+            assert_eq!(issued, 10);
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn reuse_hands_back_one_token_per_key() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("reuse");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            let tasks: Vec<_> = (0..32)
+                .map(|_| {
+                    let store = store.clone();
+                    let token = access_token(&client, Some("alice"), NOW, Some(NOW + 600));
+                    tokio::spawn(async move {
+                        let id = token.id;
+                        match store.issue(request(token, TokenPolicy::Reuse, None, NOW)).await.unwrap() {
+                            IssueOutcome::Issued => id,
+                            IssueOutcome::Reused { access, .. } => access.id,
+                            other => panic!("unexpected {other:?}"),
+                        }
+                    })
+                })
+                .collect();
+            let mut ids = std::collections::HashSet::new();
+            for task in tasks {
+                ids.insert(task.await.unwrap());
+            }
+            assert_eq!(ids.len(), 1);
+            let device = with_scopes(access_token(&client, Some("alice"), NOW, Some(NOW + 600)), &["read", "device_ipad"]);
+            assert!(matches!(store.issue(request(device, TokenPolicy::Reuse, None, NOW)).await.unwrap(), IssueOutcome::Issued));
+            let other_user = access_token(&client, Some("bob"), NOW, Some(NOW + 600));
+            assert!(matches!(store.issue(request(other_user, TokenPolicy::Reuse, None, NOW)).await.unwrap(), IssueOutcome::Issued));
+            // An expired token is not reused.
+            let later = access_token(&client, Some("alice"), NOW + 601, Some(NOW + 1200));
+            assert!(matches!(store.issue(request(later, TokenPolicy::Reuse, None, NOW + 601)).await.unwrap(), IssueOutcome::Issued));
+        }
+
+        #[tokio::test]
+        async fn single_per_subject_revokes_the_earlier_tokens_of_that_subject() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("single");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            let first = access_token(&client, Some("alice"), NOW, Some(NOW + 600));
+            let bob = access_token(&client, Some("bob"), NOW, Some(NOW + 600));
+            let second = with_scopes(access_token(&client, Some("alice"), NOW, Some(NOW + 600)), &["write"]);
+            let (first_id, bob_id, second_id) = (first.id, bob.id, second.id);
+            for t in [first, bob, second] {
+                assert!(matches!(store.issue(request(t, TokenPolicy::SinglePerSubject, Some(2), NOW)).await.unwrap(), IssueOutcome::Issued));
+            }
+            assert!(!store.get_token(&first_id).await.unwrap().unwrap().is_active(NOW));
+            assert!(store.get_token(&second_id).await.unwrap().unwrap().is_active(NOW));
+            assert!(store.get_token(&bob_id).await.unwrap().unwrap().is_active(NOW));
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn a_refresh_token_is_consumed_once_and_its_grant_revocable() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("rot");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            let access = access_token(&client, Some("alice"), NOW, Some(NOW + 60));
+            let refresh = refresh_for(&access, Some(NOW + 6000));
+            let (access_id, refresh_id, grant) = (access.id, refresh.id, access.grant_id);
+            let mut first = request(access, TokenPolicy::Multi, None, NOW);
+            first.refresh = Some(refresh.clone());
+            store.issue(first).await.unwrap();
+            assert_eq!(store.get_token(&refresh_id).await.unwrap().unwrap().kind, TokenKind::Refresh);
+
+            // Two exchanges race: exactly one wins.
+            let tasks: Vec<_> = (0..2)
+                .map(|_| {
+                    let store = store.clone();
+                    let mut next = access_token(&client, Some("alice"), NOW, Some(NOW + 60));
+                    next.grant_id = grant;
+                    let mut rotated = refresh_for(&next, Some(NOW + 6000));
+                    rotated.grant_id = grant;
+                    let mut req = request(next, TokenPolicy::Multi, None, NOW);
+                    req.refresh = Some(rotated);
+                    req.consume = Some(refresh_id);
+                    tokio::spawn(async move { store.issue(req).await.unwrap() })
+                })
+                .collect();
+            let mut wins = 0;
+            for task in tasks {
+                match task.await.unwrap() {
+                    IssueOutcome::Issued => wins += 1,
+                    IssueOutcome::ConsumedAlready => {}
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+            assert_eq!(wins, 1);
+            assert_eq!(store.get_token(&refresh_id).await.unwrap().unwrap().state, TokenState::Used);
+            // Revoking the grant ends every token of the lineage.
+            let revoked = store.revoke_grant(&grant).await.unwrap();
+            assert_eq!(revoked, 4, "first access, used refresh, new access, new refresh");
+            assert!(!store.get_token(&access_id).await.unwrap().unwrap().is_active(NOW));
+            assert_eq!(store.revoke_grant(&grant).await.unwrap(), 0);
+        }
+
+        #[tokio::test]
+        async fn revoke_one_token_and_a_clients_tokens_by_subject() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("rev");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            let a = access_token(&client, Some("alice"), NOW, Some(NOW + 60));
+            let b = access_token(&client, Some("bob"), NOW, None);
+            let c = access_token(&client, None, NOW, Some(NOW + 60));
+            let (a_id, b_id, c_id) = (a.id, b.id, c.id);
+            for t in [a, b, c] {
+                store.issue(request(t, TokenPolicy::Multi, None, NOW)).await.unwrap();
+            }
+            assert!(store.revoke_token(&c_id).await.unwrap());
+            assert!(!store.revoke_token(&c_id).await.unwrap(), "second revoke is a no-op");
+            assert!(!store.revoke_token(&TokenId::random()).await.unwrap());
+            assert_eq!(store.revoke_client_tokens(&client.client_id, Some("alice"), NOW).await.unwrap(), 1);
+            assert!(!store.get_token(&a_id).await.unwrap().unwrap().is_active(NOW));
+            assert!(store.get_token(&b_id).await.unwrap().unwrap().is_active(NOW));
+            assert_eq!(store.revoke_client_tokens(&client.client_id, None, NOW).await.unwrap(), 1);
+            assert!(store.get_token(&TokenId::random()).await.unwrap().is_none());
+        }
+
+        #[tokio::test]
+        async fn a_token_keeps_every_field() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("fields");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            let mut token = with_scopes(access_token(&client, Some("alice"), NOW, None), &["read", "write"]);
+            token.authorities = vec!["ROLE_X".to_string()].into();
+            let mut props = serde_json::Map::new();
+            props.insert("k".into(), serde_json::json!({"nested": [1, 2]}));
+            token.properties = Some(std::sync::Arc::new(props));
+            store.issue(request(token.clone(), TokenPolicy::Multi, None, NOW)).await.unwrap();
+            assert_eq!(*store.get_token(&token.id).await.unwrap().unwrap(), token);
+            store.health().await.unwrap();
+        }
+    };
+}

@@ -1,0 +1,209 @@
+//! The embedded store: state in memory, made durable by an optional SQLite journal.
+//!
+//! `memory://` is the state alone. `sqlite://` loads the state from the file at start and
+//! commits every change before the operation returns, so a token is only answered once it is
+//! on disk. Reads never touch the disk.
+
+use super::sqlite::Journal;
+use super::state::{Change, State};
+use super::*;
+use crate::model::TokenRecord;
+use parking_lot::RwLock;
+use std::path::PathBuf;
+
+pub struct EmbeddedStore {
+    state: RwLock<State>,
+    journal: Option<Journal>,
+}
+
+impl EmbeddedStore {
+    pub fn in_memory() -> Self {
+        Self {
+            state: RwLock::new(State::default()),
+            journal: None,
+        }
+    }
+
+    pub async fn open_sqlite(path: PathBuf, synchronous_full: bool) -> StoreResult<Self> {
+        let (journal, state) = tokio::task::spawn_blocking(move || Journal::open(&path, synchronous_full))
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("opening sqlite: {e}")))??;
+        Ok(Self {
+            state: RwLock::new(state),
+            journal: Some(journal),
+        })
+    }
+
+    /// Runs `f` on the state and waits until its changes are committed. The changes enter the
+    /// journal while the lock is held, so the disk sees them in the order memory did.
+    async fn apply<R>(&self, f: impl FnOnce(&mut State) -> (R, Vec<Change>)) -> StoreResult<R> {
+        let (result, pending) = {
+            let mut state = self.state.write();
+            let (result, changes) = f(&mut state);
+            let pending = match &self.journal {
+                Some(journal) if !changes.is_empty() => Some(journal.submit(changes)),
+                _ => None,
+            };
+            (result, pending)
+        };
+        if let Some(pending) = pending {
+            pending.await?;
+        }
+        Ok(result)
+    }
+
+    async fn apply_fallible(&self, f: impl FnOnce(&mut State) -> StoreResult<Vec<Change>>) -> StoreResult<()> {
+        let mut failure = None;
+        self.apply(|state| match f(state) {
+            Ok(changes) => ((), changes),
+            Err(e) => {
+                failure = Some(e);
+                ((), vec![])
+            }
+        })
+        .await?;
+        failure.map_or(Ok(()), Err)
+    }
+}
+
+#[async_trait]
+impl TenantStore for EmbeddedStore {
+    async fn create_tenant(&self, tenant: Tenant) -> StoreResult<()> {
+        self.apply_fallible(|s| s.create_tenant(tenant)).await
+    }
+    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Tenant>> {
+        Ok(self.state.read().tenant(id))
+    }
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+        Ok(self.state.read().tenants())
+    }
+    async fn update_tenant(&self, tenant: Tenant) -> StoreResult<bool> {
+        self.apply(|s| s.update_tenant(tenant)).await
+    }
+    async fn delete_tenant(&self, id: &str) -> StoreResult<bool> {
+        self.apply(|s| s.delete_tenant(id)).await
+    }
+}
+
+#[async_trait]
+impl ClientStore for EmbeddedStore {
+    async fn create_client(&self, client: Client) -> StoreResult<()> {
+        self.apply_fallible(|s| s.create_client(client)).await
+    }
+    async fn get_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>> {
+        Ok(self.state.read().client(client_id))
+    }
+    async fn list_clients(&self, tenant: &str) -> StoreResult<Vec<Arc<Client>>> {
+        Ok(self.state.read().clients_of(tenant))
+    }
+    async fn update_client(&self, client: Client) -> StoreResult<bool> {
+        self.apply(|s| s.update_client(client)).await
+    }
+    async fn delete_client(&self, client_id: &str, now: UnixTime) -> StoreResult<bool> {
+        self.apply(|s| s.delete_client(client_id, now)).await
+    }
+}
+
+#[async_trait]
+impl UserStore for EmbeddedStore {
+    async fn create_user(&self, user: User) -> StoreResult<()> {
+        self.apply_fallible(|s| s.create_user(user)).await
+    }
+    async fn get_user(&self, tenant: &str, username: &str) -> StoreResult<Option<Arc<User>>> {
+        Ok(self.state.read().user(tenant, username))
+    }
+    async fn list_users(&self, tenant: &str) -> StoreResult<Vec<Arc<User>>> {
+        Ok(self.state.read().users_of(tenant))
+    }
+    async fn update_user(&self, user: User, now: UnixTime) -> StoreResult<bool> {
+        self.apply(|s| s.update_user(user, now)).await
+    }
+    async fn delete_user(&self, tenant: &str, username: &str, now: UnixTime) -> StoreResult<bool> {
+        self.apply(|s| s.delete_user(tenant, username, now)).await
+    }
+}
+
+#[async_trait]
+impl TokenStore for EmbeddedStore {
+    async fn issue(&self, request: IssueRequest) -> StoreResult<IssueOutcome> {
+        let inserted: Vec<TokenId> = std::iter::once(request.access.id)
+            .chain(request.refresh.as_ref().map(|r: &TokenRecord| r.id))
+            .collect();
+        let result = self.apply(|s| s.issue(request)).await;
+        if result.is_err() {
+            // Not durable, so never answered: take the tokens back out so they do not hold a slot.
+            let mut state = self.state.write();
+            for id in &inserted {
+                state.forget_token(id);
+            }
+        }
+        result
+    }
+    async fn get_token(&self, id: &TokenId) -> StoreResult<Option<Arc<TokenRecord>>> {
+        Ok(self.state.read().token(id))
+    }
+    async fn revoke_token(&self, id: &TokenId) -> StoreResult<bool> {
+        self.apply(|s| s.revoke_token(id)).await
+    }
+    async fn revoke_grant(&self, grant_id: &TokenId) -> StoreResult<u64> {
+        self.apply(|s| s.revoke_grant(grant_id)).await
+    }
+    async fn revoke_client_tokens(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> StoreResult<u64> {
+        self.apply(|s| s.revoke_client_tokens(client_id, subject, now)).await
+    }
+}
+
+#[async_trait]
+impl Store for EmbeddedStore {
+    async fn health(&self) -> StoreResult<()> {
+        match &self.journal {
+            Some(journal) => journal.ping().await,
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    mod memory {
+        crate::store_contract_tests!(async {
+            let store: std::sync::Arc<dyn crate::store::Store> =
+                std::sync::Arc::new(crate::store::embedded::EmbeddedStore::in_memory());
+            (store, ())
+        });
+    }
+
+    mod sqlite {
+        crate::store_contract_tests!(async {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("contract.db");
+            let store: std::sync::Arc<dyn crate::store::Store> =
+                std::sync::Arc::new(crate::store::embedded::EmbeddedStore::open_sqlite(path, true).await.unwrap());
+            (store, dir)
+        });
+    }
+
+    #[tokio::test]
+    async fn sqlite_state_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("reopen.db");
+        let store = EmbeddedStore::open_sqlite(path.clone(), true).await.unwrap();
+        let (tenant, client) = super::super::contract::fixtures("reopen");
+        store.create_tenant(tenant).await.unwrap();
+        store.create_client(client.clone()).await.unwrap();
+        let token = super::super::contract::access_token(&client, None, 1_000, Some(5_000));
+        let id = token.id;
+        let outcome = store
+            .issue(super::super::contract::request(token, crate::model::TokenPolicy::Multi, None, 1_000))
+            .await
+            .unwrap();
+        assert!(matches!(outcome, IssueOutcome::Issued));
+        drop(store);
+        let reopened = EmbeddedStore::open_sqlite(path, true).await.unwrap();
+        let back = reopened.get_token(&id).await.unwrap().expect("token persisted");
+        assert!(back.is_active(1_001));
+        assert_eq!(reopened.get_client(&client.client_id).await.unwrap().unwrap().scopes, client.scopes);
+    }
+}

@@ -1,0 +1,174 @@
+//! Storage: small traits combined into one `Store`, and the single place a backend is chosen.
+
+pub mod embedded;
+pub mod sqlite;
+mod state;
+
+#[cfg(test)]
+pub mod contract;
+
+use crate::clock::UnixTime;
+use crate::model::{Client, Tenant, TokenId, TokenPolicy, TokenRecord, User};
+use async_trait::async_trait;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The backend could not be reached or failed; never a statement about the data.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A row with this key exists already.
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// A row this operation depends on does not exist (e.g. the tenant of a new client).
+    #[error("{0} not found")]
+    Missing(&'static str),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    async fn create_tenant(&self, tenant: Tenant) -> StoreResult<()>;
+    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Tenant>>;
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
+    /// Replaces the tenant; `Ok(false)` if it does not exist.
+    async fn update_tenant(&self, tenant: Tenant) -> StoreResult<bool>;
+    /// Deletes the tenant with its clients, users and tokens; `Ok(false)` if it did not exist.
+    async fn delete_tenant(&self, id: &str) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    async fn create_client(&self, client: Client) -> StoreResult<()>;
+    /// Hot path (every authenticated request): backends answer from memory where they can.
+    async fn get_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>>;
+    async fn list_clients(&self, tenant: &str) -> StoreResult<Vec<Arc<Client>>>;
+    async fn update_client(&self, client: Client) -> StoreResult<bool>;
+    /// Deletes the client and revokes every token issued to it.
+    async fn delete_client(&self, client_id: &str, now: UnixTime) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn create_user(&self, user: User) -> StoreResult<()>;
+    async fn get_user(&self, tenant: &str, username: &str) -> StoreResult<Option<Arc<User>>>;
+    async fn list_users(&self, tenant: &str) -> StoreResult<Vec<Arc<User>>>;
+    /// Replaces the user; disabling one revokes its tokens in the same operation.
+    async fn update_user(&self, user: User, now: UnixTime) -> StoreResult<bool>;
+    /// Deletes the user and revokes its tokens.
+    async fn delete_user(&self, tenant: &str, username: &str, now: UnixTime) -> StoreResult<bool>;
+}
+
+/// One atomic issuance: the policy check, an optional refresh-token rotation and the inserts
+/// happen as a unit, so limits and policies hold under any concurrency.
+#[derive(Debug, Clone)]
+pub struct IssueRequest {
+    pub access: TokenRecord,
+    pub refresh: Option<TokenRecord>,
+    pub policy: TokenPolicy,
+    pub max_active: Option<u32>,
+    /// Refresh token being exchanged: must still be active, becomes `Used`.
+    pub consume: Option<TokenId>,
+    pub now: UnixTime,
+}
+
+#[derive(Debug, Clone)]
+pub enum IssueOutcome {
+    /// The new tokens were stored (and committed).
+    Issued,
+    /// `reuse`: an active access token with the same key already exists; hand it back, with the
+    /// active refresh token of its grant if there is one. Nothing new was stored.
+    Reused {
+        access: Arc<TokenRecord>,
+        refresh: Option<Arc<TokenRecord>>,
+    },
+    /// The client holds `max_active` active access tokens already.
+    LimitReached { earliest_expiry: Option<UnixTime> },
+    /// The token named in `consume` is no longer active (raced with another exchange).
+    ConsumedAlready,
+}
+
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn issue(&self, request: IssueRequest) -> StoreResult<IssueOutcome>;
+    /// Hot path (introspection): a cheap clone of the stored record.
+    async fn get_token(&self, id: &TokenId) -> StoreResult<Option<Arc<TokenRecord>>>;
+    /// Revokes one token; `Ok(false)` if unknown or not active.
+    async fn revoke_token(&self, id: &TokenId) -> StoreResult<bool>;
+    /// Revokes every still-usable token of a grant (a refresh lineage); returns how many.
+    async fn revoke_grant(&self, grant_id: &TokenId) -> StoreResult<u64>;
+    /// Revokes a client's tokens, all or those of one subject; returns how many.
+    async fn revoke_client_tokens(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait Store: TenantStore + ClientStore + UserStore + TokenStore {
+    /// Readiness: `Ok` when the backend answers.
+    async fn health(&self) -> StoreResult<()>;
+}
+
+/// Everything needed to open a store besides its URL.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// SQLite `synchronous` level: `full` (default, survives power loss) or `normal`.
+    pub sqlite_synchronous_full: bool,
+}
+
+/// Where the token key file lives for a store, if the store has a place on disk.
+pub fn key_file_beside(url: &str) -> Option<PathBuf> {
+    let path = url.strip_prefix("sqlite://")?;
+    let path = PathBuf::from(path);
+    let stem = path.file_stem()?.to_string_lossy().into_owned();
+    Some(path.with_file_name(format!("{stem}.key")))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("store URL {0:?} is not supported: use sqlite://PATH or memory://")]
+    UnsupportedScheme(String),
+    #[error("store URL {0:?} has no path: use e.g. sqlite://tessera.db")]
+    MissingPath(String),
+    #[error("cannot open store: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The one place a backend is chosen from the store URL.
+pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, OpenError> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| OpenError::UnsupportedScheme(url.to_string()))?;
+    match scheme {
+        "memory" => Ok(Arc::new(embedded::EmbeddedStore::in_memory())),
+        "sqlite" => {
+            if rest.is_empty() {
+                return Err(OpenError::MissingPath(url.to_string()));
+            }
+            let store = embedded::EmbeddedStore::open_sqlite(rest.into(), options.sqlite_synchronous_full).await?;
+            Ok(Arc::new(store))
+        }
+        _ => Err(OpenError::UnsupportedScheme(url.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_file_sits_beside_the_database() {
+        assert_eq!(key_file_beside("sqlite://data/tessera.db"), Some(PathBuf::from("data/tessera.key")));
+        assert_eq!(key_file_beside("sqlite:///var/lib/t.sqlite"), Some(PathBuf::from("/var/lib/t.key")));
+        assert_eq!(key_file_beside("memory://"), None);
+    }
+
+    #[tokio::test]
+    async fn unknown_schemes_are_refused_by_name() {
+        let err = open("redis://x", &StoreOptions::default()).await.err().unwrap();
+        assert!(err.to_string().contains("redis://x"));
+        assert!(matches!(open("sqlite://", &StoreOptions::default()).await, Err(OpenError::MissingPath(_))));
+    }
+}

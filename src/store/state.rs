@@ -1,0 +1,409 @@
+//! The in-memory state engine behind the embedded stores: data, indexes and the atomic rules
+//! (limits, policies, rotation), each operation returning the row changes to persist.
+
+use super::{IssueOutcome, IssueRequest};
+use crate::clock::UnixTime;
+use crate::model::{Client, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, TokenState, User};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+/// A row-level change, in the order it was applied; the SQLite journal replays these.
+#[derive(Debug, Clone)]
+pub enum Change {
+    PutTenant(Tenant),
+    DeleteTenant(String),
+    PutClient(Arc<Client>),
+    DeleteClient(String),
+    PutUser(Arc<User>),
+    DeleteUser { tenant: String, username: String },
+    PutToken(Arc<TokenRecord>),
+    SetTokenState(Vec<TokenId>, TokenState),
+}
+
+const NEVER: UnixTime = UnixTime::MAX;
+
+#[derive(Default)]
+struct ClientTokens {
+    /// Every token issued to the client that has not been purged.
+    all: HashSet<TokenId>,
+    /// Active access tokens ordered by expiry, for the limit and `Retry-After`.
+    active_access: BTreeSet<(UnixTime, TokenId)>,
+}
+
+#[derive(Default)]
+pub struct State {
+    tenants: HashMap<String, Tenant>,
+    clients: HashMap<String, Arc<Client>>,
+    users: HashMap<String, HashMap<String, Arc<User>>>,
+    tokens: HashMap<TokenId, Arc<TokenRecord>>,
+    by_client: HashMap<Arc<str>, ClientTokens>,
+    by_grant: HashMap<TokenId, Vec<TokenId>>,
+}
+
+impl State {
+    // ---- tenants -------------------------------------------------------------------------
+
+    pub fn create_tenant(&mut self, tenant: Tenant) -> Result<Vec<Change>, super::StoreError> {
+        if self.tenants.contains_key(&tenant.id) {
+            return Err(super::StoreError::Conflict("tenant"));
+        }
+        self.tenants.insert(tenant.id.clone(), tenant.clone());
+        Ok(vec![Change::PutTenant(tenant)])
+    }
+
+    pub fn tenant(&self, id: &str) -> Option<Tenant> {
+        self.tenants.get(id).cloned()
+    }
+
+    pub fn tenants(&self) -> Vec<Tenant> {
+        let mut all: Vec<Tenant> = self.tenants.values().cloned().collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all
+    }
+
+    pub fn update_tenant(&mut self, tenant: Tenant) -> (bool, Vec<Change>) {
+        match self.tenants.get_mut(&tenant.id) {
+            Some(slot) => {
+                *slot = tenant.clone();
+                (true, vec![Change::PutTenant(tenant)])
+            }
+            None => (false, vec![]),
+        }
+    }
+
+    pub fn delete_tenant(&mut self, id: &str) -> (bool, Vec<Change>) {
+        if self.tenants.remove(id).is_none() {
+            return (false, vec![]);
+        }
+        self.users.remove(id);
+        let client_ids: Vec<String> = self
+            .clients
+            .values()
+            .filter(|c| c.tenant == id)
+            .map(|c| c.client_id.clone())
+            .collect();
+        for client_id in client_ids {
+            self.clients.remove(&client_id);
+            if let Some(index) = self.by_client.remove(client_id.as_str()) {
+                for token_id in index.all {
+                    if let Some(token) = self.tokens.remove(&token_id) {
+                        self.by_grant.remove(&token.grant_id);
+                    }
+                }
+            }
+        }
+        (true, vec![Change::DeleteTenant(id.to_string())])
+    }
+
+    // ---- clients -------------------------------------------------------------------------
+
+    pub fn create_client(&mut self, client: Client) -> Result<Vec<Change>, super::StoreError> {
+        if !self.tenants.contains_key(&client.tenant) {
+            return Err(super::StoreError::Missing("tenant"));
+        }
+        if self.clients.contains_key(&client.client_id) {
+            return Err(super::StoreError::Conflict("client"));
+        }
+        let client = Arc::new(client);
+        self.clients.insert(client.client_id.clone(), client.clone());
+        Ok(vec![Change::PutClient(client)])
+    }
+
+    pub fn client(&self, client_id: &str) -> Option<Arc<Client>> {
+        self.clients.get(client_id).cloned()
+    }
+
+    pub fn clients_of(&self, tenant: &str) -> Vec<Arc<Client>> {
+        let mut all: Vec<Arc<Client>> = self.clients.values().filter(|c| c.tenant == tenant).cloned().collect();
+        all.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        all
+    }
+
+    pub fn update_client(&mut self, client: Client) -> (bool, Vec<Change>) {
+        match self.clients.get_mut(&client.client_id) {
+            Some(slot) if slot.tenant == client.tenant => {
+                let client = Arc::new(client);
+                *slot = client.clone();
+                (true, vec![Change::PutClient(client)])
+            }
+            _ => (false, vec![]),
+        }
+    }
+
+    pub fn delete_client(&mut self, client_id: &str, now: UnixTime) -> (bool, Vec<Change>) {
+        if self.clients.remove(client_id).is_none() {
+            return (false, vec![]);
+        }
+        let (_, mut changes) = self.revoke_client_tokens(client_id, None, now);
+        changes.push(Change::DeleteClient(client_id.to_string()));
+        (true, changes)
+    }
+
+    // ---- users ---------------------------------------------------------------------------
+
+    pub fn create_user(&mut self, user: User) -> Result<Vec<Change>, super::StoreError> {
+        if !self.tenants.contains_key(&user.tenant) {
+            return Err(super::StoreError::Missing("tenant"));
+        }
+        let users = self.users.entry(user.tenant.clone()).or_default();
+        if users.contains_key(&user.username) {
+            return Err(super::StoreError::Conflict("user"));
+        }
+        let user = Arc::new(user);
+        users.insert(user.username.clone(), user.clone());
+        Ok(vec![Change::PutUser(user)])
+    }
+
+    pub fn user(&self, tenant: &str, username: &str) -> Option<Arc<User>> {
+        self.users.get(tenant)?.get(username).cloned()
+    }
+
+    pub fn users_of(&self, tenant: &str) -> Vec<Arc<User>> {
+        let mut all: Vec<Arc<User>> = self.users.get(tenant).map(|u| u.values().cloned().collect()).unwrap_or_default();
+        all.sort_by(|a, b| a.username.cmp(&b.username));
+        all
+    }
+
+    pub fn update_user(&mut self, user: User, now: UnixTime) -> (bool, Vec<Change>) {
+        let Some(slot) = self.users.get_mut(&user.tenant).and_then(|u| u.get_mut(&user.username)) else {
+            return (false, vec![]);
+        };
+        let disabled = slot.enabled && !user.enabled;
+        let user = Arc::new(user);
+        *slot = user.clone();
+        let mut changes = vec![Change::PutUser(user.clone())];
+        if disabled {
+            changes.extend(self.revoke_user_tokens(&user.tenant, &user.username, now).1);
+        }
+        (true, changes)
+    }
+
+    pub fn delete_user(&mut self, tenant: &str, username: &str, now: UnixTime) -> (bool, Vec<Change>) {
+        if self.users.get_mut(tenant).and_then(|u| u.remove(username)).is_none() {
+            return (false, vec![]);
+        }
+        let (_, mut changes) = self.revoke_user_tokens(tenant, username, now);
+        changes.push(Change::DeleteUser {
+            tenant: tenant.to_string(),
+            username: username.to_string(),
+        });
+        (true, changes)
+    }
+
+    fn revoke_user_tokens(&mut self, tenant: &str, username: &str, now: UnixTime) -> (u64, Vec<Change>) {
+        let client_ids: Vec<String> = self
+            .clients
+            .values()
+            .filter(|c| c.tenant == tenant)
+            .map(|c| c.client_id.clone())
+            .collect();
+        let mut ids = Vec::new();
+        for client_id in client_ids {
+            ids.extend(self.usable_tokens_of(&client_id, Some(username), now));
+        }
+        self.set_state(ids, TokenState::Revoked)
+    }
+
+    // ---- tokens --------------------------------------------------------------------------
+
+    pub fn token(&self, id: &TokenId) -> Option<Arc<TokenRecord>> {
+        self.tokens.get(id).cloned()
+    }
+
+    /// Ids of a client's tokens that can still be used (active and unexpired), optionally of one subject.
+    fn usable_tokens_of(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> Vec<TokenId> {
+        let Some(index) = self.by_client.get(client_id) else {
+            return Vec::new();
+        };
+        index
+            .all
+            .iter()
+            .filter_map(|id| self.tokens.get(id))
+            .filter(|t| t.is_active(now) && subject.is_none_or(|s| t.subject.as_deref() == Some(s)))
+            .map(|t| t.id)
+            .collect()
+    }
+
+    pub fn revoke_client_tokens(&mut self, client_id: &str, subject: Option<&str>, now: UnixTime) -> (u64, Vec<Change>) {
+        let ids = self.usable_tokens_of(client_id, subject, now);
+        self.set_state(ids, TokenState::Revoked)
+    }
+
+    pub fn revoke_token(&mut self, id: &TokenId) -> (bool, Vec<Change>) {
+        match self.tokens.get(id) {
+            Some(t) if t.state == TokenState::Active => {
+                let (n, changes) = self.set_state(vec![*id], TokenState::Revoked);
+                (n > 0, changes)
+            }
+            _ => (false, vec![]),
+        }
+    }
+
+    pub fn revoke_grant(&mut self, grant_id: &TokenId) -> (u64, Vec<Change>) {
+        let ids: Vec<TokenId> = self
+            .by_grant
+            .get(grant_id)
+            .map(|ids| {
+                ids.iter()
+                    .filter(|id| self.tokens.get(id).is_some_and(|t| t.state != TokenState::Revoked))
+                    .copied()
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.set_state(ids, TokenState::Revoked)
+    }
+
+    /// Moves tokens to `state`, keeping the indexes right; returns how many changed.
+    fn set_state(&mut self, ids: Vec<TokenId>, state: TokenState) -> (u64, Vec<Change>) {
+        let mut changed = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(slot) = self.tokens.get_mut(&id) else { continue };
+            if slot.state == state {
+                continue;
+            }
+            if slot.kind == TokenKind::Access && slot.state == TokenState::Active {
+                if let Some(index) = self.by_client.get_mut(&slot.client_id) {
+                    index.active_access.remove(&(slot.expires_at.unwrap_or(NEVER), id));
+                }
+            }
+            Arc::make_mut(slot).state = state;
+            changed.push(id);
+        }
+        let n = changed.len() as u64;
+        let changes = if changed.is_empty() {
+            vec![]
+        } else {
+            vec![Change::SetTokenState(changed, state)]
+        };
+        (n, changes)
+    }
+
+    /// Adds a token to the maps and indexes (also used when loading from disk).
+    pub fn insert_token(&mut self, token: Arc<TokenRecord>) {
+        let index = self.by_client.entry(token.client_id.clone()).or_default();
+        index.all.insert(token.id);
+        if token.kind == TokenKind::Access && token.state == TokenState::Active {
+            index.active_access.insert((token.expires_at.unwrap_or(NEVER), token.id));
+        }
+        self.by_grant.entry(token.grant_id).or_default().push(token.id);
+        self.tokens.insert(token.id, token);
+    }
+
+    /// Removes a token entirely, e.g. when its insert could not be made durable.
+    pub fn forget_token(&mut self, id: &TokenId) {
+        let Some(token) = self.tokens.remove(id) else { return };
+        if let Some(index) = self.by_client.get_mut(&token.client_id) {
+            index.all.remove(id);
+            index.active_access.remove(&(token.expires_at.unwrap_or(NEVER), *id));
+        }
+        if let Some(ids) = self.by_grant.get_mut(&token.grant_id) {
+            ids.retain(|other| other != id);
+            if ids.is_empty() {
+                self.by_grant.remove(&token.grant_id);
+            }
+        }
+    }
+
+    /// Drops expired entries from the front of a client's active set.
+    fn prune_expired(&mut self, client_id: &str, now: UnixTime) {
+        if let Some(index) = self.by_client.get_mut(client_id) {
+            while let Some(&(exp, id)) = index.active_access.first() {
+                if exp > now {
+                    break;
+                }
+                index.active_access.remove(&(exp, id));
+            }
+        }
+    }
+
+    fn active_access_of(&self, client_id: &str) -> impl Iterator<Item = &Arc<TokenRecord>> {
+        self.by_client
+            .get(client_id)
+            .into_iter()
+            .flat_map(|index| index.active_access.iter())
+            .filter_map(|(_, id)| self.tokens.get(id))
+    }
+
+    fn active_refresh_of_grant(&self, grant_id: &TokenId, now: UnixTime) -> Option<Arc<TokenRecord>> {
+        self.by_grant
+            .get(grant_id)?
+            .iter()
+            .filter_map(|id| self.tokens.get(id))
+            .find(|t| t.kind == TokenKind::Refresh && t.is_active(now))
+            .cloned()
+    }
+
+    pub fn issue(&mut self, req: IssueRequest) -> (IssueOutcome, Vec<Change>) {
+        let now = req.now;
+        if let Some(consumed) = &req.consume {
+            if !self.tokens.get(consumed).is_some_and(|t| t.is_active(now)) {
+                return (IssueOutcome::ConsumedAlready, vec![]);
+            }
+        }
+        let client_id = req.access.client_id.clone();
+        self.prune_expired(&client_id, now);
+        let same_subject = |t: &TokenRecord| t.subject == req.access.subject;
+
+        let mut replaced = Vec::new();
+        match req.policy {
+            TokenPolicy::Reuse => {
+                let existing = self
+                    .active_access_of(&client_id)
+                    .find(|t| same_subject(t) && t.scopes == req.access.scopes)
+                    .cloned();
+                if let Some(access) = existing {
+                    if req.consume.is_none() {
+                        let refresh = self.active_refresh_of_grant(&access.grant_id, now);
+                        return (IssueOutcome::Reused { access, refresh }, vec![]);
+                    }
+                    // A refresh exchange always mints; it replaces the older token of the same key
+                    // so that `reuse` still leaves one active token per key.
+                    replaced.push(access.id);
+                }
+            }
+            TokenPolicy::SinglePerSubject => {
+                replaced.extend(self.active_access_of(&client_id).filter(|t| same_subject(t)).map(|t| t.id));
+            }
+            TokenPolicy::Multi => {}
+        }
+
+        if let Some(max) = req.max_active {
+            let index = self.by_client.get(&client_id);
+            let active = index.map_or(0, |i| i.active_access.len()) - replaced.len();
+            if active >= max as usize {
+                let earliest_expiry = index
+                    .and_then(|i| i.active_access.first())
+                    .map(|&(exp, _)| exp)
+                    .filter(|&exp| exp != NEVER);
+                return (IssueOutcome::LimitReached { earliest_expiry }, vec![]);
+            }
+        }
+
+        let mut changes = Vec::with_capacity(4);
+        changes.extend(self.set_state(replaced, TokenState::Revoked).1);
+        if let Some(consumed) = req.consume {
+            changes.extend(self.set_state(vec![consumed], TokenState::Used).1);
+        }
+        let access = Arc::new(req.access);
+        self.insert_token(access.clone());
+        changes.push(Change::PutToken(access));
+        if let Some(refresh) = req.refresh {
+            let refresh = Arc::new(refresh);
+            self.insert_token(refresh.clone());
+            changes.push(Change::PutToken(refresh));
+        }
+        (IssueOutcome::Issued, changes)
+    }
+
+    // ---- loading -------------------------------------------------------------------------
+
+    pub fn load_tenant(&mut self, tenant: Tenant) {
+        self.tenants.insert(tenant.id.clone(), tenant);
+    }
+    pub fn load_client(&mut self, client: Client) {
+        self.clients.insert(client.client_id.clone(), Arc::new(client));
+    }
+    pub fn load_user(&mut self, user: User) {
+        self.users.entry(user.tenant.clone()).or_default().insert(user.username.clone(), Arc::new(user));
+    }
+}
