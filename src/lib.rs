@@ -5,3 +5,4 @@ pub mod model;
 pub mod secret;
 pub mod store;
 pub mod token;
+pub mod service;

@@ -101,12 +101,12 @@ macro_rules! store_contract_tests {
             let (tenant, _) = fixtures("acme");
             store.create_tenant(tenant.clone()).await.unwrap();
             assert!(matches!(store.create_tenant(tenant.clone()).await, Err(StoreError::Conflict(_))));
-            assert_eq!(store.get_tenant("acme").await.unwrap(), Some(tenant.clone()));
+            assert_eq!(store.get_tenant("acme").await.unwrap().as_deref(), Some(&tenant));
             assert_eq!(store.get_tenant("nope").await.unwrap(), None);
             let mut changed = tenant.clone();
             changed.settings.max_active_tokens = Some(3);
             assert!(store.update_tenant(changed.clone()).await.unwrap());
-            assert_eq!(store.get_tenant("acme").await.unwrap(), Some(changed));
+            assert_eq!(store.get_tenant("acme").await.unwrap().as_deref(), Some(&changed));
             let mut ghost = tenant.clone();
             ghost.id = "ghost".into();
             assert!(!store.update_tenant(ghost).await.unwrap());

@@ -71,7 +71,7 @@ impl TenantStore for EmbeddedStore {
     async fn create_tenant(&self, tenant: Tenant) -> StoreResult<()> {
         self.apply_fallible(|s| s.create_tenant(tenant)).await
     }
-    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Tenant>> {
+    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Arc<Tenant>>> {
         Ok(self.state.read().tenant(id))
     }
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {

@@ -33,7 +33,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[async_trait]
 pub trait TenantStore: Send + Sync {
     async fn create_tenant(&self, tenant: Tenant) -> StoreResult<()>;
-    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Tenant>>;
+    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Arc<Tenant>>>;
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
     /// Replaces the tenant; `Ok(false)` if it does not exist.
     async fn update_tenant(&self, tenant: Tenant) -> StoreResult<bool>;

@@ -32,7 +32,7 @@ struct ClientTokens {
 
 #[derive(Default)]
 pub struct State {
-    tenants: HashMap<String, Tenant>,
+    tenants: HashMap<String, Arc<Tenant>>,
     clients: HashMap<String, Arc<Client>>,
     users: HashMap<String, HashMap<String, Arc<User>>>,
     tokens: HashMap<TokenId, Arc<TokenRecord>>,
@@ -47,16 +47,16 @@ impl State {
         if self.tenants.contains_key(&tenant.id) {
             return Err(super::StoreError::Conflict("tenant"));
         }
-        self.tenants.insert(tenant.id.clone(), tenant.clone());
+        self.tenants.insert(tenant.id.clone(), Arc::new(tenant.clone()));
         Ok(vec![Change::PutTenant(tenant)])
     }
 
-    pub fn tenant(&self, id: &str) -> Option<Tenant> {
+    pub fn tenant(&self, id: &str) -> Option<Arc<Tenant>> {
         self.tenants.get(id).cloned()
     }
 
     pub fn tenants(&self) -> Vec<Tenant> {
-        let mut all: Vec<Tenant> = self.tenants.values().cloned().collect();
+        let mut all: Vec<Tenant> = self.tenants.values().map(|t| Tenant::clone(t)).collect();
         all.sort_by(|a, b| a.id.cmp(&b.id));
         all
     }
@@ -64,7 +64,7 @@ impl State {
     pub fn update_tenant(&mut self, tenant: Tenant) -> (bool, Vec<Change>) {
         match self.tenants.get_mut(&tenant.id) {
             Some(slot) => {
-                *slot = tenant.clone();
+                *slot = Arc::new(tenant.clone());
                 (true, vec![Change::PutTenant(tenant)])
             }
             None => (false, vec![]),
@@ -398,7 +398,7 @@ impl State {
     // ---- loading -------------------------------------------------------------------------
 
     pub fn load_tenant(&mut self, tenant: Tenant) {
-        self.tenants.insert(tenant.id.clone(), tenant);
+        self.tenants.insert(tenant.id.clone(), Arc::new(tenant));
     }
     pub fn load_client(&mut self, client: Client) {
         self.clients.insert(client.client_id.clone(), Arc::new(client));

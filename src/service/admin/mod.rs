@@ -1,0 +1,201 @@
+//! The admin API's rules: who may do what (roles and authorities [R]) and the errors it answers.
+
+pub mod clients;
+pub mod tenants;
+pub mod users;
+mod validate;
+
+use super::Service;
+use crate::model::{TokenKind, SYSTEM_TENANT};
+use crate::store::StoreError;
+use std::sync::Arc;
+
+pub use validate::Patch;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("missing or invalid bearer token")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    #[error("the server could not complete the request")]
+    Internal,
+}
+
+impl AdminError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AdminError::Unauthorized => "unauthorized",
+            AdminError::Forbidden(_) => "forbidden",
+            AdminError::NotFound(_) => "not_found",
+            AdminError::Invalid(_) => "invalid_request",
+            AdminError::Conflict(_) => "conflict",
+            AdminError::Internal => "server_error",
+        }
+    }
+    pub fn status(&self) -> u16 {
+        match self {
+            AdminError::Unauthorized => 401,
+            AdminError::Forbidden(_) => 403,
+            AdminError::NotFound(_) => 404,
+            AdminError::Invalid(_) => 400,
+            AdminError::Conflict(_) => 409,
+            AdminError::Internal => 500,
+        }
+    }
+}
+
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => AdminError::Conflict(what),
+            StoreError::Missing(what) => AdminError::NotFound(what),
+            other => {
+                tracing::error!(error = %other, "store failure in admin API");
+                AdminError::Internal
+            }
+        }
+    }
+}
+
+impl From<super::OAuthError> for AdminError {
+    fn from(_: super::OAuthError) -> Self {
+        AdminError::Internal
+    }
+}
+
+pub type AdminResult<T> = Result<T, AdminError>;
+
+/// What part of a tenant an authority covers [R].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// The tenant's own settings: `Auth.Customer:READ|UPDATE`.
+    Settings,
+    Clients,
+    Users,
+    Tokens,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Update,
+}
+
+pub const ROLE_ADMIN: &str = "ROLE_ADMIN";
+pub const ROLE_ADMIN_CUSTOMER: &str = "ROLE_ADMIN_CUSTOMER";
+
+/// Who is calling the admin API, from their bearer token.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub tenant: Arc<str>,
+    pub authorities: Arc<[String]>,
+}
+
+impl Principal {
+    fn has(&self, authority: &str) -> bool {
+        self.authorities.iter().any(|a| a == authority)
+    }
+
+    /// `ROLE_ADMIN` counts only in tenant `system`.
+    pub fn is_server_admin(&self) -> bool {
+        &*self.tenant == SYSTEM_TENANT && self.has(ROLE_ADMIN)
+    }
+
+    pub fn may(&self, tenant: &str, area: Area, access: Access) -> bool {
+        if self.is_server_admin() {
+            return true;
+        }
+        if *self.tenant != *tenant {
+            return false;
+        }
+        if self.has(ROLE_ADMIN_CUSTOMER) {
+            return true;
+        }
+        let base = match area {
+            Area::Settings => "Auth.Customer",
+            Area::Clients => "Auth.Customer.Clients",
+            Area::Users => "Auth.Customer.Users",
+            Area::Tokens => "Auth.Customer.Tokens",
+        };
+        let update = format!("{base}:UPDATE");
+        self.has(&update) || (access == Access::Read && self.has(&format!("{base}:READ")))
+    }
+
+    pub fn require(&self, tenant: &str, area: Area, access: Access) -> AdminResult<()> {
+        if self.may(tenant, area, access) {
+            Ok(())
+        } else {
+            Err(AdminError::Forbidden("the token does not grant this operation on this tenant"))
+        }
+    }
+
+    pub fn require_server_admin(&self) -> AdminResult<()> {
+        if self.is_server_admin() {
+            Ok(())
+        } else {
+            Err(AdminError::Forbidden("only ROLE_ADMIN of tenant system may do this"))
+        }
+    }
+}
+
+impl Service {
+    /// The principal behind an admin bearer token: an active access token.
+    pub async fn principal(&self, bearer: &str) -> AdminResult<Principal> {
+        match self.introspect_token(bearer).await.map_err(|_| AdminError::Internal)? {
+            Some(t) if t.kind == TokenKind::Access => Ok(Principal {
+                tenant: t.tenant.clone(),
+                authorities: t.authorities.clone(),
+            }),
+            _ => Err(AdminError::Unauthorized),
+        }
+    }
+
+    /// Fails with 404 unless the tenant exists (after the caller was authorized for it).
+    async fn existing_tenant(&self, tenant: &str) -> AdminResult<Arc<crate::model::Tenant>> {
+        self.store.get_tenant(tenant).await?.ok_or(AdminError::NotFound("tenant"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(tenant: &str, authorities: &[&str]) -> Principal {
+        Principal {
+            tenant: tenant.into(),
+            authorities: authorities.iter().map(|a| a.to_string()).collect::<Vec<_>>().into(),
+        }
+    }
+
+    #[test]
+    fn role_admin_counts_only_in_system() {
+        assert!(principal("system", &[ROLE_ADMIN]).may("acme", Area::Clients, Access::Update));
+        assert!(!principal("acme", &[ROLE_ADMIN]).may("acme", Area::Clients, Access::Update));
+        assert!(principal("acme", &[ROLE_ADMIN]).require_server_admin().is_err());
+    }
+
+    #[test]
+    fn customer_admin_stays_in_its_tenant() {
+        let p = principal("acme", &[ROLE_ADMIN_CUSTOMER]);
+        assert!(p.may("acme", Area::Users, Access::Update));
+        assert!(!p.may("globex", Area::Users, Access::Read));
+        assert!(p.require_server_admin().is_err());
+    }
+
+    #[test]
+    fn update_implies_read_but_not_the_reverse() {
+        let p = principal("acme", &["Auth.Customer.Clients:UPDATE", "Auth.Customer.Tokens:READ"]);
+        assert!(p.may("acme", Area::Clients, Access::Read));
+        assert!(p.may("acme", Area::Tokens, Access::Read));
+        assert!(!p.may("acme", Area::Tokens, Access::Update));
+        assert!(!p.may("acme", Area::Users, Access::Read));
+        assert!(!p.may("acme", Area::Settings, Access::Read));
+    }
+}

@@ -1,0 +1,170 @@
+//! Admin operations on tenants [R][O]: create, list, read, change settings, delete.
+
+use super::validate::{self, patch, Patch};
+use super::{Access, AdminError, AdminResult, Area, Principal};
+use crate::model::{Tenant, TokenPolicy, TokenSettings, SYSTEM_TENANT};
+use crate::service::Service;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenant {
+    pub id: String,
+    pub name: Option<String>,
+    pub access_token_ttl: Option<i64>,
+    pub user_access_token_ttl: Option<i64>,
+    pub refresh_token_ttl: Option<i64>,
+    pub code_ttl: Option<i64>,
+    pub token_policy: Option<TokenPolicy>,
+    pub max_active_tokens_per_client: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantPatch {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "patch")]
+    pub access_token_ttl: Patch<i64>,
+    #[serde(default, deserialize_with = "patch")]
+    pub user_access_token_ttl: Patch<i64>,
+    #[serde(default, deserialize_with = "patch")]
+    pub refresh_token_ttl: Patch<i64>,
+    #[serde(default, deserialize_with = "patch")]
+    pub code_ttl: Patch<i64>,
+    #[serde(default, deserialize_with = "patch")]
+    pub token_policy: Patch<TokenPolicy>,
+    #[serde(default, deserialize_with = "patch")]
+    pub max_active_tokens_per_client: Patch<u32>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct TenantView {
+    pub id: String,
+    pub name: String,
+    pub access_token_ttl: Option<i64>,
+    pub user_access_token_ttl: Option<i64>,
+    pub refresh_token_ttl: Option<i64>,
+    pub code_ttl: Option<i64>,
+    pub token_policy: Option<TokenPolicy>,
+    pub max_active_tokens_per_client: Option<u32>,
+}
+
+impl From<&Tenant> for TenantView {
+    fn from(t: &Tenant) -> Self {
+        let s = &t.settings;
+        TenantView {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            access_token_ttl: s.access_token_ttl,
+            user_access_token_ttl: s.user_access_token_ttl,
+            refresh_token_ttl: s.refresh_token_ttl,
+            code_ttl: s.code_ttl,
+            token_policy: s.token_policy,
+            max_active_tokens_per_client: s.max_active_tokens,
+        }
+    }
+}
+
+pub(super) fn check_settings(s: &TokenSettings, max_field: &str) -> AdminResult<()> {
+    validate::ttl("access_token_ttl", s.access_token_ttl)?;
+    validate::ttl("user_access_token_ttl", s.user_access_token_ttl)?;
+    validate::ttl("refresh_token_ttl", s.refresh_token_ttl)?;
+    validate::ttl("code_ttl", s.code_ttl)?;
+    validate::max_active(max_field, s.max_active_tokens)
+}
+
+fn apply<T>(slot: &mut Option<T>, change: Patch<T>) {
+    if let Some(value) = change {
+        *slot = value;
+    }
+}
+
+/// Applies the settings part of a PATCH (shared by tenants and clients).
+pub(super) fn apply_settings(
+    s: &mut TokenSettings,
+    ttls: [Patch<i64>; 4],
+    token_policy: Patch<TokenPolicy>,
+    max_active: Patch<u32>,
+) {
+    let [access, user_access, refresh, code] = ttls;
+    apply(&mut s.access_token_ttl, access);
+    apply(&mut s.user_access_token_ttl, user_access);
+    apply(&mut s.refresh_token_ttl, refresh);
+    apply(&mut s.code_ttl, code);
+    apply(&mut s.token_policy, token_policy);
+    apply(&mut s.max_active_tokens, max_active);
+}
+
+impl Service {
+    pub async fn create_tenant(&self, who: &Principal, new: NewTenant) -> AdminResult<TenantView> {
+        who.require_server_admin()?;
+        validate::tenant_id("id", &new.id)?;
+        let name = new.name.unwrap_or_else(|| new.id.clone());
+        validate::name("name", &name)?;
+        let tenant = Tenant {
+            id: new.id,
+            name,
+            settings: TokenSettings {
+                access_token_ttl: new.access_token_ttl,
+                user_access_token_ttl: new.user_access_token_ttl,
+                refresh_token_ttl: new.refresh_token_ttl,
+                code_ttl: new.code_ttl,
+                token_policy: new.token_policy,
+                max_active_tokens: new.max_active_tokens_per_client,
+            },
+        };
+        check_settings(&tenant.settings, "max_active_tokens_per_client")?;
+        self.store.create_tenant(tenant.clone()).await?;
+        Ok(TenantView::from(&tenant))
+    }
+
+    /// Every tenant the caller may read.
+    pub async fn list_tenants(&self, who: &Principal) -> AdminResult<Vec<TenantView>> {
+        let all = self.store.list_tenants().await?;
+        Ok(all
+            .iter()
+            .filter(|t| who.may(&t.id, Area::Settings, Access::Read))
+            .map(TenantView::from)
+            .collect())
+    }
+
+    pub async fn get_tenant(&self, who: &Principal, id: &str) -> AdminResult<TenantView> {
+        validate::tenant_id("tenant", id)?;
+        who.require(id, Area::Settings, Access::Read)?;
+        Ok(TenantView::from(&*self.existing_tenant(id).await?))
+    }
+
+    pub async fn update_tenant(&self, who: &Principal, id: &str, change: TenantPatch) -> AdminResult<TenantView> {
+        validate::tenant_id("tenant", id)?;
+        who.require(id, Area::Settings, Access::Update)?;
+        let mut tenant = Tenant::clone(&*self.existing_tenant(id).await?);
+        if let Some(name) = change.name {
+            validate::name("name", &name)?;
+            tenant.name = name;
+        }
+        apply_settings(
+            &mut tenant.settings,
+            [change.access_token_ttl, change.user_access_token_ttl, change.refresh_token_ttl, change.code_ttl],
+            change.token_policy,
+            change.max_active_tokens_per_client,
+        );
+        check_settings(&tenant.settings, "max_active_tokens_per_client")?;
+        if !self.store.update_tenant(tenant.clone()).await? {
+            return Err(AdminError::NotFound("tenant"));
+        }
+        Ok(TenantView::from(&tenant))
+    }
+
+    pub async fn delete_tenant(&self, who: &Principal, id: &str) -> AdminResult<()> {
+        validate::tenant_id("tenant", id)?;
+        who.require_server_admin()?;
+        if id == SYSTEM_TENANT {
+            return Err(AdminError::Invalid("tenant: the system tenant cannot be deleted".into()));
+        }
+        if self.store.delete_tenant(id).await? {
+            Ok(())
+        } else {
+            Err(AdminError::NotFound("tenant"))
+        }
+    }
+}

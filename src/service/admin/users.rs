@@ -1,0 +1,127 @@
+//! Admin operations on users: Argon2id passwords; disabling or deleting revokes their tokens [W].
+
+use super::validate;
+use super::{Access, AdminError, AdminResult, Area, Principal};
+use crate::model::User;
+use crate::secret::Secret;
+use crate::service::{passwords, Service};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub password: Secret<String>,
+    #[serde(default)]
+    pub authorities: Vec<String>,
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub password: Option<Secret<String>>,
+    pub authorities: Option<Vec<String>>,
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct UserView {
+    pub username: String,
+    pub tenant: String,
+    pub authorities: Vec<String>,
+    pub enabled: bool,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        UserView {
+            username: u.username.clone(),
+            tenant: u.tenant.clone(),
+            authorities: u.authorities.clone(),
+            enabled: u.enabled,
+        }
+    }
+}
+
+async fn hash(password: Secret<String>) -> AdminResult<String> {
+    passwords::hash(password).await.map_err(|e| {
+        tracing::error!(error = %e, "password hashing task failed");
+        AdminError::Internal
+    })
+}
+
+impl Service {
+    async fn tenant_user(&self, who: &Principal, tenant: &str, username: &str, access: Access) -> AdminResult<User> {
+        validate::tenant_id("tenant", tenant)?;
+        validate::username("user", username)?;
+        who.require(tenant, Area::Users, access)?;
+        match self.store.get_user(tenant, username).await? {
+            Some(u) => Ok(User::clone(&u)),
+            None => Err(AdminError::NotFound("user")),
+        }
+    }
+
+    pub async fn create_user(&self, who: &Principal, tenant: &str, new: NewUser) -> AdminResult<UserView> {
+        validate::tenant_id("tenant", tenant)?;
+        who.require(tenant, Area::Users, Access::Update)?;
+        validate::username("username", &new.username)?;
+        validate::password("password", new.password.expose())?;
+        validate::authorities("authorities", &new.authorities)?;
+        self.existing_tenant(tenant).await?;
+        let user = User {
+            tenant: tenant.to_string(),
+            username: new.username,
+            password_hash: hash(new.password).await?,
+            authorities: new.authorities,
+            enabled: new.enabled,
+        };
+        self.store.create_user(user.clone()).await?;
+        Ok(UserView::from(&user))
+    }
+
+    pub async fn list_users(&self, who: &Principal, tenant: &str) -> AdminResult<Vec<UserView>> {
+        validate::tenant_id("tenant", tenant)?;
+        who.require(tenant, Area::Users, Access::Read)?;
+        self.existing_tenant(tenant).await?;
+        Ok(self.store.list_users(tenant).await?.iter().map(|u| UserView::from(&**u)).collect())
+    }
+
+    pub async fn get_user(&self, who: &Principal, tenant: &str, username: &str) -> AdminResult<UserView> {
+        Ok(UserView::from(&self.tenant_user(who, tenant, username, Access::Read).await?))
+    }
+
+    /// Disabling a user revokes its tokens in the same store operation.
+    pub async fn update_user(&self, who: &Principal, tenant: &str, username: &str, change: UserPatch) -> AdminResult<UserView> {
+        let mut user = self.tenant_user(who, tenant, username, Access::Update).await?;
+        if let Some(authorities) = change.authorities {
+            validate::authorities("authorities", &authorities)?;
+            user.authorities = authorities;
+        }
+        if let Some(enabled) = change.enabled {
+            user.enabled = enabled;
+        }
+        if let Some(password) = change.password {
+            validate::password("password", password.expose())?;
+            user.password_hash = hash(password).await?;
+        }
+        if !self.store.update_user(user.clone(), self.clock.now()).await? {
+            return Err(AdminError::NotFound("user"));
+        }
+        Ok(UserView::from(&user))
+    }
+
+    pub async fn delete_user(&self, who: &Principal, tenant: &str, username: &str) -> AdminResult<()> {
+        self.tenant_user(who, tenant, username, Access::Update).await?;
+        if self.store.delete_user(tenant, username, self.clock.now()).await? {
+            Ok(())
+        } else {
+            Err(AdminError::NotFound("user"))
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Checks on admin input, each failure naming the field it is about.
+
+use super::{AdminError, AdminResult};
+use crate::model::GRANT_TYPES;
+use serde::{Deserialize, Deserializer};
+
+/// A PATCH field: absent (`None`), `null` (`Some(None)`, back to inherit) or a value.
+pub type Patch<T> = Option<Option<T>>;
+
+/// Deserializer for `Patch<T>` fields: lets `null` mean something other than "absent".
+pub fn patch<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Patch<T>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn invalid(field: &str, why: &str) -> AdminError {
+    AdminError::Invalid(format!("{field}: {why}"))
+}
+
+/// Tenant ids are slugs: lowercase letters, digits and inner hyphens, at most 63 characters.
+pub fn tenant_id(field: &str, id: &str) -> AdminResult<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 63
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+        && !id.ends_with('-');
+    ok.then_some(()).ok_or_else(|| invalid(field, "must be a slug: a-z, 0-9 and inner '-', at most 63 characters"))
+}
+
+/// Client ids use URL-unreserved characters so they survive Basic auth and paths unescaped.
+pub fn client_id(field: &str, id: &str) -> AdminResult<()> {
+    let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+    ok.then_some(()).ok_or_else(|| invalid(field, "must be 1-128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~'"))
+}
+
+pub fn username(field: &str, name: &str) -> AdminResult<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~@+".contains(&b));
+    ok.then_some(()).ok_or_else(|| invalid(field, "must be 1-128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~', '@', '+'"))
+}
+
+pub fn name(field: &str, name: &str) -> AdminResult<()> {
+    let ok = !name.trim().is_empty() && name.len() <= 200 && !name.chars().any(char::is_control);
+    ok.then_some(()).ok_or_else(|| invalid(field, "must be 1-200 printable characters"))
+}
+
+/// Lifetimes in seconds: negative never expires, zero is meaningless.
+pub fn ttl(field: &str, value: Option<i64>) -> AdminResult<()> {
+    match value {
+        Some(0) => Err(invalid(field, "must not be 0 (use a negative value for tokens that never expire)")),
+        Some(v) if v.unsigned_abs() > 10 * 365 * 86_400 => Err(invalid(field, "must be at most ten years")),
+        _ => Ok(()),
+    }
+}
+
+pub fn max_active(field: &str, value: Option<u32>) -> AdminResult<()> {
+    match value {
+        Some(0) => Err(invalid(field, "must be at least 1 (null means no limit)")),
+        _ => Ok(()),
+    }
+}
+
+pub fn scopes(field: &str, scopes: &[String]) -> AdminResult<()> {
+    match scopes.iter().find(|s| !crate::service::scopes::is_valid_scope(s)) {
+        Some(bad) => Err(invalid(field, &format!("{bad:?} is not a valid scope token"))),
+        None => Ok(()),
+    }
+}
+
+pub fn authorities(field: &str, authorities: &[String]) -> AdminResult<()> {
+    let bad = authorities
+        .iter()
+        .find(|a| a.is_empty() || a.len() > 200 || a.chars().any(|c| c.is_whitespace() || c.is_control()));
+    match bad {
+        Some(bad) => Err(invalid(field, &format!("{bad:?} is not a valid authority"))),
+        None => Ok(()),
+    }
+}
+
+pub fn grant_types(field: &str, grants: &[String]) -> AdminResult<()> {
+    match grants.iter().find(|g| !GRANT_TYPES.contains(&g.as_str())) {
+        Some(bad) => Err(invalid(field, &format!("{bad:?} is not one of {}", GRANT_TYPES.join(", ")))),
+        None => Ok(()),
+    }
+}
+
+/// Absolute URIs without a fragment (RFC 6749 §3.1.2).
+pub fn redirect_uris(field: &str, uris: &[String]) -> AdminResult<()> {
+    for uri in uris {
+        match url::Url::parse(uri) {
+            Ok(u) if u.fragment().is_none() && !u.cannot_be_a_base() => {}
+            _ => return Err(invalid(field, &format!("{uri:?} must be an absolute URI without a fragment"))),
+        }
+    }
+    Ok(())
+}
+
+pub fn password(field: &str, password: &str) -> AdminResult<()> {
+    let ok = !password.is_empty() && password.len() <= 1024;
+    ok.then_some(()).ok_or_else(|| invalid(field, "must be 1-1024 bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        for ok in ["acme", "a", "acme-2"] {
+            assert!(tenant_id("id", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Acme", "-acme", "acme-", "a b", "ac/me", &"a".repeat(64)] {
+            let err = tenant_id("id", bad).unwrap_err().to_string();
+            assert!(err.starts_with("id:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn lifetimes_and_limits() {
+        assert!(ttl("t", Some(-1)).is_ok());
+        assert!(ttl("t", None).is_ok());
+        assert!(ttl("t", Some(0)).is_err());
+        assert!(max_active("m", Some(0)).is_err());
+    }
+
+    #[test]
+    fn uris_scopes_grants() {
+        assert!(redirect_uris("r", &["https://app.example/cb".into(), "com.example.app:/cb".into()]).is_ok());
+        assert!(redirect_uris("r", &["/relative".into()]).is_err());
+        assert!(redirect_uris("r", &["https://a.example/#frag".into()]).is_err());
+        assert!(scopes("s", &["read".into(), "bad scope".into()]).is_err());
+        assert!(grant_types("g", &["implicit".into()]).is_err());
+        assert!(client_id("c", "my-app_1").is_ok());
+        assert!(client_id("c", "my app").is_err());
+    }
+}

@@ -1,0 +1,51 @@
+//! Client authentication (`client_secret_basic`, `client_secret_post`, or a public client's id).
+
+use super::{OAuthError, Service};
+use crate::model::Client;
+use crate::secret::Secret;
+use crate::token::client_secret_matches;
+use std::sync::Arc;
+
+/// How the caller presented itself; the HTTP layer builds this from the header and form.
+#[derive(Debug)]
+pub enum ClientCredentials {
+    Basic { client_id: String, secret: Secret<String> },
+    Post { client_id: String, secret: Secret<String> },
+    /// Only a `client_id`: acceptable for public clients.
+    IdOnly { client_id: String },
+    None,
+}
+
+impl ClientCredentials {
+    pub fn used_basic(&self) -> bool {
+        matches!(self, ClientCredentials::Basic { .. })
+    }
+}
+
+impl Service {
+    /// The authenticated client, or `invalid_client` without saying which part was wrong.
+    pub async fn authenticate_client(&self, credentials: &ClientCredentials) -> Result<Arc<Client>, OAuthError> {
+        let basic = credentials.used_basic();
+        let fail = OAuthError::InvalidClient { basic };
+        let (client_id, secret) = match credentials {
+            ClientCredentials::Basic { client_id, secret } | ClientCredentials::Post { client_id, secret } => {
+                (client_id, Some(secret))
+            }
+            ClientCredentials::IdOnly { client_id } => (client_id, None),
+            ClientCredentials::None => return Err(fail),
+        };
+        let Some(client) = self.store.get_client(client_id).await? else {
+            return Err(fail);
+        };
+        let accepted = match (secret, &client.secret_hash) {
+            (Some(secret), Some(hash)) => client_secret_matches(secret.expose(), hash),
+            (None, None) => client.public,
+            _ => false,
+        };
+        if accepted {
+            Ok(client)
+        } else {
+            Err(fail)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! The one table of OAuth errors (RFC 6749 §5.2 and friends): code, HTTP status, description.
+
+use crate::store::StoreError;
+use std::borrow::Cow;
+
+pub type Text = Cow<'static, str>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    #[error("invalid_request: {0}")]
+    InvalidRequest(Text),
+    /// `basic`: the client tried HTTP Basic, so the answer is 401 with `WWW-Authenticate`.
+    #[error("invalid_client")]
+    InvalidClient { basic: bool },
+    #[error("invalid_grant: {0}")]
+    InvalidGrant(Text),
+    #[error("unauthorized_client: {0}")]
+    UnauthorizedClient(Text),
+    #[error("unsupported_grant_type: {0}")]
+    UnsupportedGrantType(Text),
+    #[error("invalid_scope: {0}")]
+    InvalidScope(Text),
+    #[error("invalid_token: {0}")]
+    InvalidToken(Text),
+    #[error("too_many_active_tokens")]
+    TooManyActiveTokens { retry_after: Option<u64>, limit: u32 },
+    /// Internal failure; the cause was logged where it happened and is never shown.
+    #[error("server_error")]
+    ServerError,
+}
+
+impl OAuthError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            OAuthError::InvalidRequest(_) => "invalid_request",
+            OAuthError::InvalidClient { .. } => "invalid_client",
+            OAuthError::InvalidGrant(_) => "invalid_grant",
+            OAuthError::UnauthorizedClient(_) => "unauthorized_client",
+            OAuthError::UnsupportedGrantType(_) => "unsupported_grant_type",
+            OAuthError::InvalidScope(_) => "invalid_scope",
+            OAuthError::InvalidToken(_) => "invalid_token",
+            OAuthError::TooManyActiveTokens { .. } => "too_many_active_tokens",
+            OAuthError::ServerError => "server_error",
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            OAuthError::InvalidClient { .. } => 401,
+            OAuthError::TooManyActiveTokens { .. } => 429,
+            OAuthError::ServerError => 500,
+            _ => 400,
+        }
+    }
+
+    pub fn description(&self) -> Text {
+        match self {
+            OAuthError::InvalidRequest(d)
+            | OAuthError::InvalidGrant(d)
+            | OAuthError::UnauthorizedClient(d)
+            | OAuthError::UnsupportedGrantType(d)
+            | OAuthError::InvalidScope(d)
+            | OAuthError::InvalidToken(d) => d.clone(),
+            OAuthError::InvalidClient { .. } => "client authentication failed".into(),
+            OAuthError::TooManyActiveTokens { limit, .. } => {
+                format!("the client already holds its limit of {limit} active access tokens").into()
+            }
+            OAuthError::ServerError => "the server could not complete the request".into(),
+        }
+    }
+}
+
+impl From<StoreError> for OAuthError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store failure");
+        OAuthError::ServerError
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_follow_rfc_6749() {
+        assert_eq!(OAuthError::InvalidClient { basic: true }.status(), 401);
+        assert_eq!(OAuthError::InvalidGrant("x".into()).status(), 400);
+        assert_eq!(OAuthError::TooManyActiveTokens { retry_after: None, limit: 1 }.status(), 429);
+        assert_eq!(OAuthError::ServerError.status(), 500);
+    }
+
+    #[test]
+    fn store_failures_become_server_error_and_reveal_nothing() {
+        let e: OAuthError = StoreError::Unavailable("connection refused to 10.0.0.1".into()).into();
+        assert_eq!(e.code(), "server_error");
+        assert!(!e.description().contains("10.0.0.1"));
+    }
+}

@@ -1,0 +1,215 @@
+//! The token endpoint's grants: the request enum and the dispatch to one file per grant.
+
+mod client_credentials;
+mod password;
+mod refresh_token;
+
+use super::client_auth::ClientCredentials;
+use super::issue::TokenResponse;
+use super::{OAuthError, Service};
+use crate::secret::Secret;
+use serde::Deserialize;
+
+/// A token request, parsed by its `grant_type` (RFC 6749 §4).
+#[derive(Debug, Deserialize)]
+#[serde(tag = "grant_type", rename_all = "snake_case")]
+pub enum TokenRequest {
+    ClientCredentials {
+        scope: Option<String>,
+    },
+    Password {
+        username: String,
+        password: Secret<String>,
+        scope: Option<String>,
+    },
+    RefreshToken {
+        refresh_token: Secret<String>,
+        scope: Option<String>,
+    },
+}
+
+pub const SUPPORTED_GRANT_TYPES: [&str; 3] = ["client_credentials", "password", "refresh_token"];
+
+impl TokenRequest {
+    /// Builds the request from form pairs (client authentication parameters already removed).
+    pub fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> Result<Self, OAuthError> {
+        let grant_type = pairs
+            .clone()
+            .find(|(k, _)| *k == "grant_type")
+            .map(|(_, v)| v)
+            .ok_or(OAuthError::InvalidRequest("missing parameter grant_type".into()))?;
+        if !SUPPORTED_GRANT_TYPES.contains(&grant_type) {
+            return Err(OAuthError::UnsupportedGrantType(
+                format!("grant_type {grant_type:?} is not supported").into(),
+            ));
+        }
+        let de = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(pairs);
+        TokenRequest::deserialize(de).map_err(|e| OAuthError::InvalidRequest(describe(e).into()))
+    }
+
+    pub fn grant_type(&self) -> &'static str {
+        match self {
+            TokenRequest::ClientCredentials { .. } => "client_credentials",
+            TokenRequest::Password { .. } => "password",
+            TokenRequest::RefreshToken { .. } => "refresh_token",
+        }
+    }
+}
+
+fn describe(e: serde::de::value::Error) -> String {
+    let text = e.to_string();
+    match text.strip_prefix("missing field `") {
+        Some(rest) => format!("missing parameter {}", rest.trim_end_matches('`')),
+        None => text,
+    }
+}
+
+impl Service {
+    /// `POST /oauth/token`: authenticate the client, then run its grant.
+    pub async fn token(&self, credentials: ClientCredentials, request: TokenRequest) -> Result<TokenResponse, OAuthError> {
+        let client = self.authenticate_client(&credentials).await?;
+        if !client.allows_grant(request.grant_type()) {
+            return Err(OAuthError::UnauthorizedClient(
+                format!("the client may not use the {} grant", request.grant_type()).into(),
+            ));
+        }
+        match request {
+            TokenRequest::ClientCredentials { scope } => self.client_credentials(client, scope.as_deref()).await,
+            TokenRequest::Password { username, password, scope } => {
+                self.password(client, &username, password, scope.as_deref()).await
+            }
+            TokenRequest::RefreshToken { refresh_token, scope } => {
+                self.refresh_token(client, refresh_token.expose(), scope.as_deref()).await
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A service on a memory store with a manual clock, one tenant and a few clients.
+    use crate::clock::ManualClock;
+    use crate::model::*;
+    use crate::secret::Secret;
+    use crate::service::client_auth::ClientCredentials;
+    use crate::service::Service;
+    use crate::store::embedded::EmbeddedStore;
+    use crate::token::{hash_client_secret, Keyring};
+    use std::sync::Arc;
+
+    pub const NOW: i64 = 1_700_000_000;
+    pub const SECRET: &str = "s3cret-s3cret-s3cret-s3cret-s3cret-s3cret";
+
+    pub struct Fixture {
+        pub service: Service,
+        pub clock: Arc<ManualClock>,
+    }
+
+    pub async fn fixture() -> Fixture {
+        let clock = Arc::new(ManualClock::new(NOW));
+        let store = Arc::new(EmbeddedStore::in_memory());
+        let service = Service::new(store, clock.clone(), Arc::new(Keyring::random()), "http://tessera.test");
+        service
+            .store
+            .create_tenant(Tenant {
+                id: "acme".into(),
+                name: "Acme".into(),
+                settings: TokenSettings::default(),
+            })
+            .await
+            .unwrap();
+        Fixture { service, clock }
+    }
+
+    impl Fixture {
+        pub async fn client(&self, id: &str, grants: &[&str], settings: TokenSettings) -> ClientCredentials {
+            self.service
+                .store
+                .create_client(Client {
+                    client_id: id.into(),
+                    tenant: "acme".into(),
+                    name: id.into(),
+                    secret_hash: Some(hash_client_secret(SECRET)),
+                    grant_types: grants.iter().map(|g| g.to_string()).collect(),
+                    scopes: vec!["read".into(), "write".into()],
+                    redirect_uris: vec![],
+                    authorities: vec!["ROLE_APP".into()],
+                    public: false,
+                    settings,
+                })
+                .await
+                .unwrap();
+            credentials(id)
+        }
+
+        pub async fn user(&self, name: &str, password: &str) {
+            let hash = crate::service::passwords::hash(Secret::new(password.into())).await.unwrap();
+            self.service
+                .store
+                .create_user(User {
+                    tenant: "acme".into(),
+                    username: name.into(),
+                    password_hash: hash,
+                    authorities: vec!["ROLE_USER".into()],
+                    enabled: true,
+                })
+                .await
+                .unwrap();
+        }
+    }
+
+    pub fn credentials(id: &str) -> ClientCredentials {
+        ClientCredentials::Basic {
+            client_id: id.into(),
+            secret: Secret::new(SECRET.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<TokenRequest, OAuthError> {
+        TokenRequest::from_pairs(pairs.iter().copied())
+    }
+
+    #[test]
+    fn parses_each_grant_by_its_type() {
+        assert!(matches!(parse(&[("grant_type", "client_credentials")]), Ok(TokenRequest::ClientCredentials { scope: None })));
+        let p = parse(&[("grant_type", "password"), ("username", "a"), ("password", "b"), ("scope", "read")]).unwrap();
+        assert!(matches!(p, TokenRequest::Password { ref username, scope: Some(_), .. } if username == "a"));
+        assert!(matches!(parse(&[("refresh_token", "x"), ("grant_type", "refresh_token")]), Ok(TokenRequest::RefreshToken { .. })));
+    }
+
+    #[test]
+    fn names_what_is_wrong() {
+        assert!(matches!(parse(&[]), Err(OAuthError::InvalidRequest(m)) if m.contains("grant_type")));
+        assert!(matches!(parse(&[("grant_type", "implicit")]), Err(OAuthError::UnsupportedGrantType(_))));
+        assert!(matches!(parse(&[("grant_type", "password"), ("username", "a")]), Err(OAuthError::InvalidRequest(m)) if m == "missing parameter password"));
+    }
+
+    #[tokio::test]
+    async fn a_grant_the_client_is_not_allowed_is_unauthorized_client() {
+        let f = testing::fixture().await;
+        let creds = f.client("app", &["client_credentials"], Default::default()).await;
+        let req = parse(&[("grant_type", "password"), ("username", "a"), ("password", "b")]).unwrap();
+        assert!(matches!(f.service.token(creds, req).await, Err(OAuthError::UnauthorizedClient(_))));
+    }
+
+    #[tokio::test]
+    async fn wrong_secret_or_unknown_client_is_invalid_client() {
+        let f = testing::fixture().await;
+        f.client("app", &["client_credentials"], Default::default()).await;
+        let wrong = ClientCredentials::Post {
+            client_id: "app".into(),
+            secret: Secret::new("nope".into()),
+        };
+        let req = || parse(&[("grant_type", "client_credentials")]).unwrap();
+        assert!(matches!(f.service.token(wrong, req()).await, Err(OAuthError::InvalidClient { basic: false })));
+        let unknown = testing::credentials("ghost");
+        assert!(matches!(f.service.token(unknown, req()).await, Err(OAuthError::InvalidClient { basic: true })));
+        let id_only = ClientCredentials::IdOnly { client_id: "app".into() };
+        assert!(matches!(f.service.token(id_only, req()).await, Err(OAuthError::InvalidClient { .. })));
+    }
+}

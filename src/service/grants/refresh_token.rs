@@ -1,0 +1,174 @@
+//! `refresh_token` (RFC 6749 §6) [O]: one use, rotated; a replay revokes the whole lineage.
+
+use crate::model::{Client, TokenKind, TokenState};
+use crate::service::issue::{Issuance, Issued, TokenResponse};
+use crate::service::{OAuthError, Service};
+use std::sync::Arc;
+
+const INVALID: &str = "refresh token is invalid, expired or revoked";
+const REPLAYED: &str = "refresh token was already used; every token of its grant is now revoked";
+
+impl Service {
+    pub(super) async fn refresh_token(&self, client: Arc<Client>, presented: &str, scope: Option<&str>) -> Result<TokenResponse, OAuthError> {
+        let invalid = || OAuthError::InvalidGrant(INVALID.into());
+        let Some((TokenKind::Refresh, id)) = self.keys.verify(presented) else {
+            return Err(invalid());
+        };
+        let Some(old) = self.store.get_token(&id).await? else {
+            return Err(invalid());
+        };
+        if *old.client_id != *client.client_id {
+            return Err(invalid());
+        }
+        if old.state == TokenState::Used {
+            return Err(self.replayed(&old.grant_id).await);
+        }
+        let now = self.clock.now();
+        if !old.is_active(now) {
+            return Err(invalid());
+        }
+        // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
+        let scopes: Arc<[String]> = match scope {
+            None => old.scopes.clone(),
+            Some(requested) => {
+                let requested = crate::model::scope_set(requested.split(' ').filter(|s| !s.is_empty()));
+                if let Some(extra) = requested.iter().find(|s| !old.scopes.contains(s)) {
+                    return Err(OAuthError::InvalidScope(format!("scope {extra:?} was not granted originally").into()));
+                }
+                requested.into()
+            }
+        };
+        // The user may have lost access since: their current authorities go into the new token.
+        let authorities: Arc<[String]> = match &old.subject {
+            Some(subject) => match self.store.get_user(&client.tenant, subject).await? {
+                Some(user) if user.enabled => user.authorities.clone().into(),
+                _ => return Err(invalid()),
+            },
+            None => client.authorities.clone().into(),
+        };
+        let grant = Issuance {
+            subject: old.subject.clone(),
+            scopes,
+            refresh_scopes: Some(old.scopes.clone()),
+            authorities,
+            grant_id: Some(old.grant_id),
+            consume: Some(old.id),
+            client,
+        };
+        match self.issue(grant).await? {
+            Issued::Tokens(response) => Ok(response),
+            Issued::ConsumedAlready => Err(self.replayed(&old.grant_id).await),
+        }
+    }
+
+    async fn replayed(&self, grant_id: &crate::model::TokenId) -> OAuthError {
+        match self.store.revoke_grant(grant_id).await {
+            Ok(n) => {
+                tracing::warn!(grant = %grant_id, revoked = n, "refresh token replayed; lineage revoked");
+                OAuthError::InvalidGrant(REPLAYED.into())
+            }
+            Err(e) => e.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::TokenSettings;
+    use crate::secret::Secret;
+    use crate::service::grants::testing::*;
+    use crate::service::grants::TokenRequest;
+    use crate::service::issue::TokenResponse;
+    use crate::service::OAuthError;
+
+    async fn logged_in(f: &Fixture) -> TokenResponse {
+        f.client("web", &["password", "refresh_token"], TokenSettings::default()).await;
+        f.user("alice", "wonderland").await;
+        let login = TokenRequest::Password {
+            username: "alice".into(),
+            password: Secret::new("wonderland".into()),
+            scope: None,
+        };
+        f.service.token(credentials("web"), login).await.unwrap()
+    }
+
+    fn refresh(token: &str, scope: Option<&str>) -> TokenRequest {
+        TokenRequest::RefreshToken {
+            refresh_token: Secret::new(token.into()),
+            scope: scope.map(Into::into),
+        }
+    }
+
+    async fn active(f: &Fixture, access: &str) -> bool {
+        f.service.introspect_token(access).await.unwrap().is_some()
+    }
+
+    #[tokio::test]
+    async fn rotates_and_a_replay_revokes_the_lineage() {
+        let f = fixture().await;
+        let first = logged_in(&f).await;
+        let old_refresh = first.refresh_token.clone().unwrap();
+        let second = f.service.token(credentials("web"), refresh(&old_refresh, None)).await.unwrap();
+        assert_ne!(second.refresh_token, first.refresh_token);
+        assert!(active(&f, &second.access_token).await);
+
+        match f.service.token(credentials("web"), refresh(&old_refresh, None)).await {
+            Err(OAuthError::InvalidGrant(m)) => assert!(m.contains("already used")),
+            other => panic!("expected invalid_grant, got {other:?}"),
+        }
+        assert!(!active(&f, &first.access_token).await);
+        assert!(!active(&f, &second.access_token).await);
+        let newest = second.refresh_token.unwrap();
+        assert!(matches!(f.service.token(credentials("web"), refresh(&newest, None)).await, Err(OAuthError::InvalidGrant(_))));
+    }
+
+    #[tokio::test]
+    async fn scope_may_narrow_but_not_widen() {
+        let f = fixture().await;
+        let first = logged_in(&f).await;
+        let narrowed = f
+            .service
+            .token(credentials("web"), refresh(first.refresh_token.as_deref().unwrap(), Some("read")))
+            .await
+            .unwrap();
+        assert_eq!(narrowed.scope, "read");
+        // The rotated refresh token keeps the original scope.
+        let again = f
+            .service
+            .token(credentials("web"), refresh(narrowed.refresh_token.as_deref().unwrap(), Some("read write")))
+            .await
+            .unwrap();
+        assert_eq!(again.scope, "read write");
+        let wider = f.service.token(credentials("web"), refresh(again.refresh_token.as_deref().unwrap(), Some("admin"))).await;
+        assert!(matches!(wider, Err(OAuthError::InvalidScope(_))));
+    }
+
+    #[tokio::test]
+    async fn expired_forged_foreign_and_access_tokens_are_invalid_grant() {
+        let f = fixture().await;
+        let first = logged_in(&f).await;
+        f.client("other", &["refresh_token"], TokenSettings::default()).await;
+        let rt = first.refresh_token.clone().unwrap();
+        let cases = [
+            (credentials("other"), rt.clone()),
+            (credentials("web"), first.access_token.clone()),
+            (credentials("web"), format!("{}x", &rt[..rt.len() - 1])),
+        ];
+        for (creds, token) in cases {
+            assert!(matches!(f.service.token(creds, refresh(&token, None)).await, Err(OAuthError::InvalidGrant(_))));
+        }
+        f.clock.advance(1_209_600);
+        assert!(matches!(f.service.token(credentials("web"), refresh(&rt, None)).await, Err(OAuthError::InvalidGrant(_))));
+    }
+
+    #[tokio::test]
+    async fn a_disabled_user_cannot_refresh() {
+        let f = fixture().await;
+        let first = logged_in(&f).await;
+        let mut alice = crate::model::User::clone(&f.service.store.get_user("acme", "alice").await.unwrap().unwrap());
+        alice.enabled = false;
+        f.service.store.update_user(alice, NOW).await.unwrap();
+        let r = f.service.token(credentials("web"), refresh(first.refresh_token.as_deref().unwrap(), None)).await;
+        assert!(matches!(r, Err(OAuthError::InvalidGrant(_))));
+    }
+}

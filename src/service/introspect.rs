@@ -1,0 +1,242 @@
+//! "Is this token good?": introspection (RFC 7662), Spring-style check_token [O], revocation (RFC 7009).
+
+use super::client_auth::ClientCredentials;
+use super::{OAuthError, Service};
+use crate::model::{Client, TokenKind, TokenRecord};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use std::sync::Arc;
+
+/// An RFC 7662 answer; serializes to `{"active":false}` for anything not usable.
+pub struct Introspection {
+    record: Option<Arc<TokenRecord>>,
+    issuer: Arc<str>,
+}
+
+impl Introspection {
+    pub fn active(&self) -> bool {
+        self.record.is_some()
+    }
+}
+
+struct Joined<'a>(&'a [String]);
+
+impl Serialize for Joined<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}", self.0.join(" ")))
+    }
+}
+
+/// Fields introspection defines itself; a property of the same name never overrides them.
+const RESERVED: [&str; 11] = [
+    "active", "scope", "client_id", "username", "sub", "token_type", "exp", "iat", "iss", "authorities", "user_type",
+];
+
+impl Serialize for Introspection {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Some(t) = &self.record else {
+            let mut map = s.serialize_map(Some(1))?;
+            map.serialize_entry("active", &false)?;
+            return map.end();
+        };
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("active", &true)?;
+        map.serialize_entry("scope", &Joined(&t.scopes))?;
+        map.serialize_entry("client_id", &*t.client_id)?;
+        if let Some(subject) = &t.subject {
+            map.serialize_entry("username", &**subject)?;
+        }
+        map.serialize_entry("sub", t.subject.as_deref().unwrap_or(&t.client_id))?;
+        let token_type = if t.kind == TokenKind::Access { "Bearer" } else { "refresh_token" };
+        map.serialize_entry("token_type", token_type)?;
+        if let Some(exp) = t.expires_at {
+            map.serialize_entry("exp", &exp)?;
+        }
+        map.serialize_entry("iat", &t.issued_at)?;
+        map.serialize_entry("iss", &*self.issuer)?;
+        map.serialize_entry("authorities", &*t.authorities)?;
+        map.serialize_entry("user_type", t.user_type())?;
+        if let Some(properties) = &t.properties {
+            for (k, v) in properties.iter().filter(|(k, _)| !RESERVED.contains(&k.as_str())) {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// The Spring `check_token` answer [O].
+pub struct CheckToken(Arc<TokenRecord>);
+
+impl Serialize for CheckToken {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let t = &self.0;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("active", &true)?;
+        if let Some(exp) = t.expires_at {
+            map.serialize_entry("exp", &exp)?;
+        }
+        map.serialize_entry("client_id", &*t.client_id)?;
+        if let Some(subject) = &t.subject {
+            map.serialize_entry("user_name", &**subject)?;
+        }
+        map.serialize_entry("authorities", &*t.authorities)?;
+        map.serialize_entry("scope", &*t.scopes)?;
+        map.end()
+    }
+}
+
+impl Service {
+    /// The record of a usable access or refresh token; `None` for anything else. Forged or
+    /// malformed values are refused by the MAC before any store I/O.
+    pub async fn introspect_token(&self, token: &str) -> Result<Option<Arc<TokenRecord>>, OAuthError> {
+        let Some((kind, id)) = self.keys.verify(token) else {
+            return Ok(None);
+        };
+        if kind == TokenKind::Code {
+            return Ok(None);
+        }
+        let record = self.store.get_token(&id).await?;
+        let now = self.clock.now();
+        Ok(record.filter(|t| t.kind == kind && t.is_active(now)))
+    }
+
+    /// A caller allowed to ask about tokens: an authenticated confidential client.
+    async fn resource_client(&self, credentials: &ClientCredentials) -> Result<Arc<Client>, OAuthError> {
+        let client = self.authenticate_client(credentials).await?;
+        if client.public {
+            return Err(OAuthError::UnauthorizedClient("public clients cannot introspect tokens".into()));
+        }
+        Ok(client)
+    }
+
+    /// `POST /oauth/introspect`: only tokens of the caller's own tenant are ever described.
+    pub async fn introspect(&self, credentials: ClientCredentials, token: &str) -> Result<Introspection, OAuthError> {
+        let caller = self.resource_client(&credentials).await?;
+        let record = self.introspect_token(token).await?.filter(|t| *t.tenant == *caller.tenant);
+        Ok(Introspection {
+            record,
+            issuer: self.issuer.clone(),
+        })
+    }
+
+    /// `/oauth/check_token`: access tokens only; anything else is `invalid_token`.
+    pub async fn check_token(&self, credentials: ClientCredentials, token: &str) -> Result<CheckToken, OAuthError> {
+        let caller = self.resource_client(&credentials).await?;
+        match self.introspect_token(token).await? {
+            Some(t) if t.kind == TokenKind::Access && *t.tenant == *caller.tenant => Ok(CheckToken(t)),
+            _ => Err(OAuthError::InvalidToken("token is not recognised, expired or revoked".into())),
+        }
+    }
+
+    /// `POST /oauth/revoke` (RFC 7009): succeeds for any token; only the caller's own tokens
+    /// are actually revoked. A refresh token takes its whole grant with it.
+    pub async fn revoke(&self, credentials: ClientCredentials, token: &str) -> Result<(), OAuthError> {
+        let caller = self.authenticate_client(&credentials).await?;
+        let Some((kind, id)) = self.keys.verify(token) else {
+            return Ok(());
+        };
+        let Some(record) = self.store.get_token(&id).await? else {
+            return Ok(());
+        };
+        if *record.client_id != *caller.client_id || record.kind != kind {
+            return Ok(());
+        }
+        match kind {
+            TokenKind::Refresh => {
+                self.store.revoke_grant(&record.grant_id).await?;
+            }
+            _ => {
+                self.store.revoke_token(&id).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Tenant, TokenSettings};
+    use crate::secret::Secret;
+    use crate::service::grants::testing::*;
+    use crate::service::grants::TokenRequest;
+    use crate::service::OAuthError;
+    use serde_json::json;
+
+    async fn issued(f: &Fixture, client: &str) -> String {
+        let request = TokenRequest::ClientCredentials { scope: None };
+        f.service.token(credentials(client), request).await.unwrap().access_token
+    }
+
+    #[tokio::test]
+    async fn introspection_describes_an_active_token() {
+        let f = fixture().await;
+        f.client("app", &["client_credentials"], TokenSettings::default()).await;
+        let token = issued(&f, "app").await;
+        let answer = serde_json::to_value(f.service.introspect(credentials("app"), &token).await.unwrap()).unwrap();
+        assert_eq!(answer["active"], json!(true));
+        assert_eq!(answer["scope"], json!("read write"));
+        assert_eq!(answer["client_id"], json!("app"));
+        assert_eq!(answer["sub"], json!("app"));
+        assert_eq!(answer["token_type"], json!("Bearer"));
+        assert_eq!(answer["exp"], json!(NOW + 3600));
+        assert_eq!(answer["iat"], json!(NOW));
+        assert_eq!(answer["iss"], json!("http://tessera.test"));
+        assert_eq!(answer["authorities"], json!(["ROLE_APP"]));
+    }
+
+    #[tokio::test]
+    async fn expired_revoked_forged_and_foreign_tokens_are_inactive() {
+        let f = fixture().await;
+        f.client("app", &["client_credentials"], TokenSettings { access_token_ttl: Some(60), ..Default::default() }).await;
+        f.service
+            .store
+            .create_tenant(Tenant { id: "other".into(), name: "Other".into(), settings: TokenSettings::default() })
+            .await
+            .unwrap();
+        let token = issued(&f, "app").await;
+        let inactive = json!({"active": false});
+        let ask = |t: String| {
+            let s = &f.service;
+            async move { serde_json::to_value(s.introspect(credentials("app"), &t).await.unwrap()).unwrap() }
+        };
+        assert_eq!(ask(format!("{}A", &token[..token.len() - 1])).await, inactive);
+        assert_eq!(ask("not-a-token".into()).await, inactive);
+        f.clock.advance(60);
+        assert_eq!(ask(token.clone()).await, inactive, "expired");
+        f.clock.advance(-60);
+        f.service.revoke(credentials("app"), &token).await.unwrap();
+        assert_eq!(ask(token).await, inactive, "revoked");
+    }
+
+    #[tokio::test]
+    async fn check_token_answers_spring_style() {
+        let f = fixture().await;
+        f.client("app", &["client_credentials"], TokenSettings::default()).await;
+        let token = issued(&f, "app").await;
+        let answer = serde_json::to_value(f.service.check_token(credentials("app"), &token).await.unwrap()).unwrap();
+        assert_eq!(answer, json!({"active": true, "exp": NOW + 3600, "client_id": "app", "authorities": ["ROLE_APP"], "scope": ["read", "write"]}));
+        f.service.revoke(credentials("app"), &token).await.unwrap();
+        assert!(matches!(f.service.check_token(credentials("app"), &token).await, Err(OAuthError::InvalidToken(_))));
+    }
+
+    #[tokio::test]
+    async fn a_client_cannot_revoke_another_clients_token() {
+        let f = fixture().await;
+        f.client("app", &["client_credentials"], TokenSettings::default()).await;
+        f.client("intruder", &["client_credentials"], TokenSettings::default()).await;
+        let token = issued(&f, "app").await;
+        f.service.revoke(credentials("intruder"), &token).await.unwrap();
+        assert!(f.service.introspect_token(&token).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn revoking_a_refresh_token_revokes_its_grants_access_tokens() {
+        let f = fixture().await;
+        f.client("web", &["password", "refresh_token"], TokenSettings::default()).await;
+        f.user("alice", "wonderland").await;
+        let login = TokenRequest::Password { username: "alice".into(), password: Secret::new("wonderland".into()), scope: None };
+        let r = f.service.token(credentials("web"), login).await.unwrap();
+        f.service.revoke(credentials("web"), r.refresh_token.as_deref().unwrap()).await.unwrap();
+        assert!(f.service.introspect_token(&r.access_token).await.unwrap().is_none());
+    }
+}

@@ -1,0 +1,162 @@
+//! Turning an authorized grant into tokens: lifetimes, policy, limit, minting, the response.
+
+use super::{defaults, OAuthError, Service};
+use crate::model::{Client, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, TokenSettings, TokenState};
+use crate::store::{IssueOutcome, IssueRequest};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// The RFC 6749 §5.1 success answer, plus `authorities` [O].
+#[derive(Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    pub authorities: Arc<[String]>,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a grant has decided to issue.
+pub(crate) struct Issuance {
+    pub client: Arc<Client>,
+    pub subject: Option<Arc<str>>,
+    pub scopes: Arc<[String]>,
+    /// Issue a refresh token carrying these scopes (a refresh keeps the grant's full scope).
+    pub refresh_scopes: Option<Arc<[String]>>,
+    pub authorities: Arc<[String]>,
+    /// The lineage to continue (refresh rotation); a new grant otherwise.
+    pub grant_id: Option<TokenId>,
+    /// The refresh token this exchange uses up.
+    pub consume: Option<TokenId>,
+}
+
+pub(crate) enum Issued {
+    Tokens(TokenResponse),
+    /// `consume` was used by a concurrent exchange first.
+    ConsumedAlready,
+}
+
+/// Client override → tenant setting → built-in default.
+fn resolve<T: Copy>(pick: impl Fn(&TokenSettings) -> Option<T>, client: &Client, tenant: Option<&Tenant>, default: T) -> T {
+    pick(&client.settings)
+        .or_else(|| tenant.and_then(|t| pick(&t.settings)))
+        .unwrap_or(default)
+}
+
+/// A negative lifetime never expires.
+fn expiry(now: i64, ttl: i64) -> Option<i64> {
+    (ttl >= 0).then(|| now.saturating_add(ttl))
+}
+
+impl Service {
+    pub(crate) async fn issue(&self, grant: Issuance) -> Result<Issued, OAuthError> {
+        let now = self.clock.now();
+        let client = &grant.client;
+        let tenant = self.store.get_tenant(&client.tenant).await?;
+        let tenant = tenant.as_deref();
+        let access_ttl = if grant.subject.is_some() {
+            resolve(|s| s.user_access_token_ttl, client, tenant, defaults::USER_ACCESS_TOKEN_TTL)
+        } else {
+            resolve(|s| s.access_token_ttl, client, tenant, defaults::ACCESS_TOKEN_TTL)
+        };
+        let policy = resolve(|s| s.token_policy, client, tenant, TokenPolicy::Multi);
+        let max_active = client
+            .settings
+            .max_active_tokens
+            .or_else(|| tenant.and_then(|t| t.settings.max_active_tokens));
+
+        let access_id = TokenId::random();
+        let grant_id = grant.grant_id.unwrap_or(access_id);
+        let access = TokenRecord {
+            id: access_id,
+            kind: TokenKind::Access,
+            tenant: client.tenant.as_str().into(),
+            client_id: client.client_id.as_str().into(),
+            subject: grant.subject,
+            scopes: grant.scopes,
+            authorities: grant.authorities,
+            issued_at: now,
+            expires_at: expiry(now, access_ttl),
+            state: TokenState::Active,
+            properties: None,
+            grant_id,
+        };
+        let refresh = grant.refresh_scopes.map(|scopes| {
+            let ttl = resolve(|s| s.refresh_token_ttl, client, tenant, defaults::REFRESH_TOKEN_TTL);
+            TokenRecord {
+                id: TokenId::random(),
+                kind: TokenKind::Refresh,
+                scopes,
+                expires_at: expiry(now, ttl),
+                ..access.clone()
+            }
+        });
+        let request = IssueRequest {
+            access,
+            refresh,
+            policy,
+            max_active,
+            consume: grant.consume,
+            now,
+        };
+        let (access, refresh) = (request.access.clone(), request.refresh.clone());
+        let response = match self.store.issue(request).await? {
+            IssueOutcome::Issued => self.respond(&access, refresh.as_ref(), now),
+            IssueOutcome::Reused { access, refresh } => self.respond(&access, refresh.as_deref(), now),
+            IssueOutcome::LimitReached { earliest_expiry } => {
+                return Err(OAuthError::TooManyActiveTokens {
+                    retry_after: earliest_expiry.map(|exp| (exp - now).max(1) as u64),
+                    limit: max_active.unwrap_or(0),
+                })
+            }
+            IssueOutcome::ConsumedAlready => return Ok(Issued::ConsumedAlready),
+        };
+        Ok(Issued::Tokens(response))
+    }
+
+    fn respond(&self, access: &TokenRecord, refresh: Option<&TokenRecord>, now: i64) -> TokenResponse {
+        TokenResponse {
+            access_token: self.keys.mint(TokenKind::Access, &access.id).into_string(),
+            token_type: "Bearer",
+            expires_in: access.expires_at.map(|exp| (exp - now).max(0)),
+            scope: access.scope_string(),
+            refresh_token: refresh.map(|r| self.keys.mint(TokenKind::Refresh, &r.id).into_string()),
+            authorities: access.authorities.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::contract::fixtures;
+
+    #[test]
+    fn lifetimes_resolve_client_then_tenant_then_default() {
+        let (mut tenant, mut client) = fixtures("t");
+        let pick = |s: &TokenSettings| s.access_token_ttl;
+        assert_eq!(resolve(pick, &client, Some(&tenant), 3600), 3600);
+        tenant.settings.access_token_ttl = Some(60);
+        assert_eq!(resolve(pick, &client, Some(&tenant), 3600), 60);
+        client.settings.access_token_ttl = Some(-1);
+        assert_eq!(resolve(pick, &client, Some(&tenant), 3600), -1);
+    }
+
+    #[test]
+    fn negative_lifetime_never_expires() {
+        assert_eq!(expiry(100, -1), None);
+        assert_eq!(expiry(100, 60), Some(160));
+    }
+}
