@@ -6,3 +6,6 @@ pub mod secret;
 pub mod store;
 pub mod token;
 pub mod service;
+pub mod http;
+pub mod config;
+pub mod server;

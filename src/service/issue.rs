@@ -13,6 +13,8 @@ pub struct TokenResponse {
     pub token_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
+    /// Omitted when the token carries no scope.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub scope: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,

@@ -1,0 +1,259 @@
+//! Settings: built-in defaults → `tessera.toml` → `TESSERA_*` environment (`__` nests) → flags.
+
+use crate::secret::Secret;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::net::SocketAddr;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    /// fsync on every commit: committed data survives power loss.
+    #[default]
+    Full,
+    /// Survives a process crash, may lose the last commits on power loss.
+    Normal,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SqliteConfig {
+    pub synchronous: Synchronous,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub store: String,
+    /// Public base URL; defaults to `http://{listen}`.
+    #[serde(deserialize_with = "lossy_string")]
+    pub issuer: Option<String>,
+    #[serde(deserialize_with = "lossy_string")]
+    pub admin_client_id: Option<String>,
+    #[serde(deserialize_with = "lossy_secret")]
+    pub admin_client_secret: Option<Secret<String>>,
+    /// Current token MAC key (32 bytes, base64url); else a key file beside the store.
+    #[serde(deserialize_with = "lossy_secret")]
+    pub token_key: Option<Secret<String>>,
+    /// Earlier keys, still accepted for verification after a rotation.
+    pub token_previous_keys: Vec<Secret<String>>,
+    /// `tracing` filter, e.g. `info` or `tessera=debug`.
+    pub log: String,
+    pub log_format: LogFormat,
+    pub sqlite: SqliteConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            store: "sqlite://tessera.db".into(),
+            issuer: None,
+            admin_client_id: None,
+            admin_client_secret: None,
+            token_key: None,
+            token_previous_keys: Vec::new(),
+            log: "info".into(),
+            log_format: LogFormat::Text,
+            sqlite: SqliteConfig::default(),
+        }
+    }
+}
+
+/// Environment values such as `TESSERA_ADMIN_CLIENT_SECRET=12345` arrive as numbers; a string
+/// setting takes them as written.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StringLike {
+    S(String),
+    I(i64),
+    U(u64),
+    F(f64),
+    B(bool),
+}
+
+impl From<StringLike> for String {
+    fn from(v: StringLike) -> String {
+        match v {
+            StringLike::S(s) => s,
+            StringLike::I(i) => i.to_string(),
+            StringLike::U(u) => u.to_string(),
+            StringLike::F(f) => f.to_string(),
+            StringLike::B(b) => b.to_string(),
+        }
+    }
+}
+
+fn lossy_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<StringLike>::deserialize(d)?.map(String::from))
+}
+
+fn lossy_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret<String>>, D::Error> {
+    Ok(lossy_string(d)?.map(Secret::new))
+}
+
+/// Command-line values; only those given override the layers below.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads every layer. A `--config` path must exist; the default `tessera.toml` is optional.
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        figment = match file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError::Invalid(format!("config file {} does not exist", path.display())))
+            }
+            Some(path) => figment.merge(Toml::file_exact(path)),
+            None if Path::new("tessera.toml").exists() => figment.merge(Toml::file_exact("tessera.toml")),
+            None => figment,
+        };
+        let config: Config = figment
+            .merge(Env::prefixed("TESSERA_").split("__"))
+            .merge(Serialized::globals(overrides))
+            .extract()
+            .map_err(|e| ConfigError::Load(Box::new(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(issuer) = &self.issuer {
+            let ok = url::Url::parse(issuer)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.query().is_none() && u.fragment().is_none());
+            if !ok {
+                return Err(ConfigError::Invalid(format!(
+                    "issuer {issuer:?} must be an absolute http(s) URL without query or fragment"
+                )));
+            }
+        }
+        match (&self.admin_client_id, &self.admin_client_secret) {
+            (Some(_), None) | (None, Some(_)) => Err(ConfigError::Invalid(
+                "admin_client_id and admin_client_secret must be set together".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The issuer once the listener's real address is known (port 0 resolves at bind).
+    pub fn issuer_for(&self, bound: SocketAddr) -> String {
+        match &self.issuer {
+            Some(issuer) => issuer.trim_end_matches('/').to_string(),
+            None => format!("http://{bound}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_without_anything() {
+        Jail::expect_with(|_| {
+            let c = Config::load(None, Overrides::default()).unwrap();
+            assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+            assert_eq!(c.store, "sqlite://tessera.db");
+            assert_eq!(c.issuer_for(c.listen), "http://127.0.0.1:8080");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_then_env_then_flags() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "custom.toml",
+                "listen = \"127.0.0.1:9000\"\nstore = \"memory://\"\nissuer = \"https://auth.example\"\n[sqlite]\nsynchronous = \"normal\"\n",
+            )?;
+            jail.set_env("TESSERA_STORE", "sqlite://env.db");
+            jail.set_env("TESSERA_ADMIN_CLIENT_ID", "ops");
+            jail.set_env("TESSERA_ADMIN_CLIENT_SECRET", "12345");
+            let c = Config::load(Some(Path::new("custom.toml")), Overrides::default()).unwrap();
+            assert_eq!(c.listen.to_string(), "127.0.0.1:9000", "from the file");
+            assert_eq!(c.store, "sqlite://env.db", "env beats file");
+            assert_eq!(c.admin_client_secret.unwrap().expose(), "12345", "numbers stay strings");
+            assert_eq!(c.sqlite.synchronous, Synchronous::Normal);
+            let flags = Overrides {
+                store: Some("memory://".into()),
+                listen: None,
+            };
+            let c = Config::load(Some(Path::new("custom.toml")), flags).unwrap();
+            assert_eq!(c.store, "memory://", "flags beat env");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn nested_keys_from_env() {
+        Jail::expect_with(|jail| {
+            jail.set_env("TESSERA_SQLITE__SYNCHRONOUS", "normal");
+            let c = Config::load(None, Overrides::default()).unwrap();
+            assert_eq!(c.sqlite.synchronous, Synchronous::Normal);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        Jail::expect_with(|jail| {
+            jail.set_env("TESSERA_LISTEN", "not-an-address");
+            let err = Config::load(None, Overrides::default()).unwrap_err().to_string().to_lowercase();
+            assert!(err.contains("listen"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("TESSERA_LISTN", "127.0.0.1:1");
+            let err = Config::load(None, Overrides::default()).unwrap_err().to_string().to_lowercase();
+            assert!(err.contains("listn"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("TESSERA_ISSUER", "ftp://x");
+            let err = Config::load(None, Overrides::default()).unwrap_err().to_string().to_lowercase();
+            assert!(err.contains("issuer"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|_| {
+            let err = Config::load(Some(Path::new("missing.toml")), Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains("missing.toml"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let c = Config {
+            admin_client_secret: Some(Secret::new("topsecret".into())),
+            token_key: Some(Secret::new("keykeykey".into())),
+            ..Config::default()
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("topsecret") && !shown.contains("keykeykey"));
+    }
+}

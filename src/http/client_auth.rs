@@ -1,0 +1,116 @@
+//! Reading client credentials from the `Authorization` header or the form (RFC 6749 §2.3.1).
+
+use super::form::{take, Pairs};
+use crate::secret::Secret;
+use crate::service::client_auth::ClientCredentials;
+use crate::service::OAuthError;
+use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderMap;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use percent_encoding::percent_decode_str;
+
+fn malformed_basic() -> OAuthError {
+    OAuthError::InvalidClient { basic: true }
+}
+
+fn parse_basic(encoded: &str) -> Result<(String, String), OAuthError> {
+    let raw = STANDARD.decode(encoded.trim()).map_err(|_| malformed_basic())?;
+    let text = String::from_utf8(raw).map_err(|_| malformed_basic())?;
+    let (id, secret) = text.split_once(':').ok_or_else(malformed_basic)?;
+    // §2.3.1: both parts are form-encoded before Base64.
+    let unescape = |s: &str| {
+        percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .map(|c| c.into_owned())
+            .map_err(|_| malformed_basic())
+    };
+    Ok((unescape(id)?, unescape(secret)?))
+}
+
+/// Takes the credentials out of the header and the form; using two methods at once is refused.
+pub fn credentials(headers: &HeaderMap, form: &mut Pairs<'_>) -> Result<ClientCredentials, OAuthError> {
+    let form_id = take(form, "client_id");
+    let form_secret = take(form, "client_secret");
+    let Some(header) = headers.get(AUTHORIZATION) else {
+        return Ok(match (form_id, form_secret) {
+            (Some(id), Some(secret)) => ClientCredentials::Post {
+                client_id: id.into_owned(),
+                secret: Secret::new(secret.into_owned()),
+            },
+            (Some(id), None) => ClientCredentials::IdOnly { client_id: id.into_owned() },
+            (None, Some(_)) => return Err(OAuthError::InvalidRequest("client_secret was sent without client_id".into())),
+            (None, None) => ClientCredentials::None,
+        });
+    };
+    let header = header
+        .to_str()
+        .map_err(|_| OAuthError::InvalidRequest("the Authorization header is not valid ASCII".into()))?;
+    let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(OAuthError::InvalidRequest(
+            "the Authorization header must use the Basic scheme here".into(),
+        ));
+    }
+    let (client_id, secret) = parse_basic(rest)?;
+    if form_secret.is_some() {
+        return Err(OAuthError::InvalidRequest(
+            "use one client authentication method: Basic or client_secret, not both".into(),
+        ));
+    }
+    if form_id.is_some_and(|id| id != client_id) {
+        return Err(OAuthError::InvalidRequest("client_id in the form differs from the Basic credentials".into()));
+    }
+    Ok(ClientCredentials::Basic {
+        client_id,
+        secret: Secret::new(secret),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn basic_is_decoded_and_unescaped() {
+        let value = format!("Basic {}", STANDARD.encode("my%20app:p%3Ass"));
+        match credentials(&headers(&value), &mut vec![]).unwrap() {
+            ClientCredentials::Basic { client_id, secret } => {
+                assert_eq!(client_id, "my app");
+                assert_eq!(secret.expose(), "p:ss");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_headers_are_4xx() {
+        for bad in ["Basic !!!", "Basic", &format!("Basic {}", STANDARD.encode("no-colon"))] {
+            assert!(matches!(credentials(&headers(bad), &mut vec![]), Err(OAuthError::InvalidClient { basic: true })), "{bad}");
+        }
+        assert!(matches!(credentials(&headers("Bearer x"), &mut vec![]), Err(OAuthError::InvalidRequest(_))));
+    }
+
+    #[test]
+    fn two_methods_at_once_are_refused() {
+        let value = format!("Basic {}", STANDARD.encode("a:b"));
+        let mut form = vec![("client_secret".into(), "b".into())];
+        assert!(matches!(credentials(&headers(&value), &mut form), Err(OAuthError::InvalidRequest(_))));
+    }
+
+    #[test]
+    fn form_credentials() {
+        let mut form = vec![("client_id".into(), "a".into()), ("client_secret".into(), "b".into())];
+        assert!(matches!(credentials(&HeaderMap::new(), &mut form), Ok(ClientCredentials::Post { .. })));
+        assert!(form.is_empty());
+        let mut form = vec![("client_id".into(), "a".into())];
+        assert!(matches!(credentials(&HeaderMap::new(), &mut form), Ok(ClientCredentials::IdOnly { .. })));
+    }
+}

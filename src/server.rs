@@ -1,0 +1,116 @@
+//! Wiring: config → store, key, service, bootstrap → HTTP listener with graceful shutdown.
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, Synchronous};
+use crate::secret::Secret;
+use crate::service::Service;
+use crate::store::{self, StoreOptions};
+use crate::token::Keyring;
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// The token key: configured, else the key file beside the store, else (memory store) ephemeral.
+pub fn keyring(config: &Config) -> anyhow::Result<Keyring> {
+    if let Some(key) = &config.token_key {
+        return Keyring::from_config(key, &config.token_previous_keys).context("token_key");
+    }
+    match store::key_file_beside(&config.store) {
+        Some(path) => Keyring::load_or_create(&path).with_context(|| format!("token key file {}", path.display())),
+        None => Ok(Keyring::random()),
+    }
+}
+
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn store::Store>> {
+    let options = StoreOptions {
+        sqlite_synchronous_full: config.sqlite.synchronous == Synchronous::Full,
+    };
+    store::open(&config.store, &options).await.context("store")
+}
+
+/// A bound, bootstrapped server that has not started accepting yet.
+pub struct Prepared {
+    pub listener: TcpListener,
+    pub addr: SocketAddr,
+    pub service: Arc<Service>,
+    /// Set on the first start without configured admin credentials: show once.
+    pub generated_admin: Option<(String, Secret<String>)>,
+}
+
+pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Prepared> {
+    let keys = Arc::new(keyring(config)?);
+    let store = open_store(config).await?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listen: cannot bind {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let service = Arc::new(Service::new(store, clock, keys, &config.issuer_for(addr)));
+    let configured = config
+        .admin_client_id
+        .as_deref()
+        .zip(config.admin_client_secret.as_ref());
+    let generated_admin = service.bootstrap(configured).await.context("bootstrap admin client")?;
+    Ok(Prepared {
+        listener,
+        addr,
+        service,
+        generated_admin,
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}
+
+/// `tessera serve`.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let prepared = prepare(&config, Arc::new(SystemClock)).await?;
+    if let Some((client_id, secret)) = &prepared.generated_admin {
+        // Printed to stdout once, never logged: it cannot be shown again.
+        println!("Generated the bootstrap admin client (shown only this once; store it now):");
+        println!("  client_id:     {client_id}");
+        println!("  client_secret: {}", secret.expose());
+    }
+    println!("tessera listening on http://{} (store {})", prepared.addr, redact_url(&config.store));
+    tracing::info!(addr = %prepared.addr, issuer = %prepared.service.issuer, "listening");
+    let app = crate::http::router(prepared.service);
+    axum::serve(prepared.listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server")
+}
+
+/// Store URLs may carry a password (`postgres://u:p@h/db`).
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_store_urls_are_hidden() {
+        assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("sqlite://tessera.db"), "sqlite://tessera.db");
+    }
+}
