@@ -126,7 +126,10 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         figment = match file {
             Some(path) if !path.exists() => {
-                return Err(ConfigError::Invalid(format!("config file {} does not exist", path.display())))
+                return Err(ConfigError::Invalid(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )))
             }
             Some(path) => figment.merge(Toml::file_exact(path)),
             None if Path::new("tessera.toml").exists() => figment.merge(Toml::file_exact("tessera.toml")),
@@ -169,6 +172,7 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
 mod tests {
     use super::*;
     use figment::Jail;
@@ -223,24 +227,35 @@ mod tests {
     fn bad_settings_are_named() {
         Jail::expect_with(|jail| {
             jail.set_env("TESSERA_LISTEN", "not-an-address");
-            let err = Config::load(None, Overrides::default()).unwrap_err().to_string().to_lowercase();
+            let err = Config::load(None, Overrides::default())
+                .unwrap_err()
+                .to_string()
+                .to_lowercase();
             assert!(err.contains("listen"), "{err}");
             Ok(())
         });
         Jail::expect_with(|jail| {
             jail.set_env("TESSERA_LISTN", "127.0.0.1:1");
-            let err = Config::load(None, Overrides::default()).unwrap_err().to_string().to_lowercase();
+            let err = Config::load(None, Overrides::default())
+                .unwrap_err()
+                .to_string()
+                .to_lowercase();
             assert!(err.contains("listn"), "{err}");
             Ok(())
         });
         Jail::expect_with(|jail| {
             jail.set_env("TESSERA_ISSUER", "ftp://x");
-            let err = Config::load(None, Overrides::default()).unwrap_err().to_string().to_lowercase();
+            let err = Config::load(None, Overrides::default())
+                .unwrap_err()
+                .to_string()
+                .to_lowercase();
             assert!(err.contains("issuer"), "{err}");
             Ok(())
         });
         Jail::expect_with(|_| {
-            let err = Config::load(Some(Path::new("missing.toml")), Overrides::default()).unwrap_err().to_string();
+            let err = Config::load(Some(Path::new("missing.toml")), Overrides::default())
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("missing.toml"), "{err}");
             Ok(())
         });

@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use tessera::config::{Config, LogFormat, Overrides};
 
 #[derive(Parser)]
-#[command(name = "tessera", version, about = "An OAuth 2.0 authorization server for the whole life of a token")]
+#[command(
+    name = "tessera",
+    version,
+    about = "An OAuth 2.0 authorization server for the whole life of a token"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -54,12 +54,7 @@ pub struct Tenant {
 pub const SYSTEM_TENANT: &str = "system";
 
 /// The grant types a client may be allowed.
-pub const GRANT_TYPES: [&str; 4] = [
-    "client_credentials",
-    "password",
-    "refresh_token",
-    "authorization_code",
-];
+pub const GRANT_TYPES: [&str; 4] = ["client_credentials", "password", "refresh_token", "authorization_code"];
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Client {
@@ -189,9 +184,7 @@ impl TokenId {
         if text.len() != 22 {
             return None;
         }
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(text)
-            .ok()?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()?;
         Some(TokenId(bytes.try_into().ok()?))
     }
 }

@@ -84,7 +84,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("  client_id:     {client_id}");
         println!("  client_secret: {}", secret.expose());
     }
-    println!("tessera listening on http://{} (store {})", prepared.addr, redact_url(&config.store));
+    println!(
+        "tessera listening on http://{} (store {})",
+        prepared.addr,
+        redact_url(&config.store)
+    );
     tracing::info!(addr = %prepared.addr, issuer = %prepared.service.issuer, "listening");
     let app = crate::http::router(prepared.service);
     axum::serve(prepared.listener, app)

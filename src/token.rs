@@ -46,10 +46,7 @@ pub enum KeyError {
     #[error("token key is not valid base64url")]
     NotBase64,
     #[error("key file {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
 }
 
 struct Key {
@@ -159,9 +156,7 @@ impl Keyring {
         }
         let kind = kind_of_prefix(&bytes[..PREFIX_LEN])?;
         let mut body = [0u8; BODY_LEN];
-        let n = URL_SAFE_NO_PAD
-            .decode_slice(&bytes[PREFIX_LEN..], &mut body)
-            .ok()?;
+        let n = URL_SAFE_NO_PAD.decode_slice(&bytes[PREFIX_LEN..], &mut body).ok()?;
         if n != BODY_LEN {
             return None;
         }
@@ -254,7 +249,13 @@ mod tests {
         assert_eq!(ring.verify(std::str::from_utf8(&flipped).unwrap()), None);
         let relabelled = good.replacen("tsa_", "tsr_", 1);
         assert_eq!(ring.verify(&relabelled), None, "kind is under the MAC");
-        for bad in ["", "tsa_", "garbage", &good[..good.len() - 1], "tsa_!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"] {
+        for bad in [
+            "",
+            "tsa_",
+            "garbage",
+            &good[..good.len() - 1],
+            "tsa_!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
+        ] {
             assert_eq!(ring.verify(bad), None, "{bad}");
         }
     }

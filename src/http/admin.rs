@@ -101,7 +101,12 @@ pub async fn list_tenants(State(s): Svc, Caller(who): Caller) -> Res {
 pub async fn get_tenant(State(s): Svc, Caller(who): Caller, Ids(t): Ids<String>) -> Res {
     Ok(Json(s.get_tenant(&who, &t).await?).into_response())
 }
-pub async fn update_tenant(State(s): Svc, Caller(who): Caller, Ids(t): Ids<String>, AdminJson(p): AdminJson<TenantPatch>) -> Res {
+pub async fn update_tenant(
+    State(s): Svc,
+    Caller(who): Caller,
+    Ids(t): Ids<String>,
+    AdminJson(p): AdminJson<TenantPatch>,
+) -> Res {
     Ok(Json(s.update_tenant(&who, &t, p).await?).into_response())
 }
 pub async fn delete_tenant(State(s): Svc, Caller(who): Caller, Ids(t): Ids<String>) -> Res {
@@ -109,7 +114,12 @@ pub async fn delete_tenant(State(s): Svc, Caller(who): Caller, Ids(t): Ids<Strin
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-pub async fn create_client(State(s): Svc, Caller(who): Caller, Ids(t): Ids<String>, AdminJson(new): AdminJson<NewClient>) -> Res {
+pub async fn create_client(
+    State(s): Svc,
+    Caller(who): Caller,
+    Ids(t): Ids<String>,
+    AdminJson(new): AdminJson<NewClient>,
+) -> Res {
     Ok(created(s.create_client(&who, &t, new).await?))
 }
 pub async fn list_clients(State(s): Svc, Caller(who): Caller, Ids(t): Ids<String>) -> Res {
@@ -134,7 +144,12 @@ pub async fn regenerate_secret(State(s): Svc, Caller(who): Caller, Ids((t, c)): 
     Ok(Json(s.regenerate_secret(&who, &t, &c).await?).into_response())
 }
 
-pub async fn create_user(State(s): Svc, Caller(who): Caller, Ids(t): Ids<String>, AdminJson(new): AdminJson<NewUser>) -> Res {
+pub async fn create_user(
+    State(s): Svc,
+    Caller(who): Caller,
+    Ids(t): Ids<String>,
+    AdminJson(new): AdminJson<NewUser>,
+) -> Res {
     Ok(created(s.create_user(&who, &t, new).await?))
 }
 pub async fn list_users(State(s): Svc, Caller(who): Caller, Ids(t): Ids<String>) -> Res {

@@ -38,8 +38,14 @@ pub fn credentials(headers: &HeaderMap, form: &mut Pairs<'_>) -> Result<ClientCr
                 client_id: id.into_owned(),
                 secret: Secret::new(secret.into_owned()),
             },
-            (Some(id), None) => ClientCredentials::IdOnly { client_id: id.into_owned() },
-            (None, Some(_)) => return Err(OAuthError::InvalidRequest("client_secret was sent without client_id".into())),
+            (Some(id), None) => ClientCredentials::IdOnly {
+                client_id: id.into_owned(),
+            },
+            (None, Some(_)) => {
+                return Err(OAuthError::InvalidRequest(
+                    "client_secret was sent without client_id".into(),
+                ))
+            }
             (None, None) => ClientCredentials::None,
         });
     };
@@ -59,7 +65,9 @@ pub fn credentials(headers: &HeaderMap, form: &mut Pairs<'_>) -> Result<ClientCr
         ));
     }
     if form_id.is_some_and(|id| id != client_id) {
-        return Err(OAuthError::InvalidRequest("client_id in the form differs from the Basic credentials".into()));
+        return Err(OAuthError::InvalidRequest(
+            "client_id in the form differs from the Basic credentials".into(),
+        ));
     }
     Ok(ClientCredentials::Basic {
         client_id,
@@ -93,24 +101,42 @@ mod tests {
     #[test]
     fn malformed_headers_are_4xx() {
         for bad in ["Basic !!!", "Basic", &format!("Basic {}", STANDARD.encode("no-colon"))] {
-            assert!(matches!(credentials(&headers(bad), &mut vec![]), Err(OAuthError::InvalidClient { basic: true })), "{bad}");
+            assert!(
+                matches!(
+                    credentials(&headers(bad), &mut vec![]),
+                    Err(OAuthError::InvalidClient { basic: true })
+                ),
+                "{bad}"
+            );
         }
-        assert!(matches!(credentials(&headers("Bearer x"), &mut vec![]), Err(OAuthError::InvalidRequest(_))));
+        assert!(matches!(
+            credentials(&headers("Bearer x"), &mut vec![]),
+            Err(OAuthError::InvalidRequest(_))
+        ));
     }
 
     #[test]
     fn two_methods_at_once_are_refused() {
         let value = format!("Basic {}", STANDARD.encode("a:b"));
         let mut form = vec![("client_secret".into(), "b".into())];
-        assert!(matches!(credentials(&headers(&value), &mut form), Err(OAuthError::InvalidRequest(_))));
+        assert!(matches!(
+            credentials(&headers(&value), &mut form),
+            Err(OAuthError::InvalidRequest(_))
+        ));
     }
 
     #[test]
     fn form_credentials() {
         let mut form = vec![("client_id".into(), "a".into()), ("client_secret".into(), "b".into())];
-        assert!(matches!(credentials(&HeaderMap::new(), &mut form), Ok(ClientCredentials::Post { .. })));
+        assert!(matches!(
+            credentials(&HeaderMap::new(), &mut form),
+            Ok(ClientCredentials::Post { .. })
+        ));
         assert!(form.is_empty());
         let mut form = vec![("client_id".into(), "a".into())];
-        assert!(matches!(credentials(&HeaderMap::new(), &mut form), Ok(ClientCredentials::IdOnly { .. })));
+        assert!(matches!(
+            credentials(&HeaderMap::new(), &mut form),
+            Ok(ClientCredentials::IdOnly { .. })
+        ));
     }
 }

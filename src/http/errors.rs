@@ -36,7 +36,10 @@ impl IntoResponse for OAuthError {
             OAuthError::InvalidClient { basic: true } => {
                 headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"tessera\""));
             }
-            OAuthError::TooManyActiveTokens { retry_after: Some(seconds), .. } => {
+            OAuthError::TooManyActiveTokens {
+                retry_after: Some(seconds),
+                ..
+            } => {
                 headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
             }
             _ => {}

@@ -27,7 +27,8 @@ fn decode(raw: &str) -> Result<Cow<'_, str>, OAuthError> {
 
 /// Parses `input` (a body or a query string).
 pub fn parse(input: &[u8]) -> Result<Pairs<'_>, OAuthError> {
-    let text = std::str::from_utf8(input).map_err(|_| OAuthError::InvalidRequest("the request is not valid UTF-8".into()))?;
+    let text =
+        std::str::from_utf8(input).map_err(|_| OAuthError::InvalidRequest("the request is not valid UTF-8".into()))?;
     let mut pairs: Pairs<'_> = Vec::with_capacity(4);
     for part in text.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = part.split_once('=').unwrap_or((part, ""));
@@ -70,10 +71,9 @@ impl<S: Send + Sync> FromRequest<S> for FormBody {
                 "the request body must be application/x-www-form-urlencoded".into(),
             ));
         }
-        Bytes::from_request(req, state)
-            .await
-            .map(FormBody)
-            .map_err(|e| OAuthError::InvalidRequest(format!("could not read the request body: {}", e.body_text()).into()))
+        Bytes::from_request(req, state).await.map(FormBody).map_err(|e| {
+            OAuthError::InvalidRequest(format!("could not read the request body: {}", e.body_text()).into())
+        })
     }
 }
 

@@ -19,7 +19,11 @@ fn no_store(body: impl IntoResponse) -> Response {
     response
 }
 
-pub async fn token(State(service): State<Arc<Service>>, headers: HeaderMap, FormBody(body): FormBody) -> Result<Response, OAuthError> {
+pub async fn token(
+    State(service): State<Arc<Service>>,
+    headers: HeaderMap,
+    FormBody(body): FormBody,
+) -> Result<Response, OAuthError> {
     let mut pairs = form::parse(&body)?;
     let credentials = credentials(&headers, &mut pairs)?;
     let request = TokenRequest::from_pairs(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))?;
@@ -31,7 +35,11 @@ fn required<'p>(pairs: &'p Pairs<'_>, name: &'static str) -> Result<&'p str, OAu
     form::get(pairs, name).ok_or_else(|| OAuthError::InvalidRequest(format!("missing parameter {name}").into()))
 }
 
-pub async fn introspect(State(service): State<Arc<Service>>, headers: HeaderMap, FormBody(body): FormBody) -> Result<Response, OAuthError> {
+pub async fn introspect(
+    State(service): State<Arc<Service>>,
+    headers: HeaderMap,
+    FormBody(body): FormBody,
+) -> Result<Response, OAuthError> {
     let mut pairs = form::parse(&body)?;
     let credentials = credentials(&headers, &mut pairs)?;
     let answer = service.introspect(credentials, required(&pairs, "token")?).await?;
@@ -52,10 +60,16 @@ fn query_and_form<'a>(query: Option<&'a str>, body: Option<&'a [u8]>) -> Result<
     Ok(pairs)
 }
 
-pub async fn check_token_get(State(service): State<Arc<Service>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Result<Response, OAuthError> {
+pub async fn check_token_get(
+    State(service): State<Arc<Service>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, OAuthError> {
     let mut pairs = query_and_form(query.as_deref(), None)?;
     let credentials = credentials(&headers, &mut pairs)?;
-    Ok(no_store(Json(service.check_token(credentials, required(&pairs, "token")?).await?)))
+    Ok(no_store(Json(
+        service.check_token(credentials, required(&pairs, "token")?).await?,
+    )))
 }
 
 pub async fn check_token_post(
@@ -66,15 +80,25 @@ pub async fn check_token_post(
 ) -> Result<Response, OAuthError> {
     let mut pairs = query_and_form(query.as_deref(), Some(&body))?;
     let credentials = credentials(&headers, &mut pairs)?;
-    Ok(no_store(Json(service.check_token(credentials, required(&pairs, "token")?).await?)))
+    Ok(no_store(Json(
+        service.check_token(credentials, required(&pairs, "token")?).await?,
+    )))
 }
 
 /// RFC 7009 revocation; `/oauth/revoke_token?token=` [O] shares it. A body is optional there.
-pub async fn revoke(State(service): State<Arc<Service>>, headers: HeaderMap, RawQuery(query): RawQuery, body: axum::body::Bytes) -> Result<Response, OAuthError> {
+pub async fn revoke(
+    State(service): State<Arc<Service>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, OAuthError> {
     let has_form = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    let body = body.map_err(|e| {
+        OAuthError::InvalidRequest(format!("could not read the request body: {}", e.body_text()).into())
+    })?;
     if !body.is_empty() && !has_form {
         return Err(OAuthError::InvalidRequest(
             "the request body must be application/x-www-form-urlencoded".into(),

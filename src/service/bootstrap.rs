@@ -52,7 +52,10 @@ impl Service {
                 },
                 Some(existing) => {
                     let mut fixed = Client::clone(&existing);
-                    let secret_ok = existing.secret_hash.as_ref().is_some_and(|h| client_secret_matches(secret.expose(), h));
+                    let secret_ok = existing
+                        .secret_hash
+                        .as_ref()
+                        .is_some_and(|h| client_secret_matches(secret.expose(), h));
                     fixed.secret_hash = wanted.secret_hash;
                     if !fixed.authorities.iter().any(|a| a == ROLE_ADMIN) {
                         fixed.authorities.push(ROLE_ADMIN.into());
@@ -101,7 +104,10 @@ mod tests {
         let s = service();
         let (id, secret) = s.bootstrap(None).await.unwrap().expect("first start generates");
         let client = s.store.get_client(&id).await.unwrap().unwrap();
-        assert!(client_secret_matches(secret.expose(), client.secret_hash.as_ref().unwrap()));
+        assert!(client_secret_matches(
+            secret.expose(),
+            client.secret_hash.as_ref().unwrap()
+        ));
         assert!(s.bootstrap(None).await.unwrap().is_none());
     }
 
@@ -113,8 +119,14 @@ mod tests {
         let second = Secret::new("second-secret".to_string());
         s.bootstrap(Some(("ops", &second))).await.unwrap();
         let client = s.store.get_client("ops").await.unwrap().unwrap();
-        assert!(client_secret_matches("second-secret", client.secret_hash.as_ref().unwrap()));
-        assert!(!client_secret_matches("first-secret", client.secret_hash.as_ref().unwrap()));
+        assert!(client_secret_matches(
+            "second-secret",
+            client.secret_hash.as_ref().unwrap()
+        ));
+        assert!(!client_secret_matches(
+            "first-secret",
+            client.secret_hash.as_ref().unwrap()
+        ));
         assert!(client.authorities.contains(&ROLE_ADMIN.to_string()));
     }
 }

@@ -9,10 +9,18 @@ use std::sync::Arc;
 /// How the caller presented itself; the HTTP layer builds this from the header and form.
 #[derive(Debug)]
 pub enum ClientCredentials {
-    Basic { client_id: String, secret: Secret<String> },
-    Post { client_id: String, secret: Secret<String> },
+    Basic {
+        client_id: String,
+        secret: Secret<String>,
+    },
+    Post {
+        client_id: String,
+        secret: Secret<String>,
+    },
     /// Only a `client_id`: acceptable for public clients.
-    IdOnly { client_id: String },
+    IdOnly {
+        client_id: String,
+    },
     None,
 }
 

@@ -85,7 +85,14 @@ mod tests {
     fn statuses_follow_rfc_6749() {
         assert_eq!(OAuthError::InvalidClient { basic: true }.status(), 401);
         assert_eq!(OAuthError::InvalidGrant("x".into()).status(), 400);
-        assert_eq!(OAuthError::TooManyActiveTokens { retry_after: None, limit: 1 }.status(), 429);
+        assert_eq!(
+            OAuthError::TooManyActiveTokens {
+                retry_after: None,
+                limit: 1
+            }
+            .status(),
+            429
+        );
         assert_eq!(OAuthError::ServerError.status(), 500);
     }
 

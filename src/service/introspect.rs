@@ -28,7 +28,17 @@ impl Serialize for Joined<'_> {
 
 /// Fields introspection defines itself; a property of the same name never overrides them.
 const RESERVED: [&str; 11] = [
-    "active", "scope", "client_id", "username", "sub", "token_type", "exp", "iat", "iss", "authorities", "user_type",
+    "active",
+    "scope",
+    "client_id",
+    "username",
+    "sub",
+    "token_type",
+    "exp",
+    "iat",
+    "iss",
+    "authorities",
+    "user_type",
 ];
 
 impl Serialize for Introspection {
@@ -46,7 +56,11 @@ impl Serialize for Introspection {
             map.serialize_entry("username", &**subject)?;
         }
         map.serialize_entry("sub", t.subject.as_deref().unwrap_or(&t.client_id))?;
-        let token_type = if t.kind == TokenKind::Access { "Bearer" } else { "refresh_token" };
+        let token_type = if t.kind == TokenKind::Access {
+            "Bearer"
+        } else {
+            "refresh_token"
+        };
         map.serialize_entry("token_type", token_type)?;
         if let Some(exp) = t.expires_at {
             map.serialize_entry("exp", &exp)?;
@@ -104,7 +118,9 @@ impl Service {
     async fn resource_client(&self, credentials: &ClientCredentials) -> Result<Arc<Client>, OAuthError> {
         let client = self.authenticate_client(credentials).await?;
         if client.public {
-            return Err(OAuthError::UnauthorizedClient("public clients cannot introspect tokens".into()));
+            return Err(OAuthError::UnauthorizedClient(
+                "public clients cannot introspect tokens".into(),
+            ));
         }
         Ok(client)
     }
@@ -112,7 +128,10 @@ impl Service {
     /// `POST /oauth/introspect`: only tokens of the caller's own tenant are ever described.
     pub async fn introspect(&self, credentials: ClientCredentials, token: &str) -> Result<Introspection, OAuthError> {
         let caller = self.resource_client(&credentials).await?;
-        let record = self.introspect_token(token).await?.filter(|t| *t.tenant == *caller.tenant);
+        let record = self
+            .introspect_token(token)
+            .await?
+            .filter(|t| *t.tenant == *caller.tenant);
         Ok(Introspection {
             record,
             issuer: self.issuer.clone(),
@@ -124,7 +143,9 @@ impl Service {
         let caller = self.resource_client(&credentials).await?;
         match self.introspect_token(token).await? {
             Some(t) if t.kind == TokenKind::Access && *t.tenant == *caller.tenant => Ok(CheckToken(t)),
-            _ => Err(OAuthError::InvalidToken("token is not recognised, expired or revoked".into())),
+            _ => Err(OAuthError::InvalidToken(
+                "token is not recognised, expired or revoked".into(),
+            )),
         }
     }
 
@@ -164,7 +185,11 @@ mod tests {
 
     async fn issued(f: &Fixture, client: &str) -> String {
         let request = TokenRequest::ClientCredentials { scope: None };
-        f.service.token(credentials(client), request).await.unwrap().access_token
+        f.service
+            .token(credentials(client), request)
+            .await
+            .unwrap()
+            .access_token
     }
 
     #[tokio::test]
@@ -187,10 +212,22 @@ mod tests {
     #[tokio::test]
     async fn expired_revoked_forged_and_foreign_tokens_are_inactive() {
         let f = fixture().await;
-        f.client("app", &["client_credentials"], TokenSettings { access_token_ttl: Some(60), ..Default::default() }).await;
+        f.client(
+            "app",
+            &["client_credentials"],
+            TokenSettings {
+                access_token_ttl: Some(60),
+                ..Default::default()
+            },
+        )
+        .await;
         f.service
             .store
-            .create_tenant(Tenant { id: "other".into(), name: "Other".into(), settings: TokenSettings::default() })
+            .create_tenant(Tenant {
+                id: "other".into(),
+                name: "Other".into(),
+                settings: TokenSettings::default(),
+            })
             .await
             .unwrap();
         let token = issued(&f, "app").await;
@@ -214,16 +251,23 @@ mod tests {
         f.client("app", &["client_credentials"], TokenSettings::default()).await;
         let token = issued(&f, "app").await;
         let answer = serde_json::to_value(f.service.check_token(credentials("app"), &token).await.unwrap()).unwrap();
-        assert_eq!(answer, json!({"active": true, "exp": NOW + 3600, "client_id": "app", "authorities": ["ROLE_APP"], "scope": ["read", "write"]}));
+        assert_eq!(
+            answer,
+            json!({"active": true, "exp": NOW + 3600, "client_id": "app", "authorities": ["ROLE_APP"], "scope": ["read", "write"]})
+        );
         f.service.revoke(credentials("app"), &token).await.unwrap();
-        assert!(matches!(f.service.check_token(credentials("app"), &token).await, Err(OAuthError::InvalidToken(_))));
+        assert!(matches!(
+            f.service.check_token(credentials("app"), &token).await,
+            Err(OAuthError::InvalidToken(_))
+        ));
     }
 
     #[tokio::test]
     async fn a_client_cannot_revoke_another_clients_token() {
         let f = fixture().await;
         f.client("app", &["client_credentials"], TokenSettings::default()).await;
-        f.client("intruder", &["client_credentials"], TokenSettings::default()).await;
+        f.client("intruder", &["client_credentials"], TokenSettings::default())
+            .await;
         let token = issued(&f, "app").await;
         f.service.revoke(credentials("intruder"), &token).await.unwrap();
         assert!(f.service.introspect_token(&token).await.unwrap().is_some());
@@ -232,11 +276,19 @@ mod tests {
     #[tokio::test]
     async fn revoking_a_refresh_token_revokes_its_grants_access_tokens() {
         let f = fixture().await;
-        f.client("web", &["password", "refresh_token"], TokenSettings::default()).await;
+        f.client("web", &["password", "refresh_token"], TokenSettings::default())
+            .await;
         f.user("alice", "wonderland").await;
-        let login = TokenRequest::Password { username: "alice".into(), password: Secret::new("wonderland".into()), scope: None };
+        let login = TokenRequest::Password {
+            username: "alice".into(),
+            password: Secret::new("wonderland".into()),
+            scope: None,
+        };
         let r = f.service.token(credentials("web"), login).await.unwrap();
-        f.service.revoke(credentials("web"), r.refresh_token.as_deref().unwrap()).await.unwrap();
+        f.service
+            .revoke(credentials("web"), r.refresh_token.as_deref().unwrap())
+            .await
+            .unwrap();
         assert!(f.service.introspect_token(&r.access_token).await.unwrap().is_none());
     }
 }

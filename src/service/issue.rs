@@ -51,7 +51,12 @@ pub(crate) enum Issued {
 }
 
 /// Client override → tenant setting → built-in default.
-fn resolve<T: Copy>(pick: impl Fn(&TokenSettings) -> Option<T>, client: &Client, tenant: Option<&Tenant>, default: T) -> T {
+fn resolve<T: Copy>(
+    pick: impl Fn(&TokenSettings) -> Option<T>,
+    client: &Client,
+    tenant: Option<&Tenant>,
+    default: T,
+) -> T {
     pick(&client.settings)
         .or_else(|| tenant.and_then(|t| pick(&t.settings)))
         .unwrap_or(default)
@@ -69,7 +74,12 @@ impl Service {
         let tenant = self.store.get_tenant(&client.tenant).await?;
         let tenant = tenant.as_deref();
         let access_ttl = if grant.subject.is_some() {
-            resolve(|s| s.user_access_token_ttl, client, tenant, defaults::USER_ACCESS_TOKEN_TTL)
+            resolve(
+                |s| s.user_access_token_ttl,
+                client,
+                tenant,
+                defaults::USER_ACCESS_TOKEN_TTL,
+            )
         } else {
             resolve(|s| s.access_token_ttl, client, tenant, defaults::ACCESS_TOKEN_TTL)
         };

@@ -46,9 +46,13 @@ mod tests {
     async fn hashes_are_argon2id_and_verify() {
         let h = hash(Secret::new("correct horse".into())).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify(Secret::new("correct horse".into()), Some(h.clone())).await.unwrap());
+        assert!(verify(Secret::new("correct horse".into()), Some(h.clone()))
+            .await
+            .unwrap());
         assert!(!verify(Secret::new("wrong".into()), Some(h)).await.unwrap());
         assert!(!verify(Secret::new("x".into()), None).await.unwrap());
-        assert!(!verify(Secret::new("x".into()), Some("not a hash".into())).await.unwrap());
+        assert!(!verify(Secret::new("x".into()), Some("not a hash".into()))
+            .await
+            .unwrap());
     }
 }

@@ -8,7 +8,9 @@ pub const DEVICE_SCOPE_PREFIX: &str = "device_";
 
 fn valid_scope_token(s: &str) -> bool {
     // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-    !s.is_empty() && s.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
 }
 
 pub fn is_valid_scope(s: &str) -> bool {
@@ -24,10 +26,14 @@ pub fn resolve(requested: Option<&str>, allowed: &[String]) -> Result<Arc<[Strin
     let mut set = Vec::new();
     for scope in requested.split(' ').filter(|s| !s.is_empty()) {
         if !valid_scope_token(scope) {
-            return Err(OAuthError::InvalidScope("scope contains characters RFC 6749 §3.3 does not allow".into()));
+            return Err(OAuthError::InvalidScope(
+                "scope contains characters RFC 6749 §3.3 does not allow".into(),
+            ));
         }
         if !scope.starts_with(DEVICE_SCOPE_PREFIX) && !allowed.iter().any(|a| a == scope) {
-            return Err(OAuthError::InvalidScope(format!("scope {scope:?} is not allowed for this client").into()));
+            return Err(OAuthError::InvalidScope(
+                format!("scope {scope:?} is not allowed for this client").into(),
+            ));
         }
         set.push(scope.to_string());
     }
@@ -49,14 +55,26 @@ mod tests {
 
     #[test]
     fn requested_scopes_must_be_allowed() {
-        assert_eq!(&*resolve(Some("write  read write"), &allowed()).unwrap(), &["read", "write"]);
-        assert!(matches!(resolve(Some("admin"), &allowed()), Err(OAuthError::InvalidScope(_))));
-        assert!(matches!(resolve(Some("re\"ad"), &allowed()), Err(OAuthError::InvalidScope(_))));
+        assert_eq!(
+            &*resolve(Some("write  read write"), &allowed()).unwrap(),
+            &["read", "write"]
+        );
+        assert!(matches!(
+            resolve(Some("admin"), &allowed()),
+            Err(OAuthError::InvalidScope(_))
+        ));
+        assert!(matches!(
+            resolve(Some("re\"ad"), &allowed()),
+            Err(OAuthError::InvalidScope(_))
+        ));
     }
 
     #[test]
     fn device_scopes_are_always_accepted() {
-        assert_eq!(&*resolve(Some("read device_ipad"), &allowed()).unwrap(), &["device_ipad", "read"]);
+        assert_eq!(
+            &*resolve(Some("read device_ipad"), &allowed()).unwrap(),
+            &["device_ipad", "read"]
+        );
     }
 
     #[test]

@@ -37,7 +37,12 @@ pub fn user(tenant: &str, username: &str) -> User {
     }
 }
 
-pub fn access_token(client: &Client, subject: Option<&str>, now: UnixTime, expires_at: Option<UnixTime>) -> TokenRecord {
+pub fn access_token(
+    client: &Client,
+    subject: Option<&str>,
+    now: UnixTime,
+    expires_at: Option<UnixTime>,
+) -> TokenRecord {
     let id = TokenId::random();
     TokenRecord {
         id,

@@ -179,8 +179,11 @@ mod tests {
         crate::store_contract_tests!(async {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("contract.db");
-            let store: std::sync::Arc<dyn crate::store::Store> =
-                std::sync::Arc::new(crate::store::embedded::EmbeddedStore::open_sqlite(path, true).await.unwrap());
+            let store: std::sync::Arc<dyn crate::store::Store> = std::sync::Arc::new(
+                crate::store::embedded::EmbeddedStore::open_sqlite(path, true)
+                    .await
+                    .unwrap(),
+            );
             (store, dir)
         });
     }
@@ -196,7 +199,12 @@ mod tests {
         let token = super::super::contract::access_token(&client, None, 1_000, Some(5_000));
         let id = token.id;
         let outcome = store
-            .issue(super::super::contract::request(token, crate::model::TokenPolicy::Multi, None, 1_000))
+            .issue(super::super::contract::request(
+                token,
+                crate::model::TokenPolicy::Multi,
+                None,
+                1_000,
+            ))
             .await
             .unwrap();
         assert!(matches!(outcome, IssueOutcome::Issued));
@@ -204,6 +212,9 @@ mod tests {
         let reopened = EmbeddedStore::open_sqlite(path, true).await.unwrap();
         let back = reopened.get_token(&id).await.unwrap().expect("token persisted");
         assert!(back.is_active(1_001));
-        assert_eq!(reopened.get_client(&client.client_id).await.unwrap().unwrap().scopes, client.scopes);
+        assert_eq!(
+            reopened.get_client(&client.client_id).await.unwrap().unwrap().scopes,
+            client.scopes
+        );
     }
 }

@@ -160,8 +160,14 @@ mod tests {
 
     #[test]
     fn key_file_sits_beside_the_database() {
-        assert_eq!(key_file_beside("sqlite://data/tessera.db"), Some(PathBuf::from("data/tessera.key")));
-        assert_eq!(key_file_beside("sqlite:///var/lib/t.sqlite"), Some(PathBuf::from("/var/lib/t.key")));
+        assert_eq!(
+            key_file_beside("sqlite://data/tessera.db"),
+            Some(PathBuf::from("data/tessera.key"))
+        );
+        assert_eq!(
+            key_file_beside("sqlite:///var/lib/t.sqlite"),
+            Some(PathBuf::from("/var/lib/t.key"))
+        );
         assert_eq!(key_file_beside("memory://"), None);
     }
 
@@ -169,6 +175,9 @@ mod tests {
     async fn unknown_schemes_are_refused_by_name() {
         let err = open("redis://x", &StoreOptions::default()).await.err().unwrap();
         assert!(err.to_string().contains("redis://x"));
-        assert!(matches!(open("sqlite://", &StoreOptions::default()).await, Err(OpenError::MissingPath(_))));
+        assert!(matches!(
+            open("sqlite://", &StoreOptions::default()).await,
+            Err(OpenError::MissingPath(_))
+        ));
     }
 }

@@ -162,7 +162,9 @@ fn writer(mut conn: Connection, queue: mpsc::Receiver<Job>) {
             e.to_string()
         });
         for job in batch {
-            let reply = result.clone().map_err(|e| StoreError::Unavailable(format!("sqlite: {e}")));
+            let reply = result
+                .clone()
+                .map_err(|e| StoreError::Unavailable(format!("sqlite: {e}")));
             match job {
                 Job::Write(_, done) | Job::Ping(done) => {
                     let _ = done.send(reply);
@@ -226,10 +228,19 @@ fn apply(tx: &rusqlite::Transaction<'_>, change: &Change) -> rusqlite::Result<()
                 "INSERT OR REPLACE INTO users (tenant, username, password_hash, authorities, enabled) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![u.tenant, u.username, u.password_hash, json(&u.authorities), u.enabled])?;
+            .execute(params![
+                u.tenant,
+                u.username,
+                u.password_hash,
+                json(&u.authorities),
+                u.enabled
+            ])?;
         }
         Change::DeleteUser { tenant, username } => {
-            tx.execute("DELETE FROM users WHERE tenant = ?1 AND username = ?2", [tenant, username])?;
+            tx.execute(
+                "DELETE FROM users WHERE tenant = ?1 AND username = ?2",
+                [tenant, username],
+            )?;
         }
         Change::PutToken(t) => {
             tx.prepare_cached(
@@ -322,7 +333,8 @@ fn load(conn: &Connection) -> rusqlite::Result<State> {
     }
     // Interning keeps one allocation per distinct tenant, client and scope set.
     let mut interned: std::collections::HashMap<String, Arc<str>> = Default::default();
-    let mut intern = |s: String| -> Arc<str> { interned.entry(s).or_insert_with_key(|k| Arc::from(k.as_str())).clone() };
+    let mut intern =
+        |s: String| -> Arc<str> { interned.entry(s).or_insert_with_key(|k| Arc::from(k.as_str())).clone() };
     let mut stmt = conn.prepare(
         "SELECT id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, state, properties, grant_id FROM tokens",
     )?;

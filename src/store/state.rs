@@ -159,7 +159,11 @@ impl State {
     }
 
     pub fn users_of(&self, tenant: &str) -> Vec<Arc<User>> {
-        let mut all: Vec<Arc<User>> = self.users.get(tenant).map(|u| u.values().cloned().collect()).unwrap_or_default();
+        let mut all: Vec<Arc<User>> = self
+            .users
+            .get(tenant)
+            .map(|u| u.values().cloned().collect())
+            .unwrap_or_default();
         all.sort_by(|a, b| a.username.cmp(&b.username));
         all
     }
@@ -224,7 +228,12 @@ impl State {
             .collect()
     }
 
-    pub fn revoke_client_tokens(&mut self, client_id: &str, subject: Option<&str>, now: UnixTime) -> (u64, Vec<Change>) {
+    pub fn revoke_client_tokens(
+        &mut self,
+        client_id: &str,
+        subject: Option<&str>,
+        now: UnixTime,
+    ) -> (u64, Vec<Change>) {
         let ids = self.usable_tokens_of(client_id, subject, now);
         self.set_state(ids, TokenState::Revoked)
     }
@@ -283,7 +292,9 @@ impl State {
         let index = self.by_client.entry(token.client_id.clone()).or_default();
         index.all.insert(token.id);
         if token.kind == TokenKind::Access && token.state == TokenState::Active {
-            index.active_access.insert((token.expires_at.unwrap_or(NEVER), token.id));
+            index
+                .active_access
+                .insert((token.expires_at.unwrap_or(NEVER), token.id));
         }
         self.by_grant.entry(token.grant_id).or_default().push(token.id);
         self.tokens.insert(token.id, token);
@@ -362,7 +373,11 @@ impl State {
                 }
             }
             TokenPolicy::SinglePerSubject => {
-                replaced.extend(self.active_access_of(&client_id).filter(|t| same_subject(t)).map(|t| t.id));
+                replaced.extend(
+                    self.active_access_of(&client_id)
+                        .filter(|t| same_subject(t))
+                        .map(|t| t.id),
+                );
             }
             TokenPolicy::Multi => {}
         }
@@ -404,6 +419,9 @@ impl State {
         self.clients.insert(client.client_id.clone(), Arc::new(client));
     }
     pub fn load_user(&mut self, user: User) {
-        self.users.entry(user.tenant.clone()).or_default().insert(user.username.clone(), Arc::new(user));
+        self.users
+            .entry(user.tenant.clone())
+            .or_default()
+            .insert(user.username.clone(), Arc::new(user));
     }
 }

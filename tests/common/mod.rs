@@ -74,12 +74,20 @@ impl TestServer {
 
     /// A client_credentials token request with Basic auth; returns the JSON body (asserting 200).
     pub async fn token_cc(&self, id: &str, secret: &str, scope: Option<&str>) -> Value {
-        let (status, body) = self.token_raw(id, secret, &[("grant_type", "client_credentials")], scope).await;
+        let (status, body) = self
+            .token_raw(id, secret, &[("grant_type", "client_credentials")], scope)
+            .await;
         assert_eq!(status, 200, "token request failed: {body}");
         body
     }
 
-    pub async fn token_raw(&self, id: &str, secret: &str, params: &[(&str, &str)], scope: Option<&str>) -> (u16, Value) {
+    pub async fn token_raw(
+        &self,
+        id: &str,
+        secret: &str,
+        params: &[(&str, &str)],
+        scope: Option<&str>,
+    ) -> (u16, Value) {
         let mut form: Vec<(&str, &str)> = params.to_vec();
         if let Some(scope) = scope {
             form.push(("scope", scope));
@@ -114,7 +122,13 @@ impl TestServer {
         self.admin_as(&self.admin_token.clone(), method, path, body).await
     }
 
-    pub async fn admin_as(&self, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub async fn admin_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self.http.request(method, self.url(path)).bearer_auth(token);
         if let Some(body) = body {
             req = req.json(&body);
@@ -133,7 +147,11 @@ impl TestServer {
     /// Creates a client and returns its secret.
     pub async fn create_client(&self, tenant: &str, body: Value) -> String {
         let (status, answer) = self
-            .admin(reqwest::Method::POST, &format!("/admin/tenants/{tenant}/clients"), Some(body))
+            .admin(
+                reqwest::Method::POST,
+                &format!("/admin/tenants/{tenant}/clients"),
+                Some(body),
+            )
             .await;
         assert_eq!(status, 201, "{answer}");
         answer["client_secret"].as_str().unwrap_or_default().to_string()
@@ -142,7 +160,11 @@ impl TestServer {
     pub async fn create_user(&self, tenant: &str, username: &str, password: &str, authorities: &[&str]) {
         let body = json!({"username": username, "password": password, "authorities": authorities});
         let (status, answer) = self
-            .admin(reqwest::Method::POST, &format!("/admin/tenants/{tenant}/users"), Some(body))
+            .admin(
+                reqwest::Method::POST,
+                &format!("/admin/tenants/{tenant}/users"),
+                Some(body),
+            )
             .await;
         assert_eq!(status, 201, "{answer}");
     }
@@ -154,6 +176,8 @@ pub struct Process {
     pub base: String,
     /// Everything it printed to stdout before it was listening.
     pub banner: Vec<String>,
+    /// Everything it has logged to stderr so far.
+    pub stderr: Arc<std::sync::Mutex<String>>,
 }
 
 impl Drop for Process {
@@ -173,7 +197,7 @@ pub fn start_binary(dir: &Path, envs: &[(&str, &str)]) -> Process {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (k, v) in std::env::vars() {
+    for (k, _) in std::env::vars() {
         if k.starts_with("TESSERA_") {
             cmd.env_remove(k);
         }
@@ -182,13 +206,23 @@ pub fn start_binary(dir: &Path, envs: &[(&str, &str)]) -> Process {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("start tessera");
+    let stderr = Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = stderr.clone();
+    let err_pipe = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err_pipe).lines().map_while(Result::ok) {
+            let mut all = sink.lock().unwrap();
+            all.push_str(&line);
+            all.push('\n');
+        }
+    });
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let mut banner = Vec::new();
     let base = loop {
         let line = lines
             .next()
-            .unwrap_or_else(|| panic!("tessera exited before listening: {banner:?}"))
+            .unwrap_or_else(|| panic!("tessera exited before listening: {banner:?} {}", stderr.lock().unwrap()))
             .unwrap();
         if let Some(rest) = line.strip_prefix("tessera listening on ") {
             break rest.split_whitespace().next().unwrap().to_string();
@@ -197,5 +231,10 @@ pub fn start_binary(dir: &Path, envs: &[(&str, &str)]) -> Process {
     };
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Process { child, base, banner }
+    Process {
+        child,
+        base,
+        banner,
+        stderr,
+    }
 }

@@ -75,7 +75,9 @@ pub struct ClientView {
 
 impl std::fmt::Debug for ClientView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientView").field("client_id", &self.client_id).finish_non_exhaustive()
+        f.debug_struct("ClientView")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -109,7 +111,9 @@ fn check_client(c: &Client) -> AdminResult<()> {
     validate::redirect_uris("redirect_uris", &c.redirect_uris)?;
     validate::authorities("authorities", &c.authorities)?;
     if c.public && c.allows_grant("client_credentials") {
-        return Err(AdminError::Invalid("grant_types: a public client cannot use client_credentials".into()));
+        return Err(AdminError::Invalid(
+            "grant_types: a public client cannot use client_credentials".into(),
+        ));
     }
     check_settings(&c.settings, "max_active_tokens")
 }
@@ -118,11 +122,19 @@ fn random_client_id() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::thread_rng();
-    (0..20).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..20)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 impl Service {
-    async fn tenant_client(&self, who: &Principal, tenant: &str, client_id: &str, access: Access) -> AdminResult<Client> {
+    async fn tenant_client(
+        &self,
+        who: &Principal,
+        tenant: &str,
+        client_id: &str,
+        access: Access,
+    ) -> AdminResult<Client> {
         validate::tenant_id("tenant", tenant)?;
         validate::client_id("client", client_id)?;
         who.require(tenant, Area::Clients, access)?;
@@ -164,6 +176,7 @@ impl Service {
             },
         };
         check_client(&client)?;
+        who.require_grantable(&client.authorities)?;
         self.store.create_client(client.clone()).await?;
         let mut view = ClientView::from(&client);
         view.client_secret = secret.map(|s| s.expose().clone());
@@ -174,14 +187,28 @@ impl Service {
         validate::tenant_id("tenant", tenant)?;
         who.require(tenant, Area::Clients, Access::Read)?;
         self.existing_tenant(tenant).await?;
-        Ok(self.store.list_clients(tenant).await?.iter().map(|c| ClientView::from(&**c)).collect())
+        Ok(self
+            .store
+            .list_clients(tenant)
+            .await?
+            .iter()
+            .map(|c| ClientView::from(&**c))
+            .collect())
     }
 
     pub async fn get_client(&self, who: &Principal, tenant: &str, client_id: &str) -> AdminResult<ClientView> {
-        Ok(ClientView::from(&self.tenant_client(who, tenant, client_id, Access::Read).await?))
+        Ok(ClientView::from(
+            &self.tenant_client(who, tenant, client_id, Access::Read).await?,
+        ))
     }
 
-    pub async fn update_client(&self, who: &Principal, tenant: &str, client_id: &str, change: ClientPatch) -> AdminResult<ClientView> {
+    pub async fn update_client(
+        &self,
+        who: &Principal,
+        tenant: &str,
+        client_id: &str,
+        change: ClientPatch,
+    ) -> AdminResult<ClientView> {
         let mut client = self.tenant_client(who, tenant, client_id, Access::Update).await?;
         if let Some(v) = change.name {
             client.name = v;
@@ -196,11 +223,17 @@ impl Service {
             client.redirect_uris = v;
         }
         if let Some(v) = change.authorities {
+            who.require_grantable(v.iter().filter(|a| !client.authorities.contains(a)))?;
             client.authorities = v;
         }
         apply_settings(
             &mut client.settings,
-            [change.access_token_ttl, change.user_access_token_ttl, change.refresh_token_ttl, change.code_ttl],
+            [
+                change.access_token_ttl,
+                change.user_access_token_ttl,
+                change.refresh_token_ttl,
+                change.code_ttl,
+            ],
             change.token_policy,
             change.max_active_tokens,
         );

@@ -132,8 +132,27 @@ impl Principal {
         if self.may(tenant, area, access) {
             Ok(())
         } else {
-            Err(AdminError::Forbidden("the token does not grant this operation on this tenant"))
+            Err(AdminError::Forbidden(
+                "the token does not grant this operation on this tenant",
+            ))
         }
+    }
+
+    /// Handing out authorities is limited to what the caller could do itself: only a server
+    /// admin grants `ROLE_ADMIN`, only a tenant admin grants authorities it does not hold.
+    pub fn require_grantable<'a>(&self, granted: impl IntoIterator<Item = &'a String>) -> AdminResult<()> {
+        if self.is_server_admin() {
+            return Ok(());
+        }
+        for authority in granted {
+            let allowed = authority != ROLE_ADMIN && (self.has(ROLE_ADMIN_CUSTOMER) || self.has(authority));
+            if !allowed {
+                return Err(AdminError::Forbidden(
+                    "the token may not grant an authority it does not hold",
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn require_server_admin(&self) -> AdminResult<()> {
@@ -159,7 +178,10 @@ impl Service {
 
     /// Fails with 404 unless the tenant exists (after the caller was authorized for it).
     async fn existing_tenant(&self, tenant: &str) -> AdminResult<Arc<crate::model::Tenant>> {
-        self.store.get_tenant(tenant).await?.ok_or(AdminError::NotFound("tenant"))
+        self.store
+            .get_tenant(tenant)
+            .await?
+            .ok_or(AdminError::NotFound("tenant"))
     }
 }
 
@@ -187,6 +209,19 @@ mod tests {
         assert!(p.may("acme", Area::Users, Access::Update));
         assert!(!p.may("globex", Area::Users, Access::Read));
         assert!(p.require_server_admin().is_err());
+    }
+
+    #[test]
+    fn authorities_can_only_be_granted_by_who_holds_them() {
+        let grant = |who: &Principal, a: &str| who.require_grantable([&a.to_string()]).is_ok();
+        let clients_admin = principal("acme", &["Auth.Customer.Clients:UPDATE"]);
+        assert!(grant(&clients_admin, "Auth.Customer.Clients:UPDATE"));
+        assert!(!grant(&clients_admin, ROLE_ADMIN_CUSTOMER));
+        assert!(!grant(&clients_admin, "Auth.Customer.Users:UPDATE"));
+        let tenant_admin = principal("acme", &[ROLE_ADMIN_CUSTOMER]);
+        assert!(grant(&tenant_admin, "Auth.Customer.Users:UPDATE"));
+        assert!(!grant(&tenant_admin, ROLE_ADMIN));
+        assert!(grant(&principal("system", &[ROLE_ADMIN]), ROLE_ADMIN));
     }
 
     #[test]

@@ -144,7 +144,12 @@ impl Service {
         }
         apply_settings(
             &mut tenant.settings,
-            [change.access_token_ttl, change.user_access_token_ttl, change.refresh_token_ttl, change.code_ttl],
+            [
+                change.access_token_ttl,
+                change.user_access_token_ttl,
+                change.refresh_token_ttl,
+                change.code_ttl,
+            ],
             change.token_policy,
             change.max_active_tokens_per_client,
         );
@@ -159,7 +164,9 @@ impl Service {
         validate::tenant_id("tenant", id)?;
         who.require_server_admin()?;
         if id == SYSTEM_TENANT {
-            return Err(AdminError::Invalid("tenant: the system tenant cannot be deleted".into()));
+            return Err(AdminError::Invalid(
+                "tenant: the system tenant cannot be deleted".into(),
+            ));
         }
         if self.store.delete_tenant(id).await? {
             Ok(())

@@ -73,6 +73,7 @@ impl Service {
         validate::username("username", &new.username)?;
         validate::password("password", new.password.expose())?;
         validate::authorities("authorities", &new.authorities)?;
+        who.require_grantable(&new.authorities)?;
         self.existing_tenant(tenant).await?;
         let user = User {
             tenant: tenant.to_string(),
@@ -89,18 +90,33 @@ impl Service {
         validate::tenant_id("tenant", tenant)?;
         who.require(tenant, Area::Users, Access::Read)?;
         self.existing_tenant(tenant).await?;
-        Ok(self.store.list_users(tenant).await?.iter().map(|u| UserView::from(&**u)).collect())
+        Ok(self
+            .store
+            .list_users(tenant)
+            .await?
+            .iter()
+            .map(|u| UserView::from(&**u))
+            .collect())
     }
 
     pub async fn get_user(&self, who: &Principal, tenant: &str, username: &str) -> AdminResult<UserView> {
-        Ok(UserView::from(&self.tenant_user(who, tenant, username, Access::Read).await?))
+        Ok(UserView::from(
+            &self.tenant_user(who, tenant, username, Access::Read).await?,
+        ))
     }
 
     /// Disabling a user revokes its tokens in the same store operation.
-    pub async fn update_user(&self, who: &Principal, tenant: &str, username: &str, change: UserPatch) -> AdminResult<UserView> {
+    pub async fn update_user(
+        &self,
+        who: &Principal,
+        tenant: &str,
+        username: &str,
+        change: UserPatch,
+    ) -> AdminResult<UserView> {
         let mut user = self.tenant_user(who, tenant, username, Access::Update).await?;
         if let Some(authorities) = change.authorities {
             validate::authorities("authorities", &authorities)?;
+            who.require_grantable(authorities.iter().filter(|a| !user.authorities.contains(a)))?;
             user.authorities = authorities;
         }
         if let Some(enabled) = change.enabled {

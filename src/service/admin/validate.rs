@@ -20,34 +20,49 @@ fn invalid(field: &str, why: &str) -> AdminError {
 pub fn tenant_id(field: &str, id: &str) -> AdminResult<()> {
     let ok = !id.is_empty()
         && id.len() <= 63
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !id.starts_with('-')
         && !id.ends_with('-');
-    ok.then_some(()).ok_or_else(|| invalid(field, "must be a slug: a-z, 0-9 and inner '-', at most 63 characters"))
+    ok.then_some(())
+        .ok_or_else(|| invalid(field, "must be a slug: a-z, 0-9 and inner '-', at most 63 characters"))
 }
 
 /// Client ids use URL-unreserved characters so they survive Basic auth and paths unescaped.
 pub fn client_id(field: &str, id: &str) -> AdminResult<()> {
     let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-    ok.then_some(()).ok_or_else(|| invalid(field, "must be 1-128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~'"))
+    ok.then_some(())
+        .ok_or_else(|| invalid(field, "must be 1-128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~'"))
 }
 
 pub fn username(field: &str, name: &str) -> AdminResult<()> {
     let ok = !name.is_empty()
         && name.len() <= 128
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~@+".contains(&b));
-    ok.then_some(()).ok_or_else(|| invalid(field, "must be 1-128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~', '@', '+'"))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~@+".contains(&b));
+    ok.then_some(()).ok_or_else(|| {
+        invalid(
+            field,
+            "must be 1-128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~', '@', '+'",
+        )
+    })
 }
 
 pub fn name(field: &str, name: &str) -> AdminResult<()> {
     let ok = !name.trim().is_empty() && name.len() <= 200 && !name.chars().any(char::is_control);
-    ok.then_some(()).ok_or_else(|| invalid(field, "must be 1-200 printable characters"))
+    ok.then_some(())
+        .ok_or_else(|| invalid(field, "must be 1-200 printable characters"))
 }
 
 /// Lifetimes in seconds: negative never expires, zero is meaningless.
 pub fn ttl(field: &str, value: Option<i64>) -> AdminResult<()> {
     match value {
-        Some(0) => Err(invalid(field, "must not be 0 (use a negative value for tokens that never expire)")),
+        Some(0) => Err(invalid(
+            field,
+            "must not be 0 (use a negative value for tokens that never expire)",
+        )),
         Some(v) if v.unsigned_abs() > 10 * 365 * 86_400 => Err(invalid(field, "must be at most ten years")),
         _ => Ok(()),
     }
@@ -79,7 +94,10 @@ pub fn authorities(field: &str, authorities: &[String]) -> AdminResult<()> {
 
 pub fn grant_types(field: &str, grants: &[String]) -> AdminResult<()> {
     match grants.iter().find(|g| !GRANT_TYPES.contains(&g.as_str())) {
-        Some(bad) => Err(invalid(field, &format!("{bad:?} is not one of {}", GRANT_TYPES.join(", ")))),
+        Some(bad) => Err(invalid(
+            field,
+            &format!("{bad:?} is not one of {}", GRANT_TYPES.join(", ")),
+        )),
         None => Ok(()),
     }
 }
@@ -89,7 +107,12 @@ pub fn redirect_uris(field: &str, uris: &[String]) -> AdminResult<()> {
     for uri in uris {
         match url::Url::parse(uri) {
             Ok(u) if u.fragment().is_none() && !u.cannot_be_a_base() => {}
-            _ => return Err(invalid(field, &format!("{uri:?} must be an absolute URI without a fragment"))),
+            _ => {
+                return Err(invalid(
+                    field,
+                    &format!("{uri:?} must be an absolute URI without a fragment"),
+                ))
+            }
         }
     }
     Ok(())

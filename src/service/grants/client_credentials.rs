@@ -6,9 +6,15 @@ use crate::service::{scopes, OAuthError, Service};
 use std::sync::Arc;
 
 impl Service {
-    pub(super) async fn client_credentials(&self, client: Arc<Client>, scope: Option<&str>) -> Result<TokenResponse, OAuthError> {
+    pub(super) async fn client_credentials(
+        &self,
+        client: Arc<Client>,
+        scope: Option<&str>,
+    ) -> Result<TokenResponse, OAuthError> {
         if client.public {
-            return Err(OAuthError::UnauthorizedClient("public clients cannot use client_credentials".into()));
+            return Err(OAuthError::UnauthorizedClient(
+                "public clients cannot use client_credentials".into(),
+            ));
         }
         let scopes = scopes::resolve(scope, &client.scopes)?;
         let authorities: Arc<[String]> = client.authorities.clone().into();
@@ -36,7 +42,9 @@ mod tests {
     use crate::service::OAuthError;
 
     fn request(scope: Option<&str>) -> TokenRequest {
-        TokenRequest::ClientCredentials { scope: scope.map(Into::into) }
+        TokenRequest::ClientCredentials {
+            scope: scope.map(Into::into),
+        }
     }
 
     #[tokio::test]
@@ -56,7 +64,10 @@ mod tests {
     async fn unknown_scope_is_invalid_scope() {
         let f = fixture().await;
         let creds = f.client("app", &["client_credentials"], TokenSettings::default()).await;
-        assert!(matches!(f.service.token(creds, request(Some("admin"))).await, Err(OAuthError::InvalidScope(_))));
+        assert!(matches!(
+            f.service.token(creds, request(Some("admin"))).await,
+            Err(OAuthError::InvalidScope(_))
+        ));
     }
 
     #[tokio::test]
@@ -95,7 +106,11 @@ mod tests {
         let second = f.service.token(credentials("app"), request(None)).await.unwrap();
         assert_eq!(first.access_token, second.access_token);
         assert_eq!(second.expires_in, Some(3500));
-        let device = f.service.token(credentials("app"), request(Some("read device_ipad"))).await.unwrap();
+        let device = f
+            .service
+            .token(credentials("app"), request(Some("read device_ipad")))
+            .await
+            .unwrap();
         assert_ne!(device.access_token, first.access_token);
     }
 

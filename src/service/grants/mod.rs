@@ -66,7 +66,11 @@ fn describe(e: serde::de::value::Error) -> String {
 
 impl Service {
     /// `POST /oauth/token`: authenticate the client, then run its grant.
-    pub async fn token(&self, credentials: ClientCredentials, request: TokenRequest) -> Result<TokenResponse, OAuthError> {
+    pub async fn token(
+        &self,
+        credentials: ClientCredentials,
+        request: TokenRequest,
+    ) -> Result<TokenResponse, OAuthError> {
         let client = self.authenticate_client(&credentials).await?;
         if !client.allows_grant(request.grant_type()) {
             return Err(OAuthError::UnauthorizedClient(
@@ -75,11 +79,14 @@ impl Service {
         }
         match request {
             TokenRequest::ClientCredentials { scope } => self.client_credentials(client, scope.as_deref()).await,
-            TokenRequest::Password { username, password, scope } => {
-                self.password(client, &username, password, scope.as_deref()).await
-            }
+            TokenRequest::Password {
+                username,
+                password,
+                scope,
+            } => self.password(client, &username, password, scope.as_deref()).await,
             TokenRequest::RefreshToken { refresh_token, scope } => {
-                self.refresh_token(client, refresh_token.expose(), scope.as_deref()).await
+                self.refresh_token(client, refresh_token.expose(), scope.as_deref())
+                    .await
             }
         }
     }
@@ -143,7 +150,9 @@ pub(crate) mod testing {
         }
 
         pub async fn user(&self, name: &str, password: &str) {
-            let hash = crate::service::passwords::hash(Secret::new(password.into())).await.unwrap();
+            let hash = crate::service::passwords::hash(Secret::new(password.into()))
+                .await
+                .unwrap();
             self.service
                 .store
                 .create_user(User {
@@ -176,17 +185,34 @@ mod tests {
 
     #[test]
     fn parses_each_grant_by_its_type() {
-        assert!(matches!(parse(&[("grant_type", "client_credentials")]), Ok(TokenRequest::ClientCredentials { scope: None })));
-        let p = parse(&[("grant_type", "password"), ("username", "a"), ("password", "b"), ("scope", "read")]).unwrap();
+        assert!(matches!(
+            parse(&[("grant_type", "client_credentials")]),
+            Ok(TokenRequest::ClientCredentials { scope: None })
+        ));
+        let p = parse(&[
+            ("grant_type", "password"),
+            ("username", "a"),
+            ("password", "b"),
+            ("scope", "read"),
+        ])
+        .unwrap();
         assert!(matches!(p, TokenRequest::Password { ref username, scope: Some(_), .. } if username == "a"));
-        assert!(matches!(parse(&[("refresh_token", "x"), ("grant_type", "refresh_token")]), Ok(TokenRequest::RefreshToken { .. })));
+        assert!(matches!(
+            parse(&[("refresh_token", "x"), ("grant_type", "refresh_token")]),
+            Ok(TokenRequest::RefreshToken { .. })
+        ));
     }
 
     #[test]
     fn names_what_is_wrong() {
         assert!(matches!(parse(&[]), Err(OAuthError::InvalidRequest(m)) if m.contains("grant_type")));
-        assert!(matches!(parse(&[("grant_type", "implicit")]), Err(OAuthError::UnsupportedGrantType(_))));
-        assert!(matches!(parse(&[("grant_type", "password"), ("username", "a")]), Err(OAuthError::InvalidRequest(m)) if m == "missing parameter password"));
+        assert!(matches!(
+            parse(&[("grant_type", "implicit")]),
+            Err(OAuthError::UnsupportedGrantType(_))
+        ));
+        assert!(
+            matches!(parse(&[("grant_type", "password"), ("username", "a")]), Err(OAuthError::InvalidRequest(m)) if m == "missing parameter password")
+        );
     }
 
     #[tokio::test]
@@ -194,7 +220,10 @@ mod tests {
         let f = testing::fixture().await;
         let creds = f.client("app", &["client_credentials"], Default::default()).await;
         let req = parse(&[("grant_type", "password"), ("username", "a"), ("password", "b")]).unwrap();
-        assert!(matches!(f.service.token(creds, req).await, Err(OAuthError::UnauthorizedClient(_))));
+        assert!(matches!(
+            f.service.token(creds, req).await,
+            Err(OAuthError::UnauthorizedClient(_))
+        ));
     }
 
     #[tokio::test]
@@ -206,10 +235,21 @@ mod tests {
             secret: Secret::new("nope".into()),
         };
         let req = || parse(&[("grant_type", "client_credentials")]).unwrap();
-        assert!(matches!(f.service.token(wrong, req()).await, Err(OAuthError::InvalidClient { basic: false })));
+        assert!(matches!(
+            f.service.token(wrong, req()).await,
+            Err(OAuthError::InvalidClient { basic: false })
+        ));
         let unknown = testing::credentials("ghost");
-        assert!(matches!(f.service.token(unknown, req()).await, Err(OAuthError::InvalidClient { basic: true })));
-        let id_only = ClientCredentials::IdOnly { client_id: "app".into() };
-        assert!(matches!(f.service.token(id_only, req()).await, Err(OAuthError::InvalidClient { .. })));
+        assert!(matches!(
+            f.service.token(unknown, req()).await,
+            Err(OAuthError::InvalidClient { basic: true })
+        ));
+        let id_only = ClientCredentials::IdOnly {
+            client_id: "app".into(),
+        };
+        assert!(matches!(
+            f.service.token(id_only, req()).await,
+            Err(OAuthError::InvalidClient { .. })
+        ));
     }
 }

@@ -9,7 +9,12 @@ const INVALID: &str = "refresh token is invalid, expired or revoked";
 const REPLAYED: &str = "refresh token was already used; every token of its grant is now revoked";
 
 impl Service {
-    pub(super) async fn refresh_token(&self, client: Arc<Client>, presented: &str, scope: Option<&str>) -> Result<TokenResponse, OAuthError> {
+    pub(super) async fn refresh_token(
+        &self,
+        client: Arc<Client>,
+        presented: &str,
+        scope: Option<&str>,
+    ) -> Result<TokenResponse, OAuthError> {
         let invalid = || OAuthError::InvalidGrant(INVALID.into());
         let Some((TokenKind::Refresh, id)) = self.keys.verify(presented) else {
             return Err(invalid());
@@ -33,7 +38,9 @@ impl Service {
             Some(requested) => {
                 let requested = crate::model::scope_set(requested.split(' ').filter(|s| !s.is_empty()));
                 if let Some(extra) = requested.iter().find(|s| !old.scopes.contains(s)) {
-                    return Err(OAuthError::InvalidScope(format!("scope {extra:?} was not granted originally").into()));
+                    return Err(OAuthError::InvalidScope(
+                        format!("scope {extra:?} was not granted originally").into(),
+                    ));
                 }
                 requested.into()
             }
@@ -82,7 +89,8 @@ mod tests {
     use crate::service::OAuthError;
 
     async fn logged_in(f: &Fixture) -> TokenResponse {
-        f.client("web", &["password", "refresh_token"], TokenSettings::default()).await;
+        f.client("web", &["password", "refresh_token"], TokenSettings::default())
+            .await;
         f.user("alice", "wonderland").await;
         let login = TokenRequest::Password {
             username: "alice".into(),
@@ -108,7 +116,11 @@ mod tests {
         let f = fixture().await;
         let first = logged_in(&f).await;
         let old_refresh = first.refresh_token.clone().unwrap();
-        let second = f.service.token(credentials("web"), refresh(&old_refresh, None)).await.unwrap();
+        let second = f
+            .service
+            .token(credentials("web"), refresh(&old_refresh, None))
+            .await
+            .unwrap();
         assert_ne!(second.refresh_token, first.refresh_token);
         assert!(active(&f, &second.access_token).await);
 
@@ -119,7 +131,10 @@ mod tests {
         assert!(!active(&f, &first.access_token).await);
         assert!(!active(&f, &second.access_token).await);
         let newest = second.refresh_token.unwrap();
-        assert!(matches!(f.service.token(credentials("web"), refresh(&newest, None)).await, Err(OAuthError::InvalidGrant(_))));
+        assert!(matches!(
+            f.service.token(credentials("web"), refresh(&newest, None)).await,
+            Err(OAuthError::InvalidGrant(_))
+        ));
     }
 
     #[tokio::test]
@@ -128,18 +143,30 @@ mod tests {
         let first = logged_in(&f).await;
         let narrowed = f
             .service
-            .token(credentials("web"), refresh(first.refresh_token.as_deref().unwrap(), Some("read")))
+            .token(
+                credentials("web"),
+                refresh(first.refresh_token.as_deref().unwrap(), Some("read")),
+            )
             .await
             .unwrap();
         assert_eq!(narrowed.scope, "read");
         // The rotated refresh token keeps the original scope.
         let again = f
             .service
-            .token(credentials("web"), refresh(narrowed.refresh_token.as_deref().unwrap(), Some("read write")))
+            .token(
+                credentials("web"),
+                refresh(narrowed.refresh_token.as_deref().unwrap(), Some("read write")),
+            )
             .await
             .unwrap();
         assert_eq!(again.scope, "read write");
-        let wider = f.service.token(credentials("web"), refresh(again.refresh_token.as_deref().unwrap(), Some("admin"))).await;
+        let wider = f
+            .service
+            .token(
+                credentials("web"),
+                refresh(again.refresh_token.as_deref().unwrap(), Some("admin")),
+            )
+            .await;
         assert!(matches!(wider, Err(OAuthError::InvalidScope(_))));
     }
 
@@ -155,10 +182,16 @@ mod tests {
             (credentials("web"), format!("{}x", &rt[..rt.len() - 1])),
         ];
         for (creds, token) in cases {
-            assert!(matches!(f.service.token(creds, refresh(&token, None)).await, Err(OAuthError::InvalidGrant(_))));
+            assert!(matches!(
+                f.service.token(creds, refresh(&token, None)).await,
+                Err(OAuthError::InvalidGrant(_))
+            ));
         }
         f.clock.advance(1_209_600);
-        assert!(matches!(f.service.token(credentials("web"), refresh(&rt, None)).await, Err(OAuthError::InvalidGrant(_))));
+        assert!(matches!(
+            f.service.token(credentials("web"), refresh(&rt, None)).await,
+            Err(OAuthError::InvalidGrant(_))
+        ));
     }
 
     #[tokio::test]
@@ -168,7 +201,13 @@ mod tests {
         let mut alice = crate::model::User::clone(&f.service.store.get_user("acme", "alice").await.unwrap().unwrap());
         alice.enabled = false;
         f.service.store.update_user(alice, NOW).await.unwrap();
-        let r = f.service.token(credentials("web"), refresh(first.refresh_token.as_deref().unwrap(), None)).await;
+        let r = f
+            .service
+            .token(
+                credentials("web"),
+                refresh(first.refresh_token.as_deref().unwrap(), None),
+            )
+            .await;
         assert!(matches!(r, Err(OAuthError::InvalidGrant(_))));
     }
 }
