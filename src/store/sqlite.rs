@@ -6,6 +6,7 @@ use super::{StoreError, StoreResult};
 use crate::model::{Client, Tenant, TokenId, TokenKind, TokenRecord, TokenSettings, TokenState, User};
 use rusqlite::{params, Connection};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -67,6 +68,7 @@ enum Job {
 /// Handle to the writer thread. Dropping it lets the thread finish its queue and exit.
 pub struct Journal {
     jobs: mpsc::Sender<Job>,
+    commits: Arc<AtomicU64>,
 }
 
 fn db_err(e: rusqlite::Error) -> StoreError {
@@ -92,11 +94,13 @@ impl Journal {
         migrate(&mut conn)?;
         let state = load(&conn).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let (jobs, queue) = mpsc::channel();
+        let commits = Arc::new(AtomicU64::new(0));
+        let counter = commits.clone();
         std::thread::Builder::new()
             .name("tessera-sqlite-writer".into())
-            .spawn(move || writer(conn, queue))
+            .spawn(move || writer(conn, queue, counter))
             .map_err(|e| StoreError::Unavailable(format!("writer thread: {e}")))?;
-        Ok((Journal { jobs }, state))
+        Ok((Journal { jobs, commits }, state))
     }
 
     /// Queues changes; the returned future resolves once they are committed.
@@ -108,6 +112,11 @@ impl Journal {
             wait.await
                 .map_err(|_| StoreError::Unavailable("sqlite writer stopped".into()))?
         }
+    }
+
+    /// Transactions committed so far; fewer than the writes submitted when commits are grouped.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
     }
 
     pub async fn ping(&self) -> StoreResult<()> {
@@ -139,7 +148,7 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
     Ok(())
 }
 
-fn writer(mut conn: Connection, queue: mpsc::Receiver<Job>) {
+fn writer(mut conn: Connection, queue: mpsc::Receiver<Job>, commits: Arc<AtomicU64>) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         let mut changes = match &batch[0] {
@@ -157,6 +166,7 @@ fn writer(mut conn: Connection, queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        commits.fetch_add(1, Ordering::Relaxed);
         let result = commit(&mut conn, &batch).map_err(|e| {
             tracing::error!(error = %e, "sqlite commit failed");
             e.to_string()
@@ -361,4 +371,45 @@ fn load(conn: &Connection) -> rusqlite::Result<State> {
         }));
     }
     Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Tenant, TokenSettings};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writes_share_commits_and_all_reach_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("group.db");
+        let (journal, _) = Journal::open(&path, true).unwrap();
+        let journal = Arc::new(journal);
+        let writes: Vec<_> = (0..256)
+            .map(|i| {
+                let tenant = Tenant {
+                    id: format!("t{i}"),
+                    name: "n".into(),
+                    settings: TokenSettings::default(),
+                };
+                journal.submit(vec![Change::PutTenant(tenant)])
+            })
+            .collect();
+        for write in writes {
+            write.await.unwrap();
+        }
+        assert!(journal.commits() < 256, "{} commits for 256 writes", journal.commits());
+        drop(journal);
+        let (_, state) = Journal::open(&path, true).unwrap();
+        assert_eq!(state.tenants().len(), 256);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("future.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        assert!(matches!(Journal::open(&path, true), Err(StoreError::Corrupt(_))));
+    }
 }
