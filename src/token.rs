@@ -148,6 +148,36 @@ impl Keyring {
         TokenValue(out)
     }
 
+    /// An opaque pagination cursor naming `id`; tampering is detected by [`Keyring::open_cursor`].
+    pub fn seal_cursor(&self, id: &TokenId) -> String {
+        let key = &self.keys[0];
+        let mut mac = key.mac.clone();
+        mac.update(b"cursor");
+        mac.update(&id.0);
+        let tag = mac.finalize().into_bytes();
+        let mut body = [0u8; 1 + 16 + MAC_LEN];
+        body[0] = key.id;
+        body[1..17].copy_from_slice(&id.0);
+        body[17..].copy_from_slice(&tag[..MAC_LEN]);
+        URL_SAFE_NO_PAD.encode(body)
+    }
+
+    pub fn open_cursor(&self, cursor: &str) -> Option<TokenId> {
+        let mut body = [0u8; BODY_LEN];
+        if cursor.len() != ENCODED_BODY_LEN || URL_SAFE_NO_PAD.decode_slice(cursor, &mut body).ok()? != BODY_LEN {
+            return None;
+        }
+        let id = TokenId(body[1..17].try_into().ok()?);
+        let verified = self.keys.iter().filter(|k| k.id == body[0]).any(|key| {
+            let mut mac = key.mac.clone();
+            mac.update(b"cursor");
+            mac.update(&id.0);
+            let tag = mac.finalize().into_bytes();
+            subtle::ConstantTimeEq::ct_eq(&tag[..MAC_LEN], &body[17..]).into()
+        });
+        verified.then_some(id)
+    }
+
     /// Checks shape and MAC; `None` for anything malformed or forged. No I/O.
     pub fn verify(&self, token: &str) -> Option<(TokenKind, TokenId)> {
         let bytes = token.as_bytes();
@@ -284,6 +314,19 @@ mod tests {
         let token = first.mint(TokenKind::Access, &id);
         let second = Keyring::load_or_create(&path).unwrap();
         assert_eq!(second.verify(token.expose()), Some((TokenKind::Access, id)));
+    }
+
+    #[test]
+    fn cursors_round_trip_and_detect_tampering() {
+        let ring = Keyring::random();
+        let id = TokenId::random();
+        let cursor = ring.seal_cursor(&id);
+        assert_eq!(ring.open_cursor(&cursor), Some(id));
+        let mut bytes = cursor.into_bytes();
+        bytes[10] = if bytes[10] == b'A' { b'B' } else { b'A' };
+        assert_eq!(ring.open_cursor(std::str::from_utf8(&bytes).unwrap()), None);
+        assert_eq!(ring.open_cursor("garbage"), None);
+        assert_eq!(Keyring::random().open_cursor(&ring.seal_cursor(&id)), None);
     }
 
     #[test]

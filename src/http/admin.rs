@@ -2,6 +2,7 @@
 
 use crate::service::admin::clients::{ClientPatch, NewClient};
 use crate::service::admin::tenants::{NewTenant, TenantPatch};
+use crate::service::admin::tokens::{Lookup, PairScopes, RevokeTokens, TokenListQuery, TokenUpdate};
 use crate::service::admin::users::{NewUser, UserPatch};
 use crate::service::admin::{AdminError, Principal};
 use crate::service::Service;
@@ -56,19 +57,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminJson<T> {
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize(de) {
             Ok(value) => Ok(AdminJson(value)),
-            Err(e) => {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                let message = inner.to_string();
-                // serde_json appends " at line L column C", which says nothing to an API user.
-                let message = message.split(" at line ").next().unwrap_or(&message);
-                Err(AdminError::Invalid(if path == "." {
-                    format!("body: {message}")
-                } else {
-                    format!("{path}: {message}")
-                }))
-            }
+            Err(e) => Err(field_error(e.path().to_string(), e.into_inner().to_string())),
         }
+    }
+}
+
+fn field_error(path: String, message: String) -> AdminError {
+    // serde_json appends " at line L column C", which says nothing to an API user.
+    let message = message.split(" at line ").next().unwrap_or(&message);
+    AdminError::Invalid(if path == "." {
+        format!("body: {message}")
+    } else {
+        format!("{path}: {message}")
+    })
+}
+
+/// Query parameters whose errors name the parameter.
+pub struct AdminQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AdminQuery<T> {
+    type Rejection = AdminError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(AdminQuery)
+            .map_err(|e| field_error(e.path().to_string(), e.into_inner().to_string()))
     }
 }
 
@@ -169,4 +184,69 @@ pub async fn update_user(
 pub async fn delete_user(State(s): Svc, Caller(who): Caller, Ids((t, u)): Ids<(String, String)>) -> Res {
     s.delete_user(&who, &t, &u).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn list_tokens(
+    State(s): Svc,
+    Caller(who): Caller,
+    Ids((t, c)): Ids<(String, String)>,
+    AdminQuery(q): AdminQuery<TokenListQuery>,
+) -> Res {
+    Ok(Json(s.list_client_tokens(&who, &t, &c, q).await?).into_response())
+}
+
+/// The body is optional: no body revokes every token of the client.
+pub async fn revoke_tokens(
+    State(s): Svc,
+    Caller(who): Caller,
+    Ids((t, c)): Ids<(String, String)>,
+    req: Request,
+) -> Res {
+    let body = if req.headers().contains_key(CONTENT_TYPE) {
+        AdminJson::<RevokeTokens>::from_request(req, &()).await?.0
+    } else {
+        RevokeTokens::default()
+    };
+    let revoked = s.revoke_client_tokens_admin(&who, &t, &c, body).await?;
+    Ok(Json(serde_json::json!({ "revoked": revoked })).into_response())
+}
+
+pub async fn get_token(State(s): Svc, Caller(who): Caller, Ids(id): Ids<String>) -> Res {
+    Ok(Json(s.get_token_admin(&who, &id).await?).into_response())
+}
+pub async fn update_token(
+    State(s): Svc,
+    Caller(who): Caller,
+    Ids(id): Ids<String>,
+    AdminJson(p): AdminJson<TokenUpdate>,
+) -> Res {
+    Ok(Json(s.update_token_admin(&who, &id, p).await?).into_response())
+}
+pub async fn delete_token(State(s): Svc, Caller(who): Caller, Ids(id): Ids<String>) -> Res {
+    s.delete_token_admin(&who, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+pub async fn lookup_token(State(s): Svc, Caller(who): Caller, AdminJson(body): AdminJson<Lookup>) -> Res {
+    Ok(Json(s.lookup_token(&who, body).await?).into_response())
+}
+
+pub async fn user_authorizations(State(s): Svc, Caller(who): Caller, Ids((t, u)): Ids<(String, String)>) -> Res {
+    Ok(Json(s.user_authorizations(&who, &t, &u).await?).into_response())
+}
+pub async fn put_authorization(
+    State(s): Svc,
+    Caller(who): Caller,
+    Ids((t, c, subject)): Ids<(String, String, String)>,
+    AdminJson(body): AdminJson<PairScopes>,
+) -> Res {
+    let updated = s.set_authorization_scopes(&who, &t, &c, &subject, body).await?;
+    Ok(Json(serde_json::json!({ "updated": updated })).into_response())
+}
+pub async fn delete_authorization(
+    State(s): Svc,
+    Caller(who): Caller,
+    Ids((t, c, subject)): Ids<(String, String, String)>,
+) -> Res {
+    let revoked = s.revoke_authorization(&who, &t, &c, &subject).await?;
+    Ok(Json(serde_json::json!({ "revoked": revoked })).into_response())
 }

@@ -11,7 +11,7 @@ use crate::service::Service;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Request, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use std::sync::Arc;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -59,7 +59,27 @@ pub fn router(service: Arc<Service>) -> Router {
             get(admin::get_user)
                 .patch(admin::update_user)
                 .delete(admin::delete_user),
-        );
+        )
+        .route(
+            "/tenants/{tenant}/users/{user}/authorizations",
+            get(admin::user_authorizations),
+        )
+        .route("/tenants/{tenant}/clients/{client}/tokens", get(admin::list_tokens))
+        .route(
+            "/tenants/{tenant}/clients/{client}/tokens/revoke",
+            post(admin::revoke_tokens),
+        )
+        .route(
+            "/tenants/{tenant}/clients/{client}/authorizations/{subject}",
+            put(admin::put_authorization).delete(admin::delete_authorization),
+        )
+        .route(
+            "/tokens/{id}",
+            get(admin::get_token)
+                .patch(admin::update_token)
+                .delete(admin::delete_token),
+        )
+        .route("/tokens/lookup", post(admin::lookup_token));
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/oauth/token", post(oauth::token))

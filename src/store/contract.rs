@@ -367,6 +367,113 @@ macro_rules! store_contract_tests {
         }
 
         #[tokio::test]
+        async fn tokens_are_listed_in_pages_with_filters_and_counted() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("list");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            let mut ids = Vec::new();
+            for i in 0..5 {
+                let subject = if i % 2 == 0 { Some("alice") } else { None };
+                let t = access_token(&client, subject, NOW, Some(NOW + 60 + i));
+                ids.push(t.id);
+                let mut req = request(t.clone(), TokenPolicy::Multi, None, NOW);
+                if i == 0 {
+                    let r = refresh_for(&t, None);
+                    ids.push(r.id);
+                    req.refresh = Some(r);
+                }
+                store.issue(req).await.unwrap();
+            }
+            ids.sort();
+            let mut query = $crate::store::TokenQuery {
+                client_id: client.client_id.clone(),
+                subject: None,
+                kind: None,
+                after: None,
+                limit: 4,
+                now: NOW,
+            };
+            let first = store.list_tokens(&query).await.unwrap();
+            assert_eq!(first.iter().map(|t| t.id).collect::<Vec<_>>(), ids[..4].to_vec());
+            query.after = Some(first[3].id);
+            let rest = store.list_tokens(&query).await.unwrap();
+            assert_eq!(rest.iter().map(|t| t.id).collect::<Vec<_>>(), ids[4..].to_vec());
+            query.after = None;
+            query.limit = 100;
+            query.kind = Some(TokenKind::Refresh);
+            assert_eq!(store.list_tokens(&query).await.unwrap().len(), 1);
+            query.kind = Some(TokenKind::Access);
+            query.subject = Some("alice".into());
+            assert_eq!(store.list_tokens(&query).await.unwrap().len(), 3);
+            assert_eq!(store.count_active_access(&client.client_id, NOW).await.unwrap(), 5);
+            assert_eq!(store.count_active_access(&client.client_id, NOW + 62).await.unwrap(), 2, "expired ones do not count");
+            query.now = NOW + 62;
+            query.subject = None;
+            assert_eq!(store.list_tokens(&query).await.unwrap().len(), 2);
+        }
+
+        #[tokio::test]
+        async fn a_token_update_changes_scopes_expiry_and_properties() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("upd");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            let t = access_token(&client, None, NOW, Some(NOW + 60));
+            let id = t.id;
+            store.issue(request(t, TokenPolicy::Multi, None, NOW)).await.unwrap();
+            let mut props = serde_json::Map::new();
+            props.insert("tier".into(), serde_json::json!("gold"));
+            let patch = $crate::store::TokenPatch {
+                scopes: Some(vec!["write".to_string()].into()),
+                expires_at: Some(None),
+                properties: Some(Some(std::sync::Arc::new(props.clone()))),
+            };
+            let updated = store.update_token(&id, patch).await.unwrap().unwrap();
+            assert_eq!(&*updated.scopes, &["write".to_string()]);
+            assert_eq!(updated.expires_at, None);
+            let back = store.get_token(&id).await.unwrap().unwrap();
+            assert_eq!(back.properties.as_deref(), Some(&props));
+            assert!(back.is_active(NOW + 1_000_000));
+            // A past expiry ends the token, and it no longer holds a slot.
+            let end = $crate::store::TokenPatch { expires_at: Some(Some(NOW - 1)), ..Default::default() };
+            store.update_token(&id, end).await.unwrap();
+            assert!(!store.get_token(&id).await.unwrap().unwrap().is_active(NOW));
+            assert_eq!(store.count_active_access(&client.client_id, NOW).await.unwrap(), 0);
+            assert!(store.update_token(&TokenId::random(), Default::default()).await.unwrap().is_none());
+        }
+
+        #[tokio::test]
+        async fn authorizations_group_a_subjects_tokens_by_client_and_can_be_rescoped() {
+            let (store, _guard) = $make.await;
+            let (tenant, client) = fixtures("authz");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            let mut other = client.clone();
+            other.client_id = "authz-other".into();
+            store.create_client(other.clone()).await.unwrap();
+            for (c, scopes) in [(&client, &["read"][..]), (&client, &["write"][..]), (&other, &["read"][..])] {
+                let t = with_scopes(access_token(c, Some("alice"), NOW, Some(NOW + 60)), scopes);
+                store.issue(request(t, TokenPolicy::Multi, None, NOW)).await.unwrap();
+            }
+            let bob = access_token(&client, Some("bob"), NOW, Some(NOW + 60));
+            let bob_id = bob.id;
+            store.issue(request(bob, TokenPolicy::Multi, None, NOW)).await.unwrap();
+            let mut found = store.authorizations("authz", "alice", NOW).await.unwrap();
+            found.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+            assert_eq!(found.len(), 2);
+            assert_eq!(found[0].client_id, "authz-app");
+            assert_eq!(found[0].scopes, vec!["read", "write"]);
+            assert_eq!(found[0].token_count, 2);
+            let n = store.set_pair_scopes("authz-app", "alice", vec!["read".to_string()].into(), NOW).await.unwrap();
+            assert_eq!(n, 2);
+            let found = store.authorizations("authz", "alice", NOW).await.unwrap();
+            assert!(found.iter().all(|a| a.scopes == vec!["read"]));
+            assert_eq!(&*store.get_token(&bob_id).await.unwrap().unwrap().scopes, &["read".to_string()], "bob untouched");
+            assert!(store.authorizations("authz", "alice", NOW + 60).await.unwrap().is_empty());
+        }
+
+        #[tokio::test]
         async fn a_token_keeps_every_field() {
             let (store, _guard) = $make.await;
             let (tenant, client) = fixtures("fields");

@@ -151,6 +151,27 @@ impl TokenStore for EmbeddedStore {
     async fn revoke_client_tokens(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> StoreResult<u64> {
         self.apply(|s| s.revoke_client_tokens(client_id, subject, now)).await
     }
+    async fn list_tokens(&self, query: &TokenQuery) -> StoreResult<Vec<Arc<TokenRecord>>> {
+        Ok(self.state.read().list_tokens(query))
+    }
+    async fn count_active_access(&self, client_id: &str, now: UnixTime) -> StoreResult<u64> {
+        Ok(self.state.read().count_active_access(client_id, now))
+    }
+    async fn update_token(&self, id: &TokenId, patch: TokenPatch) -> StoreResult<Option<Arc<TokenRecord>>> {
+        self.apply(|s| s.update_token(id, patch)).await
+    }
+    async fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> StoreResult<Vec<Authorization>> {
+        Ok(self.state.read().authorizations(tenant, subject, now))
+    }
+    async fn set_pair_scopes(
+        &self,
+        client_id: &str,
+        subject: &str,
+        scopes: Arc<[String]>,
+        now: UnixTime,
+    ) -> StoreResult<u64> {
+        self.apply(|s| s.set_pair_scopes(client_id, subject, scopes, now)).await
+    }
 }
 
 #[async_trait]

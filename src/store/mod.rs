@@ -8,7 +8,7 @@ mod state;
 pub mod contract;
 
 use crate::clock::UnixTime;
-use crate::model::{Client, Tenant, TokenId, TokenPolicy, TokenRecord, User};
+use crate::model::{Client, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, User};
 use async_trait::async_trait;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -103,6 +103,49 @@ pub trait TokenStore: Send + Sync {
     async fn revoke_grant(&self, grant_id: &TokenId) -> StoreResult<u64>;
     /// Revokes a client's tokens, all or those of one subject; returns how many.
     async fn revoke_client_tokens(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> StoreResult<u64>;
+    /// A page of a client's usable tokens in id order, starting after `query.after`.
+    async fn list_tokens(&self, query: &TokenQuery) -> StoreResult<Vec<Arc<TokenRecord>>>;
+    /// How many active access tokens the client holds (what its limit counts).
+    async fn count_active_access(&self, client_id: &str, now: UnixTime) -> StoreResult<u64>;
+    /// Changes one token [T]; `Ok(None)` if it does not exist.
+    async fn update_token(&self, id: &TokenId, patch: TokenPatch) -> StoreResult<Option<Arc<TokenRecord>>>;
+    /// The clients a subject holds usable tokens for, with the union of their scopes [T].
+    async fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> StoreResult<Vec<Authorization>>;
+    /// Sets the scopes of every usable token of a (client, subject) pair in one operation [T].
+    async fn set_pair_scopes(
+        &self,
+        client_id: &str,
+        subject: &str,
+        scopes: Arc<[String]>,
+        now: UnixTime,
+    ) -> StoreResult<u64>;
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenQuery {
+    pub client_id: String,
+    pub subject: Option<String>,
+    pub kind: Option<TokenKind>,
+    pub after: Option<TokenId>,
+    pub limit: usize,
+    pub now: UnixTime,
+}
+
+/// A change to one token; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TokenPatch {
+    pub scopes: Option<Arc<[String]>>,
+    /// `Some(None)`: never expires.
+    pub expires_at: Option<Option<UnixTime>>,
+    /// `Some(None)`: no properties.
+    pub properties: Option<Option<Arc<serde_json::Map<String, serde_json::Value>>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub token_count: u64,
 }
 
 #[async_trait]

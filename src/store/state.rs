@@ -1,7 +1,7 @@
 //! The in-memory state engine behind the embedded stores: data, indexes and the atomic rules
 //! (limits, policies, rotation), each operation returning the row changes to persist.
 
-use super::{IssueOutcome, IssueRequest};
+use super::{Authorization, IssueOutcome, IssueRequest, TokenPatch, TokenQuery};
 use crate::clock::UnixTime;
 use crate::model::{Client, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, TokenState, User};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -313,6 +313,103 @@ impl State {
                 self.by_grant.remove(&token.grant_id);
             }
         }
+    }
+
+    pub fn list_tokens(&self, q: &TokenQuery) -> Vec<Arc<TokenRecord>> {
+        let Some(index) = self.by_client.get(q.client_id.as_str()) else {
+            return Vec::new();
+        };
+        let mut page: Vec<Arc<TokenRecord>> = index
+            .all
+            .iter()
+            .filter(|id| q.after.is_none_or(|after| **id > after))
+            .filter_map(|id| self.tokens.get(id))
+            .filter(|t| {
+                t.is_active(q.now)
+                    && t.kind != TokenKind::Code
+                    && q.kind.is_none_or(|k| t.kind == k)
+                    && q.subject.as_deref().is_none_or(|s| t.subject.as_deref() == Some(s))
+            })
+            .cloned()
+            .collect();
+        page.sort_unstable_by_key(|t| t.id);
+        page.truncate(q.limit);
+        page
+    }
+
+    pub fn count_active_access(&self, client_id: &str, now: UnixTime) -> u64 {
+        self.by_client.get(client_id).map_or(0, |index| {
+            index
+                .active_access
+                .range((now.saturating_add(1), TokenId([0; 16]))..)
+                .count() as u64
+        })
+    }
+
+    pub fn update_token(&mut self, id: &TokenId, patch: TokenPatch) -> (Option<Arc<TokenRecord>>, Vec<Change>) {
+        let Some(slot) = self.tokens.get_mut(id) else {
+            return (None, vec![]);
+        };
+        let record = Arc::make_mut(slot);
+        let old_expiry = record.expires_at;
+        if let Some(scopes) = patch.scopes {
+            record.scopes = scopes;
+        }
+        if let Some(expires_at) = patch.expires_at {
+            record.expires_at = expires_at;
+        }
+        if let Some(properties) = patch.properties {
+            record.properties = properties;
+        }
+        let updated = slot.clone();
+        if updated.kind == TokenKind::Access && updated.state == TokenState::Active && old_expiry != updated.expires_at
+        {
+            if let Some(index) = self.by_client.get_mut(&updated.client_id) {
+                index.active_access.remove(&(old_expiry.unwrap_or(NEVER), *id));
+                index.active_access.insert((updated.expires_at.unwrap_or(NEVER), *id));
+            }
+        }
+        (Some(updated.clone()), vec![Change::PutToken(updated)])
+    }
+
+    pub fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> Vec<Authorization> {
+        let mut found = Vec::new();
+        for client in self.clients_of(tenant) {
+            let mut scopes = BTreeSet::new();
+            let mut count = 0;
+            for id in self.usable_tokens_of(&client.client_id, Some(subject), now) {
+                if let Some(t) = self.tokens.get(&id) {
+                    scopes.extend(t.scopes.iter().cloned());
+                    count += 1;
+                }
+            }
+            if count > 0 {
+                found.push(Authorization {
+                    client_id: client.client_id.clone(),
+                    scopes: scopes.into_iter().collect(),
+                    token_count: count,
+                });
+            }
+        }
+        found
+    }
+
+    pub fn set_pair_scopes(
+        &mut self,
+        client_id: &str,
+        subject: &str,
+        scopes: Arc<[String]>,
+        now: UnixTime,
+    ) -> (u64, Vec<Change>) {
+        let ids = self.usable_tokens_of(client_id, Some(subject), now);
+        let mut changes = Vec::with_capacity(ids.len());
+        for id in &ids {
+            if let Some(slot) = self.tokens.get_mut(id) {
+                Arc::make_mut(slot).scopes = scopes.clone();
+                changes.push(Change::PutToken(slot.clone()));
+            }
+        }
+        (ids.len() as u64, changes)
     }
 
     /// Drops expired entries from the front of a client's active set.

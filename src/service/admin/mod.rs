@@ -2,6 +2,7 @@
 
 pub mod clients;
 pub mod tenants;
+pub mod tokens;
 pub mod users;
 mod validate;
 

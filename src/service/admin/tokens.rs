@@ -1,0 +1,328 @@
+//! Token management [R][T]: list a client's tokens, revoke them, read and update one token,
+//! a user's authorizations and the scopes of a (client, subject) pair.
+
+use super::validate::{self, patch, Patch};
+use super::{Access, AdminError, AdminResult, Area, Principal};
+use crate::model::{scope_set, TokenId, TokenKind, TokenRecord};
+use crate::service::scopes::DEVICE_SCOPE_PREFIX;
+use crate::service::Service;
+use crate::store::{TokenPatch as StorePatch, TokenQuery};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+pub const DEFAULT_PAGE: usize = 100;
+pub const MAX_PAGE: usize = 1000;
+/// The most a token's `properties` may weigh, serialized.
+pub const MAX_PROPERTIES_BYTES: usize = 16 * 1024;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenListQuery {
+    pub subject: Option<String>,
+    pub kind: Option<String>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenView {
+    pub id: String,
+    pub kind: TokenKind,
+    pub tenant: String,
+    pub client_id: String,
+    pub subject: Option<String>,
+    pub user_type: &'static str,
+    pub scopes: Vec<String>,
+    pub authorities: Vec<String>,
+    pub issued_at: i64,
+    pub expires_at: Option<i64>,
+    pub active: bool,
+    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl TokenView {
+    fn of(t: &TokenRecord, now: i64) -> Self {
+        TokenView {
+            id: t.id.to_text(),
+            kind: t.kind,
+            tenant: t.tenant.to_string(),
+            client_id: t.client_id.to_string(),
+            subject: t.subject.as_deref().map(str::to_string),
+            user_type: t.user_type(),
+            scopes: t.scopes.to_vec(),
+            authorities: t.authorities.to_vec(),
+            issued_at: t.issued_at,
+            expires_at: t.expires_at,
+            active: t.is_active(now),
+            properties: t.properties.as_deref().cloned(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenList {
+    pub active_count: u64,
+    pub max_active_tokens: Option<u32>,
+    pub tokens: Vec<TokenView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeTokens {
+    pub subject: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenUpdate {
+    pub scopes: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "patch")]
+    pub expires_at: Patch<i64>,
+    #[serde(default, deserialize_with = "patch")]
+    pub properties: Patch<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lookup {
+    pub token: crate::secret::Secret<String>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct AuthorizationView {
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub token_count: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairScopes {
+    pub scopes: Vec<String>,
+}
+
+fn scopes_for(client_scopes: &[String], requested: Vec<String>) -> AdminResult<Arc<[String]>> {
+    validate::scopes("scopes", &requested)?;
+    if let Some(bad) = requested
+        .iter()
+        .find(|s| !s.starts_with(DEVICE_SCOPE_PREFIX) && !client_scopes.contains(s))
+    {
+        return Err(AdminError::Invalid(format!(
+            "scopes: {bad:?} is not allowed for the client"
+        )));
+    }
+    Ok(scope_set(requested).into())
+}
+
+impl Service {
+    async fn client_in(
+        &self,
+        who: &Principal,
+        tenant: &str,
+        client_id: &str,
+        access: Access,
+    ) -> AdminResult<Arc<crate::model::Client>> {
+        validate::tenant_id("tenant", tenant)?;
+        validate::client_id("client", client_id)?;
+        who.require(tenant, Area::Tokens, access)?;
+        match self.store.get_client(client_id).await? {
+            Some(c) if c.tenant == tenant => Ok(c),
+            _ => Err(AdminError::NotFound("client")),
+        }
+    }
+
+    pub async fn list_client_tokens(
+        &self,
+        who: &Principal,
+        tenant: &str,
+        client_id: &str,
+        q: TokenListQuery,
+    ) -> AdminResult<TokenList> {
+        let client = self.client_in(who, tenant, client_id, Access::Read).await?;
+        let kind = match q.kind.as_deref() {
+            None => None,
+            Some(k @ ("access" | "refresh")) => TokenKind::parse(k),
+            Some(_) => return Err(AdminError::Invalid("kind: must be access or refresh".into())),
+        };
+        let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(AdminError::Invalid(format!("limit: must be between 1 and {MAX_PAGE}")));
+        }
+        let after = match q.cursor.as_deref() {
+            None => None,
+            Some(c) => Some(
+                self.keys
+                    .open_cursor(c)
+                    .ok_or(AdminError::Invalid("cursor: invalid or tampered".into()))?,
+            ),
+        };
+        let now = self.clock.now();
+        let query = TokenQuery {
+            client_id: client.client_id.clone(),
+            subject: q.subject,
+            kind,
+            after,
+            limit: limit + 1,
+            now,
+        };
+        let mut page = self.store.list_tokens(&query).await?;
+        let next_cursor = (page.len() > limit).then(|| {
+            page.truncate(limit);
+            self.keys.seal_cursor(&page[limit - 1].id)
+        });
+        let tenant_limit = self
+            .store
+            .get_tenant(tenant)
+            .await?
+            .and_then(|t| t.settings.max_active_tokens);
+        Ok(TokenList {
+            active_count: self.store.count_active_access(&client.client_id, now).await?,
+            max_active_tokens: client.settings.max_active_tokens.or(tenant_limit),
+            tokens: page.iter().map(|t| TokenView::of(t, now)).collect(),
+            next_cursor,
+        })
+    }
+
+    pub async fn revoke_client_tokens_admin(
+        &self,
+        who: &Principal,
+        tenant: &str,
+        client_id: &str,
+        body: RevokeTokens,
+    ) -> AdminResult<u64> {
+        let client = self.client_in(who, tenant, client_id, Access::Update).await?;
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .revoke_client_tokens(&client.client_id, body.subject.as_deref(), now)
+            .await?)
+    }
+
+    /// A token the caller may see; any other answers 404 so ids of other tenants reveal nothing.
+    async fn visible_token(&self, who: &Principal, id: &str, access: Access) -> AdminResult<Arc<TokenRecord>> {
+        let id = TokenId::from_text(id).ok_or(AdminError::Invalid("id: not a token id".into()))?;
+        match self.store.get_token(&id).await? {
+            Some(t) if t.kind != TokenKind::Code && who.may(&t.tenant, Area::Tokens, access) => Ok(t),
+            _ => Err(AdminError::NotFound("token")),
+        }
+    }
+
+    pub async fn get_token_admin(&self, who: &Principal, id: &str) -> AdminResult<TokenView> {
+        let t = self.visible_token(who, id, Access::Read).await?;
+        Ok(TokenView::of(&t, self.clock.now()))
+    }
+
+    pub async fn update_token_admin(&self, who: &Principal, id: &str, change: TokenUpdate) -> AdminResult<TokenView> {
+        let t = self.visible_token(who, id, Access::Update).await?;
+        let scopes = match change.scopes {
+            None => None,
+            Some(requested) => {
+                let client = self
+                    .store
+                    .get_client(&t.client_id)
+                    .await?
+                    .ok_or(AdminError::NotFound("client"))?;
+                Some(scopes_for(&client.scopes, requested)?)
+            }
+        };
+        let properties = match change.properties {
+            Some(Some(map)) => {
+                let size = serde_json::to_vec(&map).map(|v| v.len()).unwrap_or(usize::MAX);
+                if size > MAX_PROPERTIES_BYTES {
+                    return Err(AdminError::Invalid(format!(
+                        "properties: {size} bytes, at most {MAX_PROPERTIES_BYTES}"
+                    )));
+                }
+                Some(Some(Arc::new(map)))
+            }
+            Some(None) => Some(None),
+            None => None,
+        };
+        let patch = StorePatch {
+            scopes,
+            expires_at: change.expires_at,
+            properties,
+        };
+        let updated = self
+            .store
+            .update_token(&t.id, patch)
+            .await?
+            .ok_or(AdminError::NotFound("token"))?;
+        Ok(TokenView::of(&updated, self.clock.now()))
+    }
+
+    /// DELETE: revokes the token (a refresh token takes its grant with it).
+    pub async fn delete_token_admin(&self, who: &Principal, id: &str) -> AdminResult<()> {
+        let t = self.visible_token(who, id, Access::Update).await?;
+        match t.kind {
+            TokenKind::Refresh => self.store.revoke_grant(&t.grant_id).await?,
+            _ => u64::from(self.store.revoke_token(&t.id).await?),
+        };
+        Ok(())
+    }
+
+    /// Finds a token's id from its value.
+    pub async fn lookup_token(&self, who: &Principal, body: Lookup) -> AdminResult<TokenView> {
+        let (_, id) = self
+            .keys
+            .verify(body.token.expose())
+            .ok_or(AdminError::NotFound("token"))?;
+        self.get_token_admin(who, &id.to_text()).await
+    }
+
+    pub async fn user_authorizations(
+        &self,
+        who: &Principal,
+        tenant: &str,
+        username: &str,
+    ) -> AdminResult<Vec<AuthorizationView>> {
+        validate::tenant_id("tenant", tenant)?;
+        validate::username("user", username)?;
+        who.require(tenant, Area::Tokens, Access::Read)?;
+        if self.store.get_user(tenant, username).await?.is_none() {
+            return Err(AdminError::NotFound("user"));
+        }
+        let found = self.store.authorizations(tenant, username, self.clock.now()).await?;
+        Ok(found
+            .into_iter()
+            .map(|a| AuthorizationView {
+                client_id: a.client_id,
+                scopes: a.scopes,
+                token_count: a.token_count,
+            })
+            .collect())
+    }
+
+    pub async fn set_authorization_scopes(
+        &self,
+        who: &Principal,
+        tenant: &str,
+        client_id: &str,
+        subject: &str,
+        body: PairScopes,
+    ) -> AdminResult<u64> {
+        let client = self.client_in(who, tenant, client_id, Access::Update).await?;
+        validate::username("subject", subject)?;
+        let scopes = scopes_for(&client.scopes, body.scopes)?;
+        Ok(self
+            .store
+            .set_pair_scopes(&client.client_id, subject, scopes, self.clock.now())
+            .await?)
+    }
+
+    pub async fn revoke_authorization(
+        &self,
+        who: &Principal,
+        tenant: &str,
+        client_id: &str,
+        subject: &str,
+    ) -> AdminResult<u64> {
+        let client = self.client_in(who, tenant, client_id, Access::Update).await?;
+        validate::username("subject", subject)?;
+        Ok(self
+            .store
+            .revoke_client_tokens(&client.client_id, Some(subject), self.clock.now())
+            .await?)
+    }
+}
