@@ -1,4 +1,4 @@
-//! The `tessera` command: `tessera serve` runs the server.
+//! The `tessera` command: `tessera serve` runs the server; `tessera tenant|client|user|token …` administer one.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -30,6 +30,8 @@ enum Command {
         #[arg(long)]
         store: Option<String>,
     },
+    #[command(flatten)]
+    Admin(Box<tessera::cli::AdminCommand>),
 }
 
 fn init_logging(config: &Config) {
@@ -48,6 +50,7 @@ fn init_logging(config: &Config) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Admin(command) => return tessera::cli::run(*command),
         Command::Serve { config, listen, store } => Config::load(config.as_deref(), Overrides { listen, store })
             .map_err(anyhow::Error::from)
             .and_then(|config| {

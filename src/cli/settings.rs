@@ -1,0 +1,130 @@
+//! Options shared by tenants and clients: lifetimes, issuance policy and active-token limit.
+
+use crate::model::TokenPolicy;
+use clap::Args;
+use serde_json::{json, Map, Value};
+
+/// A setting value, or `inherit` to clear it (JSON `null`: fall back to the tenant or the default).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Setting<T> {
+    Set(T),
+    Inherit,
+}
+
+impl<T: serde::Serialize> Setting<T> {
+    fn to_json(&self) -> Value {
+        match self {
+            Setting::Set(v) => json!(v),
+            Setting::Inherit => Value::Null,
+        }
+    }
+}
+
+fn is_inherit(s: &str) -> bool {
+    matches!(s, "inherit" | "null" | "none")
+}
+
+pub fn seconds(s: &str) -> Result<Setting<i64>, String> {
+    if is_inherit(s) {
+        return Ok(Setting::Inherit);
+    }
+    s.parse()
+        .map(Setting::Set)
+        .map_err(|_| "expected whole seconds (negative: never expires) or `inherit`".into())
+}
+
+pub fn count(s: &str) -> Result<Setting<u32>, String> {
+    if is_inherit(s) {
+        return Ok(Setting::Inherit);
+    }
+    s.parse()
+        .map(Setting::Set)
+        .map_err(|_| "expected a non-negative whole number or `inherit`".into())
+}
+
+pub fn policy(s: &str) -> Result<Setting<TokenPolicy>, String> {
+    if is_inherit(s) {
+        return Ok(Setting::Inherit);
+    }
+    TokenPolicy::parse(s)
+        .map(Setting::Set)
+        .ok_or_else(|| "expected multi, reuse, single_per_subject or inherit".into())
+}
+
+/// Lifetimes and policy; each given option is sent, the others are left out (unchanged / inherited).
+#[derive(Args, Debug, Clone, Default)]
+pub struct SettingsArgs {
+    /// Lifetime of application (client_credentials) access tokens in seconds; negative: never expire;
+    /// `inherit` clears it.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, allow_negative_numbers = true)]
+    pub access_token_ttl: Option<Setting<i64>>,
+    /// Lifetime of user access tokens in seconds (same forms).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, allow_negative_numbers = true)]
+    pub user_access_token_ttl: Option<Setting<i64>>,
+    /// Lifetime of refresh tokens in seconds (same forms).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, allow_negative_numbers = true)]
+    pub refresh_token_ttl: Option<Setting<i64>>,
+    /// Lifetime of authorization codes in seconds (same forms).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, allow_negative_numbers = true)]
+    pub code_ttl: Option<Setting<i64>>,
+    /// Issuance policy: multi, reuse, single_per_subject, or inherit.
+    #[arg(long, value_name = "POLICY", value_parser = policy)]
+    pub token_policy: Option<Setting<TokenPolicy>>,
+    /// Most active access tokens a client may hold at once, or `inherit` (no limit of its own).
+    #[arg(long, value_name = "N", value_parser = count)]
+    pub max_active_tokens: Option<Setting<u32>>,
+}
+
+impl SettingsArgs {
+    /// Adds the given settings to a JSON body; the limit is named `max_field` there.
+    pub fn write(&self, body: &mut Map<String, Value>, max_field: &str) {
+        let ttls = [
+            ("access_token_ttl", &self.access_token_ttl),
+            ("user_access_token_ttl", &self.user_access_token_ttl),
+            ("refresh_token_ttl", &self.refresh_token_ttl),
+            ("code_ttl", &self.code_ttl),
+        ];
+        for (key, value) in ttls {
+            if let Some(v) = value {
+                body.insert(key.into(), v.to_json());
+            }
+        }
+        if let Some(v) = &self.token_policy {
+            body.insert("token_policy".into(), v.to_json());
+        }
+        if let Some(v) = &self.max_active_tokens {
+            body.insert(max_field.into(), v.to_json());
+        }
+    }
+}
+
+/// Puts `value` under `key` when it was given.
+pub fn put<T: serde::Serialize>(body: &mut Map<String, Value>, key: &str, value: Option<T>) {
+    if let Some(v) = value {
+        body.insert(key.into(), json!(v));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_become_json_and_inherit_becomes_null() {
+        let args = SettingsArgs {
+            access_token_ttl: Some(Setting::Set(-1)),
+            token_policy: Some(Setting::Set(TokenPolicy::SinglePerSubject)),
+            max_active_tokens: Some(Setting::Inherit),
+            ..SettingsArgs::default()
+        };
+        let mut body = Map::new();
+        args.write(&mut body, "max_active_tokens_per_client");
+        assert_eq!(
+            Value::Object(body),
+            json!({"access_token_ttl": -1, "token_policy": "single_per_subject", "max_active_tokens_per_client": null})
+        );
+        assert!(seconds("soon").is_err());
+        assert!(count("-1").is_err());
+        assert_eq!(policy("inherit"), Ok(Setting::Inherit));
+    }
+}

@@ -1,0 +1,503 @@
+//! The admin CLI end to end: the real `tessera` binary against an in-process server.
+
+mod common;
+
+use common::{spawn, TestServer, ADMIN_ID, ADMIN_SECRET};
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// What one run of the binary left behind.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "expected success: {self:#?}");
+        self
+    }
+    #[track_caller]
+    fn json(&self) -> Value {
+        assert_eq!(self.code, 0, "expected success: {self:#?}");
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
+    }
+}
+
+/// Runs `tessera ARGS` with exactly these TESSERA_* variables (and `stdin` piped in), off the
+/// runtime's worker threads so the in-process server keeps answering.
+async fn tessera_with(envs: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    cmd.args(args).env_remove("RUST_LOG");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("TESSERA_") {
+            cmd.env_remove(k);
+        }
+    }
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let stdin = stdin.map(str::to_string);
+    let output = tokio::task::spawn_blocking(move || {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        let mut child = cmd.spawn().expect("start tessera");
+        if let Some(text) = stdin {
+            child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// Runs `tessera ARGS` against `s` as the bootstrap admin.
+async fn tessera(s: &TestServer, args: &[&str]) -> Run {
+    tessera_stdin(s, args, None).await
+}
+
+async fn tessera_stdin(s: &TestServer, args: &[&str], stdin: Option<&str>) -> Run {
+    let envs = [
+        ("TESSERA_URL", s.base.as_str()),
+        ("TESSERA_ADMIN_CLIENT_ID", ADMIN_ID),
+        ("TESSERA_ADMIN_CLIENT_SECRET", ADMIN_SECRET),
+    ];
+    tessera_with(&envs, args, stdin).await
+}
+
+/// The line of a table whose first column is `first`, split into columns.
+#[track_caller]
+fn row(table: &str, first: &str) -> Vec<String> {
+    table
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .find(|cols| cols.first().map(String::as_str) == Some(first))
+        .unwrap_or_else(|| panic!("no row {first:?} in:\n{table}"))
+}
+
+/// The value of a `key: value` line.
+#[track_caller]
+fn value_of(text: &str, key: &str) -> String {
+    let prefix = format!("{key}:");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(|| panic!("no {key}: line in:\n{text}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_round_trip_in_tables_and_json() {
+    let s = spawn().await;
+    let created = tessera(
+        &s,
+        &[
+            "tenant",
+            "create",
+            "acme",
+            "--name",
+            "Acme",
+            "--token-policy",
+            "reuse",
+            "--max-active-tokens",
+            "5",
+        ],
+    )
+    .await
+    .ok();
+    assert_eq!(value_of(&created.stdout, "id"), "acme");
+    assert_eq!(value_of(&created.stdout, "name"), "Acme");
+    assert_eq!(value_of(&created.stdout, "token_policy"), "reuse");
+
+    let list = tessera(&s, &["tenant", "list"]).await.ok();
+    assert_eq!(row(&list.stdout, "ID"), ["ID", "NAME", "POLICY", "LIMIT"]);
+    assert_eq!(row(&list.stdout, "acme"), ["acme", "Acme", "reuse", "5"]);
+    assert!(list.stdout.lines().any(|l| l.starts_with("system")), "{}", list.stdout);
+
+    let listed = tessera(&s, &["tenant", "list", "--json"]).await.json();
+    assert!(listed.as_array().unwrap().iter().any(|t| t["id"] == "acme"), "{listed}");
+
+    // Global options also go before the action.
+    let got = tessera(&s, &["tenant", "--json", "get", "acme"]).await.json();
+    assert_eq!(got["max_active_tokens_per_client"], 5);
+
+    let updated = tessera(
+        &s,
+        &[
+            "tenant",
+            "update",
+            "acme",
+            "--name",
+            "Acme Corp",
+            "--access-token-ttl",
+            "-1",
+            "--max-active-tokens",
+            "inherit",
+            "--json",
+        ],
+    )
+    .await
+    .json();
+    assert_eq!(updated["name"], "Acme Corp");
+    assert_eq!(updated["access_token_ttl"], -1);
+    assert_eq!(updated["max_active_tokens_per_client"], Value::Null);
+    assert_eq!(updated["token_policy"], "reuse", "options not given stay as they are");
+
+    let deleted = tessera(&s, &["tenant", "delete", "acme"]).await.ok();
+    assert!(deleted.stdout.contains("deleted tenant acme"), "{deleted:?}");
+    let gone = tessera(&s, &["tenant", "get", "acme"]).await;
+    assert_eq!(gone.code, 1, "{gone:?}");
+    assert!(gone.stderr.starts_with("tessera: 404 not_found"), "{gone:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_secrets_are_shown_once_and_work() {
+    let s = spawn().await;
+    tessera(&s, &["tenant", "create", "acme"]).await.ok();
+    let created = tessera(
+        &s,
+        &[
+            "client",
+            "create",
+            "acme",
+            "--client-id",
+            "billing",
+            "--scope",
+            "read",
+            "--scope",
+            "write",
+            "--authority",
+            "ROLE_BILLING",
+            // The admin's own id has a flag of its own, distinct from the new client's.
+            "--admin-client-id",
+            ADMIN_ID,
+        ],
+    )
+    .await
+    .ok();
+    assert!(created.stdout.contains("shown only this once"), "{created:?}");
+    let secret = value_of(&created.stdout, "client_secret");
+    let token = s.token_cc("billing", &secret, Some("read")).await;
+    assert_eq!(token["authorities"][0], "ROLE_BILLING", "{token}");
+
+    let list = tessera(&s, &["client", "list", "acme"]).await.ok();
+    assert_eq!(
+        row(&list.stdout, "CLIENT_ID"),
+        ["CLIENT_ID", "NAME", "GRANTS", "SCOPES", "PUBLIC"]
+    );
+    assert_eq!(
+        row(&list.stdout, "billing"),
+        ["billing", "billing", "client_credentials", "read,write", "false"]
+    );
+    let shown = tessera(&s, &["client", "get", "acme", "billing"]).await.ok();
+    assert!(!shown.stdout.contains("client_secret"), "{shown:?}");
+
+    let regenerated = tessera(&s, &["client", "secret", "acme", "billing", "--json"])
+        .await
+        .json();
+    let new_secret = regenerated["client_secret"].as_str().unwrap();
+    assert_ne!(new_secret, secret);
+    let (status, _) = s
+        .token_raw("billing", &secret, &[("grant_type", "client_credentials")], None)
+        .await;
+    assert_eq!(status, 401, "the old secret stops working");
+    s.token_cc("billing", new_secret, None).await;
+
+    let updated = tessera(
+        &s,
+        &[
+            "client",
+            "update",
+            "acme",
+            "billing",
+            "--scope",
+            "--max-active-tokens",
+            "3",
+            "--json",
+        ],
+    )
+    .await
+    .json();
+    assert_eq!(
+        updated["scopes"],
+        serde_json::json!([]),
+        "a bare --scope empties the list"
+    );
+    assert_eq!(updated["max_active_tokens"], 3);
+    assert_eq!(updated["authorities"][0], "ROLE_BILLING");
+
+    // A generated id, --json for scripts.
+    let generated = tessera(&s, &["client", "create", "acme", "--json"]).await.json();
+    assert!(generated["client_id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(generated["client_secret"].as_str().is_some());
+
+    tessera(&s, &["client", "delete", "acme", "billing"]).await.ok();
+    let gone = tessera(&s, &["client", "get", "acme", "billing"]).await;
+    assert_eq!(gone.code, 1, "{gone:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_are_created_listed_and_disabled() {
+    let s = spawn().await;
+    tessera(&s, &["tenant", "create", "acme"]).await.ok();
+    let app = tessera(
+        &s,
+        &[
+            "client",
+            "create",
+            "acme",
+            "--client-id",
+            "web",
+            "--grant-type",
+            "password",
+            "--json",
+        ],
+    )
+    .await
+    .json();
+    let app_secret = app["client_secret"].as_str().unwrap().to_string();
+
+    tessera(
+        &s,
+        &[
+            "user",
+            "create",
+            "acme",
+            "alice",
+            "--password",
+            "correct horse",
+            "--authority",
+            "ROLE_USER",
+        ],
+    )
+    .await
+    .ok();
+    tessera_stdin(
+        &s,
+        &["user", "create", "acme", "bob", "--password-stdin"],
+        Some("battery staple\n"),
+    )
+    .await
+    .ok();
+    let login = |user: &'static str, password: &'static str| {
+        let params = [("grant_type", "password"), ("username", user), ("password", password)];
+        let (s, secret) = (&s, app_secret.clone());
+        async move { s.token_raw("web", &secret, &params, None).await.0 }
+    };
+    assert_eq!(
+        login("bob", "battery staple").await,
+        200,
+        "the password came from stdin"
+    );
+
+    let list = tessera(&s, &["user", "list", "acme"]).await.ok();
+    assert_eq!(row(&list.stdout, "USERNAME"), ["USERNAME", "ENABLED", "AUTHORITIES"]);
+    assert_eq!(row(&list.stdout, "alice"), ["alice", "true", "ROLE_USER"]);
+    assert_eq!(row(&list.stdout, "bob"), ["bob", "true", "-"]);
+
+    let disabled = tessera(&s, &["user", "update", "acme", "alice", "--disable", "--json"])
+        .await
+        .json();
+    assert_eq!(disabled["enabled"], false);
+    assert_eq!(
+        login("alice", "correct horse").await,
+        400,
+        "a disabled user cannot log in"
+    );
+    let shown = tessera(&s, &["user", "get", "acme", "alice"]).await.ok();
+    assert_eq!(value_of(&shown.stdout, "enabled"), "false");
+
+    tessera(&s, &["user", "update", "acme", "alice", "--enable"]).await.ok();
+    assert_eq!(login("alice", "correct horse").await, 200);
+
+    let missing = tessera(&s, &["user", "create", "acme", "carol"]).await;
+    assert_eq!(missing.code, 2, "no password: {missing:?}");
+    let both = tessera(&s, &["user", "update", "acme", "alice", "--enable", "--disable"]).await;
+    assert_eq!(both.code, 2, "{both:?}");
+
+    tessera(&s, &["user", "delete", "acme", "bob"]).await.ok();
+    assert_eq!(login("bob", "battery staple").await, 400);
+}
+
+/// Needs the token admin endpoints (`/admin/tenants/{t}/clients/{c}/tokens…`, `/admin/tokens/…`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_listed_changed_looked_up_and_revoked() {
+    let s = spawn().await;
+    tessera(&s, &["tenant", "create", "acme", "--max-active-tokens", "10"])
+        .await
+        .ok();
+    let app = tessera(
+        &s,
+        &[
+            "client",
+            "create",
+            "acme",
+            "--client-id",
+            "billing",
+            "--scope",
+            "read",
+            "--scope",
+            "write",
+            "--json",
+        ],
+    )
+    .await
+    .json();
+    let secret = app["client_secret"].as_str().unwrap().to_string();
+    let first = s.token_cc("billing", &secret, Some("read write")).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.token_cc("billing", &secret, Some("read")).await;
+
+    let list = tessera(&s, &["token", "list", "acme", "billing"]).await.ok();
+    assert!(list.stdout.starts_with("active 2 of limit 10\n"), "{list:?}");
+    assert_eq!(
+        row(&list.stdout, "ID"),
+        ["ID", "KIND", "SUBJECT", "SCOPES", "EXPIRES_AT"]
+    );
+
+    let listed = tessera(&s, &["token", "list", "acme", "billing", "--kind", "access", "--json"])
+        .await
+        .json();
+    assert_eq!(listed["active_count"], 2, "{listed}");
+    assert_eq!(listed["tokens"].as_array().unwrap().len(), 2, "{listed}");
+
+    let found = tessera_stdin(&s, &["token", "lookup", "-", "--json"], Some(&first))
+        .await
+        .json();
+    let id = found["id"].as_str().unwrap().to_string();
+    assert_eq!(found["client_id"], "billing");
+    let table_row = row(&list.stdout, &id);
+    assert_eq!(table_row[1], "access", "{table_row:?}");
+    let found_by_arg = tessera(&s, &["token", "lookup", &first, "--json"]).await.json();
+    assert_eq!(found_by_arg["id"], id.as_str());
+
+    let shown = tessera(&s, &["token", "get", &id]).await.ok();
+    assert_eq!(value_of(&shown.stdout, "id"), id);
+    assert_eq!(value_of(&shown.stdout, "active"), "true");
+
+    let expires = (common::START + 600).to_string();
+    let updated = tessera(
+        &s,
+        &[
+            "token",
+            "update",
+            &id,
+            "--scope",
+            "read",
+            "--expires-at",
+            &expires,
+            "--properties",
+            r#"{"device":"kiosk-7"}"#,
+            "--json",
+        ],
+    )
+    .await
+    .json();
+    assert_eq!(updated["scopes"], serde_json::json!(["read"]), "{updated}");
+    assert_eq!(updated["expires_at"], common::START + 600);
+    assert_eq!(updated["properties"]["device"], "kiosk-7");
+    let introspected = s.introspect("billing", &secret, &first).await;
+    assert_eq!(introspected["device"], "kiosk-7", "{introspected}");
+
+    let deleted = tessera(&s, &["token", "delete", &id]).await.ok();
+    assert!(deleted.stdout.contains(&id), "{deleted:?}");
+    assert_eq!(s.introspect("billing", &secret, &first).await["active"], false);
+
+    let revoked = tessera(&s, &["token", "revoke-all", "acme", "billing"]).await.ok();
+    assert_eq!(revoked.stdout.trim(), "revoked 1 tokens");
+    let after = tessera(&s, &["token", "list", "acme", "billing", "--json"])
+        .await
+        .json();
+    assert_eq!(after["active_count"], 0, "{after}");
+
+    let bad = tessera(&s, &["token", "update", &id, "--properties", "[1]"]).await;
+    assert_eq!(bad.code, 2, "{bad:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_exit_1_with_the_servers_message() {
+    let s = spawn().await;
+    let bad = tessera(&s, &["tenant", "create", "Bad_Id"]).await;
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert!(bad.stderr.starts_with("tessera: 400 invalid_request: "), "{bad:?}");
+    assert!(bad.stderr.contains("id"), "{bad:?}");
+    assert!(bad.stdout.is_empty(), "{bad:?}");
+
+    tessera(&s, &["tenant", "create", "acme"]).await.ok();
+    let again = tessera(&s, &["tenant", "create", "acme", "--json"]).await;
+    assert_eq!(again.code, 1, "{again:?}");
+    assert!(again.stderr.starts_with("tessera: 409 conflict"), "{again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_admin_secret_exits_1_with_invalid_client() {
+    let s = spawn().await;
+    let envs = [
+        ("TESSERA_URL", s.base.as_str()),
+        ("TESSERA_ADMIN_CLIENT_ID", ADMIN_ID),
+        ("TESSERA_ADMIN_CLIENT_SECRET", "not-the-secret"),
+    ];
+    let run = tessera_with(&envs, &["tenant", "list"], None).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("invalid_client"), "{run:?}");
+    assert!(!run.stderr.contains("not-the-secret"), "{run:?}");
+
+    // Flags beat the environment.
+    let run = tessera_with(&envs, &["tenant", "list", "--admin-client-secret", ADMIN_SECRET], None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_exits_1_naming_the_url() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let envs = [
+        ("TESSERA_URL", url.as_str()),
+        ("TESSERA_ADMIN_CLIENT_ID", ADMIN_ID),
+        ("TESSERA_ADMIN_CLIENT_SECRET", ADMIN_SECRET),
+    ];
+    let run = tessera_with(&envs, &["tenant", "list"], None).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains(&url), "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_credentials_and_bad_usage_exit_2() {
+    let s = spawn().await;
+    let run = tessera_with(&[("TESSERA_URL", s.base.as_str())], &["tenant", "list"], None).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("TESSERA_ADMIN_CLIENT_ID"), "{run:?}");
+    assert!(run.stderr.contains("--admin-client-secret"), "{run:?}");
+
+    let run = tessera(&s, &["tenant", "create"]).await;
+    assert_eq!(run.code, 2, "a missing argument: {run:?}");
+    let run = tessera(&s, &["tenant", "create", "x", "--token-policy", "sometimes"]).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    let run = tessera(&s, &["tenant", "get", "x", "--url", "ftp://example.com"]).await;
+    assert_eq!(run.code, 2, "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_never_shows_the_admin_secret() {
+    let envs = [("TESSERA_ADMIN_CLIENT_SECRET", "hunter2-admin-secret")];
+    for args in [&["tenant", "list", "--help"][..], &["client", "create", "--help"]] {
+        let run = tessera_with(&envs, args, None).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.contains("TESSERA_ADMIN_CLIENT_SECRET"), "{run:?}");
+        assert!(!run.stdout.contains("hunter2"), "{run:?}");
+    }
+}
