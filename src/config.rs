@@ -52,6 +52,12 @@ pub struct Config {
     pub log: String,
     pub log_format: LogFormat,
     pub sqlite: SqliteConfig,
+    /// Connection pool size for PostgreSQL and MySQL stores.
+    pub max_connections: u32,
+    /// Seconds between purges of expired tokens and codes.
+    pub purge_interval: u64,
+    /// How long past its own expiry a token is kept (a used refresh token still detects replay).
+    pub purge_grace: i64,
 }
 
 impl Default for Config {
@@ -67,6 +73,9 @@ impl Default for Config {
             log: "info".into(),
             log_format: LogFormat::Text,
             sqlite: SqliteConfig::default(),
+            max_connections: 16,
+            purge_interval: 300,
+            purge_grace: 3600,
         }
     }
 }

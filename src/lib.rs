@@ -5,6 +5,7 @@ pub mod clock;
 pub mod config;
 pub mod http;
 pub mod model;
+pub mod purge;
 pub mod secret;
 pub mod server;
 pub mod service;

@@ -25,6 +25,7 @@ pub fn keyring(config: &Config) -> anyhow::Result<Keyring> {
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn store::Store>> {
     let options = StoreOptions {
         sqlite_synchronous_full: config.sqlite.synchronous == Synchronous::Full,
+        max_connections: config.max_connections,
     };
     store::open(&config.store, &options).await.context("store")
 }

@@ -461,10 +461,13 @@ fn routes(token_id: &str) -> Vec<(Method, String, Option<Value>, &'static str)> 
     ]
 }
 
+/// A principal (tenant, authorities) and which route areas it may use.
+type Case<'a> = (&'a str, &'a [&'a str], &'a dyn Fn(&str) -> bool);
+
 #[tokio::test]
 async fn the_permission_matrix_holds_on_every_route() {
     // Each principal gets a fresh world, since the routes change and delete things.
-    let cases: [(&str, &[&str], &dyn Fn(&str) -> bool); 8] = [
+    let cases: [Case; 8] = [
         ("acme", &["ROLE_ADMIN_CUSTOMER"], &|area| area != "server"),
         ("acme", &["Auth.Customer.Tokens:READ"], &|area| area == "tokens:read"),
         ("acme", &["Auth.Customer.Tokens:UPDATE"], &|area| {

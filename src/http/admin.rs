@@ -1,9 +1,11 @@
 //! `/admin/*` handlers: bearer principal, strict JSON in, views out.
 
-use crate::service::admin::clients::{ClientPatch, NewClient};
-use crate::service::admin::tenants::{NewTenant, TenantPatch};
-use crate::service::admin::tokens::{Lookup, PairScopes, RevokeTokens, TokenListQuery, TokenUpdate};
-use crate::service::admin::users::{NewUser, UserPatch};
+use crate::service::admin::clients::{ClientPatch, ClientView, NewClient};
+use crate::service::admin::tenants::{NewTenant, TenantPatch, TenantView};
+use crate::service::admin::tokens::{
+    AuthorizationView, Lookup, PairScopes, RevokeTokens, TokenList, TokenListQuery, TokenUpdate, TokenView,
+};
+use crate::service::admin::users::{NewUser, UserPatch, UserView};
 use crate::service::admin::{AdminError, Principal};
 use crate::service::Service;
 use axum::body::Bytes;
@@ -14,7 +16,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
 
 type Svc = State<Arc<Service>>;
 
@@ -88,6 +92,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AdminQuery<T> 
 }
 
 /// Path parameters, with a 400 instead of axum's plain-text rejection.
+/// `T` is one of the structs below, which also document the parameters.
 pub struct Ids<T>(pub T);
 
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Ids<T> {
@@ -101,152 +106,423 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Ids<T> 
     }
 }
 
+/// `{tenant}`: a tenant id.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TenantPath {
+    /// Tenant id (a slug).
+    #[param(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    tenant: String,
+}
+
+/// `{tenant}/clients/{client}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ClientPath {
+    /// Tenant id (a slug).
+    #[param(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    tenant: String,
+    /// Client id.
+    #[param(pattern = r"^[A-Za-z0-9._~-]{1,128}$")]
+    client: String,
+}
+
+/// `{tenant}/users/{user}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UserPath {
+    /// Tenant id (a slug).
+    #[param(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    tenant: String,
+    /// Username.
+    #[param(pattern = r"^[A-Za-z0-9._~@+-]{1,128}$")]
+    user: String,
+}
+
+/// `{tenant}/clients/{client}/authorizations/{subject}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PairPath {
+    /// Tenant id (a slug).
+    #[param(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    tenant: String,
+    /// Client id.
+    #[param(pattern = r"^[A-Za-z0-9._~-]{1,128}$")]
+    client: String,
+    /// Username of the subject.
+    #[param(pattern = r"^[A-Za-z0-9._~@+-]{1,128}$")]
+    subject: String,
+}
+
+/// `tokens/{id}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TokenPath {
+    /// The token's public id (not the token itself).
+    #[param(pattern = "^[A-Za-z0-9_-]{21}[AQgw]$")]
+    id: String,
+}
+
+/// `{"revoked": n}`
+#[derive(Serialize, ToSchema)]
+pub struct Revoked {
+    /// How many tokens this call revoked.
+    revoked: u64,
+}
+
+/// `{"updated": n}`
+#[derive(Serialize, ToSchema)]
+pub struct Updated {
+    /// How many tokens this call changed.
+    updated: u64,
+}
+
 fn created(body: impl serde::Serialize) -> Response {
     (StatusCode::CREATED, Json(body)).into_response()
 }
 
 type Res = Result<Response, AdminError>;
 
+// Every operation also answers 401 and requires the bearer scheme: `super::openapi::finish` adds both.
+
+#[utoipa::path(post, path = "/tenants", tag = "tenants", request_body = NewTenant,
+    description = "Only `ROLE_ADMIN` of tenant `system`.",
+    responses(
+        (status = 201, description = "Created", body = TenantView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 409, response = super::openapi::Conflict),
+    ))]
 pub async fn create_tenant(State(s): Svc, Caller(who): Caller, AdminJson(new): AdminJson<NewTenant>) -> Res {
     Ok(created(s.create_tenant(&who, new).await?))
 }
+
+#[utoipa::path(get, path = "/tenants", tag = "tenants",
+    description = "Every tenant the caller may read.",
+    responses((status = 200, description = "The tenants", body = Vec<TenantView>)))]
 pub async fn list_tenants(State(s): Svc, Caller(who): Caller) -> Res {
     Ok(Json(s.list_tenants(&who).await?).into_response())
 }
-pub async fn get_tenant(State(s): Svc, Caller(who): Caller, Ids(t): Ids<String>) -> Res {
-    Ok(Json(s.get_tenant(&who, &t).await?).into_response())
+
+#[utoipa::path(get, path = "/tenants/{tenant}", tag = "tenants", params(TenantPath),
+    responses(
+        (status = 200, description = "The tenant", body = TenantView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn get_tenant(State(s): Svc, Caller(who): Caller, Ids(p): Ids<TenantPath>) -> Res {
+    Ok(Json(s.get_tenant(&who, &p.tenant).await?).into_response())
 }
+
+#[utoipa::path(patch, path = "/tenants/{tenant}", tag = "tenants", params(TenantPath), request_body = TenantPatch,
+    responses(
+        (status = 200, description = "The changed tenant", body = TenantView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
 pub async fn update_tenant(
     State(s): Svc,
     Caller(who): Caller,
-    Ids(t): Ids<String>,
-    AdminJson(p): AdminJson<TenantPatch>,
+    Ids(p): Ids<TenantPath>,
+    AdminJson(change): AdminJson<TenantPatch>,
 ) -> Res {
-    Ok(Json(s.update_tenant(&who, &t, p).await?).into_response())
+    Ok(Json(s.update_tenant(&who, &p.tenant, change).await?).into_response())
 }
-pub async fn delete_tenant(State(s): Svc, Caller(who): Caller, Ids(t): Ids<String>) -> Res {
-    s.delete_tenant(&who, &t).await?;
+
+#[utoipa::path(delete, path = "/tenants/{tenant}", tag = "tenants", params(TenantPath),
+    description = "Only `ROLE_ADMIN` of tenant `system`; the `system` tenant cannot be deleted.",
+    responses(
+        (status = 204, description = "Deleted, with its clients, users and tokens"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn delete_tenant(State(s): Svc, Caller(who): Caller, Ids(p): Ids<TenantPath>) -> Res {
+    s.delete_tenant(&who, &p.tenant).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(post, path = "/tenants/{tenant}/clients", tag = "clients", params(TenantPath), request_body = NewClient,
+    description = "The answer carries `client_secret` (confidential clients); it is never shown again.",
+    responses(
+        (status = 201, description = "Created", body = ClientView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+    ))]
 pub async fn create_client(
     State(s): Svc,
     Caller(who): Caller,
-    Ids(t): Ids<String>,
+    Ids(p): Ids<TenantPath>,
     AdminJson(new): AdminJson<NewClient>,
 ) -> Res {
-    Ok(created(s.create_client(&who, &t, new).await?))
+    Ok(created(s.create_client(&who, &p.tenant, new).await?))
 }
-pub async fn list_clients(State(s): Svc, Caller(who): Caller, Ids(t): Ids<String>) -> Res {
-    Ok(Json(s.list_clients(&who, &t).await?).into_response())
+
+#[utoipa::path(get, path = "/tenants/{tenant}/clients", tag = "clients", params(TenantPath),
+    responses(
+        (status = 200, description = "The tenant's clients", body = Vec<ClientView>),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn list_clients(State(s): Svc, Caller(who): Caller, Ids(p): Ids<TenantPath>) -> Res {
+    Ok(Json(s.list_clients(&who, &p.tenant).await?).into_response())
 }
-pub async fn get_client(State(s): Svc, Caller(who): Caller, Ids((t, c)): Ids<(String, String)>) -> Res {
-    Ok(Json(s.get_client(&who, &t, &c).await?).into_response())
+
+#[utoipa::path(get, path = "/tenants/{tenant}/clients/{client}", tag = "clients", params(ClientPath),
+    responses(
+        (status = 200, description = "The client", body = ClientView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn get_client(State(s): Svc, Caller(who): Caller, Ids(p): Ids<ClientPath>) -> Res {
+    Ok(Json(s.get_client(&who, &p.tenant, &p.client).await?).into_response())
 }
+
+#[utoipa::path(patch, path = "/tenants/{tenant}/clients/{client}", tag = "clients", params(ClientPath),
+    request_body = ClientPatch,
+    responses(
+        (status = 200, description = "The changed client", body = ClientView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
 pub async fn update_client(
     State(s): Svc,
     Caller(who): Caller,
-    Ids((t, c)): Ids<(String, String)>,
-    AdminJson(p): AdminJson<ClientPatch>,
+    Ids(p): Ids<ClientPath>,
+    AdminJson(change): AdminJson<ClientPatch>,
 ) -> Res {
-    Ok(Json(s.update_client(&who, &t, &c, p).await?).into_response())
-}
-pub async fn delete_client(State(s): Svc, Caller(who): Caller, Ids((t, c)): Ids<(String, String)>) -> Res {
-    s.delete_client(&who, &t, &c).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-pub async fn regenerate_secret(State(s): Svc, Caller(who): Caller, Ids((t, c)): Ids<(String, String)>) -> Res {
-    Ok(Json(s.regenerate_secret(&who, &t, &c).await?).into_response())
+    Ok(Json(s.update_client(&who, &p.tenant, &p.client, change).await?).into_response())
 }
 
+#[utoipa::path(delete, path = "/tenants/{tenant}/clients/{client}", tag = "clients", params(ClientPath),
+    responses(
+        (status = 204, description = "Deleted; its tokens are revoked"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn delete_client(State(s): Svc, Caller(who): Caller, Ids(p): Ids<ClientPath>) -> Res {
+    s.delete_client(&who, &p.tenant, &p.client).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(post, path = "/tenants/{tenant}/clients/{client}/secret", tag = "clients", params(ClientPath),
+    description = "A new secret, shown once in `client_secret`; the old one stops working [W].",
+    responses(
+        (status = 200, description = "The client with its new secret", body = ClientView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn regenerate_secret(State(s): Svc, Caller(who): Caller, Ids(p): Ids<ClientPath>) -> Res {
+    Ok(Json(s.regenerate_secret(&who, &p.tenant, &p.client).await?).into_response())
+}
+
+#[utoipa::path(post, path = "/tenants/{tenant}/users", tag = "users", params(TenantPath), request_body = NewUser,
+    responses(
+        (status = 201, description = "Created", body = UserView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+    ))]
 pub async fn create_user(
     State(s): Svc,
     Caller(who): Caller,
-    Ids(t): Ids<String>,
+    Ids(p): Ids<TenantPath>,
     AdminJson(new): AdminJson<NewUser>,
 ) -> Res {
-    Ok(created(s.create_user(&who, &t, new).await?))
+    Ok(created(s.create_user(&who, &p.tenant, new).await?))
 }
-pub async fn list_users(State(s): Svc, Caller(who): Caller, Ids(t): Ids<String>) -> Res {
-    Ok(Json(s.list_users(&who, &t).await?).into_response())
+
+#[utoipa::path(get, path = "/tenants/{tenant}/users", tag = "users", params(TenantPath),
+    responses(
+        (status = 200, description = "The tenant's users", body = Vec<UserView>),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn list_users(State(s): Svc, Caller(who): Caller, Ids(p): Ids<TenantPath>) -> Res {
+    Ok(Json(s.list_users(&who, &p.tenant).await?).into_response())
 }
-pub async fn get_user(State(s): Svc, Caller(who): Caller, Ids((t, u)): Ids<(String, String)>) -> Res {
-    Ok(Json(s.get_user(&who, &t, &u).await?).into_response())
+
+#[utoipa::path(get, path = "/tenants/{tenant}/users/{user}", tag = "users", params(UserPath),
+    responses(
+        (status = 200, description = "The user", body = UserView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn get_user(State(s): Svc, Caller(who): Caller, Ids(p): Ids<UserPath>) -> Res {
+    Ok(Json(s.get_user(&who, &p.tenant, &p.user).await?).into_response())
 }
+
+#[utoipa::path(patch, path = "/tenants/{tenant}/users/{user}", tag = "users", params(UserPath),
+    request_body = UserPatch,
+    responses(
+        (status = 200, description = "The changed user", body = UserView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
 pub async fn update_user(
     State(s): Svc,
     Caller(who): Caller,
-    Ids((t, u)): Ids<(String, String)>,
-    AdminJson(p): AdminJson<UserPatch>,
+    Ids(p): Ids<UserPath>,
+    AdminJson(change): AdminJson<UserPatch>,
 ) -> Res {
-    Ok(Json(s.update_user(&who, &t, &u, p).await?).into_response())
+    Ok(Json(s.update_user(&who, &p.tenant, &p.user, change).await?).into_response())
 }
-pub async fn delete_user(State(s): Svc, Caller(who): Caller, Ids((t, u)): Ids<(String, String)>) -> Res {
-    s.delete_user(&who, &t, &u).await?;
+
+#[utoipa::path(delete, path = "/tenants/{tenant}/users/{user}", tag = "users", params(UserPath),
+    responses(
+        (status = 204, description = "Deleted; the user's tokens are revoked"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn delete_user(State(s): Svc, Caller(who): Caller, Ids(p): Ids<UserPath>) -> Res {
+    s.delete_user(&who, &p.tenant, &p.user).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[utoipa::path(get, path = "/tenants/{tenant}/clients/{client}/tokens", tag = "tokens",
+    params(ClientPath, TokenListQuery),
+    description = "The client's unexpired, unrevoked tokens, oldest first, a page at a time [R].",
+    responses(
+        (status = 200, description = "A page of tokens", body = TokenList),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
 pub async fn list_tokens(
     State(s): Svc,
     Caller(who): Caller,
-    Ids((t, c)): Ids<(String, String)>,
+    Ids(p): Ids<ClientPath>,
     AdminQuery(q): AdminQuery<TokenListQuery>,
 ) -> Res {
-    Ok(Json(s.list_client_tokens(&who, &t, &c, q).await?).into_response())
+    Ok(Json(s.list_client_tokens(&who, &p.tenant, &p.client, q).await?).into_response())
 }
 
-/// The body is optional: no body revokes every token of the client.
-pub async fn revoke_tokens(
-    State(s): Svc,
-    Caller(who): Caller,
-    Ids((t, c)): Ids<(String, String)>,
-    req: Request,
-) -> Res {
+// The body is optional: no body revokes every token of the client.
+#[utoipa::path(post, path = "/tenants/{tenant}/clients/{client}/tokens/revoke", tag = "tokens", params(ClientPath),
+    request_body(content = Option<RevokeTokens>, description = "Optional: without a body (and `Content-Type`) \
+        every token of the client is revoked."),
+    responses(
+        (status = 200, description = "How many tokens were revoked", body = Revoked),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn revoke_tokens(State(s): Svc, Caller(who): Caller, Ids(p): Ids<ClientPath>, req: Request) -> Res {
     let body = if req.headers().contains_key(CONTENT_TYPE) {
         AdminJson::<RevokeTokens>::from_request(req, &()).await?.0
     } else {
         RevokeTokens::default()
     };
-    let revoked = s.revoke_client_tokens_admin(&who, &t, &c, body).await?;
-    Ok(Json(serde_json::json!({ "revoked": revoked })).into_response())
+    let revoked = s.revoke_client_tokens_admin(&who, &p.tenant, &p.client, body).await?;
+    Ok(Json(Revoked { revoked }).into_response())
 }
 
-pub async fn get_token(State(s): Svc, Caller(who): Caller, Ids(id): Ids<String>) -> Res {
-    Ok(Json(s.get_token_admin(&who, &id).await?).into_response())
+#[utoipa::path(get, path = "/tokens/{id}", tag = "tokens", params(TokenPath),
+    responses(
+        (status = 200, description = "The token", body = TokenView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn get_token(State(s): Svc, Caller(who): Caller, Ids(p): Ids<TokenPath>) -> Res {
+    Ok(Json(s.get_token_admin(&who, &p.id).await?).into_response())
 }
+
+#[utoipa::path(patch, path = "/tokens/{id}", tag = "tokens", params(TokenPath), request_body = TokenUpdate,
+    description = "Sets `scopes`, `expires_at` and `properties` of one token [T].",
+    responses(
+        (status = 200, description = "The changed token", body = TokenView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
 pub async fn update_token(
     State(s): Svc,
     Caller(who): Caller,
-    Ids(id): Ids<String>,
-    AdminJson(p): AdminJson<TokenUpdate>,
+    Ids(p): Ids<TokenPath>,
+    AdminJson(change): AdminJson<TokenUpdate>,
 ) -> Res {
-    Ok(Json(s.update_token_admin(&who, &id, p).await?).into_response())
+    Ok(Json(s.update_token_admin(&who, &p.id, change).await?).into_response())
 }
-pub async fn delete_token(State(s): Svc, Caller(who): Caller, Ids(id): Ids<String>) -> Res {
-    s.delete_token_admin(&who, &id).await?;
+
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "tokens", params(TokenPath),
+    description = "Revokes the token; a refresh token takes its grant's access tokens with it.",
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn delete_token(State(s): Svc, Caller(who): Caller, Ids(p): Ids<TokenPath>) -> Res {
+    s.delete_token_admin(&who, &p.id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+#[utoipa::path(post, path = "/tokens/lookup", tag = "tokens", request_body = Lookup,
+    description = "Finds a token (and its id) from its value.",
+    responses(
+        (status = 200, description = "The token", body = TokenView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
 pub async fn lookup_token(State(s): Svc, Caller(who): Caller, AdminJson(body): AdminJson<Lookup>) -> Res {
     Ok(Json(s.lookup_token(&who, body).await?).into_response())
 }
 
-pub async fn user_authorizations(State(s): Svc, Caller(who): Caller, Ids((t, u)): Ids<(String, String)>) -> Res {
-    Ok(Json(s.user_authorizations(&who, &t, &u).await?).into_response())
+#[utoipa::path(get, path = "/tenants/{tenant}/users/{user}/authorizations", tag = "tokens", params(UserPath),
+    description = "The clients the user has authorized, with scopes and active token counts [T].",
+    responses(
+        (status = 200, description = "The user's authorizations", body = Vec<AuthorizationView>),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn user_authorizations(State(s): Svc, Caller(who): Caller, Ids(p): Ids<UserPath>) -> Res {
+    Ok(Json(s.user_authorizations(&who, &p.tenant, &p.user).await?).into_response())
 }
+
+#[utoipa::path(put, path = "/tenants/{tenant}/clients/{client}/authorizations/{subject}", tag = "tokens",
+    params(PairPath), request_body = PairScopes,
+    description = "Sets the scopes of every active token of the (client, subject) pair [T].",
+    responses(
+        (status = 200, description = "How many tokens were changed", body = Updated),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
 pub async fn put_authorization(
     State(s): Svc,
     Caller(who): Caller,
-    Ids((t, c, subject)): Ids<(String, String, String)>,
+    Ids(p): Ids<PairPath>,
     AdminJson(body): AdminJson<PairScopes>,
 ) -> Res {
-    let updated = s.set_authorization_scopes(&who, &t, &c, &subject, body).await?;
-    Ok(Json(serde_json::json!({ "updated": updated })).into_response())
+    let updated = s
+        .set_authorization_scopes(&who, &p.tenant, &p.client, &p.subject, body)
+        .await?;
+    Ok(Json(Updated { updated }).into_response())
 }
-pub async fn delete_authorization(
-    State(s): Svc,
-    Caller(who): Caller,
-    Ids((t, c, subject)): Ids<(String, String, String)>,
-) -> Res {
-    let revoked = s.revoke_authorization(&who, &t, &c, &subject).await?;
-    Ok(Json(serde_json::json!({ "revoked": revoked })).into_response())
+
+#[utoipa::path(delete, path = "/tenants/{tenant}/clients/{client}/authorizations/{subject}", tag = "tokens",
+    params(PairPath),
+    description = "Revokes every token of the (client, subject) pair [T].",
+    responses(
+        (status = 200, description = "How many tokens were revoked", body = Revoked),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn delete_authorization(State(s): Svc, Caller(who): Caller, Ids(p): Ids<PairPath>) -> Res {
+    let revoked = s.revoke_authorization(&who, &p.tenant, &p.client, &p.subject).await?;
+    Ok(Json(Revoked { revoked }).into_response())
 }

@@ -8,9 +8,16 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// Every error answer, under `/oauth` (RFC 6749 §5.2) and `/admin` alike.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct ErrorBody<'a> {
+    /// A machine-readable code: `invalid_request`, `invalid_client`, `invalid_grant`,
+    /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_token`,
+    /// `too_many_active_tokens`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `server_error`.
+    #[schema(example = "invalid_request")]
     error: &'a str,
+    /// What went wrong, for a person; names the field or parameter at fault.
+    #[schema(example = "scopes[1]: invalid type: integer `1`, expected a string")]
     error_description: &'a str,
 }
 

@@ -1,35 +1,64 @@
-//! Discovery (RFC 8414) and the liveness/readiness probes.
+//! Discovery (RFC 8414), the liveness/readiness probes and the OpenAPI document.
 
 use crate::service::grants::SUPPORTED_GRANT_TYPES;
 use crate::service::Service;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
-use std::sync::Arc;
+use serde::Serialize;
+use std::sync::{Arc, OnceLock};
+use utoipa::ToSchema;
 
+const AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+
+/// RFC 8414 authorization server metadata; every endpoint URL is absolute.
+#[derive(Serialize, ToSchema)]
+pub struct ServerMetadata {
+    issuer: String,
+    token_endpoint: String,
+    introspection_endpoint: String,
+    revocation_endpoint: String,
+    grant_types_supported: Vec<&'static str>,
+    response_types_supported: Vec<&'static str>,
+    token_endpoint_auth_methods_supported: Vec<&'static str>,
+    introspection_endpoint_auth_methods_supported: Vec<&'static str>,
+    revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+}
+
+#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "meta",
+    responses((status = 200, description = "RFC 8414 metadata", body = ServerMetadata)))]
 pub async fn metadata(State(service): State<Arc<Service>>) -> Response {
     let base = &*service.issuer;
-    let auth_methods = ["client_secret_basic", "client_secret_post"];
-    Json(json!({
-        "issuer": base,
-        "token_endpoint": format!("{base}/oauth/token"),
-        "introspection_endpoint": format!("{base}/oauth/introspect"),
-        "revocation_endpoint": format!("{base}/oauth/revoke"),
-        "grant_types_supported": SUPPORTED_GRANT_TYPES,
-        "response_types_supported": [],
-        "token_endpoint_auth_methods_supported": auth_methods,
-        "introspection_endpoint_auth_methods_supported": auth_methods,
-        "revocation_endpoint_auth_methods_supported": auth_methods,
-    }))
+    Json(ServerMetadata {
+        issuer: base.to_string(),
+        token_endpoint: format!("{base}/oauth/token"),
+        introspection_endpoint: format!("{base}/oauth/introspect"),
+        revocation_endpoint: format!("{base}/oauth/revoke"),
+        grant_types_supported: SUPPORTED_GRANT_TYPES.to_vec(),
+        response_types_supported: Vec::new(),
+        token_endpoint_auth_methods_supported: AUTH_METHODS.to_vec(),
+        introspection_endpoint_auth_methods_supported: AUTH_METHODS.to_vec(),
+        revocation_endpoint_auth_methods_supported: AUTH_METHODS.to_vec(),
+    })
     .into_response()
 }
 
+#[utoipa::path(get, path = "/healthz", tag = "meta",
+    responses((status = 200, description = "The process is up", body = String, content_type = "text/plain",
+        example = "ok")))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
+#[utoipa::path(get, path = "/readyz", tag = "meta",
+    responses(
+        (status = 200, description = "The store is reachable", body = String, content_type = "text/plain",
+            example = "ready"),
+        (status = 503, description = "The store is unreachable", body = String, content_type = "text/plain",
+            example = "store unavailable"),
+    ))]
 pub async fn readyz(State(service): State<Arc<Service>>) -> Response {
     match service.store.health().await {
         Ok(()) => "ready".into_response(),
@@ -38,4 +67,16 @@ pub async fn readyz(State(service): State<Arc<Service>>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
         }
     }
+}
+
+#[utoipa::path(get, path = "/openapi.json", tag = "meta",
+    responses((status = 200, description = "This OpenAPI 3.1 document", body = Object)))]
+pub async fn openapi_json() -> Response {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    let text = DOCUMENT.get_or_init(|| super::openapi().to_json().expect("the OpenAPI document serializes"));
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        text.as_str(),
+    )
+        .into_response()
 }

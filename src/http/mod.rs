@@ -6,16 +6,19 @@ mod errors;
 mod form;
 mod meta;
 mod oauth;
+mod openapi;
 
 use crate::service::Service;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Request, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use std::sync::Arc;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Bodies larger than this are refused (400 `invalid_request` under /oauth) before they are read.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -27,73 +30,46 @@ async fn not_found() -> impl IntoResponse {
     )
 }
 
-pub fn router(service: Arc<Service>) -> Router {
-    let admin = Router::new()
-        .route("/tenants", post(admin::create_tenant).get(admin::list_tenants))
-        .route(
-            "/tenants/{tenant}",
-            get(admin::get_tenant)
-                .patch(admin::update_tenant)
-                .delete(admin::delete_tenant),
-        )
-        .route(
-            "/tenants/{tenant}/clients",
-            post(admin::create_client).get(admin::list_clients),
-        )
-        .route(
-            "/tenants/{tenant}/clients/{client}",
-            get(admin::get_client)
-                .patch(admin::update_client)
-                .delete(admin::delete_client),
-        )
-        .route(
-            "/tenants/{tenant}/clients/{client}/secret",
-            post(admin::regenerate_secret),
-        )
-        .route(
-            "/tenants/{tenant}/users",
-            post(admin::create_user).get(admin::list_users),
-        )
-        .route(
-            "/tenants/{tenant}/users/{user}",
-            get(admin::get_user)
-                .patch(admin::update_user)
-                .delete(admin::delete_user),
-        )
-        .route(
-            "/tenants/{tenant}/users/{user}/authorizations",
-            get(admin::user_authorizations),
-        )
-        .route("/tenants/{tenant}/clients/{client}/tokens", get(admin::list_tokens))
-        .route(
-            "/tenants/{tenant}/clients/{client}/tokens/revoke",
-            post(admin::revoke_tokens),
-        )
-        .route(
-            "/tenants/{tenant}/clients/{client}/authorizations/{subject}",
-            put(admin::put_authorization).delete(admin::delete_authorization),
-        )
-        .route(
-            "/tokens/{id}",
-            get(admin::get_token)
-                .patch(admin::update_token)
-                .delete(admin::delete_token),
-        )
-        .route("/tokens/lookup", post(admin::lookup_token));
-    let request_id = axum::http::HeaderName::from_static("x-request-id");
-    Router::new()
-        .route("/oauth/token", post(oauth::token))
-        .route("/oauth/introspect", post(oauth::introspect))
-        .route(
-            "/oauth/check_token",
-            get(oauth::check_token_get).post(oauth::check_token_post),
-        )
-        .route("/oauth/revoke", post(oauth::revoke))
-        .route("/oauth/revoke_token", post(oauth::revoke))
-        .route("/.well-known/oauth-authorization-server", get(meta::metadata))
-        .route("/healthz", get(meta::healthz))
-        .route("/readyz", get(meta::readyz))
+/// Every route, each registered together with its documentation: a handler is routed only through
+/// `routes!`, which reads the method and path from its `#[utoipa::path]`, so the router and
+/// `openapi()` cannot disagree. One `routes!` call per path.
+fn api() -> OpenApiRouter<Arc<Service>> {
+    let admin = OpenApiRouter::new()
+        .routes(routes!(admin::create_tenant, admin::list_tenants))
+        .routes(routes!(admin::get_tenant, admin::update_tenant, admin::delete_tenant))
+        .routes(routes!(admin::create_client, admin::list_clients))
+        .routes(routes!(admin::get_client, admin::update_client, admin::delete_client))
+        .routes(routes!(admin::regenerate_secret))
+        .routes(routes!(admin::create_user, admin::list_users))
+        .routes(routes!(admin::get_user, admin::update_user, admin::delete_user))
+        .routes(routes!(admin::user_authorizations))
+        .routes(routes!(admin::list_tokens))
+        .routes(routes!(admin::revoke_tokens))
+        .routes(routes!(admin::put_authorization, admin::delete_authorization))
+        .routes(routes!(admin::get_token, admin::update_token, admin::delete_token))
+        .routes(routes!(admin::lookup_token));
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(oauth::token))
+        .routes(routes!(oauth::introspect))
+        .routes(routes!(oauth::check_token_get, oauth::check_token_post))
+        .routes(routes!(oauth::revoke))
+        .routes(routes!(oauth::revoke_token))
+        .routes(routes!(meta::metadata))
+        .routes(routes!(meta::healthz))
+        .routes(routes!(meta::readyz))
+        .routes(routes!(meta::openapi_json))
         .nest("/admin", admin)
+}
+
+/// The OpenAPI 3.1 document of every route of [`router`], as served at `GET /openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi::finish(api().into_openapi())
+}
+
+pub fn router(service: Arc<Service>) -> Router {
+    let (routes, _) = api().split_for_parts();
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    routes
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // The span names the path only: query strings may carry tokens (`check_token?token=`).

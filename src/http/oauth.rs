@@ -3,7 +3,10 @@
 use super::client_auth::credentials;
 use super::errors::{NO_CACHE, NO_STORE};
 use super::form::{self, FormBody, Pairs};
+use super::openapi::{InvalidClient, OAuthBadRequest, TooManyActiveTokens};
 use crate::service::grants::TokenRequest;
+use crate::service::introspect::{CheckToken, Introspection};
+use crate::service::issue::TokenResponse;
 use crate::service::{OAuthError, Service};
 use axum::extract::{RawQuery, State};
 use axum::http::header::{CACHE_CONTROL, PRAGMA};
@@ -11,6 +14,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use std::sync::Arc;
+use utoipa::ToSchema;
 
 fn no_store(body: impl IntoResponse) -> Response {
     let mut response = body.into_response();
@@ -19,6 +23,71 @@ fn no_store(body: impl IntoResponse) -> Response {
     response
 }
 
+// The forms below only document the requests: the handlers parse forms by hand (`super::form`),
+// so that repeated parameters and bad encodings are refused the RFC 6749 way.
+
+/// A grant type the token endpoint supports.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // documentation only
+pub enum GrantType {
+    ClientCredentials,
+    Password,
+    RefreshToken,
+}
+
+/// `POST /oauth/token` (RFC 6749 §4.3, §4.4, §6). Which fields apply depends on `grant_type`.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documentation only
+pub struct TokenForm {
+    grant_type: GrantType,
+    /// Space-separated; defaults to all the client's scopes (or the grant's, for refresh).
+    #[schema(required = false)]
+    scope: String,
+    /// `password` grant.
+    #[schema(required = false)]
+    username: String,
+    /// `password` grant.
+    #[schema(required = false, format = Password)]
+    password: String,
+    /// `refresh_token` grant: one use; presenting a used one revokes its whole lineage.
+    #[schema(required = false)]
+    refresh_token: String,
+    /// `client_secret_post` (or with Basic, the same id).
+    #[schema(required = false)]
+    client_id: String,
+    /// `client_secret_post`.
+    #[schema(required = false, format = Password)]
+    client_secret: String,
+}
+
+/// A token to introspect, check or revoke (RFC 7662 §2.1, RFC 7009 §2.1).
+#[derive(ToSchema)]
+#[allow(dead_code)] // documentation only
+pub struct TokenParamForm {
+    /// The token value.
+    token: String,
+    /// Accepted and ignored: the token's prefix tells its kind.
+    #[schema(required = false)]
+    token_type_hint: String,
+    /// `client_secret_post` (or with Basic, the same id).
+    #[schema(required = false)]
+    client_id: String,
+    /// `client_secret_post`.
+    #[schema(required = false, format = Password)]
+    client_secret: String,
+}
+
+#[utoipa::path(post, path = "/oauth/token", tag = "oauth",
+    description = "Grants `client_credentials`, `password` and `refresh_token`. Answers carry `Cache-Control: no-store`.",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = []), ()),
+    responses(
+        (status = 200, description = "Tokens issued (or, under the `reuse` policy, handed back)", body = TokenResponse),
+        (status = 400, response = OAuthBadRequest),
+        (status = 401, response = InvalidClient),
+        (status = 429, response = TooManyActiveTokens),
+    ))]
 pub async fn token(
     State(service): State<Arc<Service>>,
     headers: HeaderMap,
@@ -35,6 +104,16 @@ fn required<'p>(pairs: &'p Pairs<'_>, name: &'static str) -> Result<&'p str, OAu
     form::get(pairs, name).ok_or_else(|| OAuthError::InvalidRequest(format!("missing parameter {name}").into()))
 }
 
+#[utoipa::path(post, path = "/oauth/introspect", tag = "oauth",
+    description = "RFC 7662. Only tokens of the caller's own tenant are described; anything else is \
+        `{\"active\": false}`. Public clients may not introspect.",
+    request_body(content = TokenParamForm, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = []), ()),
+    responses(
+        (status = 200, description = "The token's state", body = Introspection),
+        (status = 400, response = OAuthBadRequest),
+        (status = 401, response = InvalidClient),
+    ))]
 pub async fn introspect(
     State(service): State<Arc<Service>>,
     headers: HeaderMap,
@@ -60,6 +139,19 @@ fn query_and_form<'a>(query: Option<&'a str>, body: Option<&'a [u8]>) -> Result<
     Ok(pairs)
 }
 
+#[utoipa::path(get, path = "/oauth/check_token", tag = "oauth",
+    description = "Spring-style check [O]; an unknown, expired or revoked token is 400 `invalid_token`.",
+    params(
+        ("token" = String, Query, description = "The token value"),
+        ("client_id" = Option<String>, Query, description = "With `client_secret`, instead of Basic"),
+        ("client_secret" = Option<String>, Query, description = "With `client_id`, instead of Basic"),
+    ),
+    security(("basic" = []), ()),
+    responses(
+        (status = 200, description = "The token is active", body = CheckToken),
+        (status = 400, response = OAuthBadRequest),
+        (status = 401, response = InvalidClient),
+    ))]
 pub async fn check_token_get(
     State(service): State<Arc<Service>>,
     headers: HeaderMap,
@@ -72,6 +164,16 @@ pub async fn check_token_get(
     )))
 }
 
+#[utoipa::path(post, path = "/oauth/check_token", tag = "oauth",
+    description = "As the GET form; parameters come from the query and the form (a name in both is refused).",
+    params(("token" = Option<String>, Query, description = "The token value, unless it is in the form")),
+    request_body(content = TokenParamForm, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = []), ()),
+    responses(
+        (status = 200, description = "The token is active", body = CheckToken),
+        (status = 400, response = OAuthBadRequest),
+        (status = 401, response = InvalidClient),
+    ))]
 pub async fn check_token_post(
     State(service): State<Arc<Service>>,
     headers: HeaderMap,
@@ -85,8 +187,46 @@ pub async fn check_token_post(
     )))
 }
 
-/// RFC 7009 revocation; `/oauth/revoke_token?token=` [O] shares it. A body is optional there.
+#[utoipa::path(post, path = "/oauth/revoke", tag = "oauth",
+    description = "RFC 7009: 200 for any token, known or not; a client revokes only its own tokens, and a refresh \
+        token takes its grant's access tokens with it.",
+    request_body(content = TokenParamForm, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = []), ()),
+    responses(
+        (status = 200, description = "Revoked, or nothing to revoke"),
+        (status = 400, response = OAuthBadRequest),
+        (status = 401, response = InvalidClient),
+    ))]
 pub async fn revoke(
+    state: State<Arc<Service>>,
+    headers: HeaderMap,
+    query: RawQuery,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, OAuthError> {
+    revoke_any(state, headers, query, body).await
+}
+
+#[utoipa::path(post, path = "/oauth/revoke_token", tag = "oauth",
+    description = "The Spring-style alias of `/oauth/revoke` [O]: the token may come in the query, and the body is optional.",
+    params(("token" = Option<String>, Query, description = "The token value, unless it is in the form")),
+    request_body(content = Option<TokenParamForm>, content_type = "application/x-www-form-urlencoded"),
+    security(("basic" = []), ()),
+    responses(
+        (status = 200, description = "Revoked, or nothing to revoke"),
+        (status = 400, response = OAuthBadRequest),
+        (status = 401, response = InvalidClient),
+    ))]
+pub async fn revoke_token(
+    state: State<Arc<Service>>,
+    headers: HeaderMap,
+    query: RawQuery,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, OAuthError> {
+    revoke_any(state, headers, query, body).await
+}
+
+/// RFC 7009 revocation, for both routes. A body is optional (the token may be in the query).
+async fn revoke_any(
     State(service): State<Arc<Service>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,

@@ -7,17 +7,23 @@ use serde::Serialize;
 use std::sync::Arc;
 
 /// The RFC 6749 §5.1 success answer, plus `authorities` [O].
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(value_type = String, example = "Bearer")]
     pub token_type: &'static str,
+    /// Seconds; absent when the token never expires.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
+    /// Space-separated.
     /// Omitted when the token carries no scope.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub scope: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    /// The roles the token carries [O].
+    #[schema(value_type = Vec<String>)]
     pub authorities: Arc<[String]>,
 }
 

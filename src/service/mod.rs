@@ -6,7 +6,7 @@ pub mod client_auth;
 pub mod error;
 pub mod grants;
 pub mod introspect;
-mod issue;
+pub mod issue;
 pub mod passwords;
 pub mod scopes;
 

@@ -182,6 +182,13 @@ impl Store for EmbeddedStore {
             None => Ok(()),
         }
     }
+    async fn purge_expired(&self, before: UnixTime, batch: usize) -> StoreResult<u64> {
+        self.apply(|s| s.purge_expired(before, batch)).await
+    }
+    /// One process owns an embedded store, so the lease is always its own.
+    async fn acquire_lease(&self, _: &str, _: &str, _: UnixTime, _: UnixTime) -> StoreResult<bool> {
+        Ok(true)
+    }
 }
 
 #[cfg(test)]
@@ -192,7 +199,7 @@ mod tests {
         crate::store_contract_tests!(async {
             let store: std::sync::Arc<dyn crate::store::Store> =
                 std::sync::Arc::new(crate::store::embedded::EmbeddedStore::in_memory());
-            (store, ())
+            Some((store, ()))
         });
     }
 
@@ -205,7 +212,7 @@ mod tests {
                     .await
                     .unwrap(),
             );
-            (store, dir)
+            Some((store, dir))
         });
     }
 

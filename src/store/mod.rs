@@ -1,6 +1,7 @@
 //! Storage: small traits combined into one `Store`, and the single place a backend is chosen.
 
 pub mod embedded;
+pub mod sql;
 pub mod sqlite;
 mod state;
 
@@ -13,7 +14,7 @@ use async_trait::async_trait;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The backend could not be reached or failed; never a statement about the data.
     #[error("store unavailable: {0}")]
@@ -152,13 +153,30 @@ pub struct Authorization {
 pub trait Store: TenantStore + ClientStore + UserStore + TokenStore {
     /// Readiness: `Ok` when the backend answers.
     async fn health(&self) -> StoreResult<()>;
+    /// Deletes at most `batch` tokens and codes whose own expiry is before `before`; never-expiring
+    /// tokens are never purged. Returns how many rows went.
+    async fn purge_expired(&self, before: UnixTime, batch: usize) -> StoreResult<u64>;
+    /// Takes or renews the named lease for `holder` until `until`; `false` while another holder
+    /// has it. Makes sure one node at a time runs a job on a shared database.
+    async fn acquire_lease(&self, name: &str, holder: &str, now: UnixTime, until: UnixTime) -> StoreResult<bool>;
 }
 
 /// Everything needed to open a store besides its URL.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StoreOptions {
     /// SQLite `synchronous` level: `full` (default, survives power loss) or `normal`.
     pub sqlite_synchronous_full: bool,
+    /// Connection pool size for PostgreSQL and MySQL.
+    pub max_connections: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            sqlite_synchronous_full: true,
+            max_connections: 16,
+        }
+    }
 }
 
 /// Where the token key file lives for a store, if the store has a place on disk.
@@ -171,7 +189,7 @@ pub fn key_file_beside(url: &str) -> Option<PathBuf> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("store URL {0:?} is not supported: use sqlite://PATH or memory://")]
+    #[error("store URL {0:?} is not supported: use sqlite://PATH, memory://, postgres://… or mysql://…")]
     UnsupportedScheme(String),
     #[error("store URL {0:?} has no path: use e.g. sqlite://tessera.db")]
     MissingPath(String),
@@ -193,7 +211,12 @@ pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, O
             let store = embedded::EmbeddedStore::open_sqlite(rest.into(), options.sqlite_synchronous_full).await?;
             Ok(Arc::new(store))
         }
-        _ => Err(OpenError::UnsupportedScheme(url.to_string())),
+        server => match sql::dialect::Dialect::from_scheme(server) {
+            Some(dialect) => Ok(Arc::new(
+                sql::SqlStore::open(url, dialect, options.max_connections).await?,
+            )),
+            None => Err(OpenError::UnsupportedScheme(url.to_string())),
+        },
     }
 }
 

@@ -273,6 +273,12 @@ fn apply(tx: &rusqlite::Transaction<'_>, change: &Change) -> rusqlite::Result<()
                 &t.grant_id.0[..],
             ])?;
         }
+        Change::DeleteTokens(ids) => {
+            let mut stmt = tx.prepare_cached("DELETE FROM tokens WHERE id = ?1")?;
+            for id in ids {
+                stmt.execute([&id.0[..]])?;
+            }
+        }
         Change::SetTokenState(ids, state) => {
             let mut stmt = tx.prepare_cached("UPDATE tokens SET state = ?1 WHERE id = ?2")?;
             for id in ids {

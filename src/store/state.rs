@@ -18,6 +18,7 @@ pub enum Change {
     DeleteUser { tenant: String, username: String },
     PutToken(Arc<TokenRecord>),
     SetTokenState(Vec<TokenId>, TokenState),
+    DeleteTokens(Vec<TokenId>),
 }
 
 const NEVER: UnixTime = UnixTime::MAX;
@@ -410,6 +411,27 @@ impl State {
             }
         }
         (ids.len() as u64, changes)
+    }
+
+    /// Forgets up to `batch` tokens that expired before `before` (never-expiring ones stay).
+    pub fn purge_expired(&mut self, before: UnixTime, batch: usize) -> (u64, Vec<Change>) {
+        let ids: Vec<TokenId> = self
+            .tokens
+            .values()
+            .filter(|t| t.expires_at.is_some_and(|exp| exp < before))
+            .map(|t| t.id)
+            .take(batch)
+            .collect();
+        for id in &ids {
+            self.forget_token(id);
+        }
+        let n = ids.len() as u64;
+        let changes = if ids.is_empty() {
+            vec![]
+        } else {
+            vec![Change::DeleteTokens(ids)]
+        };
+        (n, changes)
     }
 
     /// Drops expired entries from the front of a client's active set.

@@ -8,51 +8,91 @@ use crate::service::Service;
 use crate::token::{generate_client_secret, hash_client_secret};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
+    /// Unique across the server; generated when absent.
+    #[schema(pattern = r"^[A-Za-z0-9._~-]{1,128}$", example = "billing")]
     pub client_id: Option<String>,
+    /// Defaults to the client id.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: Option<String>,
+    /// Defaults to `["client_credentials"]`.
+    #[schema(pattern = "^(client_credentials|password|refresh_token|authorization_code)$")]
     pub grant_types: Option<Vec<String>>,
+    /// RFC 6749 scope tokens the client may ask for.
     #[serde(default)]
+    #[schema(pattern = r"^[\x21\x23-\x5B\x5D-\x7E]+$")]
     pub scopes: Vec<String>,
+    /// Absolute URIs without a fragment.
     #[serde(default)]
+    #[schema(format = "uri")]
     pub redirect_uris: Vec<String>,
+    /// Roles its client-credentials tokens carry.
     #[serde(default)]
+    #[schema(pattern = r"^[^\s\x00-\x1F\x7F-\x9F]{1,200}$")]
     pub authorities: Vec<String>,
+    /// A public client has no secret and cannot use `client_credentials`.
     #[serde(default)]
     pub public: bool,
+    /// Seconds (not 0, at most ten years); negative: never expire; `null`: inherit the tenant's.
+    #[schema(minimum = -315_360_000, maximum = 315_360_000)]
     pub access_token_ttl: Option<i64>,
+    #[schema(minimum = -315_360_000, maximum = 315_360_000)]
     pub user_access_token_ttl: Option<i64>,
+    #[schema(minimum = -315_360_000, maximum = 315_360_000)]
     pub refresh_token_ttl: Option<i64>,
+    #[schema(minimum = -315_360_000, maximum = 315_360_000)]
     pub code_ttl: Option<i64>,
     pub token_policy: Option<TokenPolicy>,
+    #[schema(minimum = 1)]
     pub max_active_tokens: Option<u32>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Absent fields stay as they are; `null` sets a setting back to inherit.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientPatch {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: Option<String>,
+    #[schema(pattern = "^(client_credentials|password|refresh_token|authorization_code)$")]
     pub grant_types: Option<Vec<String>>,
+    #[schema(pattern = r"^[\x21\x23-\x5B\x5D-\x7E]+$")]
     pub scopes: Option<Vec<String>>,
+    #[schema(format = "uri")]
     pub redirect_uris: Option<Vec<String>>,
+    #[schema(pattern = r"^[^\s\x00-\x1F\x7F-\x9F]{1,200}$")]
     pub authorities: Option<Vec<String>>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<i64>, minimum = -315_360_000, maximum = 315_360_000)]
     pub access_token_ttl: Patch<i64>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<i64>, minimum = -315_360_000, maximum = 315_360_000)]
     pub user_access_token_ttl: Patch<i64>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<i64>, minimum = -315_360_000, maximum = 315_360_000)]
     pub refresh_token_ttl: Patch<i64>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<i64>, minimum = -315_360_000, maximum = 315_360_000)]
     pub code_ttl: Patch<i64>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<TokenPolicy>)]
     pub token_policy: Patch<TokenPolicy>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<u32>, minimum = 1)]
     pub max_active_tokens: Patch<u32>,
 }
 
-#[derive(Serialize)]
+/// A client; `null` settings inherit the tenant's.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ClientView {
     pub client_id: String,
     pub tenant: String,

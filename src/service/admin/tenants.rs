@@ -6,38 +6,69 @@ use crate::model::{Tenant, TokenPolicy, TokenSettings, SYSTEM_TENANT};
 use crate::service::Service;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTenant {
+    /// A slug: a-z, 0-9 and inner `-`.
+    #[schema(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", example = "acme")]
     pub id: String,
+    /// Defaults to the id.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: Option<String>,
+    /// Application access tokens, seconds (not 0, at most ten years); negative: never expire; `null`: inherit.
+    #[schema(minimum = -315_360_000, maximum = 315_360_000)]
     pub access_token_ttl: Option<i64>,
+    /// User access tokens, seconds.
+    #[schema(minimum = -315_360_000, maximum = 315_360_000)]
     pub user_access_token_ttl: Option<i64>,
+    /// Refresh tokens, seconds.
+    #[schema(minimum = -315_360_000, maximum = 315_360_000)]
     pub refresh_token_ttl: Option<i64>,
+    /// Authorization codes, seconds.
+    #[schema(minimum = -315_360_000, maximum = 315_360_000)]
     pub code_ttl: Option<i64>,
     pub token_policy: Option<TokenPolicy>,
+    /// Active access tokens one client may hold; `null`: no limit.
+    #[schema(minimum = 1)]
     pub max_active_tokens_per_client: Option<u32>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Absent fields stay as they are; `null` sets a setting back to inherit.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantPatch {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<i64>, minimum = -315_360_000, maximum = 315_360_000)]
     pub access_token_ttl: Patch<i64>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<i64>, minimum = -315_360_000, maximum = 315_360_000)]
     pub user_access_token_ttl: Patch<i64>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<i64>, minimum = -315_360_000, maximum = 315_360_000)]
     pub refresh_token_ttl: Patch<i64>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<i64>, minimum = -315_360_000, maximum = 315_360_000)]
     pub code_ttl: Patch<i64>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<TokenPolicy>)]
     pub token_policy: Patch<TokenPolicy>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<u32>, minimum = 1)]
     pub max_active_tokens_per_client: Patch<u32>,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+/// A tenant; `null` settings inherit the built-in defaults.
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TenantView {
     pub id: String,
     pub name: String,

@@ -15,28 +15,43 @@ pub const MAX_PAGE: usize = 1000;
 /// The most a token's `properties` may weigh, serialized.
 pub const MAX_PROPERTIES_BYTES: usize = 16 * 1024;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TokenListQuery {
+    /// Only the tokens of this user.
     pub subject: Option<String>,
+    /// `access` or `refresh`; both when absent.
+    #[param(pattern = "^(access|refresh)$")]
     pub kind: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenView {
+    /// The public, non-secret id the admin API uses.
     pub id: String,
     pub kind: TokenKind,
     pub tenant: String,
     pub client_id: String,
+    /// The user; `null` for an application token.
     pub subject: Option<String>,
+    /// `application` or `user`.
+    #[schema(value_type = String)]
     pub user_type: &'static str,
     pub scopes: Vec<String>,
     pub authorities: Vec<String>,
+    /// Unix seconds.
     pub issued_at: i64,
+    /// Unix seconds; `null`: never expires.
     pub expires_at: Option<i64>,
     pub active: bool,
+    /// Free-form JSON the token carries; introspection returns it.
+    #[schema(value_type = Option<Object>)]
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -59,46 +74,63 @@ impl TokenView {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// A page of a client's tokens [R].
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenList {
+    /// Active access tokens the client holds now.
     pub active_count: u64,
+    /// The limit that applies (client, else tenant); `null`: none.
     pub max_active_tokens: Option<u32>,
     pub tokens: Vec<TokenView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeTokens {
+    /// Only the tokens of this user; all of the client's when absent.
     pub subject: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Absent fields stay as they are [T].
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenUpdate {
+    /// Must be among the client's scopes (any `device_*` scope is allowed).
+    #[schema(pattern = r"^[\x21\x23-\x5B\x5D-\x7E]+$")]
     pub scopes: Option<Vec<String>>,
+    /// Unix seconds; `null`: never expires.
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<i64>)]
     pub expires_at: Patch<i64>,
+    /// Replaces the token's properties (at most 16 KiB serialized); `null` removes them.
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<Object>)]
     pub properties: Patch<serde_json::Map<String, serde_json::Value>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lookup {
+    /// The token value (`tsa_…` or `tsr_…`).
+    #[schema(value_type = String, format = Password)]
     pub token: crate::secret::Secret<String>,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+/// A client a user has authorized, with the scopes and number of its active tokens [T].
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AuthorizationView {
     pub client_id: String,
     pub scopes: Vec<String>,
     pub token_count: u64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PairScopes {
+    /// Must be among the client's scopes (any `device_*` scope is allowed).
+    #[schema(pattern = r"^[\x21\x23-\x5B\x5D-\x7E]+$")]
     pub scopes: Vec<String>,
 }
 

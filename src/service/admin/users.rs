@@ -7,12 +7,16 @@ use crate::secret::Secret;
 use crate::service::{passwords, Service};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(pattern = r"^[A-Za-z0-9._~@+-]{1,128}$", example = "alice")]
     pub username: String,
+    /// Stored as Argon2id; never shown again.
+    #[schema(value_type = String, format = Password, write_only, min_length = 1)]
     pub password: Secret<String>,
     #[serde(default)]
+    #[schema(pattern = r"^[^\s\x00-\x1F\x7F-\x9F]{1,200}$")]
     pub authorities: Vec<String>,
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,
@@ -22,15 +26,18 @@ fn enabled_by_default() -> bool {
     true
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Absent fields stay as they are; disabling revokes the user's tokens.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    #[schema(value_type = Option<String>, format = Password, write_only, min_length = 1)]
     pub password: Option<Secret<String>>,
+    #[schema(pattern = r"^[^\s\x00-\x1F\x7F-\x9F]{1,200}$")]
     pub authorities: Option<Vec<String>>,
     pub enabled: Option<bool>,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct UserView {
     pub username: String,
     pub tenant: String,

@@ -1,0 +1,190 @@
+//! The server-database store: PostgreSQL or MySQL/MariaDB through sqlx, shared by many nodes.
+//!
+//! Every read goes to the database, so a revocation, a secret change or a disabled user is seen
+//! by every node at once. Policies and limits hold across nodes because issuance under a limit or
+//! a policy locks the client's row (`SELECT … FOR UPDATE`) for its transaction; plain issuance is
+//! batched into multi-row inserts shared by concurrent requests (see `batch.rs`).
+
+mod batch;
+pub mod dialect;
+mod entities;
+mod rows;
+mod tokens;
+
+use super::{Store, StoreError, StoreResult};
+use crate::clock::UnixTime;
+use async_trait::async_trait;
+use dialect::Dialect;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::time::Duration;
+
+pub struct SqlStore {
+    pool: AnyPool,
+    dialect: Dialect,
+    inserts: batch::Batcher,
+}
+
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    StoreError::Unavailable(format!("database: {e}"))
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+impl SqlStore {
+    /// Connects, applies migrations and starts the insert batchers.
+    pub async fn open(url: &str, dialect: Dialect, max_connections: u32) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await
+            .map_err(db_err)?;
+        migrate(&pool, dialect).await?;
+        let inserts = batch::Batcher::start(pool.clone(), dialect);
+        Ok(Self { pool, dialect, inserts })
+    }
+
+    fn sql(&self, text: &'static str) -> std::borrow::Cow<'static, str> {
+        self.dialect.sql(text)
+    }
+}
+
+/// Applies the dialect's schema steps not yet recorded in `tessera_migrations`, under a lock.
+pub async fn migrate(pool: &AnyPool, dialect: Dialect) -> StoreResult<usize> {
+    let mut conn = pool.acquire().await.map_err(db_err)?;
+    sqlx::query(dialect.lock_migrations())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let result = async {
+        sqlx::query("CREATE TABLE IF NOT EXISTS tessera_migrations (version BIGINT NOT NULL PRIMARY KEY)")
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        let done: i64 = sqlx::query("SELECT COUNT(*) FROM tessera_migrations")
+            .fetch_one(&mut *conn)
+            .await
+            .and_then(|row: AnyRow| row.try_get(0))
+            .map_err(db_err)?;
+        let steps = dialect.migrations();
+        if done as usize > steps.len() {
+            return Err(StoreError::Corrupt(format!(
+                "database schema version {done} is newer than this build ({})",
+                steps.len()
+            )));
+        }
+        let mut applied = 0;
+        for (version, step) in steps.iter().enumerate().skip(done as usize) {
+            // One statement at a time: MySQL will not take several in one prepared query.
+            for statement in step.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                sqlx::raw_sql(statement).execute(&mut *conn).await.map_err(db_err)?;
+            }
+            sqlx::query(&dialect.sql_owned("INSERT INTO tessera_migrations (version) VALUES (?)"))
+                .bind(version as i64 + 1)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            applied += 1;
+        }
+        Ok(applied)
+    }
+    .await;
+    let _ = sqlx::query(dialect.unlock_migrations()).execute(&mut *conn).await;
+    result
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn health(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn purge_expired(&self, before: UnixTime, batch: usize) -> StoreResult<u64> {
+        let done = sqlx::query(self.dialect.purge())
+            .bind(before)
+            .bind(batch as i64)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn acquire_lease(&self, name: &str, holder: &str, now: UnixTime, until: UnixTime) -> StoreResult<bool> {
+        let inserted = sqlx::query(&self.sql("INSERT INTO leases (name, holder, until_at) VALUES (?, ?, ?)"))
+            .bind(name)
+            .bind(holder)
+            .bind(until)
+            .execute(&self.pool)
+            .await;
+        match inserted {
+            Ok(_) => return Ok(true),
+            Err(e) if is_unique_violation(&e) => {}
+            Err(e) => return Err(db_err(e)),
+        }
+        sqlx::query(
+            &self.sql("UPDATE leases SET holder = ?, until_at = ? WHERE name = ? AND (holder = ? OR until_at < ?)"),
+        )
+        .bind(holder)
+        .bind(until)
+        .bind(name)
+        .bind(holder)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        // MySQL counts only changed rows, so read back who holds it rather than trust the count.
+        let row: AnyRow = sqlx::query(&self.sql("SELECT holder FROM leases WHERE name = ?"))
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let current = rows::text(&row, 0)?;
+        Ok(current == holder)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    mod postgres {
+        crate::store_contract_tests!(async {
+            let (url, db) = crate::store::contract::test_database("postgres").await?;
+            let store = crate::store::sql::SqlStore::open(&url, crate::store::sql::dialect::Dialect::Postgres, 4)
+                .await
+                .unwrap();
+            let store: std::sync::Arc<dyn crate::store::Store> = std::sync::Arc::new(store);
+            Some((store, db))
+        });
+    }
+
+    mod mysql {
+        crate::store_contract_tests!(async {
+            let (url, db) = crate::store::contract::test_database("mysql").await?;
+            let store = crate::store::sql::SqlStore::open(&url, crate::store::sql::dialect::Dialect::MySql, 4)
+                .await
+                .unwrap();
+            let store: std::sync::Arc<dyn crate::store::Store> = std::sync::Arc::new(store);
+            Some((store, db))
+        });
+    }
+
+    #[tokio::test]
+    async fn migrations_apply_once_and_a_second_open_finds_them_done() {
+        let Some((url, _db)) = crate::store::contract::test_database("postgres").await else {
+            return;
+        };
+        let first = super::SqlStore::open(&url, super::dialect::Dialect::Postgres, 2)
+            .await
+            .unwrap();
+        assert_eq!(
+            super::migrate(&first.pool, super::dialect::Dialect::Postgres)
+                .await
+                .unwrap(),
+            0
+        );
+    }
+}

@@ -1,0 +1,325 @@
+//! Token operations on a server database: atomic issuance under a row lock, revocation,
+//! listing and updates [T].
+
+use super::batch::insert_tokens;
+use super::rows::{self, json, subject_column, TOKEN_COLUMNS};
+use super::{db_err, SqlStore};
+use crate::clock::UnixTime;
+use crate::model::{TokenId, TokenKind, TokenPolicy, TokenRecord};
+use crate::store::*;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// The SQL test for "usable now": active and not expired; binds `now` once.
+const USABLE: &str = "state = 'active' AND (expires_at IS NULL OR expires_at > ?)";
+
+impl SqlStore {
+    async fn fetch_tokens(
+        &self,
+        sql: &str,
+        binds: impl FnOnce(SqlQuery<'_>) -> SqlQuery<'_>,
+    ) -> StoreResult<Vec<TokenRecord>> {
+        let sql = self.dialect.sql_owned(sql);
+        let rows = binds(sqlx::query(&sql)).fetch_all(&self.pool).await.map_err(db_err)?;
+        rows.iter().map(rows::token).collect()
+    }
+
+    async fn issue_locked(&self, req: IssueRequest) -> StoreResult<IssueOutcome> {
+        let d = self.dialect;
+        let now = req.now;
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // Every node serializes constrained issuance for a client on its row.
+        sqlx::query(&d.sql("SELECT client_id FROM clients WHERE client_id = ? FOR UPDATE"))
+            .bind(req.access.client_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if let Some(consumed) = &req.consume {
+            let used =
+                sqlx::query(&d.sql_owned(&format!("UPDATE tokens SET state = 'used' WHERE id = ? AND {USABLE}")))
+                    .bind(consumed.to_text())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            if used.rows_affected() != 1 {
+                tx.rollback().await.map_err(db_err)?;
+                return Ok(IssueOutcome::ConsumedAlready);
+            }
+        }
+        let client_id = req.access.client_id.to_string();
+        let subject = subject_column(req.access.subject.as_deref()).to_string();
+        let mut replaced: Vec<String> = Vec::new();
+        match req.policy {
+            TokenPolicy::Reuse => {
+                let sql = format!(
+                    "SELECT {TOKEN_COLUMNS} FROM tokens WHERE client_id = ? AND kind = 'access' AND subject = ? \
+                     AND scopes = ? AND {USABLE} LIMIT 1"
+                );
+                let existing = sqlx::query(&d.sql_owned(&sql))
+                    .bind(&client_id)
+                    .bind(&subject)
+                    .bind(json(&*req.access.scopes))
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                if let Some(row) = existing {
+                    let access = rows::token(&row)?;
+                    if req.consume.is_none() {
+                        let sql = format!(
+                            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE grant_id = ? AND kind = 'refresh' AND {USABLE} LIMIT 1"
+                        );
+                        let refresh = sqlx::query(&d.sql_owned(&sql))
+                            .bind(access.grant_id.to_text())
+                            .bind(now)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(db_err)?
+                            .map(|r| rows::token(&r))
+                            .transpose()?;
+                        // Release the client's row lock now, not when the pool next uses this connection.
+                        tx.rollback().await.map_err(db_err)?;
+                        return Ok(IssueOutcome::Reused {
+                            access: access.into(),
+                            refresh: refresh.map(Into::into),
+                        });
+                    }
+                    replaced.push(access.id.to_text());
+                }
+            }
+            TokenPolicy::SinglePerSubject => {
+                let sql = format!(
+                    "SELECT id FROM tokens WHERE client_id = ? AND kind = 'access' AND subject = ? AND {USABLE}"
+                );
+                let ids = sqlx::query(&d.sql_owned(&sql))
+                    .bind(&client_id)
+                    .bind(&subject)
+                    .bind(now)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                for row in ids {
+                    replaced.push(rows::text(&row, 0)?);
+                }
+            }
+            TokenPolicy::Multi => {}
+        }
+        if let Some(max) = req.max_active {
+            let sql = format!(
+                "SELECT COUNT(*), MIN(expires_at) FROM tokens WHERE client_id = ? AND kind = 'access' AND {USABLE}"
+            );
+            let row: AnyRow = sqlx::query(&d.sql_owned(&sql))
+                .bind(&client_id)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let active: i64 = row.try_get(0).map_err(db_err)?;
+            let earliest_expiry: Option<i64> = row.try_get(1).map_err(db_err)?;
+            if active - replaced.len() as i64 >= i64::from(max) {
+                tx.rollback().await.map_err(db_err)?;
+                return Ok(IssueOutcome::LimitReached { earliest_expiry });
+            }
+        }
+        for id in &replaced {
+            sqlx::query(&d.sql("UPDATE tokens SET state = 'revoked' WHERE id = ?"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        let rows: Vec<&TokenRecord> = std::iter::once(&req.access).chain(req.refresh.as_ref()).collect();
+        insert_tokens(&mut *tx, d, &rows).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(IssueOutcome::Issued)
+    }
+
+    async fn update_count(&self, sql: &str, binds: impl FnOnce(SqlQuery<'_>) -> SqlQuery<'_>) -> StoreResult<u64> {
+        let sql = self.dialect.sql_owned(sql);
+        let done = binds(sqlx::query(&sql)).execute(&self.pool).await.map_err(db_err)?;
+        Ok(done.rows_affected())
+    }
+}
+
+pub(super) type SqlQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+#[async_trait]
+impl TokenStore for SqlStore {
+    async fn issue(&self, req: IssueRequest) -> StoreResult<IssueOutcome> {
+        let unconstrained = req.policy == TokenPolicy::Multi && req.max_active.is_none() && req.consume.is_none();
+        if unconstrained {
+            let mut rows = vec![req.access];
+            rows.extend(req.refresh);
+            self.inserts.insert(rows).await?;
+            return Ok(IssueOutcome::Issued);
+        }
+        self.issue_locked(req).await
+    }
+
+    async fn get_token(&self, id: &TokenId) -> StoreResult<Option<Arc<TokenRecord>>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?");
+        let found = self.fetch_tokens(&sql, |q| q.bind(id.to_text())).await?;
+        Ok(found.into_iter().next().map(Arc::new))
+    }
+
+    async fn revoke_token(&self, id: &TokenId) -> StoreResult<bool> {
+        let sql = "UPDATE tokens SET state = 'revoked' WHERE id = ? AND state = 'active'";
+        Ok(self.update_count(sql, |q| q.bind(id.to_text())).await? > 0)
+    }
+
+    async fn revoke_grant(&self, grant_id: &TokenId) -> StoreResult<u64> {
+        let sql = "UPDATE tokens SET state = 'revoked' WHERE grant_id = ? AND state <> 'revoked'";
+        self.update_count(sql, |q| q.bind(grant_id.to_text())).await
+    }
+
+    async fn revoke_client_tokens(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> StoreResult<u64> {
+        let (client_id, subject) = (client_id.to_string(), subject.map(str::to_string));
+        match subject {
+            Some(subject) => {
+                let sql =
+                    format!("UPDATE tokens SET state = 'revoked' WHERE client_id = ? AND subject = ? AND {USABLE}");
+                self.update_count(&sql, |q| q.bind(client_id).bind(subject).bind(now))
+                    .await
+            }
+            None => {
+                let sql = format!("UPDATE tokens SET state = 'revoked' WHERE client_id = ? AND {USABLE}");
+                self.update_count(&sql, |q| q.bind(client_id).bind(now)).await
+            }
+        }
+    }
+
+    async fn list_tokens(&self, query: &TokenQuery) -> StoreResult<Vec<Arc<TokenRecord>>> {
+        let mut sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE client_id = ? AND kind <> 'code' AND {USABLE}");
+        if query.kind.is_some() {
+            sql.push_str(" AND kind = ?");
+        }
+        if query.subject.is_some() {
+            sql.push_str(" AND subject = ?");
+        }
+        if query.after.is_some() {
+            sql.push_str(" AND id > ?");
+        }
+        sql.push_str(" ORDER BY id LIMIT ?");
+        let found = self
+            .fetch_tokens(&sql, |mut q| {
+                q = q.bind(query.client_id.clone()).bind(query.now);
+                if let Some(kind) = query.kind {
+                    q = q.bind(kind.as_str());
+                }
+                if let Some(subject) = &query.subject {
+                    q = q.bind(subject.clone());
+                }
+                if let Some(after) = query.after {
+                    q = q.bind(after.to_text());
+                }
+                q.bind(query.limit as i64)
+            })
+            .await?;
+        Ok(found.into_iter().map(Arc::new).collect())
+    }
+
+    async fn count_active_access(&self, client_id: &str, now: UnixTime) -> StoreResult<u64> {
+        let sql = self.dialect.sql_owned(&format!(
+            "SELECT COUNT(*) FROM tokens WHERE client_id = ? AND kind = 'access' AND {USABLE}"
+        ));
+        let row: AnyRow = sqlx::query(&sql)
+            .bind(client_id.to_string())
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(row.try_get::<i64, _>(0).map_err(db_err)? as u64)
+    }
+
+    async fn update_token(&self, id: &TokenId, patch: TokenPatch) -> StoreResult<Option<Arc<TokenRecord>>> {
+        let d = self.dialect;
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let sql = d.sql_owned(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ? FOR UPDATE"));
+        // fetch_all, not fetch_optional: on MySQL through the Any driver the latter leaves the
+        // result stream open and the next statement on the connection never returns.
+        let found = sqlx::query(&sql)
+            .bind(id.to_text())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let Some(row) = found.into_iter().next() else {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(None);
+        };
+        let mut token = rows::token(&row)?;
+        if let Some(scopes) = patch.scopes {
+            token.scopes = scopes;
+        }
+        if let Some(expires_at) = patch.expires_at {
+            token.expires_at = expires_at;
+        }
+        if let Some(properties) = patch.properties {
+            token.properties = properties;
+        }
+        // NULLs as literals: sqlx's Any driver hangs binding NULL on MySQL.
+        let sql = format!(
+            "UPDATE tokens SET scopes = ?, expires_at = {}, properties = {} WHERE id = ?",
+            if token.expires_at.is_some() { "?" } else { "NULL" },
+            if token.properties.is_some() { "?" } else { "NULL" },
+        );
+        let sql = d.sql_owned(&sql);
+        let mut query = sqlx::query(&sql).bind(json(&*token.scopes));
+        if let Some(exp) = token.expires_at {
+            query = query.bind(exp);
+        }
+        if let Some(p) = &token.properties {
+            query = query.bind(json(&**p));
+        }
+        query.bind(id.to_text()).execute(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Some(Arc::new(token)))
+    }
+
+    async fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> StoreResult<Vec<Authorization>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant = ? AND subject = ? AND kind <> 'code' AND {USABLE}"
+        );
+        let (tenant, subject) = (tenant.to_string(), subject.to_string());
+        let found = self
+            .fetch_tokens(&sql, |q| q.bind(tenant).bind(subject).bind(now))
+            .await?;
+        let mut by_client: BTreeMap<String, (std::collections::BTreeSet<String>, u64)> = BTreeMap::new();
+        for t in found.iter().filter(|t| t.kind != TokenKind::Code) {
+            let entry = by_client.entry(t.client_id.to_string()).or_default();
+            entry.0.extend(t.scopes.iter().cloned());
+            entry.1 += 1;
+        }
+        Ok(by_client
+            .into_iter()
+            .map(|(client_id, (scopes, token_count))| Authorization {
+                client_id,
+                scopes: scopes.into_iter().collect(),
+                token_count,
+            })
+            .collect())
+    }
+
+    async fn set_pair_scopes(
+        &self,
+        client_id: &str,
+        subject: &str,
+        scopes: Arc<[String]>,
+        now: UnixTime,
+    ) -> StoreResult<u64> {
+        let sql = format!("UPDATE tokens SET scopes = ? WHERE client_id = ? AND subject = ? AND {USABLE}");
+        let (client_id, subject) = (client_id.to_string(), subject.to_string());
+        // MySQL reports changed rows only: count the pair's usable tokens rather than trust it.
+        let before = self
+            .fetch_tokens(
+                &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE client_id = ? AND subject = ? AND {USABLE}"),
+                |q| q.bind(client_id.clone()).bind(subject.clone()).bind(now),
+            )
+            .await?
+            .len() as u64;
+        self.update_count(&sql, |q| q.bind(json(&*scopes)).bind(client_id).bind(subject).bind(now))
+            .await?;
+        Ok(before)
+    }
+}
