@@ -26,12 +26,39 @@ enum Command {
         /// Address to listen on, e.g. 127.0.0.1:8080.
         #[arg(long)]
         listen: Option<String>,
-        /// Store URL: sqlite://PATH or memory://.
+        /// Store URL: sqlite://PATH, memory://, postgres://… or mysql://….
         #[arg(long)]
         store: Option<String>,
     },
+    /// Delete tokens and codes that expired more than `purge_grace` seconds ago, once.
+    Purge {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        store: Option<String>,
+    },
+    /// Apply the store's schema migrations and exit (the server also does this at start).
+    Migrate {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        store: Option<String>,
+    },
+    /// Print a new random token key for TESSERA_TOKEN_KEY.
+    #[command(name = "key", subcommand)]
+    Key(KeyCommand),
     #[command(flatten)]
     Admin(Box<tessera::cli::AdminCommand>),
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// A 256-bit key, base64url.
+    Generate,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
 fn init_logging(config: &Config) {
@@ -51,6 +78,24 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Admin(command) => return tessera::cli::run(*command),
+        Command::Key(KeyCommand::Generate) => {
+            println!("{}", tessera::token::generate_key_text());
+            Ok(())
+        }
+        Command::Purge { config, store } => Config::load(config.as_deref(), Overrides { listen: None, store })
+            .map_err(anyhow::Error::from)
+            .and_then(|config| runtime()?.block_on(tessera::server::purge_once(config)))
+            .map(|report| {
+                if report.skipped {
+                    println!("purge skipped: another node holds the purge lease");
+                } else {
+                    println!("purged {} expired tokens and codes", report.deleted);
+                }
+            }),
+        Command::Migrate { config, store } => Config::load(config.as_deref(), Overrides { listen: None, store })
+            .map_err(anyhow::Error::from)
+            .and_then(|config| runtime()?.block_on(tessera::server::open_store(&config)).map(|_| ()))
+            .map(|()| println!("migrations applied")),
         Command::Serve { config, listen, store } => Config::load(config.as_deref(), Overrides { listen, store })
             .map_err(anyhow::Error::from)
             .and_then(|config| {

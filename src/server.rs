@@ -2,6 +2,7 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Synchronous};
+use crate::purge::Purger;
 use crate::secret::Secret;
 use crate::service::Service;
 use crate::store::{self, StoreOptions};
@@ -18,7 +19,12 @@ pub fn keyring(config: &Config) -> anyhow::Result<Keyring> {
     }
     match store::key_file_beside(&config.store) {
         Some(path) => Keyring::load_or_create(&path).with_context(|| format!("token key file {}", path.display())),
-        None => Ok(Keyring::random()),
+        None if config.store.starts_with("memory:") => Ok(Keyring::random()),
+        // Nodes sharing a database must share the key, and it must never live in that database.
+        None => anyhow::bail!(
+            "token_key: a postgres or mysql store needs TESSERA_TOKEN_KEY (the same on every node); \
+             generate one with `tessera key generate`"
+        ),
     }
 }
 
@@ -91,11 +97,29 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         redact_url(&config.store)
     );
     tracing::info!(addr = %prepared.addr, issuer = %prepared.service.issuer, "listening");
+    let (stop_purge, purge_stopped) = tokio::sync::watch::channel(false);
+    let interval = std::time::Duration::from_secs(config.purge_interval.max(1));
+    let purger = Purger::new(prepared.service.store.clone(), prepared.service.clock.clone(), config.purge_grace, interval);
+    let purge_task = tokio::spawn(purger.run(interval, purge_stopped));
     let app = crate::http::router(prepared.service);
-    axum::serve(prepared.listener, app)
+    let served = axum::serve(prepared.listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .context("server")
+        .context("server");
+    let _ = stop_purge.send(true);
+    let _ = purge_task.await;
+    served
+}
+
+/// `tessera purge`: one purge run, printing what it deleted.
+pub async fn purge_once(config: Config) -> anyhow::Result<crate::purge::PurgeReport> {
+    let store = open_store(&config).await?;
+    let interval = std::time::Duration::from_secs(config.purge_interval.max(1));
+    let report = Purger::new(store, Arc::new(SystemClock), config.purge_grace, interval)
+        .run_once()
+        .await
+        .context("purge")?;
+    Ok(report)
 }
 
 /// Store URLs may carry a password (`postgres://u:p@h/db`).

@@ -9,6 +9,7 @@ mod batch;
 pub mod dialect;
 mod entities;
 mod rows;
+pub mod testdb;
 mod tokens;
 
 use super::{Store, StoreError, StoreResult};
