@@ -22,7 +22,7 @@ pub struct Purger {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     grace: i64,
-    /// How long one run's lease lasts; the holder renews it every run.
+    /// The longest one run may hold the lease (a crashed holder frees it after this).
     lease_seconds: i64,
     holder: String,
 }
@@ -33,7 +33,7 @@ impl Purger {
             store,
             clock,
             grace,
-            lease_seconds: (interval.as_secs() as i64).saturating_mul(2).max(10),
+            lease_seconds: (interval.as_secs() as i64).clamp(10, 600),
             holder: crate::model::TokenId::random().to_text(),
         }
     }

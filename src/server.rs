@@ -99,7 +99,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(addr = %prepared.addr, issuer = %prepared.service.issuer, "listening");
     let (stop_purge, purge_stopped) = tokio::sync::watch::channel(false);
     let interval = std::time::Duration::from_secs(config.purge_interval.max(1));
-    let purger = Purger::new(prepared.service.store.clone(), prepared.service.clock.clone(), config.purge_grace, interval);
+    let purger = Purger::new(
+        prepared.service.store.clone(),
+        prepared.service.clock.clone(),
+        config.purge_grace,
+        interval,
+    );
     let purge_task = tokio::spawn(purger.run(interval, purge_stopped));
     let app = crate::http::router(prepared.service);
     let served = axum::serve(prepared.listener, app)

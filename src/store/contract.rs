@@ -516,6 +516,10 @@ macro_rules! store_contract_tests {
             if shared {
                 assert!(store.acquire_lease("job", "node-b", NOW + 62, NOW + 120).await.unwrap(), "expired lease");
                 assert!(!store.acquire_lease("job", "node-a", NOW + 63, NOW + 121).await.unwrap());
+                store.release_lease("job", "node-a").await.unwrap();
+                assert!(!store.acquire_lease("job", "node-a", NOW + 64, NOW + 122).await.unwrap(), "not a's to free");
+                store.release_lease("job", "node-b").await.unwrap();
+                assert!(store.acquire_lease("job", "node-a", NOW + 65, NOW + 123).await.unwrap(), "released early");
             }
         }
 

@@ -189,6 +189,9 @@ impl Store for EmbeddedStore {
     async fn acquire_lease(&self, _: &str, _: &str, _: UnixTime, _: UnixTime) -> StoreResult<bool> {
         Ok(true)
     }
+    async fn release_lease(&self, _: &str, _: &str) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -159,6 +159,8 @@ pub trait Store: TenantStore + ClientStore + UserStore + TokenStore {
     /// Takes or renews the named lease for `holder` until `until`; `false` while another holder
     /// has it. Makes sure one node at a time runs a job on a shared database.
     async fn acquire_lease(&self, name: &str, holder: &str, now: UnixTime, until: UnixTime) -> StoreResult<bool>;
+    /// Gives the lease up early if `holder` has it.
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
 }
 
 /// Everything needed to open a store besides its URL.

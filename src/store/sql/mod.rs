@@ -115,6 +115,16 @@ impl Store for SqlStore {
         Ok(done.rows_affected())
     }
 
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        sqlx::query(&self.sql("UPDATE leases SET until_at = 0 WHERE name = ? AND holder = ?"))
+            .bind(name)
+            .bind(holder)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     async fn acquire_lease(&self, name: &str, holder: &str, now: UnixTime, until: UnixTime) -> StoreResult<bool> {
         let inserted = sqlx::query(&self.sql("INSERT INTO leases (name, holder, until_at) VALUES (?, ?, ?)"))
             .bind(name)

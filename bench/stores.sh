@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Measures token issuance and introspection on each store with the shared wrk harness
+# (../shared/peers/bench/bench.sh), one store after another in one sitting.
+# Usage: bench/stores.sh [memory sqlite postgres mysql]   env: DURATION (5s), CONNS (32), WARMUP (2s)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
+harness="${HARNESS:-$root/../shared/peers/bench/bench.sh}"
+bin="$root/target/release/tessera"
+[ -x "$bin" ] || cargo build --release --bin tessera --manifest-path "$root/Cargo.toml"
+export RESULTS_DIR="${RESULTS_DIR:-$root/target/bench-results}"
+export DURATION="${DURATION:-5s}" WARMUP="${WARMUP:-2s}" WAIT_IDLE="${WAIT_IDLE:-20}"
+key="$("$bin" key generate)"
+[ $# -gt 0 ] || set -- memory sqlite postgres mysql
+
+bench_store() { # $1=label $2=store url
+  local work; work=$(mktemp -d)
+  TESSERA_ADMIN_CLIENT_ID=bench-admin TESSERA_ADMIN_CLIENT_SECRET=bench-admin-secret TESSERA_TOKEN_KEY="$key" \
+    TESSERA_LOG=warn "$bin" serve --listen 127.0.0.1:0 --store "$2" >"$work/out" 2>"$work/err" &
+  local pid=$!
+  for _ in $(seq 1 100); do grep -q 'listening on' "$work/out" 2>/dev/null && break; sleep 0.1; done
+  local base; base=$(sed -n 's/^tessera listening on \(http:[^ ]*\).*/\1/p' "$work/out")
+  local admin; admin=$(curl -s -u bench-admin:bench-admin-secret -d grant_type=client_credentials "$base/oauth/token" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  curl -s -o /dev/null -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d '{"id":"bench"}' "$base/admin/tenants"
+  local secret; secret=$(curl -s -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"client_id":"bench-client","scopes":["read"]}' "$base/admin/tenants/bench/clients" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
+  "$harness" "${base##*:}" bench-client "$secret" /oauth/token /oauth/introspect "tessera-$1" || true
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+
+db=tessera_bench_$$
+for store in "$@"; do
+  case "$store" in
+    memory) bench_store memory memory:// ;;
+    sqlite) dir=$(mktemp -d); bench_store sqlite "sqlite://$dir/bench.db"; rm -rf "$dir" ;;
+    postgres)
+      psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE $db"
+      bench_store postgres "postgres://postgres@127.0.0.1:5432/$db"
+      psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE $db WITH (FORCE)" ;;
+    mysql)
+      mariadb -h 127.0.0.1 -u root -e "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+      bench_store mysql "mysql://root@127.0.0.1:3306/$db"
+      mariadb -h 127.0.0.1 -u root -e "DROP DATABASE $db" ;;
+    *) echo "unknown store $store" >&2; exit 2 ;;
+  esac
+done
