@@ -48,20 +48,28 @@ impl Purger {
             });
         }
         let before = now.saturating_sub(self.grace);
+        let purged = self.purge_batches(before).await;
+        // The lease only keeps runs from overlapping: free it for whichever node runs next.
+        let released = self.store.release_lease(LEASE_NAME, &self.holder).await;
+        let deleted = purged?;
+        released?;
+        Ok(PurgeReport {
+            deleted,
+            skipped: false,
+        })
+    }
+
+    async fn purge_batches(&self, before: i64) -> Result<u64, StoreError> {
         let mut deleted = 0;
         loop {
             let n = self.store.purge_expired(before, BATCH).await?;
             deleted += n;
             if n < BATCH as u64 {
-                break;
+                return Ok(deleted);
             }
             // Let token requests in between batches.
             tokio::task::yield_now().await;
         }
-        Ok(PurgeReport {
-            deleted,
-            skipped: false,
-        })
     }
 
     /// Runs every `interval` until `shutdown` turns true.
