@@ -19,12 +19,13 @@ pub fn keyring(config: &Config) -> anyhow::Result<Keyring> {
     }
     match store::key_file_beside(&config.store) {
         Some(path) => Keyring::load_or_create(&path).with_context(|| format!("token key file {}", path.display())),
-        None if config.store.starts_with("memory:") => Ok(Keyring::random()),
         // Nodes sharing a database must share the key, and it must never live in that database.
-        None => anyhow::bail!(
+        None if store::is_shared(&config.store) => anyhow::bail!(
             "token_key: a postgres or mysql store needs TESSERA_TOKEN_KEY (the same on every node); \
              generate one with `tessera key generate`"
         ),
+        // memory:// (tokens die with the process anyway); unknown schemes are named by the store.
+        None => Ok(Keyring::random()),
     }
 }
 

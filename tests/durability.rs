@@ -192,7 +192,13 @@ async fn first_start_prints_a_generated_admin_secret_once() {
 #[test]
 fn a_bad_setting_stops_start_up_and_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &str, &[&str], &str); 4] = [
+    let cases: [(&str, &str, &[&str], &str); 5] = [
+        (
+            "TESSERA_STORE",
+            "postgres://postgres@127.0.0.1:5432/postgres",
+            &["--listen", "127.0.0.1:0"],
+            "token_key",
+        ),
         ("TESSERA_LISTEN", "nowhere", &[], "listen"),
         (
             "TESSERA_STORE",

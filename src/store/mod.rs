@@ -181,6 +181,13 @@ impl Default for StoreOptions {
     }
 }
 
+/// Whether the URL names a database that several nodes share (PostgreSQL or MySQL).
+pub fn is_shared(url: &str) -> bool {
+    url.split_once("://")
+        .and_then(|(scheme, _)| sql::dialect::Dialect::from_scheme(scheme))
+        .is_some()
+}
+
 /// Where the token key file lives for a store, if the store has a place on disk.
 pub fn key_file_beside(url: &str) -> Option<PathBuf> {
     let path = url.strip_prefix("sqlite://")?;
