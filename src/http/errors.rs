@@ -24,18 +24,22 @@ pub(super) struct ErrorBody<'a> {
 pub const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
 pub const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
+/// The JSON error answer shared by both error enums.
+fn error_response(status: u16, error: &str, error_description: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        Json(ErrorBody {
+            error,
+            error_description,
+        }),
+    )
+        .into_response()
+}
+
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let description = self.description();
-        let mut response = (
-            status,
-            Json(ErrorBody {
-                error: self.code(),
-                error_description: &description,
-            }),
-        )
-            .into_response();
+        let mut response = error_response(self.status(), self.code(), &self.description());
         let headers = response.headers_mut();
         headers.insert(CACHE_CONTROL, NO_STORE);
         headers.insert(PRAGMA, NO_CACHE);
@@ -57,16 +61,7 @@ impl IntoResponse for OAuthError {
 
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let description = self.to_string();
-        let mut response = (
-            status,
-            Json(ErrorBody {
-                error: self.code(),
-                error_description: &description,
-            }),
-        )
-            .into_response();
+        let mut response = error_response(self.status(), self.code(), &self.to_string());
         if matches!(self, AdminError::Unauthorized) {
             response
                 .headers_mut()

@@ -127,41 +127,26 @@ impl Dialect {
     pub fn sql(self, text: &'static str) -> Cow<'static, str> {
         match self {
             Dialect::MySql => Cow::Borrowed(text),
-            Dialect::Postgres => {
-                let mut out = String::with_capacity(text.len() + 16);
-                let mut n = 0;
-                for c in text.chars() {
-                    if c == '?' {
-                        n += 1;
-                        out.push('$');
-                        out.push_str(&n.to_string());
-                    } else {
-                        out.push(c);
-                    }
-                }
-                Cow::Owned(out)
-            }
+            Dialect::Postgres => Cow::Owned(self.sql_owned(text)),
         }
     }
 
     pub fn sql_owned(self, text: &str) -> String {
-        match self {
-            Dialect::MySql => text.to_string(),
-            Dialect::Postgres => {
-                let mut out = String::with_capacity(text.len() + 16);
-                let mut n = 0;
-                for c in text.chars() {
-                    if c == '?' {
-                        n += 1;
-                        out.push('$');
-                        out.push_str(&n.to_string());
-                    } else {
-                        out.push(c);
-                    }
-                }
-                out
+        if self == Dialect::MySql {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len() + 16);
+        let mut n = 0;
+        for c in text.chars() {
+            if c == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(c);
             }
         }
+        out
     }
 
     pub fn migrations(self) -> &'static [&'static str] {
