@@ -95,7 +95,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     println!(
         "tessera listening on http://{} (store {})",
         prepared.addr,
-        redact_url(&config.store)
+        store::redact_url(&config.store)
     );
     tracing::info!(addr = %prepared.addr, issuer = %prepared.service.issuer, "listening");
     let (stop_purge, purge_stopped) = tokio::sync::watch::channel(false);
@@ -126,26 +126,4 @@ pub async fn purge_once(config: Config) -> anyhow::Result<crate::purge::PurgeRep
         .await
         .context("purge")?;
     Ok(report)
-}
-
-/// Store URLs may carry a password (`postgres://u:p@h/db`).
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_in_store_urls_are_hidden() {
-        assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact_url("sqlite://tessera.db"), "sqlite://tessera.db");
-    }
 }

@@ -181,6 +181,14 @@ fn created(body: impl serde::Serialize) -> Response {
     (StatusCode::CREATED, Json(body)).into_response()
 }
 
+/// An answer that carries a secret must not be kept by any cache.
+fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(axum::http::header::CACHE_CONTROL, super::errors::NO_STORE);
+    headers.insert(axum::http::header::PRAGMA, super::errors::NO_CACHE);
+    response
+}
+
 type Res = Result<Response, AdminError>;
 
 // Every operation also answers 401 and requires the bearer scheme: `super::openapi::finish` adds both.
@@ -259,7 +267,7 @@ pub async fn create_client(
     Ids(p): Ids<TenantPath>,
     AdminJson(new): AdminJson<NewClient>,
 ) -> Res {
-    Ok(created(s.create_client(&who, &p.tenant, new).await?))
+    Ok(no_store(created(s.create_client(&who, &p.tenant, new).await?)))
 }
 
 #[utoipa::path(get, path = "/tenants/{tenant}/clients", tag = "clients", params(TenantPath),
@@ -322,7 +330,9 @@ pub async fn delete_client(State(s): Svc, Caller(who): Caller, Ids(p): Ids<Clien
         (status = 404, response = super::openapi::NotFound),
     ))]
 pub async fn regenerate_secret(State(s): Svc, Caller(who): Caller, Ids(p): Ids<ClientPath>) -> Res {
-    Ok(Json(s.regenerate_secret(&who, &p.tenant, &p.client).await?).into_response())
+    Ok(no_store(
+        Json(s.regenerate_secret(&who, &p.tenant, &p.client).await?).into_response(),
+    ))
 }
 
 #[utoipa::path(post, path = "/tenants/{tenant}/users", tag = "users", params(TenantPath), request_body = NewUser,

@@ -50,6 +50,9 @@ impl Service {
                     Ok(()) | Err(StoreError::Conflict(_)) => {}
                     Err(e) => return Err(e),
                 },
+                Some(existing) if existing.tenant != SYSTEM_TENANT => {
+                    return Err(StoreError::Conflict("admin_client_id (a client of another tenant)"));
+                }
                 Some(existing) => {
                     let mut fixed = Client::clone(&existing);
                     let secret_ok = existing

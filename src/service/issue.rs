@@ -140,6 +140,11 @@ impl Service {
                 })
             }
             IssueOutcome::ConsumedAlready => return Ok(Issued::ConsumedAlready),
+            IssueOutcome::Gone => {
+                return Err(OAuthError::InvalidGrant(
+                    "the client or user was removed or disabled during the request".into(),
+                ))
+            }
         };
         Ok(Issued::Tokens(response))
     }

@@ -37,6 +37,13 @@ pub fn user(tenant: &str, username: &str) -> User {
     }
 }
 
+/// Users `alice` and `bob`: a token with a subject is only issued for a user who exists.
+pub async fn create_users(store: &dyn super::Store, tenant: &str) {
+    for name in ["alice", "bob"] {
+        store.create_user(user(tenant, name)).await.unwrap();
+    }
+}
+
 pub fn access_token(
     client: &Client,
     subject: Option<&str>,
@@ -254,6 +261,7 @@ macro_rules! store_contract_tests {
             let (tenant, client) = fixtures("reuse");
             store.create_tenant(tenant).await.unwrap();
             store.create_client(client.clone()).await.unwrap();
+            create_users(&*store, &client.tenant).await;
             let tasks: Vec<_> = (0..32)
                 .map(|_| {
                     let store = store.clone();
@@ -288,6 +296,7 @@ macro_rules! store_contract_tests {
             let (tenant, client) = fixtures("single");
             store.create_tenant(tenant).await.unwrap();
             store.create_client(client.clone()).await.unwrap();
+            create_users(&*store, &client.tenant).await;
             let first = access_token(&client, Some("alice"), NOW, Some(NOW + 600));
             let bob = access_token(&client, Some("bob"), NOW, Some(NOW + 600));
             let second = with_scopes(access_token(&client, Some("alice"), NOW, Some(NOW + 600)), &["write"]);
@@ -306,6 +315,7 @@ macro_rules! store_contract_tests {
             let (tenant, client) = fixtures("rot");
             store.create_tenant(tenant).await.unwrap();
             store.create_client(client.clone()).await.unwrap();
+            create_users(&*store, &client.tenant).await;
             let access = access_token(&client, Some("alice"), NOW, Some(NOW + 60));
             let refresh = refresh_for(&access, Some(NOW + 6000));
             let (access_id, refresh_id, grant) = (access.id, refresh.id, access.grant_id);
@@ -351,6 +361,7 @@ macro_rules! store_contract_tests {
             let (tenant, client) = fixtures("rev");
             store.create_tenant(tenant).await.unwrap();
             store.create_client(client.clone()).await.unwrap();
+            create_users(&*store, &client.tenant).await;
             let a = access_token(&client, Some("alice"), NOW, Some(NOW + 60));
             let b = access_token(&client, Some("bob"), NOW, None);
             let c = access_token(&client, None, NOW, Some(NOW + 60));
@@ -374,6 +385,7 @@ macro_rules! store_contract_tests {
             let (tenant, client) = fixtures("list");
             store.create_tenant(tenant).await.unwrap();
             store.create_client(client.clone()).await.unwrap();
+            create_users(&*store, &client.tenant).await;
             let mut ids = Vec::new();
             for i in 0..5 {
                 let subject = if i % 2 == 0 { Some("alice") } else { None };
@@ -454,6 +466,7 @@ macro_rules! store_contract_tests {
             let (tenant, client) = fixtures("authz");
             store.create_tenant(tenant).await.unwrap();
             store.create_client(client.clone()).await.unwrap();
+            create_users(&*store, &client.tenant).await;
             let mut other = client.clone();
             other.client_id = "authz-other".into();
             store.create_client(other.clone()).await.unwrap();
@@ -524,11 +537,31 @@ macro_rules! store_contract_tests {
         }
 
         #[tokio::test]
+        async fn no_token_for_a_deleted_client_or_a_disabled_user() {
+            let Some((store, _guard)) = $make.await else { return };
+            let (tenant, client) = fixtures("gone2");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            create_users(&*store, &client.tenant).await;
+            let mut carol = user(&client.tenant, "carol");
+            carol.enabled = false;
+            store.create_user(carol).await.unwrap();
+            let t = access_token(&client, Some("carol"), NOW, Some(NOW + 60));
+            assert!(matches!(store.issue(request(t, TokenPolicy::Multi, Some(5), NOW)).await.unwrap(), IssueOutcome::Gone));
+            let t = access_token(&client, Some("nobody"), NOW, Some(NOW + 60));
+            assert!(matches!(store.issue(request(t, TokenPolicy::Reuse, None, NOW)).await.unwrap(), IssueOutcome::Gone));
+            store.delete_client(&client.client_id, NOW).await.unwrap();
+            let t = access_token(&client, None, NOW, Some(NOW + 60));
+            assert!(matches!(store.issue(request(t, TokenPolicy::Multi, Some(5), NOW)).await.unwrap(), IssueOutcome::Gone));
+        }
+
+        #[tokio::test]
         async fn a_token_keeps_every_field() {
             let Some((store, _guard)) = $make.await else { return };
             let (tenant, client) = fixtures("fields");
             store.create_tenant(tenant).await.unwrap();
             store.create_client(client.clone()).await.unwrap();
+            create_users(&*store, &client.tenant).await;
             let mut token = with_scopes(access_token(&client, Some("alice"), NOW, None), &["read", "write"]);
             token.authorities = vec!["ROLE_X".to_string()].into();
             let mut props = serde_json::Map::new();

@@ -130,6 +130,11 @@ impl TokenStore for EmbeddedStore {
             .chain(request.refresh.as_ref().map(|r: &TokenRecord| r.id))
             .collect();
         let result = self.apply(|s| s.issue(request)).await;
+        if let (Ok(IssueOutcome::Reused { .. }), Some(journal)) = (&result, &self.journal) {
+            // The reused token may still be on its way to disk: the writer works in order, so
+            // once this ping is answered its insert has been committed.
+            journal.ping().await?;
+        }
         if result.is_err() {
             // Not durable, so never answered: take the tokens back out so they do not hold a slot.
             let mut state = self.state.write();

@@ -91,6 +91,8 @@ pub enum IssueOutcome {
     LimitReached { earliest_expiry: Option<UnixTime> },
     /// The token named in `consume` is no longer active (raced with another exchange).
     ConsumedAlready,
+    /// The client was deleted, or the user disabled or deleted, while the request was checked.
+    Gone,
 }
 
 #[async_trait]
@@ -181,6 +183,17 @@ impl Default for StoreOptions {
     }
 }
 
+/// Store URLs may carry a password (`postgres://u:p@h/db`): this is the form to show.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// Whether the URL names a database that several nodes share (PostgreSQL or MySQL).
 pub fn is_shared(url: &str) -> bool {
     url.split_once("://")
@@ -210,12 +223,12 @@ pub enum OpenError {
 pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, OpenError> {
     let (scheme, rest) = url
         .split_once("://")
-        .ok_or_else(|| OpenError::UnsupportedScheme(url.to_string()))?;
+        .ok_or_else(|| OpenError::UnsupportedScheme(redact_url(url)))?;
     match scheme {
         "memory" => Ok(Arc::new(embedded::EmbeddedStore::in_memory())),
         "sqlite" => {
             if rest.is_empty() {
-                return Err(OpenError::MissingPath(url.to_string()));
+                return Err(OpenError::MissingPath(redact_url(url)));
             }
             let store = embedded::EmbeddedStore::open_sqlite(rest.into(), options.sqlite_synchronous_full).await?;
             Ok(Arc::new(store))
@@ -224,7 +237,7 @@ pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, O
             Some(dialect) => Ok(Arc::new(
                 sql::SqlStore::open(url, dialect, options.max_connections).await?,
             )),
-            None => Err(OpenError::UnsupportedScheme(url.to_string())),
+            None => Err(OpenError::UnsupportedScheme(redact_url(url))),
         },
     }
 }
@@ -232,6 +245,13 @@ pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_in_store_urls_are_hidden() {
+        assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("sqlite://tessera.db"), "sqlite://tessera.db");
+        assert!(is_shared("mysql://root@h/db") && !is_shared("sqlite://x.db"));
+    }
 
     #[test]
     fn key_file_sits_beside_the_database() {

@@ -471,6 +471,14 @@ impl State {
             }
         }
         let client_id = req.access.client_id.clone();
+        // Re-checked under the lock: a concurrent delete or disable must not be outrun.
+        let subject_ok = match &req.access.subject {
+            Some(subject) => self.user(&req.access.tenant, subject).is_some_and(|u| u.enabled),
+            None => true,
+        };
+        if !self.clients.contains_key(&*client_id) || !subject_ok {
+            return (IssueOutcome::Gone, vec![]);
+        }
         self.prune_expired(&client_id, now);
         let same_subject = |t: &TokenRecord| t.subject == req.access.subject;
 

@@ -178,10 +178,15 @@ impl Service {
         validate::tenant_id("tenant", tenant)?;
         validate::client_id("client", client_id)?;
         who.require(tenant, Area::Clients, access)?;
-        match self.store.get_client(client_id).await? {
-            Some(c) if c.tenant == tenant => Ok(Client::clone(&c)),
-            _ => Err(AdminError::NotFound("client")),
+        let client = match self.store.get_client(client_id).await? {
+            Some(c) if c.tenant == tenant => Client::clone(&c),
+            _ => return Err(AdminError::NotFound("client")),
+        };
+        // Changing, re-keying or deleting a client is as strong as holding its authorities.
+        if access == Access::Update {
+            who.require_grantable(&client.authorities)?;
         }
+        Ok(client)
     }
 
     pub async fn create_client(&self, who: &Principal, tenant: &str, new: NewClient) -> AdminResult<ClientView> {

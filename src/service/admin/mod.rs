@@ -167,14 +167,34 @@ impl Principal {
 
 impl Service {
     /// The principal behind an admin bearer token: an active access token.
+    /// Authorities are read from the client or user as they are now, so taking a role away
+    /// takes it from tokens already issued too.
     pub async fn principal(&self, bearer: &str) -> AdminResult<Principal> {
-        match self.introspect_token(bearer).await.map_err(|_| AdminError::Internal)? {
-            Some(t) if t.kind == TokenKind::Access => Ok(Principal {
-                tenant: t.tenant.clone(),
-                authorities: t.authorities.clone(),
-            }),
-            _ => Err(AdminError::Unauthorized),
-        }
+        let token = match self.introspect_token(bearer).await.map_err(|_| AdminError::Internal)? {
+            Some(t) if t.kind == TokenKind::Access => t,
+            _ => return Err(AdminError::Unauthorized),
+        };
+        let current: Vec<String> = match &token.subject {
+            Some(subject) => match self.store.get_user(&token.tenant, subject).await? {
+                Some(user) if user.enabled => user.authorities.clone(),
+                _ => return Err(AdminError::Unauthorized),
+            },
+            None => match self.store.get_client(&token.client_id).await? {
+                Some(client) => client.authorities.clone(),
+                None => return Err(AdminError::Unauthorized),
+            },
+        };
+        // The token's own grant still bounds it: a role added later does not widen old tokens.
+        let authorities: Vec<String> = token
+            .authorities
+            .iter()
+            .filter(|a| current.contains(a))
+            .cloned()
+            .collect();
+        Ok(Principal {
+            tenant: token.tenant.clone(),
+            authorities: authorities.into(),
+        })
     }
 
     /// Fails with 404 unless the tenant exists (after the caller was authorized for it).

@@ -190,6 +190,9 @@ impl Service {
             ),
         };
         let now = self.clock.now();
+        if let Some(subject) = &q.subject {
+            validate::username("subject", subject)?;
+        }
         let query = TokenQuery {
             client_id: client.client_id.clone(),
             subject: q.subject,
@@ -224,6 +227,9 @@ impl Service {
         body: RevokeTokens,
     ) -> AdminResult<u64> {
         let client = self.client_in(who, tenant, client_id, Access::Update).await?;
+        if let Some(subject) = &body.subject {
+            validate::username("subject", subject)?;
+        }
         let now = self.clock.now();
         Ok(self
             .store

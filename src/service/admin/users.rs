@@ -68,10 +68,15 @@ impl Service {
         validate::tenant_id("tenant", tenant)?;
         validate::username("user", username)?;
         who.require(tenant, Area::Users, access)?;
-        match self.store.get_user(tenant, username).await? {
-            Some(u) => Ok(User::clone(&u)),
-            None => Err(AdminError::NotFound("user")),
+        let user = match self.store.get_user(tenant, username).await? {
+            Some(u) => User::clone(&u),
+            None => return Err(AdminError::NotFound("user")),
+        };
+        // Changing a user's password, state or authorities is as strong as holding its authorities.
+        if access == Access::Update {
+            who.require_grantable(&user.authorities)?;
         }
+        Ok(user)
     }
 
     pub async fn create_user(&self, who: &Principal, tenant: &str, new: NewUser) -> AdminResult<UserView> {

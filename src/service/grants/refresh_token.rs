@@ -2,6 +2,7 @@
 
 use crate::model::{Client, TokenKind, TokenState};
 use crate::service::issue::{Issuance, Issued, TokenResponse};
+use crate::service::scopes::DEVICE_SCOPE_PREFIX;
 use crate::service::{OAuthError, Service};
 use std::sync::Arc;
 
@@ -33,11 +34,14 @@ impl Service {
             return Err(invalid());
         }
         // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
+        // Scopes the client has lost since the grant are not refreshed.
+        let still_allowed = |s: &String| s.starts_with(DEVICE_SCOPE_PREFIX) || client.scopes.contains(s);
+        let granted: Arc<[String]> = old.scopes.iter().filter(|s| still_allowed(s)).cloned().collect();
         let scopes: Arc<[String]> = match scope {
-            None => old.scopes.clone(),
+            None => granted.clone(),
             Some(requested) => {
                 let requested = crate::model::scope_set(requested.split(' ').filter(|s| !s.is_empty()));
-                if let Some(extra) = requested.iter().find(|s| !old.scopes.contains(s)) {
+                if let Some(extra) = requested.iter().find(|s| !granted.contains(s)) {
                     return Err(OAuthError::InvalidScope(
                         format!("scope {extra:?} was not granted originally").into(),
                     ));
@@ -56,7 +60,7 @@ impl Service {
         let grant = Issuance {
             subject: old.subject.clone(),
             scopes,
-            refresh_scopes: Some(old.scopes.clone()),
+            refresh_scopes: Some(granted),
             authorities,
             grant_id: Some(old.grant_id),
             consume: Some(old.id),

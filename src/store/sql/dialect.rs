@@ -95,7 +95,7 @@ CREATE TABLE tokens (
     tenant      VARCHAR(63) NOT NULL,
     client_id   VARCHAR(128) NOT NULL,
     subject     VARCHAR(128) NOT NULL,
-    scopes      VARCHAR(2048) NOT NULL,
+    scopes      TEXT NOT NULL,
     authorities TEXT NOT NULL,
     issued_at   BIGINT NOT NULL,
     expires_at  BIGINT,

@@ -30,11 +30,32 @@ impl SqlStore {
         let now = req.now;
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // Every node serializes constrained issuance for a client on its row.
-        sqlx::query(&d.sql("SELECT client_id FROM clients WHERE client_id = ? FOR UPDATE"))
+        let locked = sqlx::query(&d.sql("SELECT client_id FROM clients WHERE client_id = ? FOR UPDATE"))
             .bind(req.access.client_id.to_string())
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_err)?;
+        let user_ok = match req.access.subject.as_deref() {
+            None => true,
+            // Locked like `update_user` locks it, so a disable cannot slip between check and insert.
+            Some(subject) => {
+                let sql = d.sql("SELECT enabled FROM users WHERE tenant = ? AND username = ? FOR UPDATE");
+                let user = sqlx::query(&sql)
+                    .bind(req.access.tenant.to_string())
+                    .bind(subject.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                match user {
+                    Some(row) => row.try_get::<i64, _>(0).map_err(db_err)? != 0,
+                    None => false,
+                }
+            }
+        };
+        if locked.is_none() || !user_ok {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(IssueOutcome::Gone);
+        }
         if let Some(consumed) = &req.consume {
             let used =
                 sqlx::query(&d.sql_owned(&format!("UPDATE tokens SET state = 'used' WHERE id = ? AND {USABLE}")))
@@ -148,7 +169,12 @@ pub(super) type SqlQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyA
 #[async_trait]
 impl TokenStore for SqlStore {
     async fn issue(&self, req: IssueRequest) -> StoreResult<IssueOutcome> {
-        let unconstrained = req.policy == TokenPolicy::Multi && req.max_active.is_none() && req.consume.is_none();
+        // Plain application tokens skip the row locks and share multi-row inserts; user tokens
+        // always take the locked path, which also re-checks the user.
+        let unconstrained = req.policy == TokenPolicy::Multi
+            && req.max_active.is_none()
+            && req.consume.is_none()
+            && req.access.subject.is_none();
         if unconstrained {
             let mut rows = vec![req.access];
             rows.extend(req.refresh);
@@ -237,8 +263,6 @@ impl TokenStore for SqlStore {
         let d = self.dialect;
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let sql = d.sql_owned(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ? FOR UPDATE"));
-        // fetch_all, not fetch_optional: on MySQL through the Any driver the latter leaves the
-        // result stream open and the next statement on the connection never returns.
         let found = sqlx::query(&sql)
             .bind(id.to_text())
             .fetch_all(&mut *tx)
