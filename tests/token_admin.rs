@@ -600,3 +600,35 @@ async fn taking_a_role_away_takes_it_from_tokens_already_issued() {
             .await;
     assert_eq!(status, 403, "the demoted client's old token no longer carries the role");
 }
+
+#[tokio::test]
+async fn a_users_authorities_count_for_the_admin_api_too() {
+    let w = world().await;
+    let (status, _) =
+        w.s.admin(
+            Method::PATCH,
+            "/admin/tenants/acme/users/alice",
+            Some(json!({"authorities": ["Auth.Customer.Tokens:READ"]})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let alice = w.login("alice").await["access_token"].as_str().unwrap().to_string();
+    let (status, _) =
+        w.s.admin_as(&alice, Method::GET, "/admin/tenants/acme/clients/app/tokens", None)
+            .await;
+    assert_eq!(status, 200, "a user token carries the user's authorities");
+    let (status, _) =
+        w.s.admin_as(
+            &alice,
+            Method::POST,
+            "/admin/tenants/acme/clients/app/tokens/revoke",
+            None,
+        )
+        .await;
+    assert_eq!(status, 403, "READ does not imply UPDATE");
+    let bob = w.login("bob").await["access_token"].as_str().unwrap().to_string();
+    let (status, _) =
+        w.s.admin_as(&bob, Method::GET, "/admin/tenants/acme/clients/app/tokens", None)
+            .await;
+    assert_eq!(status, 403);
+}
