@@ -1,222 +1,20 @@
-//! The in-memory state engine behind the embedded stores: data, indexes and the atomic rules
-//! (limits, policies, rotation), each operation returning the row changes to persist.
+//! Token operations of the state engine: issuance under the policies and the limit, revocation,
+//! listing, updates and purging.
 
-use super::{Authorization, IssueOutcome, IssueRequest, TokenPatch, TokenQuery};
+use super::{Change, State, NEVER};
 use crate::clock::UnixTime;
-use crate::model::{Client, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, TokenState, User};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use crate::model::{TokenId, TokenKind, TokenPolicy, TokenRecord, TokenState};
+use crate::store::{Authorization, IssueOutcome, IssueRequest, TokenPatch, TokenQuery};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// A row-level change, in the order it was applied; the SQLite journal replays these.
-#[derive(Debug, Clone)]
-pub enum Change {
-    PutTenant(Tenant),
-    DeleteTenant(String),
-    PutClient(Arc<Client>),
-    DeleteClient(String),
-    PutUser(Arc<User>),
-    DeleteUser { tenant: String, username: String },
-    PutToken(Arc<TokenRecord>),
-    SetTokenState(Vec<TokenId>, TokenState),
-    DeleteTokens(Vec<TokenId>),
-}
-
-const NEVER: UnixTime = UnixTime::MAX;
-
-#[derive(Default)]
-struct ClientTokens {
-    /// Every token issued to the client that has not been purged.
-    all: HashSet<TokenId>,
-    /// Active access tokens ordered by expiry, for the limit and `Retry-After`.
-    active_access: BTreeSet<(UnixTime, TokenId)>,
-}
-
-#[derive(Default)]
-pub struct State {
-    tenants: HashMap<String, Arc<Tenant>>,
-    clients: HashMap<String, Arc<Client>>,
-    users: HashMap<String, HashMap<String, Arc<User>>>,
-    tokens: HashMap<TokenId, Arc<TokenRecord>>,
-    by_client: HashMap<Arc<str>, ClientTokens>,
-    by_grant: HashMap<TokenId, Vec<TokenId>>,
-}
-
 impl State {
-    // ---- tenants -------------------------------------------------------------------------
-
-    pub fn create_tenant(&mut self, tenant: Tenant) -> Result<Vec<Change>, super::StoreError> {
-        if self.tenants.contains_key(&tenant.id) {
-            return Err(super::StoreError::Conflict("tenant"));
-        }
-        self.tenants.insert(tenant.id.clone(), Arc::new(tenant.clone()));
-        Ok(vec![Change::PutTenant(tenant)])
-    }
-
-    pub fn tenant(&self, id: &str) -> Option<Arc<Tenant>> {
-        self.tenants.get(id).cloned()
-    }
-
-    pub fn tenants(&self) -> Vec<Tenant> {
-        let mut all: Vec<Tenant> = self.tenants.values().map(|t| Tenant::clone(t)).collect();
-        all.sort_by(|a, b| a.id.cmp(&b.id));
-        all
-    }
-
-    pub fn update_tenant(&mut self, tenant: Tenant) -> (bool, Vec<Change>) {
-        match self.tenants.get_mut(&tenant.id) {
-            Some(slot) => {
-                *slot = Arc::new(tenant.clone());
-                (true, vec![Change::PutTenant(tenant)])
-            }
-            None => (false, vec![]),
-        }
-    }
-
-    pub fn delete_tenant(&mut self, id: &str) -> (bool, Vec<Change>) {
-        if self.tenants.remove(id).is_none() {
-            return (false, vec![]);
-        }
-        self.users.remove(id);
-        let client_ids: Vec<String> = self
-            .clients
-            .values()
-            .filter(|c| c.tenant == id)
-            .map(|c| c.client_id.clone())
-            .collect();
-        for client_id in client_ids {
-            self.clients.remove(&client_id);
-            if let Some(index) = self.by_client.remove(client_id.as_str()) {
-                for token_id in index.all {
-                    if let Some(token) = self.tokens.remove(&token_id) {
-                        self.by_grant.remove(&token.grant_id);
-                    }
-                }
-            }
-        }
-        (true, vec![Change::DeleteTenant(id.to_string())])
-    }
-
-    // ---- clients -------------------------------------------------------------------------
-
-    pub fn create_client(&mut self, client: Client) -> Result<Vec<Change>, super::StoreError> {
-        if !self.tenants.contains_key(&client.tenant) {
-            return Err(super::StoreError::Missing("tenant"));
-        }
-        if self.clients.contains_key(&client.client_id) {
-            return Err(super::StoreError::Conflict("client"));
-        }
-        let client = Arc::new(client);
-        self.clients.insert(client.client_id.clone(), client.clone());
-        Ok(vec![Change::PutClient(client)])
-    }
-
-    pub fn client(&self, client_id: &str) -> Option<Arc<Client>> {
-        self.clients.get(client_id).cloned()
-    }
-
-    pub fn clients_of(&self, tenant: &str) -> Vec<Arc<Client>> {
-        let mut all: Vec<Arc<Client>> = self.clients.values().filter(|c| c.tenant == tenant).cloned().collect();
-        all.sort_by(|a, b| a.client_id.cmp(&b.client_id));
-        all
-    }
-
-    pub fn update_client(&mut self, client: Client) -> (bool, Vec<Change>) {
-        match self.clients.get_mut(&client.client_id) {
-            Some(slot) if slot.tenant == client.tenant => {
-                let client = Arc::new(client);
-                *slot = client.clone();
-                (true, vec![Change::PutClient(client)])
-            }
-            _ => (false, vec![]),
-        }
-    }
-
-    pub fn delete_client(&mut self, client_id: &str, now: UnixTime) -> (bool, Vec<Change>) {
-        if self.clients.remove(client_id).is_none() {
-            return (false, vec![]);
-        }
-        let (_, mut changes) = self.revoke_client_tokens(client_id, None, now);
-        changes.push(Change::DeleteClient(client_id.to_string()));
-        (true, changes)
-    }
-
-    // ---- users ---------------------------------------------------------------------------
-
-    pub fn create_user(&mut self, user: User) -> Result<Vec<Change>, super::StoreError> {
-        if !self.tenants.contains_key(&user.tenant) {
-            return Err(super::StoreError::Missing("tenant"));
-        }
-        let users = self.users.entry(user.tenant.clone()).or_default();
-        if users.contains_key(&user.username) {
-            return Err(super::StoreError::Conflict("user"));
-        }
-        let user = Arc::new(user);
-        users.insert(user.username.clone(), user.clone());
-        Ok(vec![Change::PutUser(user)])
-    }
-
-    pub fn user(&self, tenant: &str, username: &str) -> Option<Arc<User>> {
-        self.users.get(tenant)?.get(username).cloned()
-    }
-
-    pub fn users_of(&self, tenant: &str) -> Vec<Arc<User>> {
-        let mut all: Vec<Arc<User>> = self
-            .users
-            .get(tenant)
-            .map(|u| u.values().cloned().collect())
-            .unwrap_or_default();
-        all.sort_by(|a, b| a.username.cmp(&b.username));
-        all
-    }
-
-    pub fn update_user(&mut self, user: User, now: UnixTime) -> (bool, Vec<Change>) {
-        let Some(slot) = self.users.get_mut(&user.tenant).and_then(|u| u.get_mut(&user.username)) else {
-            return (false, vec![]);
-        };
-        let disabled = slot.enabled && !user.enabled;
-        let user = Arc::new(user);
-        *slot = user.clone();
-        let mut changes = vec![Change::PutUser(user.clone())];
-        if disabled {
-            changes.extend(self.revoke_user_tokens(&user.tenant, &user.username, now).1);
-        }
-        (true, changes)
-    }
-
-    pub fn delete_user(&mut self, tenant: &str, username: &str, now: UnixTime) -> (bool, Vec<Change>) {
-        if self.users.get_mut(tenant).and_then(|u| u.remove(username)).is_none() {
-            return (false, vec![]);
-        }
-        let (_, mut changes) = self.revoke_user_tokens(tenant, username, now);
-        changes.push(Change::DeleteUser {
-            tenant: tenant.to_string(),
-            username: username.to_string(),
-        });
-        (true, changes)
-    }
-
-    fn revoke_user_tokens(&mut self, tenant: &str, username: &str, now: UnixTime) -> (u64, Vec<Change>) {
-        let client_ids: Vec<String> = self
-            .clients
-            .values()
-            .filter(|c| c.tenant == tenant)
-            .map(|c| c.client_id.clone())
-            .collect();
-        let mut ids = Vec::new();
-        for client_id in client_ids {
-            ids.extend(self.usable_tokens_of(&client_id, Some(username), now));
-        }
-        self.set_state(ids, TokenState::Revoked)
-    }
-
-    // ---- tokens --------------------------------------------------------------------------
-
     pub fn token(&self, id: &TokenId) -> Option<Arc<TokenRecord>> {
         self.tokens.get(id).cloned()
     }
 
     /// Ids of a client's tokens that can still be used (active and unexpired), optionally of one subject.
-    fn usable_tokens_of(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> Vec<TokenId> {
+    pub(super) fn usable_tokens_of(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> Vec<TokenId> {
         let Some(index) = self.by_client.get(client_id) else {
             return Vec::new();
         };
@@ -264,7 +62,7 @@ impl State {
     }
 
     /// Moves tokens to `state`, keeping the indexes right; returns how many changed.
-    fn set_state(&mut self, ids: Vec<TokenId>, state: TokenState) -> (u64, Vec<Change>) {
+    pub(super) fn set_state(&mut self, ids: Vec<TokenId>, state: TokenState) -> (u64, Vec<Change>) {
         let mut changed = Vec::with_capacity(ids.len());
         for id in ids {
             let Some(slot) = self.tokens.get_mut(&id) else { continue };
@@ -535,20 +333,5 @@ impl State {
             changes.push(Change::PutToken(refresh));
         }
         (IssueOutcome::Issued, changes)
-    }
-
-    // ---- loading -------------------------------------------------------------------------
-
-    pub fn load_tenant(&mut self, tenant: Tenant) {
-        self.tenants.insert(tenant.id.clone(), Arc::new(tenant));
-    }
-    pub fn load_client(&mut self, client: Client) {
-        self.clients.insert(client.client_id.clone(), Arc::new(client));
-    }
-    pub fn load_user(&mut self, user: User) {
-        self.users
-            .entry(user.tenant.clone())
-            .or_default()
-            .insert(user.username.clone(), Arc::new(user));
     }
 }
