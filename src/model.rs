@@ -241,6 +241,18 @@ impl TokenRecord {
     }
 }
 
+/// A user's remembered "Allow" for a client (authorization-code flow): later requests for these
+/// scopes or fewer skip the consent page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub tenant: String,
+    pub client_id: String,
+    pub subject: String,
+    /// Sorted and de-duplicated.
+    pub scopes: Vec<String>,
+    pub granted_at: UnixTime,
+}
+
 /// Normalises a scope list into the sorted, de-duplicated set tokens carry.
 pub fn scope_set<I, S>(scopes: I) -> Vec<String>
 where

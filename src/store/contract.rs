@@ -1,7 +1,7 @@
 //! The store contract: one suite every backend must pass, instantiated per backend with
 //! `store_contract_tests!(async { (store, guard) })` where `guard` keeps the backend's resources alive.
 
-use super::IssueRequest;
+pub use super::IssueRequest;
 use crate::clock::UnixTime;
 use crate::model::*;
 use std::sync::Arc;
@@ -571,5 +571,6 @@ macro_rules! store_contract_tests {
             assert_eq!(*store.get_token(&token.id).await.unwrap().unwrap(), token);
             store.health().await.unwrap();
         }
+        $crate::store_consent_contract_tests!($make);
     };
 }

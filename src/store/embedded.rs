@@ -144,6 +144,9 @@ impl TokenStore for EmbeddedStore {
         }
         result
     }
+    async fn insert_code(&self, code: TokenRecord) -> StoreResult<bool> {
+        self.apply(|s| s.insert_code(code)).await
+    }
     async fn get_token(&self, id: &TokenId) -> StoreResult<Option<Arc<TokenRecord>>> {
         Ok(self.state.read().token(id))
     }
@@ -176,6 +179,22 @@ impl TokenStore for EmbeddedStore {
         now: UnixTime,
     ) -> StoreResult<u64> {
         self.apply(|s| s.set_pair_scopes(client_id, subject, scopes, now)).await
+    }
+}
+
+#[async_trait]
+impl ConsentStore for EmbeddedStore {
+    async fn get_consent(&self, client_id: &str, subject: &str) -> StoreResult<Option<Consent>> {
+        Ok(self.state.read().consent(client_id, subject))
+    }
+    async fn put_consent(&self, consent: Consent) -> StoreResult<()> {
+        self.apply_fallible(|s| s.put_consent(consent)).await
+    }
+    async fn delete_consent(&self, client_id: &str, subject: &str) -> StoreResult<bool> {
+        self.apply(|s| s.delete_consent(client_id, subject)).await
+    }
+    async fn consents_of(&self, tenant: &str, subject: &str) -> StoreResult<Vec<Consent>> {
+        Ok(self.state.read().consents_of(tenant, subject))
     }
 }
 

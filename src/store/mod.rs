@@ -7,9 +7,11 @@ mod state;
 
 #[cfg(test)]
 pub mod contract;
+#[cfg(test)]
+mod contract_consents;
 
 use crate::clock::UnixTime;
-use crate::model::{Client, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, User};
+use crate::model::{Client, Consent, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, User};
 use async_trait::async_trait;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -98,6 +100,9 @@ pub enum IssueOutcome {
 #[async_trait]
 pub trait TokenStore: Send + Sync {
     async fn issue(&self, request: IssueRequest) -> StoreResult<IssueOutcome>;
+    /// Stores an authorization code (a record of kind `Code`). `Ok(false)`: the client was deleted
+    /// or the user disabled meanwhile, nothing stored.
+    async fn insert_code(&self, code: TokenRecord) -> StoreResult<bool>;
     /// Hot path (introspection): a cheap clone of the stored record.
     async fn get_token(&self, id: &TokenId) -> StoreResult<Option<Arc<TokenRecord>>>;
     /// Revokes one token; `Ok(false)` if unknown or not active.
@@ -151,8 +156,21 @@ pub struct Authorization {
     pub token_count: u64,
 }
 
+/// Remembered consents of the authorization-code flow, one per (client, subject). Deleting the
+/// client, the user or the tenant deletes them too.
 #[async_trait]
-pub trait Store: TenantStore + ClientStore + UserStore + TokenStore {
+pub trait ConsentStore: Send + Sync {
+    async fn get_consent(&self, client_id: &str, subject: &str) -> StoreResult<Option<Consent>>;
+    /// Creates or replaces; `Missing("client")` when the client no longer exists.
+    async fn put_consent(&self, consent: Consent) -> StoreResult<()>;
+    /// `Ok(false)` if there was none.
+    async fn delete_consent(&self, client_id: &str, subject: &str) -> StoreResult<bool>;
+    /// A subject's consents in client order.
+    async fn consents_of(&self, tenant: &str, subject: &str) -> StoreResult<Vec<Consent>>;
+}
+
+#[async_trait]
+pub trait Store: TenantStore + ClientStore + UserStore + TokenStore + ConsentStore {
     /// Readiness: `Ok` when the backend answers.
     async fn health(&self) -> StoreResult<()>;
     /// Deletes at most `batch` tokens and codes whose own expiry is before `before`; never-expiring

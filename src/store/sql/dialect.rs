@@ -59,6 +59,16 @@ CREATE TABLE leases (
     holder   VARCHAR(64) NOT NULL,
     until_at BIGINT NOT NULL
 );
+"#, r#"
+CREATE TABLE consents (
+    client_id  VARCHAR(128) COLLATE "C" NOT NULL,
+    subject    VARCHAR(128) COLLATE "C" NOT NULL,
+    tenant     VARCHAR(63) COLLATE "C" NOT NULL,
+    scopes     TEXT NOT NULL,
+    granted_at BIGINT NOT NULL,
+    PRIMARY KEY (client_id, subject)
+);
+CREATE INDEX consents_subject ON consents (tenant, subject);
 "#];
 
 /// Schema steps for MySQL 8 / MariaDB: binary collation, since ids and names are case-sensitive.
@@ -111,6 +121,16 @@ CREATE TABLE leases (
     name     VARCHAR(32) NOT NULL PRIMARY KEY,
     holder   VARCHAR(64) NOT NULL,
     until_at BIGINT NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+"#, r#"
+CREATE TABLE consents (
+    client_id  VARCHAR(128) NOT NULL,
+    subject    VARCHAR(128) NOT NULL,
+    tenant     VARCHAR(63) NOT NULL,
+    scopes     TEXT NOT NULL,
+    granted_at BIGINT NOT NULL,
+    PRIMARY KEY (client_id, subject),
+    INDEX consents_subject (tenant, subject)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 "#];
 

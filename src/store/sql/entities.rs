@@ -70,6 +70,7 @@ impl TenantStore for SqlStore {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         for sql in [
             "DELETE FROM tokens WHERE tenant = ?",
+            "DELETE FROM consents WHERE tenant = ?",
             "DELETE FROM users WHERE tenant = ?",
             "DELETE FROM clients WHERE tenant = ?",
         ] {
@@ -173,6 +174,11 @@ impl ClientStore for SqlStore {
     async fn delete_client(&self, client_id: &str, now: UnixTime) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let gone = sqlx::query(&self.sql("DELETE FROM clients WHERE client_id = ?"))
+            .bind(client_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query(&self.sql("DELETE FROM consents WHERE client_id = ?"))
             .bind(client_id.to_string())
             .execute(&mut *tx)
             .await
@@ -295,6 +301,12 @@ impl UserStore for SqlStore {
             .map_err(db_err)?;
         if gone.rows_affected() > 0 {
             self.revoke_user_tokens(&mut tx, tenant, username, now).await?;
+            sqlx::query(&self.sql("DELETE FROM consents WHERE tenant = ? AND subject = ?"))
+                .bind(tenant.to_string())
+                .bind(username.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(gone.rows_affected() > 0)

@@ -6,6 +6,7 @@
 //! batched into multi-row inserts shared by concurrent requests (see `batch.rs`).
 
 mod batch;
+mod consents;
 pub mod dialect;
 mod entities;
 mod rows;

@@ -1,7 +1,7 @@
 //! Rows to domain values and back: JSON list columns, '' for "no subject", hex secret hashes.
 
 use super::super::{StoreError, StoreResult};
-use crate::model::{Client, Tenant, TokenId, TokenKind, TokenRecord, TokenState, User};
+use crate::model::{Client, Consent, Tenant, TokenId, TokenKind, TokenRecord, TokenState, User};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::sync::Arc;
@@ -101,6 +101,16 @@ pub fn user(row: &AnyRow) -> StoreResult<User> {
         password_hash: text(row, "password_hash")?,
         authorities: parse(row, "authorities")?,
         enabled: get::<i64>(row, "enabled")? != 0,
+    })
+}
+
+pub fn consent(row: &AnyRow) -> StoreResult<Consent> {
+    Ok(Consent {
+        client_id: text(row, "client_id")?,
+        subject: text(row, "subject")?,
+        tenant: text(row, "tenant")?,
+        scopes: parse(row, "scopes")?,
+        granted_at: get::<i64>(row, "granted_at")?,
     })
 }
 

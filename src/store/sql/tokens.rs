@@ -184,6 +184,33 @@ impl TokenStore for SqlStore {
         self.issue_locked(req).await
     }
 
+    async fn insert_code(&self, code: TokenRecord) -> StoreResult<bool> {
+        let client = sqlx::query(&self.sql("SELECT client_id FROM clients WHERE client_id = ?"))
+            .bind(code.client_id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let Some(subject) = code.subject.as_deref() else {
+            return Ok(false);
+        };
+        let user = sqlx::query(&self.sql("SELECT enabled FROM users WHERE tenant = ? AND username = ?"))
+            .bind(code.tenant.to_string())
+            .bind(subject.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let enabled = match user {
+            Some(row) => row.try_get::<i64, _>(0).map_err(db_err)? != 0,
+            None => false,
+        };
+        if client.is_none() || !enabled {
+            return Ok(false);
+        }
+        // The exchange re-checks client and user under their row locks, so no lock is needed here.
+        insert_tokens(&self.pool, self.dialect, &[&code]).await?;
+        Ok(true)
+    }
+
     async fn get_token(&self, id: &TokenId) -> StoreResult<Option<Arc<TokenRecord>>> {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?");
         let found = self.fetch_tokens(&sql, |q| q.bind(id.to_text())).await?;

@@ -1,10 +1,11 @@
 //! The in-memory state engine behind the embedded stores: data, indexes and the atomic rules
 //! (limits, policies, rotation), each operation returning the row changes to persist.
 
+mod consents;
 mod tokens;
 
 use crate::clock::UnixTime;
-use crate::model::{Client, Tenant, TokenId, TokenRecord, TokenState, User};
+use crate::model::{Client, Consent, Tenant, TokenId, TokenRecord, TokenState, User};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -20,6 +21,8 @@ pub enum Change {
     PutToken(Arc<TokenRecord>),
     SetTokenState(Vec<TokenId>, TokenState),
     DeleteTokens(Vec<TokenId>),
+    PutConsent(Consent),
+    DeleteConsent { client_id: String, subject: String },
 }
 
 const NEVER: UnixTime = UnixTime::MAX;
@@ -40,6 +43,7 @@ pub struct State {
     tokens: HashMap<TokenId, Arc<TokenRecord>>,
     by_client: HashMap<Arc<str>, ClientTokens>,
     by_grant: HashMap<TokenId, Vec<TokenId>>,
+    consents: HashMap<(String, String), Consent>,
 }
 
 impl State {
@@ -78,6 +82,7 @@ impl State {
             return (false, vec![]);
         }
         self.users.remove(id);
+        self.forget_consents(|c| c.tenant != id);
         let client_ids: Vec<String> = self
             .clients
             .values()
@@ -136,6 +141,7 @@ impl State {
         if self.clients.remove(client_id).is_none() {
             return (false, vec![]);
         }
+        self.forget_consents(|c| c.client_id != client_id);
         let (_, mut changes) = self.revoke_client_tokens(client_id, None, now);
         changes.push(Change::DeleteClient(client_id.to_string()));
         (true, changes)
@@ -188,6 +194,7 @@ impl State {
         if self.users.get_mut(tenant).and_then(|u| u.remove(username)).is_none() {
             return (false, vec![]);
         }
+        self.forget_consents(|c| c.tenant != tenant || c.subject != username);
         let (_, mut changes) = self.revoke_user_tokens(tenant, username, now);
         changes.push(Change::DeleteUser {
             tenant: tenant.to_string(),

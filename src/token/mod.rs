@@ -13,6 +13,8 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use std::path::Path;
 
+mod signed;
+
 type HmacSha256 = Hmac<Sha256>;
 
 const MAC_LEN: usize = 16;

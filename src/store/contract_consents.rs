@@ -1,0 +1,140 @@
+//! The store contract, continued: remembered consents and authorization codes. Expanded inside
+//! `store_contract_tests!`, whose imports and `NOW` it uses.
+
+use crate::model::{Consent, TokenId, TokenKind, TokenRecord, TokenState};
+
+pub fn consent(tenant: &str, client_id: &str, subject: &str, scopes: &[&str], at: i64) -> Consent {
+    Consent {
+        tenant: tenant.into(),
+        client_id: client_id.into(),
+        subject: subject.into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        granted_at: at,
+    }
+}
+
+/// A code for `alice`, its own grant.
+pub fn code(client: &crate::model::Client, now: i64) -> TokenRecord {
+    let id = TokenId::random();
+    let mut bindings = serde_json::Map::new();
+    bindings.insert("redirect_uri".into(), "https://app.example/cb".into());
+    TokenRecord {
+        id,
+        kind: TokenKind::Code,
+        tenant: client.tenant.as_str().into(),
+        client_id: client.client_id.as_str().into(),
+        subject: Some("alice".into()),
+        scopes: vec!["read".to_string()].into(),
+        authorities: vec![].into(),
+        issued_at: now,
+        expires_at: Some(now + 60),
+        state: TokenState::Active,
+        properties: Some(std::sync::Arc::new(bindings)),
+        grant_id: id,
+    }
+}
+
+#[macro_export]
+macro_rules! store_consent_contract_tests {
+    ($make:expr) => {
+        #[tokio::test]
+        async fn consents_are_remembered_replaced_listed_and_forgotten() {
+            let Some((store, _guard)) = $make.await else { return };
+            let (tenant, client) = fixtures("consent");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            let mut other = client.clone();
+            other.client_id = "consent-other".into();
+            store.create_client(other.clone()).await.unwrap();
+            create_users(&*store, "consent").await;
+            let c = &client.client_id;
+            assert_eq!(store.get_consent(c, "alice").await.unwrap(), None);
+            let first = $crate::store::contract_consents::consent("consent", c, "alice", &["read"], NOW);
+            store.put_consent(first.clone()).await.unwrap();
+            assert_eq!(store.get_consent(c, "alice").await.unwrap(), Some(first));
+            let wider = $crate::store::contract_consents::consent("consent", c, "alice", &["read", "write"], NOW + 5);
+            store.put_consent(wider.clone()).await.unwrap();
+            assert_eq!(store.get_consent(c, "alice").await.unwrap(), Some(wider.clone()));
+            let elsewhere = $crate::store::contract_consents::consent("consent", "consent-other", "alice", &["read"], NOW);
+            store.put_consent(elsewhere.clone()).await.unwrap();
+            let bobs = $crate::store::contract_consents::consent("consent", c, "bob", &["read"], NOW);
+            store.put_consent(bobs).await.unwrap();
+            assert_eq!(store.consents_of("consent", "alice").await.unwrap(), vec![wider, elsewhere]);
+            assert!(store.delete_consent(c, "alice").await.unwrap());
+            assert!(!store.delete_consent(c, "alice").await.unwrap());
+            assert_eq!(store.get_consent(c, "alice").await.unwrap(), None);
+            let ghost = $crate::store::contract_consents::consent("consent", "no-such-client", "alice", &["read"], NOW);
+            assert!(matches!(store.put_consent(ghost).await, Err(StoreError::Missing(_))));
+        }
+
+        #[tokio::test]
+        async fn consents_go_with_their_client_user_or_tenant() {
+            let Some((store, _guard)) = $make.await else { return };
+            let (tenant, client) = fixtures("cascade");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            create_users(&*store, "cascade").await;
+            let c = &client.client_id;
+            for who in ["alice", "bob"] {
+                let given = $crate::store::contract_consents::consent("cascade", c, who, &["read"], NOW);
+                store.put_consent(given).await.unwrap();
+            }
+            assert!(store.delete_user("cascade", "alice", NOW).await.unwrap());
+            assert_eq!(store.get_consent(c, "alice").await.unwrap(), None);
+            assert!(store.get_consent(c, "bob").await.unwrap().is_some());
+            assert!(store.delete_client(c, NOW).await.unwrap());
+            assert_eq!(store.get_consent(c, "bob").await.unwrap(), None);
+            store.create_client(client.clone()).await.unwrap();
+            let again = $crate::store::contract_consents::consent("cascade", c, "bob", &["read"], NOW);
+            store.put_consent(again).await.unwrap();
+            assert!(store.delete_tenant("cascade").await.unwrap());
+            assert!(store.consents_of("cascade", "bob").await.unwrap().is_empty());
+        }
+
+        #[tokio::test]
+        async fn a_code_is_exchanged_once_and_its_grant_revoked_as_a_whole() {
+            let Some((store, _guard)) = $make.await else { return };
+            let (tenant, client) = fixtures("codes");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            create_users(&*store, "codes").await;
+            let code = $crate::store::contract_consents::code(&client, NOW);
+            assert!(store.insert_code(code.clone()).await.unwrap());
+            assert_eq!(*store.get_token(&code.id).await.unwrap().unwrap(), code);
+            let mut access = access_token(&client, Some("alice"), NOW, Some(NOW + 60));
+            access.grant_id = code.id;
+            let refresh = refresh_for(&access, Some(NOW + 600));
+            let exchange = |access: TokenRecord, refresh: Option<TokenRecord>| IssueRequest {
+                refresh,
+                consume: Some(code.id),
+                ..request(access, TokenPolicy::Multi, None, NOW)
+            };
+            let outcome = store.issue(exchange(access.clone(), Some(refresh.clone()))).await.unwrap();
+            assert!(matches!(outcome, IssueOutcome::Issued));
+            assert_eq!(store.get_token(&code.id).await.unwrap().unwrap().state, TokenState::Used);
+            let mut again = access_token(&client, Some("alice"), NOW, Some(NOW + 60));
+            again.grant_id = code.id;
+            let outcome = store.issue(exchange(again, None)).await.unwrap();
+            assert!(matches!(outcome, IssueOutcome::ConsumedAlready));
+            // The used code itself, the access and the refresh token.
+            assert_eq!(store.revoke_grant(&code.id).await.unwrap(), 3);
+            for id in [access.id, refresh.id] {
+                assert_eq!(store.get_token(&id).await.unwrap().unwrap().state, TokenState::Revoked);
+            }
+        }
+
+        #[tokio::test]
+        async fn no_code_for_a_deleted_client_or_disabled_user() {
+            let Some((store, _guard)) = $make.await else { return };
+            let (tenant, client) = fixtures("nocode");
+            store.create_tenant(tenant).await.unwrap();
+            store.create_client(client.clone()).await.unwrap();
+            let mut alice = user("nocode", "alice");
+            alice.enabled = false;
+            store.create_user(alice).await.unwrap();
+            let code = $crate::store::contract_consents::code(&client, NOW);
+            assert!(!store.insert_code(code.clone()).await.unwrap());
+            assert_eq!(store.get_token(&code.id).await.unwrap(), None);
+        }
+    };
+}

@@ -1,0 +1,77 @@
+//! Remembered consents on a server database.
+
+use super::rows::{self, json};
+use super::{db_err, SqlStore};
+use crate::model::Consent;
+use crate::store::{ConsentStore, StoreError, StoreResult};
+use async_trait::async_trait;
+
+const CONSENT_COLUMNS: &str = "client_id, subject, tenant, scopes, granted_at";
+
+#[async_trait]
+impl ConsentStore for SqlStore {
+    async fn get_consent(&self, client_id: &str, subject: &str) -> StoreResult<Option<Consent>> {
+        let sql = format!("SELECT {CONSENT_COLUMNS} FROM consents WHERE client_id = ? AND subject = ?");
+        let row = sqlx::query(&self.dialect.sql_owned(&sql))
+            .bind(client_id.to_string())
+            .bind(subject.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| rows::consent(&r)).transpose()
+    }
+
+    async fn put_consent(&self, consent: Consent) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // The client's row lock orders concurrent grants for it (no dialect-specific upsert) and
+        // keeps a concurrent client delete from leaving an orphan behind.
+        let client = sqlx::query(&self.sql("SELECT client_id FROM clients WHERE client_id = ? FOR UPDATE"))
+            .bind(consent.client_id.clone())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if client.is_none() {
+            tx.rollback().await.map_err(db_err)?;
+            return Err(StoreError::Missing("client"));
+        }
+        sqlx::query(&self.sql("DELETE FROM consents WHERE client_id = ? AND subject = ?"))
+            .bind(consent.client_id.clone())
+            .bind(consent.subject.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let sql = "INSERT INTO consents (client_id, subject, tenant, scopes, granted_at) VALUES (?, ?, ?, ?, ?)";
+        sqlx::query(&self.sql(sql))
+            .bind(consent.client_id)
+            .bind(consent.subject)
+            .bind(consent.tenant)
+            .bind(json(&consent.scopes))
+            .bind(consent.granted_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_consent(&self, client_id: &str, subject: &str) -> StoreResult<bool> {
+        let gone = sqlx::query(&self.sql("DELETE FROM consents WHERE client_id = ? AND subject = ?"))
+            .bind(client_id.to_string())
+            .bind(subject.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(gone.rows_affected() > 0)
+    }
+
+    async fn consents_of(&self, tenant: &str, subject: &str) -> StoreResult<Vec<Consent>> {
+        let sql = format!("SELECT {CONSENT_COLUMNS} FROM consents WHERE tenant = ? AND subject = ? ORDER BY client_id");
+        let found = sqlx::query(&self.dialect.sql_owned(&sql))
+            .bind(tenant.to_string())
+            .bind(subject.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        found.iter().map(rows::consent).collect()
+    }
+}

@@ -1,0 +1,117 @@
+//! Replaying state-engine changes as SQLite statements inside the writer's transaction.
+
+use crate::store::state::Change;
+use rusqlite::params;
+
+fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).expect("plain data serializes")
+}
+
+pub(super) fn apply(tx: &rusqlite::Transaction<'_>, change: &Change) -> rusqlite::Result<()> {
+    match change {
+        Change::PutTenant(t) => {
+            tx.prepare_cached("INSERT OR REPLACE INTO tenants (id, name, settings) VALUES (?1, ?2, ?3)")?
+                .execute(params![t.id, t.name, json(&t.settings)])?;
+        }
+        Change::DeleteTenant(id) => {
+            tx.execute("DELETE FROM tokens WHERE tenant = ?1", [id])?;
+            tx.execute("DELETE FROM consents WHERE tenant = ?1", [id])?;
+            tx.execute("DELETE FROM users WHERE tenant = ?1", [id])?;
+            tx.execute("DELETE FROM clients WHERE tenant = ?1", [id])?;
+            tx.execute("DELETE FROM tenants WHERE id = ?1", [id])?;
+        }
+        Change::PutClient(c) => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO clients (client_id, tenant, name, secret_hash, grant_types, scopes, \
+                 redirect_uris, authorities, public, settings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                c.client_id,
+                c.tenant,
+                c.name,
+                c.secret_hash.as_ref().map(|h| &h[..]),
+                json(&c.grant_types),
+                json(&c.scopes),
+                json(&c.redirect_uris),
+                json(&c.authorities),
+                c.public,
+                json(&c.settings),
+            ])?;
+        }
+        Change::DeleteClient(id) => {
+            tx.execute("DELETE FROM consents WHERE client_id = ?1", [id])?;
+            tx.execute("DELETE FROM clients WHERE client_id = ?1", [id])?;
+        }
+        Change::PutUser(u) => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO users (tenant, username, password_hash, authorities, enabled) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                u.tenant,
+                u.username,
+                u.password_hash,
+                json(&u.authorities),
+                u.enabled
+            ])?;
+        }
+        Change::DeleteUser { tenant, username } => {
+            tx.execute(
+                "DELETE FROM consents WHERE tenant = ?1 AND subject = ?2",
+                [tenant, username],
+            )?;
+            tx.execute(
+                "DELETE FROM users WHERE tenant = ?1 AND username = ?2",
+                [tenant, username],
+            )?;
+        }
+        Change::PutToken(t) => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO tokens (id, kind, tenant, client_id, subject, scopes, authorities, \
+                 issued_at, expires_at, state, properties, grant_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                &t.id.0[..],
+                t.kind.as_str(),
+                &*t.tenant,
+                &*t.client_id,
+                t.subject.as_deref(),
+                json(&*t.scopes),
+                json(&*t.authorities),
+                t.issued_at,
+                t.expires_at,
+                t.state.as_str(),
+                t.properties.as_ref().map(|p| json(&**p)),
+                &t.grant_id.0[..],
+            ])?;
+        }
+        Change::PutConsent(c) => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO consents (client_id, subject, tenant, scopes, granted_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![c.client_id, c.subject, c.tenant, json(&c.scopes), c.granted_at])?;
+        }
+        Change::DeleteConsent { client_id, subject } => {
+            tx.execute(
+                "DELETE FROM consents WHERE client_id = ?1 AND subject = ?2",
+                [client_id, subject],
+            )?;
+        }
+        Change::DeleteTokens(ids) => {
+            let mut stmt = tx.prepare_cached("DELETE FROM tokens WHERE id = ?1")?;
+            for id in ids {
+                stmt.execute([&id.0[..]])?;
+            }
+        }
+        Change::SetTokenState(ids, state) => {
+            let mut stmt = tx.prepare_cached("UPDATE tokens SET state = ?1 WHERE id = ?2")?;
+            for id in ids {
+                stmt.execute(params![state.as_str(), &id.0[..]])?;
+            }
+        }
+    }
+    Ok(())
+}
+

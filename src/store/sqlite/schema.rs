@@ -1,0 +1,165 @@
+//! The SQLite schema (migrations) and loading a file into the state engine at start.
+
+use super::corrupt;
+use crate::model::{Client, Consent, Tenant, TokenId, TokenKind, TokenRecord, TokenSettings, TokenState, User};
+use crate::store::state::State;
+use rusqlite::Connection;
+use std::sync::Arc;
+
+/// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
+pub(super) const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE tenants (
+    id        TEXT PRIMARY KEY,
+    name      TEXT NOT NULL,
+    settings  TEXT NOT NULL
+);
+CREATE TABLE clients (
+    client_id     TEXT PRIMARY KEY,
+    tenant        TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    secret_hash   BLOB,
+    grant_types   TEXT NOT NULL,
+    scopes        TEXT NOT NULL,
+    redirect_uris TEXT NOT NULL,
+    authorities   TEXT NOT NULL,
+    public        INTEGER NOT NULL,
+    settings      TEXT NOT NULL
+);
+CREATE INDEX clients_tenant ON clients(tenant);
+CREATE TABLE users (
+    tenant        TEXT NOT NULL,
+    username      TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    authorities   TEXT NOT NULL,
+    enabled       INTEGER NOT NULL,
+    PRIMARY KEY (tenant, username)
+);
+CREATE TABLE tokens (
+    id          BLOB PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    tenant      TEXT NOT NULL,
+    client_id   TEXT NOT NULL,
+    subject     TEXT,
+    scopes      TEXT NOT NULL,
+    authorities TEXT NOT NULL,
+    issued_at   INTEGER NOT NULL,
+    expires_at  INTEGER,
+    state       TEXT NOT NULL,
+    properties  TEXT,
+    grant_id    BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX tokens_client ON tokens(client_id);
+CREATE INDEX tokens_expires ON tokens(expires_at);
+"#, r#"
+CREATE TABLE consents (
+    client_id  TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    tenant     TEXT NOT NULL,
+    scopes     TEXT NOT NULL,
+    granted_at INTEGER NOT NULL,
+    PRIMARY KEY (client_id, subject)
+);
+CREATE INDEX consents_subject ON consents(tenant, subject);
+"#];
+
+fn parse_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(text).map_err(|e| corrupt(what, e))
+}
+
+fn token_id(what: &str, bytes: Vec<u8>) -> rusqlite::Result<TokenId> {
+    let len = bytes.len();
+    bytes
+        .try_into()
+        .map(TokenId)
+        .map_err(|_| corrupt(what, format!("{len} bytes, expected 16")))
+}
+
+pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
+    let mut state = State::default();
+    let mut stmt = conn.prepare("SELECT id, name, settings FROM tenants")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let settings: String = row.get(2)?;
+        state.load_tenant(Tenant {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            settings: parse_json::<TokenSettings>("tenant settings", &settings)?,
+        });
+    }
+    let mut stmt = conn.prepare(
+        "SELECT client_id, tenant, name, secret_hash, grant_types, scopes, redirect_uris, authorities, public, settings FROM clients",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let secret_hash: Option<Vec<u8>> = row.get(3)?;
+        let secret_hash = match secret_hash {
+            Some(h) => Some(h.try_into().map_err(|_| corrupt("secret_hash", "not 32 bytes"))?),
+            None => None,
+        };
+        state.load_client(Client {
+            client_id: row.get(0)?,
+            tenant: row.get(1)?,
+            name: row.get(2)?,
+            secret_hash,
+            grant_types: parse_json("grant_types", &row.get::<_, String>(4)?)?,
+            scopes: parse_json("scopes", &row.get::<_, String>(5)?)?,
+            redirect_uris: parse_json("redirect_uris", &row.get::<_, String>(6)?)?,
+            authorities: parse_json("authorities", &row.get::<_, String>(7)?)?,
+            public: row.get(8)?,
+            settings: parse_json("client settings", &row.get::<_, String>(9)?)?,
+        });
+    }
+    let mut stmt = conn.prepare("SELECT tenant, username, password_hash, authorities, enabled FROM users")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        state.load_user(User {
+            tenant: row.get(0)?,
+            username: row.get(1)?,
+            password_hash: row.get(2)?,
+            authorities: parse_json("authorities", &row.get::<_, String>(3)?)?,
+            enabled: row.get(4)?,
+        });
+    }
+    let mut stmt = conn.prepare("SELECT client_id, subject, tenant, scopes, granted_at FROM consents")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        state.load_consent(Consent {
+            client_id: row.get(0)?,
+            subject: row.get(1)?,
+            tenant: row.get(2)?,
+            scopes: parse_json("consent scopes", &row.get::<_, String>(3)?)?,
+            granted_at: row.get(4)?,
+        });
+    }
+    // Interning keeps one allocation per distinct tenant, client and scope set.
+    let mut interned: std::collections::HashMap<String, Arc<str>> = Default::default();
+    let mut intern =
+        |s: String| -> Arc<str> { interned.entry(s).or_insert_with_key(|k| Arc::from(k.as_str())).clone() };
+    let mut stmt = conn.prepare(
+        "SELECT id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, state, properties, grant_id FROM tokens",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let kind: String = row.get(1)?;
+        let state_text: String = row.get(9)?;
+        let properties: Option<String> = row.get(10)?;
+        state.insert_token(Arc::new(TokenRecord {
+            id: token_id("token id", row.get(0)?)?,
+            kind: TokenKind::parse(&kind).ok_or_else(|| corrupt("token kind", &kind))?,
+            tenant: intern(row.get(2)?),
+            client_id: intern(row.get(3)?),
+            subject: row.get::<_, Option<String>>(4)?.map(&mut intern),
+            scopes: parse_json::<Vec<String>>("scopes", &row.get::<_, String>(5)?)?.into(),
+            authorities: parse_json::<Vec<String>>("authorities", &row.get::<_, String>(6)?)?.into(),
+            issued_at: row.get(7)?,
+            expires_at: row.get(8)?,
+            state: TokenState::parse(&state_text).ok_or_else(|| corrupt("token state", &state_text))?,
+            properties: properties
+                .map(|p| parse_json::<serde_json::Map<String, serde_json::Value>>("properties", &p).map(Arc::new))
+                .transpose()?,
+            grant_id: token_id("grant id", row.get(11)?)?,
+        }));
+    }
+    Ok(state)
+}
+
