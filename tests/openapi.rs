@@ -21,6 +21,9 @@ use std::collections::BTreeSet;
 /// The list and the document must also be equal, so the list cannot go stale silently.
 const ROUTES: &[(&str, &str)] = &[
     ("post", "/oauth/token"),
+    ("get", "/oauth/authorize"),
+    ("post", "/oauth/authorize/login"),
+    ("post", "/oauth/authorize/consent"),
     ("post", "/oauth/introspect"),
     ("get", "/oauth/check_token"),
     ("post", "/oauth/check_token"),
@@ -168,7 +171,12 @@ async fn every_operation_documents_its_bodies_errors_and_security() {
         for (status, response) in responses {
             let response = resolve(&doc, response);
             assert!(response["description"].is_string(), "{what} {status}: no description");
-            if status.starts_with('4') {
+            if path.starts_with("/oauth/authorize") {
+                // The authorization pages answer people: HTML, not JSON errors.
+                if status.starts_with('4') {
+                    assert!(response["content"]["text/html"].is_object(), "{what} {status}: not a page");
+                }
+            } else if status.starts_with('4') {
                 assert_eq!(
                     response["content"]["application/json"]["schema"], error_body,
                     "{what} {status}: not an ErrorBody"
@@ -189,6 +197,9 @@ async fn every_operation_documents_its_bodies_errors_and_security() {
             if ["post", "put", "patch"].contains(&method.as_str()) && !path.ends_with("/secret") {
                 assert_eq!(body_type, Some(vec!["application/json".to_string()]), "{what}: body");
             }
+        } else if path.starts_with("/oauth/authorize") {
+            assert_eq!(security, None, "{what}: the browser carries no client credentials");
+            assert!(responses.contains_key("400"), "{what}: no error page");
         } else if path.starts_with("/oauth/") {
             assert_eq!(
                 security,

@@ -12,16 +12,20 @@ use std::sync::{Arc, OnceLock};
 use utoipa::ToSchema;
 
 const AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+/// Public clients authenticate at the token endpoint with their `client_id` alone (plus PKCE).
+const TOKEN_AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
 
 /// RFC 8414 authorization server metadata; every endpoint URL is absolute.
 #[derive(Serialize, ToSchema)]
 pub struct ServerMetadata {
     issuer: String,
+    authorization_endpoint: String,
     token_endpoint: String,
     introspection_endpoint: String,
     revocation_endpoint: String,
     grant_types_supported: Vec<&'static str>,
     response_types_supported: Vec<&'static str>,
+    code_challenge_methods_supported: Vec<&'static str>,
     token_endpoint_auth_methods_supported: Vec<&'static str>,
     introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     revocation_endpoint_auth_methods_supported: Vec<&'static str>,
@@ -33,12 +37,14 @@ pub async fn metadata(State(service): State<Arc<Service>>) -> Response {
     let base = &*service.issuer;
     Json(ServerMetadata {
         issuer: base.to_string(),
+        authorization_endpoint: format!("{base}/oauth/authorize"),
         token_endpoint: format!("{base}/oauth/token"),
         introspection_endpoint: format!("{base}/oauth/introspect"),
         revocation_endpoint: format!("{base}/oauth/revoke"),
         grant_types_supported: SUPPORTED_GRANT_TYPES.to_vec(),
-        response_types_supported: Vec::new(),
-        token_endpoint_auth_methods_supported: AUTH_METHODS.to_vec(),
+        response_types_supported: vec!["code"],
+        code_challenge_methods_supported: vec!["S256"],
+        token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS.to_vec(),
         introspection_endpoint_auth_methods_supported: AUTH_METHODS.to_vec(),
         revocation_endpoint_auth_methods_supported: AUTH_METHODS.to_vec(),
     })

@@ -1,6 +1,7 @@
 //! The HTTP layer (axum): routes, extraction and error mapping; no business rules here.
 
 mod admin;
+mod authorize;
 mod client_auth;
 mod errors;
 mod form;
@@ -50,6 +51,9 @@ fn api() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(admin::lookup_token));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(oauth::token))
+        .routes(routes!(authorize::authorize))
+        .routes(routes!(authorize::login))
+        .routes(routes!(authorize::consent))
         .routes(routes!(oauth::introspect))
         .routes(routes!(oauth::check_token_get, oauth::check_token_post))
         .routes(routes!(oauth::revoke))

@@ -34,6 +34,7 @@ pub enum GrantType {
     ClientCredentials,
     Password,
     RefreshToken,
+    AuthorizationCode,
 }
 
 /// `POST /oauth/token` (RFC 6749 §4.3, §4.4, §6). Which fields apply depends on `grant_type`.
@@ -53,7 +54,16 @@ pub struct TokenForm {
     /// `refresh_token` grant: one use; presenting a used one revokes its whole lineage.
     #[schema(required = false)]
     refresh_token: String,
-    /// `client_secret_post` (or with Basic, the same id).
+    /// `authorization_code` grant: the code from the redirect; one use.
+    #[schema(required = false)]
+    code: String,
+    /// `authorization_code` grant: required when the authorization request named one, and equal to it.
+    #[schema(required = false)]
+    redirect_uri: String,
+    /// `authorization_code` grant: the PKCE verifier when the request sent a `code_challenge`.
+    #[schema(required = false, format = Password)]
+    code_verifier: String,
+    /// `client_secret_post` (or with Basic, the same id); alone for public clients.
     #[schema(required = false)]
     client_id: String,
     /// `client_secret_post`.
@@ -79,7 +89,7 @@ pub struct TokenParamForm {
 }
 
 #[utoipa::path(post, path = "/oauth/token", tag = "oauth",
-    description = "Grants `client_credentials`, `password` and `refresh_token`. Answers carry `Cache-Control: no-store`.",
+    description = "Grants `client_credentials`, `password`, `refresh_token` and `authorization_code` (with PKCE). Answers carry `Cache-Control: no-store`.",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = []), ()),
     responses(

@@ -1,6 +1,7 @@
 //! The service layer: grants, policies, lifetimes, token minting and admin rules; no HTTP or SQL.
 
 pub mod admin;
+pub mod authorize;
 pub mod bootstrap;
 pub mod client_auth;
 pub mod error;
@@ -31,6 +32,8 @@ pub struct Service {
     pub keys: Arc<Keyring>,
     /// Public base URL, without a trailing slash; `iss` of introspection answers.
     pub issuer: Arc<str>,
+    /// Failed logins on the authorization pages, per username.
+    pub login_throttle: authorize::LoginThrottle,
 }
 
 impl Service {
@@ -40,6 +43,7 @@ impl Service {
             clock,
             keys,
             issuer: issuer.trim_end_matches('/').into(),
+            login_throttle: authorize::LoginThrottle::default(),
         }
     }
 }

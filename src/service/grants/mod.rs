@@ -1,5 +1,6 @@
 //! The token endpoint's grants: the request enum and the dispatch to one file per grant.
 
+mod authorization_code;
 mod client_credentials;
 mod password;
 mod refresh_token;
@@ -26,9 +27,14 @@ pub enum TokenRequest {
         refresh_token: Secret<String>,
         scope: Option<String>,
     },
+    AuthorizationCode {
+        code: Secret<String>,
+        redirect_uri: Option<String>,
+        code_verifier: Option<Secret<String>>,
+    },
 }
 
-pub const SUPPORTED_GRANT_TYPES: [&str; 3] = ["client_credentials", "password", "refresh_token"];
+pub const SUPPORTED_GRANT_TYPES: [&str; 4] = ["client_credentials", "password", "refresh_token", "authorization_code"];
 
 impl TokenRequest {
     /// Builds the request from form pairs (client authentication parameters already removed).
@@ -52,6 +58,7 @@ impl TokenRequest {
             TokenRequest::ClientCredentials { .. } => "client_credentials",
             TokenRequest::Password { .. } => "password",
             TokenRequest::RefreshToken { .. } => "refresh_token",
+            TokenRequest::AuthorizationCode { .. } => "authorization_code",
         }
     }
 }
@@ -86,6 +93,14 @@ impl Service {
             } => self.password(client, &username, password, scope.as_deref()).await,
             TokenRequest::RefreshToken { refresh_token, scope } => {
                 self.refresh_token(client, refresh_token.expose(), scope.as_deref())
+                    .await
+            }
+            TokenRequest::AuthorizationCode {
+                code,
+                redirect_uri,
+                code_verifier,
+            } => {
+                self.authorization_code(client, code.expose(), redirect_uri.as_deref(), code_verifier.as_ref())
                     .await
             }
         }

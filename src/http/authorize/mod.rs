@@ -1,0 +1,302 @@
+//! `/oauth/authorize` and its two forms: the login page, the consent page, and the redirects
+//! back to the client. Thin: parse, check the CSRF token, call the service, render.
+
+mod cookies;
+mod pages;
+
+use super::form::{self, Pairs};
+use crate::secret::Secret;
+use crate::service::authorize::{AuthorizeError, AuthorizeParams, Authorization, LoginError};
+use crate::service::Service;
+use axum::extract::{RawQuery, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use maud::Markup;
+use pages::FormContext;
+use std::sync::Arc;
+
+type Svc = State<Arc<Service>>;
+
+const CSP: HeaderValue = HeaderValue::from_static(
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'",
+);
+
+/// Headers every answer of these endpoints carries: never cached, never framed.
+fn harden(headers: &mut HeaderMap) {
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+    headers.insert(HeaderName::from_static("x-frame-options"), HeaderValue::from_static("DENY"));
+    headers.insert(HeaderName::from_static("content-security-policy"), CSP);
+    headers.insert(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff"));
+    headers.insert(HeaderName::from_static("referrer-policy"), HeaderValue::from_static("no-referrer"));
+}
+
+fn page(status: StatusCode, markup: Markup, cookies: Vec<HeaderValue>) -> Response {
+    let mut response = (status, markup.into_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    harden(headers);
+    for cookie in cookies {
+        cookies::set(headers, cookie);
+    }
+    response
+}
+
+/// `302` after the GET, `303` after a form POST (so the browser follows with a GET).
+fn redirect(status: StatusCode, url: &str, cookies: Vec<HeaderValue>) -> Response {
+    let Ok(location) = HeaderValue::from_str(url) else {
+        return error_page(StatusCode::BAD_REQUEST, "The application's redirect URI cannot be used.");
+    };
+    let mut response = status.into_response();
+    response.headers_mut().insert(LOCATION, location);
+    harden(response.headers_mut());
+    for cookie in cookies {
+        cookies::set(response.headers_mut(), cookie);
+    }
+    response
+}
+
+fn error_page(status: StatusCode, message: &str) -> Response {
+    page(status, pages::error(message), vec![])
+}
+
+fn authorize_error(e: AuthorizeError, redirect_status: StatusCode) -> Response {
+    match e {
+        AuthorizeError::Page(message) => error_page(StatusCode::BAD_REQUEST, &message),
+        AuthorizeError::Redirect(url) => redirect(redirect_status, &url, vec![]),
+        AuthorizeError::Store(e) => {
+            tracing::error!(error = %e, "store failure on the authorization pages");
+            error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.")
+        }
+    }
+}
+
+fn take(pairs: &mut Pairs<'_>, name: &str) -> Option<String> {
+    form::take(pairs, name).map(|v| v.into_owned())
+}
+
+/// The browser's CSRF secret and the cookie to set if it is new.
+struct Csrf {
+    token: String,
+    cookie: Option<HeaderValue>,
+}
+
+fn csrf(service: &Service, headers: &HeaderMap) -> Csrf {
+    let (secret, fresh) = cookies::csrf_secret(headers);
+    Csrf {
+        token: cookies::csrf_token(service, &secret),
+        cookie: fresh.then(|| cookies::csrf_cookie(service, &secret)),
+    }
+}
+
+/// Renders the consent page or, when the user allowed these scopes before, goes straight back.
+async fn after_login(
+    service: &Service,
+    auth: &Authorization,
+    username: &str,
+    csrf: &Csrf,
+    mut cookies: Vec<HeaderValue>,
+    redirect_status: StatusCode,
+) -> Response {
+    let user = match service.store.get_user(&auth.client.tenant, username).await {
+        Ok(Some(user)) if user.enabled => user,
+        Ok(_) => return error_page(StatusCode::BAD_REQUEST, "This account is no longer available."),
+        Err(e) => return authorize_error(e.into(), redirect_status),
+    };
+    match service.consent_covers(auth, &user).await {
+        Ok(true) => {
+            return match service.approve(auth, &user, false).await {
+                Ok(url) => redirect(redirect_status, &url, cookies),
+                Err(e) => authorize_error(e, redirect_status),
+            }
+        }
+        Ok(false) => {}
+        Err(e) => return authorize_error(e, redirect_status),
+    }
+    cookies.extend(csrf.cookie.clone());
+    let sealed = service.seal_request(&auth.request);
+    let ctx = form_context(auth, &sealed, &csrf.token);
+    page(StatusCode::OK, pages::consent(&ctx, &user.username, &auth.request.scopes), cookies)
+}
+
+fn form_context<'a>(auth: &'a Authorization, sealed: &'a str, csrf: &'a str) -> FormContext<'a> {
+    FormContext {
+        tenant_name: &auth.tenant.name,
+        client_name: &auth.client.name,
+        request: sealed,
+        csrf,
+    }
+}
+
+fn login_page(
+    service: &Service,
+    auth: &Authorization,
+    csrf: &Csrf,
+    status: StatusCode,
+    username: Option<&str>,
+    error: Option<&str>,
+) -> Response {
+    let sealed = service.seal_request(&auth.request);
+    let ctx = form_context(auth, &sealed, &csrf.token);
+    page(status, pages::login(&ctx, username, error), csrf.cookie.clone().into_iter().collect())
+}
+
+#[utoipa::path(get, path = "/oauth/authorize", tag = "authorize",
+    description = "RFC 6749 §4.1 with PKCE (RFC 7636, `S256` only; required for public clients). Shows \
+        the login page, then the consent page unless the user allowed these scopes before, then \
+        redirects to the client with `code` and `state`. An unknown client or unregistered \
+        `redirect_uri` gets an error page, never a redirect; other errors go back to the client.",
+    params(
+        ("response_type" = String, Query, description = "`code`"),
+        ("client_id" = String, Query),
+        ("redirect_uri" = Option<String>, Query, description = "Exactly as registered; optional when the client has one"),
+        ("scope" = Option<String>, Query, description = "Space-separated; defaults to all the client's scopes"),
+        ("state" = Option<String>, Query, description = "Returned unchanged"),
+        ("code_challenge" = Option<String>, Query, description = "base64url(SHA-256(code_verifier))"),
+        ("code_challenge_method" = Option<String>, Query, description = "`S256`"),
+    ),
+    responses(
+        (status = 200, description = "Login or consent page", content_type = "text/html", body = String),
+        (status = 302, description = "Back to the client with `code` or `error`, and `state`"),
+        (status = 400, description = "Error page: unknown client or redirect URI", content_type = "text/html", body = String),
+    ))]
+pub async fn authorize(State(s): Svc, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let query = query.unwrap_or_default();
+    let mut pairs = match form::parse(query.as_bytes()) {
+        Ok(pairs) => pairs,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, &format!("The request is malformed: {}.", e.description())),
+    };
+    let params = AuthorizeParams {
+        response_type: take(&mut pairs, "response_type"),
+        client_id: take(&mut pairs, "client_id"),
+        redirect_uri: take(&mut pairs, "redirect_uri"),
+        scope: take(&mut pairs, "scope"),
+        state: take(&mut pairs, "state"),
+        code_challenge: take(&mut pairs, "code_challenge"),
+        code_challenge_method: take(&mut pairs, "code_challenge_method"),
+    };
+    let auth = match s.start_authorization(params).await {
+        Ok(auth) => auth,
+        Err(e) => return authorize_error(e, StatusCode::FOUND),
+    };
+    let csrf = csrf(&s, &headers);
+    let signed_in = match cookies::read(&headers, cookies::SESSION) {
+        Some(cookie) => match s.session_user(cookie, &auth.client.tenant).await {
+            Ok(user) => user,
+            Err(e) => return authorize_error(e.into(), StatusCode::FOUND),
+        },
+        None => None,
+    };
+    match signed_in {
+        Some(user) => after_login(&s, &auth, &user.username, &csrf, vec![], StatusCode::FOUND).await,
+        None => login_page(&s, &auth, &csrf, StatusCode::OK, None, None),
+    }
+}
+
+/// The form fields every page posts, after the CSRF check and with the request resumed.
+async fn resume(s: &Service, headers: &HeaderMap, body: &[u8]) -> Result<(Authorization, Pairs<'static>), Response> {
+    let mut pairs: Pairs<'static> = match form::parse(body) {
+        Ok(pairs) => pairs.into_iter().map(|(k, v)| (k.into_owned().into(), v.into_owned().into())).collect(),
+        Err(e) => return Err(error_page(StatusCode::BAD_REQUEST, &format!("The form is malformed: {}.", e.description()))),
+    };
+    if !cookies::csrf_ok(s, headers, form::get(&pairs, "csrf")) {
+        return Err(error_page(
+            StatusCode::FORBIDDEN,
+            "This form has expired or was not sent from this site. Go back to the application and start again.",
+        ));
+    }
+    let sealed = take(&mut pairs, "request").unwrap_or_default();
+    match s.resume_authorization(&sealed).await {
+        Ok(auth) => Ok((auth, pairs)),
+        Err(e) => Err(authorize_error(e, StatusCode::SEE_OTHER)),
+    }
+}
+
+#[utoipa::path(post, path = "/oauth/authorize/login", tag = "authorize",
+    description = "The login form. The same message for an unknown user, a wrong password and a disabled \
+        account; repeated failures for one username make it wait (429 with `Retry-After`).",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`request`, `csrf`, `username`, `password`"),
+    responses(
+        (status = 200, description = "Consent page, or the login page again with an error", content_type = "text/html", body = String),
+        (status = 303, description = "Back to the client (consent given before)"),
+        (status = 400, description = "Error page", content_type = "text/html", body = String),
+        (status = 403, description = "CSRF check failed", content_type = "text/html", body = String),
+        (status = 429, description = "Too many failed attempts for this username", content_type = "text/html", body = String),
+    ))]
+pub async fn login(State(s): Svc, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let (auth, mut pairs) = match resume(&s, &headers, &body).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let csrf = csrf(&s, &headers);
+    let username = take(&mut pairs, "username");
+    let password = take(&mut pairs, "password");
+    let (Some(username), Some(password)) = (username.as_deref(), password) else {
+        let error = "Enter your username and password.";
+        return login_page(&s, &auth, &csrf, StatusCode::BAD_REQUEST, username.as_deref(), Some(error));
+    };
+    match s.sign_in(&auth.client.tenant, username, Secret::new(password)).await {
+        Ok(session) => {
+            let cookies = vec![cookies::session(&s, session)];
+            after_login(&s, &auth, username, &csrf, cookies, StatusCode::SEE_OTHER).await
+        }
+        Err(LoginError::Invalid) => login_page(
+            &s,
+            &auth,
+            &csrf,
+            StatusCode::OK,
+            Some(username),
+            Some("Invalid username or password."),
+        ),
+        Err(LoginError::Throttled { retry_after }) => {
+            let error = format!("Too many failed attempts. Try again in {retry_after} seconds.");
+            let mut response =
+                login_page(&s, &auth, &csrf, StatusCode::TOO_MANY_REQUESTS, Some(username), Some(&error));
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after));
+            response
+        }
+        Err(LoginError::Store(e)) => authorize_error(e.into(), StatusCode::SEE_OTHER),
+        Err(LoginError::Internal) => {
+            error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.")
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/oauth/authorize/consent", tag = "authorize",
+    description = "The consent form: `decision=allow` remembers the consent and redirects with a code; \
+        `decision=deny` redirects with `error=access_denied`.",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`request`, `csrf`, `decision` (`allow` or `deny`)"),
+    responses(
+        (status = 303, description = "Back to the client with `code` or `error=access_denied`, and `state`"),
+        (status = 200, description = "Login page, when the session has ended", content_type = "text/html", body = String),
+        (status = 400, description = "Error page", content_type = "text/html", body = String),
+        (status = 403, description = "CSRF check failed", content_type = "text/html", body = String),
+    ))]
+pub async fn consent(State(s): Svc, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let (auth, mut pairs) = match resume(&s, &headers, &body).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let csrf = csrf(&s, &headers);
+    let user = match cookies::read(&headers, cookies::SESSION) {
+        Some(cookie) => match s.session_user(cookie, &auth.client.tenant).await {
+            Ok(user) => user,
+            Err(e) => return authorize_error(e.into(), StatusCode::SEE_OTHER),
+        },
+        None => None,
+    };
+    let Some(user) = user else {
+        return login_page(&s, &auth, &csrf, StatusCode::OK, None, Some("Sign in again to continue."));
+    };
+    match take(&mut pairs, "decision").as_deref() {
+        Some("allow") => match s.approve(&auth, &user, true).await {
+            Ok(url) => redirect(StatusCode::SEE_OTHER, &url, vec![]),
+            Err(e) => authorize_error(e, StatusCode::SEE_OTHER),
+        },
+        Some("deny") => redirect(StatusCode::SEE_OTHER, &s.deny(&auth), vec![]),
+        _ => error_page(StatusCode::BAD_REQUEST, "Choose Allow or Deny."),
+    }
+}

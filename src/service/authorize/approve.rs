@@ -1,0 +1,95 @@
+//! The end of the pages: whether consent must be asked, remembering it, and answering the
+//! client with a one-use code (or `access_denied`).
+
+use super::{error_redirect, error_url, redirect_with, AuthorizeError, Authorization};
+use crate::model::{scope_set, Consent, TokenId, TokenKind, TokenRecord, TokenState, User};
+use crate::service::{defaults, Service};
+use std::sync::Arc;
+
+impl Service {
+    /// True when the user allowed every requested scope for this client before.
+    pub async fn consent_covers(&self, auth: &Authorization, user: &User) -> Result<bool, AuthorizeError> {
+        let remembered = self.store.get_consent(&auth.client.client_id, &user.username).await?;
+        Ok(remembered.is_some_and(|c| auth.request.scopes.iter().all(|s| c.scopes.contains(s))))
+    }
+
+    /// The user allowed: remember it (added to what was allowed before) unless it was already
+    /// covered, store a code, and return the redirect to the client.
+    pub async fn approve(&self, auth: &Authorization, user: &User, remember: bool) -> Result<String, AuthorizeError> {
+        let now = self.clock.now();
+        let client = &auth.client;
+        let request = &auth.request;
+        if remember {
+            let before = self.store.get_consent(&client.client_id, &user.username).await?;
+            let scopes = scope_set(
+                before
+                    .into_iter()
+                    .flat_map(|c| c.scopes)
+                    .chain(request.scopes.iter().cloned()),
+            );
+            self.store
+                .put_consent(Consent {
+                    tenant: client.tenant.clone(),
+                    client_id: client.client_id.clone(),
+                    subject: user.username.clone(),
+                    scopes,
+                    granted_at: now,
+                })
+                .await?;
+        }
+        let ttl = client
+            .settings
+            .code_ttl
+            .or(auth.tenant.settings.code_ttl)
+            .unwrap_or(defaults::CODE_TTL)
+            .max(1);
+        let mut bindings = serde_json::Map::new();
+        bindings.insert("redirect_uri".into(), request.redirect_uri.clone().into());
+        bindings.insert("redirect_uri_given".into(), request.redirect_uri_given.into());
+        if let Some(challenge) = &request.code_challenge {
+            bindings.insert("code_challenge".into(), challenge.clone().into());
+            bindings.insert("code_challenge_method".into(), "S256".into());
+        }
+        let id = TokenId::random();
+        let code = TokenRecord {
+            id,
+            kind: TokenKind::Code,
+            tenant: client.tenant.as_str().into(),
+            client_id: client.client_id.as_str().into(),
+            subject: Some(user.username.as_str().into()),
+            scopes: request.scopes.clone().into(),
+            authorities: user.authorities.clone().into(),
+            issued_at: now,
+            expires_at: Some(now.saturating_add(ttl)),
+            state: TokenState::Active,
+            properties: Some(Arc::new(bindings)),
+            // Every token the code turns into carries its id, so a replay can revoke them all.
+            grant_id: id,
+        };
+        let state = request.state.as_deref();
+        if !self.store.insert_code(code).await? {
+            return Err(error_redirect(
+                &request.redirect_uri,
+                state,
+                "access_denied",
+                "the user or the client is no longer available",
+            ));
+        }
+        let value = self.keys.mint(TokenKind::Code, &id);
+        let mut pairs = vec![("code", value.expose())];
+        if let Some(state) = state {
+            pairs.push(("state", state));
+        }
+        Ok(redirect_with(&request.redirect_uri, &pairs))
+    }
+
+    /// The user said no (§4.1.2.1 `access_denied`).
+    pub fn deny(&self, auth: &Authorization) -> String {
+        error_url(
+            &auth.request.redirect_uri,
+            auth.request.state.as_deref(),
+            "access_denied",
+            "the user denied the request",
+        )
+    }
+}

@@ -1,0 +1,80 @@
+//! Signing in on the login page and the session cookie that remembers it: a signed, expiring
+//! (tenant, username) pair, so any node sharing the token key accepts it.
+
+use crate::model::User;
+use crate::secret::Secret;
+use crate::service::{passwords, Service};
+use crate::store::StoreError;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// How long a sign-in is remembered in the browser.
+pub const SESSION_TTL: i64 = 8 * 3600;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginSession {
+    #[serde(rename = "t")]
+    pub tenant: String,
+    #[serde(rename = "u")]
+    pub username: String,
+    #[serde(rename = "e")]
+    pub expires_at: i64,
+}
+
+#[derive(Debug)]
+pub enum LoginError {
+    /// Unknown user, wrong password or disabled user: the page says the same for each.
+    Invalid,
+    /// Too many recent failures for this username; try again after this many seconds.
+    Throttled { retry_after: u64 },
+    Store(StoreError),
+    Internal,
+}
+
+impl Service {
+    /// Checks a username and password of `tenant`; on success, the session cookie value.
+    pub async fn sign_in(&self, tenant: &str, username: &str, password: Secret<String>) -> Result<String, LoginError> {
+        let now = self.clock.now();
+        if let Some(retry_after) = self.login_throttle.wait(tenant, username, now) {
+            return Err(LoginError::Throttled { retry_after });
+        }
+        let user = self.store.get_user(tenant, username).await.map_err(LoginError::Store)?;
+        let verified = passwords::verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "password verification task failed");
+                LoginError::Internal
+            })?;
+        match user {
+            Some(user) if verified && user.enabled => {
+                self.login_throttle.succeeded(tenant, username);
+                let session = LoginSession {
+                    tenant: tenant.to_string(),
+                    username: user.username.clone(),
+                    expires_at: now.saturating_add(SESSION_TTL),
+                };
+                Ok(self.keys.sign("session", &serde_json::to_vec(&session).expect("plain data")))
+            }
+            _ => {
+                self.login_throttle.failed(tenant, username, self.clock.now());
+                Err(LoginError::Invalid)
+            }
+        }
+    }
+
+    /// The signed-in user of `tenant` named by a session cookie, if it is valid, unexpired, and
+    /// the user still exists and is enabled.
+    pub async fn session_user(&self, cookie: &str, tenant: &str) -> Result<Option<Arc<User>>, StoreError> {
+        let Some(payload) = self.keys.open_signed("session", cookie) else {
+            return Ok(None);
+        };
+        let Ok(session) = serde_json::from_slice::<LoginSession>(&payload) else {
+            return Ok(None);
+        };
+        if session.tenant != tenant || session.expires_at <= self.clock.now() {
+            return Ok(None);
+        }
+        let user = self.store.get_user(tenant, &session.username).await?;
+        Ok(user.filter(|u| u.enabled))
+    }
+}
