@@ -24,6 +24,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/oauth/authorize"),
     ("post", "/oauth/authorize/login"),
     ("post", "/oauth/authorize/consent"),
+    ("delete", "/admin/tenants/{tenant}/users/{user}/authorizations/{client}"),
     ("post", "/oauth/introspect"),
     ("get", "/oauth/check_token"),
     ("post", "/oauth/check_token"),
@@ -174,7 +175,10 @@ async fn every_operation_documents_its_bodies_errors_and_security() {
             if path.starts_with("/oauth/authorize") {
                 // The authorization pages answer people: HTML, not JSON errors.
                 if status.starts_with('4') {
-                    assert!(response["content"]["text/html"].is_object(), "{what} {status}: not a page");
+                    assert!(
+                        response["content"]["text/html"].is_object(),
+                        "{what} {status}: not a page"
+                    );
                 }
             } else if status.starts_with('4') {
                 assert_eq!(

@@ -310,7 +310,7 @@ async fn a_users_authorizations_can_be_rescoped_and_revoked_per_client() {
     assert_eq!(status, 200);
     assert_eq!(
         found,
-        json!([{"client_id": "web", "scopes": ["read", "write"], "token_count": 2}])
+        json!([{"client_id": "web", "scopes": ["read", "write"], "token_count": 2, "consent": null}])
     );
 
     let (status, body) =
@@ -443,6 +443,12 @@ fn routes(token_id: &str) -> Vec<(Method, String, Option<Value>, &'static str)> 
         (
             Method::DELETE,
             format!("/admin/tenants/{t}/clients/web/authorizations/nobody"),
+            None,
+            "tokens:update",
+        ),
+        (
+            Method::DELETE,
+            format!("/admin/tenants/{t}/users/nobody/authorizations/web"),
             None,
             "tokens:update",
         ),

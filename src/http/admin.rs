@@ -154,6 +154,21 @@ pub struct PairPath {
     subject: String,
 }
 
+/// `{tenant}/users/{user}/authorizations/{client}`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UserClientPath {
+    /// Tenant id (a slug).
+    #[param(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    tenant: String,
+    /// Username.
+    #[param(pattern = r"^[A-Za-z0-9._~@+-]{1,128}$")]
+    user: String,
+    /// Client id.
+    #[param(pattern = r"^[A-Za-z0-9._~-]{1,128}$")]
+    client: String,
+}
+
 /// `tokens/{id}`.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -525,7 +540,8 @@ pub async fn put_authorization(
 
 #[utoipa::path(delete, path = "/tenants/{tenant}/clients/{client}/authorizations/{subject}", tag = "tokens",
     params(PairPath),
-    description = "Revokes every token of the (client, subject) pair [T].",
+    description = "Revokes every token of the (client, subject) pair [T] and forgets the consent the subject \
+        gave the client, so the next authorization request asks again.",
     responses(
         (status = 200, description = "How many tokens were revoked", body = Revoked),
         (status = 400, response = super::openapi::BadRequest),
@@ -534,5 +550,20 @@ pub async fn put_authorization(
     ))]
 pub async fn delete_authorization(State(s): Svc, Caller(who): Caller, Ids(p): Ids<PairPath>) -> Res {
     let revoked = s.revoke_authorization(&who, &p.tenant, &p.client, &p.subject).await?;
+    Ok(Json(Revoked { revoked }).into_response())
+}
+
+#[utoipa::path(delete, path = "/tenants/{tenant}/users/{user}/authorizations/{client}", tag = "tokens",
+    params(UserClientPath),
+    description = "Withdraws a user's authorization of a client: forgets the remembered consent (the next \
+        authorization request shows the consent page again) and revokes the pair's tokens.",
+    responses(
+        (status = 200, description = "How many tokens were revoked", body = Revoked),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ))]
+pub async fn delete_user_authorization(State(s): Svc, Caller(who): Caller, Ids(p): Ids<UserClientPath>) -> Res {
+    let revoked = s.revoke_authorization(&who, &p.tenant, &p.client, &p.user).await?;
     Ok(Json(Revoked { revoked }).into_response())
 }

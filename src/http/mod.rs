@@ -44,6 +44,7 @@ fn api() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(admin::create_user, admin::list_users))
         .routes(routes!(admin::get_user, admin::update_user, admin::delete_user))
         .routes(routes!(admin::user_authorizations))
+        .routes(routes!(admin::delete_user_authorization))
         .routes(routes!(admin::list_tokens))
         .routes(routes!(admin::revoke_tokens))
         .routes(routes!(admin::put_authorization, admin::delete_authorization))

@@ -39,7 +39,9 @@ macro_rules! store_consent_contract_tests {
     ($make:expr) => {
         #[tokio::test]
         async fn consents_are_remembered_replaced_listed_and_forgotten() {
-            let Some((store, _guard)) = $make.await else { return };
+            let Some((store, _guard)) = $make.await else {
+                return;
+            };
             let (tenant, client) = fixtures("consent");
             store.create_tenant(tenant).await.unwrap();
             store.create_client(client.clone()).await.unwrap();
@@ -55,21 +57,30 @@ macro_rules! store_consent_contract_tests {
             let wider = $crate::store::contract_consents::consent("consent", c, "alice", &["read", "write"], NOW + 5);
             store.put_consent(wider.clone()).await.unwrap();
             assert_eq!(store.get_consent(c, "alice").await.unwrap(), Some(wider.clone()));
-            let elsewhere = $crate::store::contract_consents::consent("consent", "consent-other", "alice", &["read"], NOW);
+            let elsewhere =
+                $crate::store::contract_consents::consent("consent", "consent-other", "alice", &["read"], NOW);
             store.put_consent(elsewhere.clone()).await.unwrap();
             let bobs = $crate::store::contract_consents::consent("consent", c, "bob", &["read"], NOW);
             store.put_consent(bobs).await.unwrap();
-            assert_eq!(store.consents_of("consent", "alice").await.unwrap(), vec![wider, elsewhere]);
+            assert_eq!(
+                store.consents_of("consent", "alice").await.unwrap(),
+                vec![wider, elsewhere]
+            );
             assert!(store.delete_consent(c, "alice").await.unwrap());
             assert!(!store.delete_consent(c, "alice").await.unwrap());
             assert_eq!(store.get_consent(c, "alice").await.unwrap(), None);
             let ghost = $crate::store::contract_consents::consent("consent", "no-such-client", "alice", &["read"], NOW);
-            assert!(matches!(store.put_consent(ghost).await, Err(StoreError::Missing(_))));
+            assert!(matches!(
+                store.put_consent(ghost).await,
+                Err(StoreError::Missing(_))
+            ));
         }
 
         #[tokio::test]
         async fn consents_go_with_their_client_user_or_tenant() {
-            let Some((store, _guard)) = $make.await else { return };
+            let Some((store, _guard)) = $make.await else {
+                return;
+            };
             let (tenant, client) = fixtures("cascade");
             store.create_tenant(tenant).await.unwrap();
             store.create_client(client.clone()).await.unwrap();
@@ -93,7 +104,9 @@ macro_rules! store_consent_contract_tests {
 
         #[tokio::test]
         async fn a_code_is_exchanged_once_and_its_grant_revoked_as_a_whole() {
-            let Some((store, _guard)) = $make.await else { return };
+            let Some((store, _guard)) = $make.await else {
+                return;
+            };
             let (tenant, client) = fixtures("codes");
             store.create_tenant(tenant).await.unwrap();
             store.create_client(client.clone()).await.unwrap();
@@ -109,9 +122,15 @@ macro_rules! store_consent_contract_tests {
                 consume: Some(code.id),
                 ..request(access, TokenPolicy::Multi, None, NOW)
             };
-            let outcome = store.issue(exchange(access.clone(), Some(refresh.clone()))).await.unwrap();
+            let outcome = store
+                .issue(exchange(access.clone(), Some(refresh.clone())))
+                .await
+                .unwrap();
             assert!(matches!(outcome, IssueOutcome::Issued));
-            assert_eq!(store.get_token(&code.id).await.unwrap().unwrap().state, TokenState::Used);
+            assert_eq!(
+                store.get_token(&code.id).await.unwrap().unwrap().state,
+                TokenState::Used
+            );
             let mut again = access_token(&client, Some("alice"), NOW, Some(NOW + 60));
             again.grant_id = code.id;
             let outcome = store.issue(exchange(again, None)).await.unwrap();
@@ -119,13 +138,18 @@ macro_rules! store_consent_contract_tests {
             // The used code itself, the access and the refresh token.
             assert_eq!(store.revoke_grant(&code.id).await.unwrap(), 3);
             for id in [access.id, refresh.id] {
-                assert_eq!(store.get_token(&id).await.unwrap().unwrap().state, TokenState::Revoked);
+                assert_eq!(
+                    store.get_token(&id).await.unwrap().unwrap().state,
+                    TokenState::Revoked
+                );
             }
         }
 
         #[tokio::test]
         async fn no_code_for_a_deleted_client_or_disabled_user() {
-            let Some((store, _guard)) = $make.await else { return };
+            let Some((store, _guard)) = $make.await else {
+                return;
+            };
             let (tenant, client) = fixtures("nocode");
             store.create_tenant(tenant).await.unwrap();
             store.create_client(client.clone()).await.unwrap();

@@ -65,7 +65,10 @@ mod tests {
         assert_eq!(Keyring::random().open_signed("session", &blob), None);
         let mut tampered = blob.clone().into_bytes();
         tampered[3] = if tampered[3] == b'A' { b'B' } else { b'A' };
-        assert_eq!(keys.open_signed("session", std::str::from_utf8(&tampered).unwrap()), None);
+        assert_eq!(
+            keys.open_signed("session", std::str::from_utf8(&tampered).unwrap()),
+            None
+        );
         assert_eq!(keys.open_signed("session", "!!"), None);
         assert_eq!(keys.open_signed("session", ""), None);
     }

@@ -1,6 +1,8 @@
 //! Test harness: an in-process server on port 0 with a manual clock, and the real binary.
 #![allow(dead_code)]
 
+pub mod flow;
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::Path;

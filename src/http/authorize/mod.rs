@@ -6,7 +6,7 @@ mod pages;
 
 use super::form::{self, Pairs};
 use crate::secret::Secret;
-use crate::service::authorize::{AuthorizeError, AuthorizeParams, Authorization, LoginError};
+use crate::service::authorize::{Authorization, AuthorizeError, AuthorizeParams, LoginError};
 use crate::service::Service;
 use axum::extract::{RawQuery, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA, RETRY_AFTER};
@@ -26,10 +26,19 @@ const CSP: HeaderValue = HeaderValue::from_static(
 fn harden(headers: &mut HeaderMap) {
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
-    headers.insert(HeaderName::from_static("x-frame-options"), HeaderValue::from_static("DENY"));
+    headers.insert(
+        HeaderName::from_static("x-frame-options"),
+        HeaderValue::from_static("DENY"),
+    );
     headers.insert(HeaderName::from_static("content-security-policy"), CSP);
-    headers.insert(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff"));
-    headers.insert(HeaderName::from_static("referrer-policy"), HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        HeaderName::from_static("referrer-policy"),
+        HeaderValue::from_static("no-referrer"),
+    );
 }
 
 fn page(status: StatusCode, markup: Markup, cookies: Vec<HeaderValue>) -> Response {
@@ -46,7 +55,10 @@ fn page(status: StatusCode, markup: Markup, cookies: Vec<HeaderValue>) -> Respon
 /// `302` after the GET, `303` after a form POST (so the browser follows with a GET).
 fn redirect(status: StatusCode, url: &str, cookies: Vec<HeaderValue>) -> Response {
     let Ok(location) = HeaderValue::from_str(url) else {
-        return error_page(StatusCode::BAD_REQUEST, "The application's redirect URI cannot be used.");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "The application's redirect URI cannot be used.",
+        );
     };
     let mut response = status.into_response();
     response.headers_mut().insert(LOCATION, location);
@@ -67,7 +79,10 @@ fn authorize_error(e: AuthorizeError, redirect_status: StatusCode) -> Response {
         AuthorizeError::Redirect(url) => redirect(redirect_status, &url, vec![]),
         AuthorizeError::Store(e) => {
             tracing::error!(error = %e, "store failure on the authorization pages");
-            error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.")
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side. Please try again.",
+            )
         }
     }
 }
@@ -117,7 +132,11 @@ async fn after_login(
     cookies.extend(csrf.cookie.clone());
     let sealed = service.seal_request(&auth.request);
     let ctx = form_context(auth, &sealed, &csrf.token);
-    page(StatusCode::OK, pages::consent(&ctx, &user.username, &auth.request.scopes), cookies)
+    page(
+        StatusCode::OK,
+        pages::consent(&ctx, &user.username, &auth.request.scopes),
+        cookies,
+    )
 }
 
 fn form_context<'a>(auth: &'a Authorization, sealed: &'a str, csrf: &'a str) -> FormContext<'a> {
@@ -139,7 +158,11 @@ fn login_page(
 ) -> Response {
     let sealed = service.seal_request(&auth.request);
     let ctx = form_context(auth, &sealed, &csrf.token);
-    page(status, pages::login(&ctx, username, error), csrf.cookie.clone().into_iter().collect())
+    page(
+        status,
+        pages::login(&ctx, username, error),
+        csrf.cookie.clone().into_iter().collect(),
+    )
 }
 
 #[utoipa::path(get, path = "/oauth/authorize", tag = "authorize",
@@ -165,7 +188,12 @@ pub async fn authorize(State(s): Svc, headers: HeaderMap, RawQuery(query): RawQu
     let query = query.unwrap_or_default();
     let mut pairs = match form::parse(query.as_bytes()) {
         Ok(pairs) => pairs,
-        Err(e) => return error_page(StatusCode::BAD_REQUEST, &format!("The request is malformed: {}.", e.description())),
+        Err(e) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                &format!("The request is malformed: {}.", e.description()),
+            )
+        }
     };
     let params = AuthorizeParams {
         response_type: take(&mut pairs, "response_type"),
@@ -197,8 +225,16 @@ pub async fn authorize(State(s): Svc, headers: HeaderMap, RawQuery(query): RawQu
 /// The form fields every page posts, after the CSRF check and with the request resumed.
 async fn resume(s: &Service, headers: &HeaderMap, body: &[u8]) -> Result<(Authorization, Pairs<'static>), Response> {
     let mut pairs: Pairs<'static> = match form::parse(body) {
-        Ok(pairs) => pairs.into_iter().map(|(k, v)| (k.into_owned().into(), v.into_owned().into())).collect(),
-        Err(e) => return Err(error_page(StatusCode::BAD_REQUEST, &format!("The form is malformed: {}.", e.description()))),
+        Ok(pairs) => pairs
+            .into_iter()
+            .map(|(k, v)| (k.into_owned().into(), v.into_owned().into()))
+            .collect(),
+        Err(e) => {
+            return Err(error_page(
+                StatusCode::BAD_REQUEST,
+                &format!("The form is malformed: {}.", e.description()),
+            ))
+        }
     };
     if !cookies::csrf_ok(s, headers, form::get(&pairs, "csrf")) {
         return Err(error_page(
@@ -235,7 +271,14 @@ pub async fn login(State(s): Svc, headers: HeaderMap, body: axum::body::Bytes) -
     let password = take(&mut pairs, "password");
     let (Some(username), Some(password)) = (username.as_deref(), password) else {
         let error = "Enter your username and password.";
-        return login_page(&s, &auth, &csrf, StatusCode::BAD_REQUEST, username.as_deref(), Some(error));
+        return login_page(
+            &s,
+            &auth,
+            &csrf,
+            StatusCode::BAD_REQUEST,
+            username.as_deref(),
+            Some(error),
+        );
     };
     match s.sign_in(&auth.client.tenant, username, Secret::new(password)).await {
         Ok(session) => {
@@ -252,15 +295,24 @@ pub async fn login(State(s): Svc, headers: HeaderMap, body: axum::body::Bytes) -
         ),
         Err(LoginError::Throttled { retry_after }) => {
             let error = format!("Too many failed attempts. Try again in {retry_after} seconds.");
-            let mut response =
-                login_page(&s, &auth, &csrf, StatusCode::TOO_MANY_REQUESTS, Some(username), Some(&error));
-            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after));
+            let mut response = login_page(
+                &s,
+                &auth,
+                &csrf,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(username),
+                Some(&error),
+            );
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after));
             response
         }
         Err(LoginError::Store(e)) => authorize_error(e.into(), StatusCode::SEE_OTHER),
-        Err(LoginError::Internal) => {
-            error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Please try again.")
-        }
+        Err(LoginError::Internal) => error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side. Please try again.",
+        ),
     }
 }
 
@@ -289,7 +341,14 @@ pub async fn consent(State(s): Svc, headers: HeaderMap, body: axum::body::Bytes)
         None => None,
     };
     let Some(user) = user else {
-        return login_page(&s, &auth, &csrf, StatusCode::OK, None, Some("Sign in again to continue."));
+        return login_page(
+            &s,
+            &auth,
+            &csrf,
+            StatusCode::OK,
+            None,
+            Some("Sign in again to continue."),
+        );
     };
     match take(&mut pairs, "decision").as_deref() {
         Some("allow") => match s.approve(&auth, &user, true).await {

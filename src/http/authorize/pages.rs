@@ -118,7 +118,11 @@ pub fn consent(ctx: &FormContext<'_>, username: &str, scopes: &[String]) -> Mark
         p.who { "Signed in as " strong { (username) } ". Allowing is remembered; an administrator of "
             (ctx.tenant_name) " can withdraw it." }
     };
-    layout(&format!("Allow {}? · {}", ctx.client_name, ctx.tenant_name), Some(ctx.tenant_name), body)
+    layout(
+        &format!("Allow {}? · {}", ctx.client_name, ctx.tenant_name),
+        Some(ctx.tenant_name),
+        body,
+    )
 }
 
 pub fn error(message: &str) -> Markup {

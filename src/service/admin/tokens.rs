@@ -118,12 +118,24 @@ pub struct Lookup {
     pub token: crate::secret::Secret<String>,
 }
 
-/// A client a user has authorized, with the scopes and number of its active tokens [T].
+/// A client a user has authorized: the scopes and number of its usable tokens [T], and the
+/// consent remembered from the authorization pages, if any.
 #[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AuthorizationView {
     pub client_id: String,
+    /// Union of the scopes of the usable tokens.
     pub scopes: Vec<String>,
     pub token_count: u64,
+    /// `null` when the user never allowed this client on the consent page (or it was withdrawn).
+    pub consent: Option<ConsentView>,
+}
+
+/// A remembered "Allow": later authorization requests for these scopes or fewer skip the page.
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct ConsentView {
+    pub scopes: Vec<String>,
+    /// Unix seconds of the latest Allow.
+    pub granted_at: i64,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -322,14 +334,33 @@ impl Service {
             return Err(AdminError::NotFound("user"));
         }
         let found = self.store.authorizations(tenant, username, self.clock.now()).await?;
-        Ok(found
+        let mut by_client: std::collections::BTreeMap<String, AuthorizationView> = found
             .into_iter()
-            .map(|a| AuthorizationView {
-                client_id: a.client_id,
-                scopes: a.scopes,
-                token_count: a.token_count,
+            .map(|a| {
+                let view = AuthorizationView {
+                    client_id: a.client_id.clone(),
+                    scopes: a.scopes,
+                    token_count: a.token_count,
+                    consent: None,
+                };
+                (a.client_id, view)
             })
-            .collect())
+            .collect();
+        for consent in self.store.consents_of(tenant, username).await? {
+            let view = by_client
+                .entry(consent.client_id.clone())
+                .or_insert_with(|| AuthorizationView {
+                    client_id: consent.client_id.clone(),
+                    scopes: Vec::new(),
+                    token_count: 0,
+                    consent: None,
+                });
+            view.consent = Some(ConsentView {
+                scopes: consent.scopes,
+                granted_at: consent.granted_at,
+            });
+        }
+        Ok(by_client.into_values().collect())
     }
 
     pub async fn set_authorization_scopes(
@@ -358,6 +389,8 @@ impl Service {
     ) -> AdminResult<u64> {
         let client = self.client_in(who, tenant, client_id, Access::Update).await?;
         validate::username("subject", subject)?;
+        // Withdrawn consent: the next authorization request shows the consent page again.
+        self.store.delete_consent(&client.client_id, subject).await?;
         Ok(self
             .store
             .revoke_client_tokens(&client.client_id, Some(subject), self.clock.now())

@@ -1,7 +1,7 @@
 //! The end of the pages: whether consent must be asked, remembering it, and answering the
 //! client with a one-use code (or `access_denied`).
 
-use super::{error_redirect, error_url, redirect_with, AuthorizeError, Authorization};
+use super::{error_redirect, error_url, redirect_with, Authorization, AuthorizeError};
 use crate::model::{scope_set, Consent, TokenId, TokenKind, TokenRecord, TokenState, User};
 use crate::service::{defaults, Service};
 use std::sync::Arc;
@@ -41,8 +41,9 @@ impl Service {
             .settings
             .code_ttl
             .or(auth.tenant.settings.code_ttl)
-            .unwrap_or(defaults::CODE_TTL)
-            .max(1);
+            .filter(|ttl| *ttl > 0)
+            // A code that never expires would defeat its purpose: "never" means the default here.
+            .unwrap_or(defaults::CODE_TTL);
         let mut bindings = serde_json::Map::new();
         bindings.insert("redirect_uri".into(), request.redirect_uri.clone().into());
         bindings.insert("redirect_uri_given".into(), request.redirect_uri_given.into());

@@ -26,7 +26,9 @@ pub enum LoginError {
     /// Unknown user, wrong password or disabled user: the page says the same for each.
     Invalid,
     /// Too many recent failures for this username; try again after this many seconds.
-    Throttled { retry_after: u64 },
+    Throttled {
+        retry_after: u64,
+    },
     Store(StoreError),
     Internal,
 }
@@ -53,7 +55,9 @@ impl Service {
                     username: user.username.clone(),
                     expires_at: now.saturating_add(SESSION_TTL),
                 };
-                Ok(self.keys.sign("session", &serde_json::to_vec(&session).expect("plain data")))
+                Ok(self
+                    .keys
+                    .sign("session", &serde_json::to_vec(&session).expect("plain data")))
             }
             _ => {
                 self.login_throttle.failed(tenant, username, self.clock.now());

@@ -110,14 +110,12 @@ fn valid_challenge(challenge: &str) -> bool {
 impl Service {
     /// Checks a fresh `GET /oauth/authorize`.
     pub async fn start_authorization(&self, params: AuthorizeParams) -> Result<Authorization, AuthorizeError> {
-        let client_id = params
-            .client_id
-            .ok_or(AuthorizeError::Page("The request names no client (client_id is missing).".into()))?;
-        let client = self
-            .store
-            .get_client(&client_id)
-            .await?
-            .ok_or(AuthorizeError::Page("The application that sent you here is not known.".into()))?;
+        let client_id = params.client_id.ok_or(AuthorizeError::Page(
+            "The request names no client (client_id is missing).".into(),
+        ))?;
+        let client = self.store.get_client(&client_id).await?.ok_or(AuthorizeError::Page(
+            "The application that sent you here is not known.".into(),
+        ))?;
         let given = params.redirect_uri.is_some();
         let redirect_uri = match params.redirect_uri {
             Some(uri) if client.redirect_uris.contains(&uri) => uri,
@@ -138,7 +136,12 @@ impl Service {
         match params.response_type.as_deref() {
             None => return Err(fail("invalid_request", "missing parameter response_type")),
             Some("code") => {}
-            Some(_) => return Err(fail("unsupported_response_type", "only response_type=code is supported")),
+            Some(_) => {
+                return Err(fail(
+                    "unsupported_response_type",
+                    "only response_type=code is supported",
+                ))
+            }
         }
         if !client.allows_grant("authorization_code") {
             return Err(fail(
@@ -148,11 +151,17 @@ impl Service {
         }
         let code_challenge = match (params.code_challenge, params.code_challenge_method.as_deref()) {
             (None, None) if client.public => {
-                return Err(fail("invalid_request", "public clients must send a PKCE code_challenge (S256)"))
+                return Err(fail(
+                    "invalid_request",
+                    "public clients must send a PKCE code_challenge (S256)",
+                ))
             }
             (None, None) => None,
             (Some(_), Some("plain")) | (None, Some("plain")) => {
-                return Err(fail("invalid_request", "code_challenge_method plain is not allowed; use S256"))
+                return Err(fail(
+                    "invalid_request",
+                    "code_challenge_method plain is not allowed; use S256",
+                ))
             }
             (Some(challenge), Some("S256")) if valid_challenge(&challenge) => Some(challenge),
             (Some(_), Some("S256")) => {
@@ -176,7 +185,9 @@ impl Service {
             .store
             .get_tenant(&client.tenant)
             .await?
-            .ok_or(AuthorizeError::Page("The application that sent you here is not known.".into()))?;
+            .ok_or(AuthorizeError::Page(
+                "The application that sent you here is not known.".into(),
+            ))?;
         let request = PendingRequest {
             client_id: client.client_id.clone(),
             redirect_uri: redirect_uri.clone(),
@@ -186,7 +197,11 @@ impl Service {
             code_challenge,
             expires_at: self.clock.now().saturating_add(PENDING_TTL),
         };
-        Ok(Authorization { client, tenant, request })
+        Ok(Authorization {
+            client,
+            tenant,
+            request,
+        })
     }
 
     /// The signed form of a pending request, for the pages' hidden field.
@@ -198,7 +213,9 @@ impl Service {
     /// A pending request back from a form: signature, expiry, and that the client still exists
     /// with that redirect URI.
     pub async fn resume_authorization(&self, sealed: &str) -> Result<Authorization, AuthorizeError> {
-        let expired = || AuthorizeError::Page("This sign-in page has expired. Go back to the application and start again.".into());
+        let expired = || {
+            AuthorizeError::Page("This sign-in page has expired. Go back to the application and start again.".into())
+        };
         let payload = self.keys.open_signed("authorize", sealed).ok_or_else(expired)?;
         let request: PendingRequest = serde_json::from_slice(&payload).map_err(|_| expired())?;
         if request.expires_at <= self.clock.now() {
@@ -209,15 +226,63 @@ impl Service {
             .get_client(&request.client_id)
             .await?
             .filter(|c| c.redirect_uris.contains(&request.redirect_uri))
-            .ok_or(AuthorizeError::Page("The application that sent you here is no longer known.".into()))?;
+            .ok_or(AuthorizeError::Page(
+                "The application that sent you here is no longer known.".into(),
+            ))?;
         let tenant = self
             .store
             .get_tenant(&client.tenant)
             .await?
-            .ok_or(AuthorizeError::Page("The application that sent you here is no longer known.".into()))?;
-        Ok(Authorization { client, tenant, request })
+            .ok_or(AuthorizeError::Page(
+                "The application that sent you here is no longer known.".into(),
+            ))?;
+        Ok(Authorization {
+            client,
+            tenant,
+            request,
+        })
     }
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_keep_the_registered_query_and_encode_values() {
+        assert_eq!(
+            redirect_with("https://app.example/cb?tenant=a", &[("code", "x y"), ("state", "a&b")]),
+            "https://app.example/cb?tenant=a&code=x+y&state=a%26b"
+        );
+        assert_eq!(
+            redirect_with("com.example.app:/cb", &[("code", "c")]),
+            "com.example.app:/cb?code=c"
+        );
+    }
+
+    #[test]
+    fn challenges_are_43_to_128_unreserved_characters() {
+        assert!(valid_challenge("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+        assert!(!valid_challenge("short"));
+        assert!(!valid_challenge(&"a".repeat(129)));
+        assert!(!valid_challenge(&format!("{}=", "a".repeat(43))));
+    }
+
+    #[test]
+    fn a_pending_request_survives_signing_but_not_tampering() {
+        let keys = crate::token::Keyring::random();
+        let request = PendingRequest {
+            client_id: "web".into(),
+            redirect_uri: "https://app.example/cb".into(),
+            redirect_uri_given: true,
+            scopes: vec!["read".into()],
+            state: Some("s".into()),
+            code_challenge: None,
+            expires_at: 10,
+        };
+        let sealed = keys.sign("authorize", &serde_json::to_vec(&request).unwrap());
+        let back: PendingRequest = serde_json::from_slice(&keys.open_signed("authorize", &sealed).unwrap()).unwrap();
+        assert_eq!(back, request);
+        assert_eq!(keys.open_signed("session", &sealed), None, "not usable as a session");
+    }
+}

@@ -78,7 +78,11 @@ mod tests {
         throttle.failed("t", "alice", 103);
         assert_eq!(throttle.wait("t", "alice", 103), Some(4));
         assert_eq!(throttle.wait("t", "bob", 103), None, "other users are not slowed");
-        assert_eq!(throttle.wait("other", "alice", 103), None, "nor the same name in another tenant");
+        assert_eq!(
+            throttle.wait("other", "alice", 103),
+            None,
+            "nor the same name in another tenant"
+        );
         throttle.succeeded("t", "alice");
         assert_eq!(throttle.wait("t", "alice", 103), None);
     }

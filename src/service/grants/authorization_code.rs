@@ -77,9 +77,12 @@ impl Service {
                         "code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]".into(),
                     ));
                 }
-                let matches: bool = subtle::ConstantTimeEq::ct_eq(s256(verifier.expose()).as_bytes(), challenge.as_bytes()).into();
+                let matches: bool =
+                    subtle::ConstantTimeEq::ct_eq(s256(verifier.expose()).as_bytes(), challenge.as_bytes()).into();
                 if !matches {
-                    return Err(OAuthError::InvalidGrant("code_verifier does not match the code_challenge".into()));
+                    return Err(OAuthError::InvalidGrant(
+                        "code_verifier does not match the code_challenge".into(),
+                    ));
                 }
             }
             (Some(_), None) => {

@@ -9,7 +9,8 @@ pub enum Dialect {
 }
 
 /// Schema steps for PostgreSQL. Ids compare byte-wise (`COLLATE "C"`) so paging order is stable.
-const POSTGRES: &[&str] = &[r#"
+const POSTGRES: &[&str] = &[
+    r#"
 CREATE TABLE tenants (
     id        VARCHAR(63) COLLATE "C" PRIMARY KEY,
     name      VARCHAR(200) NOT NULL,
@@ -59,7 +60,8 @@ CREATE TABLE leases (
     holder   VARCHAR(64) NOT NULL,
     until_at BIGINT NOT NULL
 );
-"#, r#"
+"#,
+    r#"
 CREATE TABLE consents (
     client_id  VARCHAR(128) COLLATE "C" NOT NULL,
     subject    VARCHAR(128) COLLATE "C" NOT NULL,
@@ -69,10 +71,12 @@ CREATE TABLE consents (
     PRIMARY KEY (client_id, subject)
 );
 CREATE INDEX consents_subject ON consents (tenant, subject);
-"#];
+"#,
+];
 
 /// Schema steps for MySQL 8 / MariaDB: binary collation, since ids and names are case-sensitive.
-const MYSQL: &[&str] = &[r#"
+const MYSQL: &[&str] = &[
+    r#"
 CREATE TABLE tenants (
     id        VARCHAR(63) NOT NULL PRIMARY KEY,
     name      VARCHAR(200) NOT NULL,
@@ -122,7 +126,8 @@ CREATE TABLE leases (
     holder   VARCHAR(64) NOT NULL,
     until_at BIGINT NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-"#, r#"
+"#,
+    r#"
 CREATE TABLE consents (
     client_id  VARCHAR(128) NOT NULL,
     subject    VARCHAR(128) NOT NULL,
@@ -132,7 +137,8 @@ CREATE TABLE consents (
     PRIMARY KEY (client_id, subject),
     INDEX consents_subject (tenant, subject)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-"#];
+"#,
+];
 
 impl Dialect {
     pub fn from_scheme(scheme: &str) -> Option<Self> {

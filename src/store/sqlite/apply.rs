@@ -114,4 +114,3 @@ pub(super) fn apply(tx: &rusqlite::Transaction<'_>, change: &Change) -> rusqlite
     }
     Ok(())
 }
-

@@ -5,16 +5,15 @@ mod apply;
 mod schema;
 
 use super::state::{Change, State};
-use apply::apply;
-use schema::{load, MIGRATIONS};
 use super::{StoreError, StoreResult};
+use apply::apply;
 use rusqlite::Connection;
+use schema::{load, MIGRATIONS};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use tokio::sync::oneshot;
-
 
 /// The most changes one transaction takes; the rest wait for the next commit.
 const MAX_BATCH: usize = 4096;

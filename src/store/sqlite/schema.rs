@@ -7,7 +7,8 @@ use rusqlite::Connection;
 use std::sync::Arc;
 
 /// Each entry moves the schema one version up; `PRAGMA user_version` records how far a file is.
-pub(super) const MIGRATIONS: &[&str] = &[r#"
+pub(super) const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE tenants (
     id        TEXT PRIMARY KEY,
     name      TEXT NOT NULL,
@@ -50,7 +51,8 @@ CREATE TABLE tokens (
 ) WITHOUT ROWID;
 CREATE INDEX tokens_client ON tokens(client_id);
 CREATE INDEX tokens_expires ON tokens(expires_at);
-"#, r#"
+"#,
+    r#"
 CREATE TABLE consents (
     client_id  TEXT NOT NULL,
     subject    TEXT NOT NULL,
@@ -60,7 +62,8 @@ CREATE TABLE consents (
     PRIMARY KEY (client_id, subject)
 );
 CREATE INDEX consents_subject ON consents(tenant, subject);
-"#];
+"#,
+];
 
 fn parse_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> rusqlite::Result<T> {
     serde_json::from_str(text).map_err(|e| corrupt(what, e))
@@ -162,4 +165,3 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
     }
     Ok(state)
 }
-
