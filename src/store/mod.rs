@@ -163,6 +163,9 @@ pub trait Store: TenantStore + ClientStore + UserStore + TokenStore {
     async fn acquire_lease(&self, name: &str, holder: &str, now: UnixTime, until: UnixTime) -> StoreResult<bool>;
     /// Gives the lease up early if `holder` has it.
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
+    /// Active (unrevoked, unexpired) access tokens per tenant, in tenant order; tenants holding
+    /// none are left out. Read at every metrics scrape, never on a request path.
+    async fn active_access_by_tenant(&self, now: UnixTime) -> StoreResult<Vec<(String, u64)>>;
 }
 
 /// Everything needed to open a store besides its URL.
