@@ -3,6 +3,7 @@
 
 use super::validate::{self, patch, Patch};
 use super::{Access, AdminError, AdminResult, Area, Principal};
+use crate::metrics::Revocation;
 use crate::model::{scope_set, TokenId, TokenKind, TokenRecord};
 use crate::service::scopes::DEVICE_SCOPE_PREFIX;
 use crate::service::Service;
@@ -231,10 +232,12 @@ impl Service {
             validate::username("subject", subject)?;
         }
         let now = self.clock.now();
-        Ok(self
+        let revoked = self
             .store
             .revoke_client_tokens(&client.client_id, body.subject.as_deref(), now)
-            .await?)
+            .await?;
+        self.metrics.tokens.revoked(&client.tenant, Revocation::Admin, revoked);
+        Ok(revoked)
     }
 
     /// A token the caller may see; any other answers 404 so ids of other tenants reveal nothing.
@@ -293,10 +296,11 @@ impl Service {
     /// DELETE: revokes the token (a refresh token takes its grant with it).
     pub async fn delete_token_admin(&self, who: &Principal, id: &str) -> AdminResult<()> {
         let t = self.visible_token(who, id, Access::Update).await?;
-        match t.kind {
+        let revoked = match t.kind {
             TokenKind::Refresh => self.store.revoke_grant(&t.grant_id).await?,
             _ => u64::from(self.store.revoke_token(&t.id).await?),
         };
+        self.metrics.tokens.revoked(&t.tenant, Revocation::Admin, revoked);
         Ok(())
     }
 
@@ -358,9 +362,11 @@ impl Service {
     ) -> AdminResult<u64> {
         let client = self.client_in(who, tenant, client_id, Access::Update).await?;
         validate::username("subject", subject)?;
-        Ok(self
+        let revoked = self
             .store
             .revoke_client_tokens(&client.client_id, Some(subject), self.clock.now())
-            .await?)
+            .await?;
+        self.metrics.tokens.revoked(&client.tenant, Revocation::Admin, revoked);
+        Ok(revoked)
     }
 }
