@@ -6,7 +6,7 @@
 
 mod tokens;
 
-pub use tokens::{Grant, Revocation, TokenCounters};
+pub use tokens::{RequestOutcome, Revocation, TokenCounters};
 
 use crate::store::metered::Op;
 use prometheus_client::encoding::text::encode;

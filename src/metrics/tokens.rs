@@ -17,7 +17,7 @@ const GRANTS: usize = SUPPORTED_GRANT_TYPES.len();
 
 /// What became of a token request that reached issuance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grant {
+pub enum RequestOutcome {
     /// A new access token was stored.
     Issued,
     /// The `reuse` policy handed back an existing token.
@@ -90,14 +90,14 @@ impl TokenCounters {
     }
 
     /// Counts one token request's outcome; `grant_type` is one of [`SUPPORTED_GRANT_TYPES`].
-    pub fn grant(&self, tenant: &str, grant_type: &str, outcome: Grant) {
+    pub fn token_request(&self, tenant: &str, grant_type: &str, outcome: RequestOutcome) {
         let Some(g) = SUPPORTED_GRANT_TYPES.iter().position(|t| *t == grant_type) else {
             return;
         };
         self.with_tenant(tenant, |t| match outcome {
-            Grant::Issued => t.issued[g].inc(),
-            Grant::Reused => t.reused[g].inc(),
-            Grant::Refused => t.refused[g].inc(),
+            RequestOutcome::Issued => t.issued[g].inc(),
+            RequestOutcome::Reused => t.reused[g].inc(),
+            RequestOutcome::Refused => t.refused[g].inc(),
         });
     }
 
@@ -145,10 +145,12 @@ mod tests {
     #[tokio::test]
     async fn counts_by_tenant_grant_and_reason() {
         let m = Metrics::new();
-        m.tokens.grant("acme", "client_credentials", Grant::Issued);
-        m.tokens.grant("acme", "client_credentials", Grant::Issued);
-        m.tokens.grant("acme", "password", Grant::Refused);
-        m.tokens.grant("acme", "no_such_grant", Grant::Issued);
+        m.tokens
+            .token_request("acme", "client_credentials", RequestOutcome::Issued);
+        m.tokens
+            .token_request("acme", "client_credentials", RequestOutcome::Issued);
+        m.tokens.token_request("acme", "password", RequestOutcome::Refused);
+        m.tokens.token_request("acme", "no_such_grant", RequestOutcome::Issued);
         m.tokens.revoked("beta", Revocation::RefreshReplay, 3);
         let text = m.render(None).await;
         for line in [

@@ -1,7 +1,7 @@
 //! Turning an authorized grant into tokens: lifetimes, policy, limit, minting, the response.
 
 use super::{defaults, OAuthError, Service};
-use crate::metrics::Grant;
+use crate::metrics::RequestOutcome;
 use crate::model::{Client, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, TokenSettings, TokenState};
 use crate::store::{IssueOutcome, IssueRequest};
 use serde::Serialize;
@@ -133,18 +133,22 @@ impl Service {
             now,
         };
         let (access, refresh) = (request.access.clone(), request.refresh.clone());
-        let count = |outcome| self.metrics.tokens.grant(&client.tenant, grant.grant_type, outcome);
+        let count = |outcome| {
+            self.metrics
+                .tokens
+                .token_request(&client.tenant, grant.grant_type, outcome)
+        };
         let response = match self.store.issue(request).await? {
             IssueOutcome::Issued => {
-                count(Grant::Issued);
+                count(RequestOutcome::Issued);
                 self.respond(&access, refresh.as_ref(), now)
             }
             IssueOutcome::Reused { access, refresh } => {
-                count(Grant::Reused);
+                count(RequestOutcome::Reused);
                 self.respond(&access, refresh.as_deref(), now)
             }
             IssueOutcome::LimitReached { earliest_expiry } => {
-                count(Grant::Refused);
+                count(RequestOutcome::Refused);
                 return Err(OAuthError::TooManyActiveTokens {
                     retry_after: earliest_expiry.map(|exp| (exp - now).max(1) as u64),
                     limit: max_active.unwrap_or(0),
