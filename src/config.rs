@@ -35,6 +35,8 @@ pub struct SqliteConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// When set, `/metrics` is served on this address only, not on `listen`.
+    pub metrics_listen: Option<SocketAddr>,
     pub store: String,
     /// Public base URL; defaults to `http://{listen}`.
     #[serde(deserialize_with = "lossy_string")]
@@ -64,6 +66,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_listen: None,
             store: "sqlite://tessera.db".into(),
             issuer: None,
             admin_client_id: None,
@@ -193,6 +196,7 @@ mod tests {
             assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
             assert_eq!(c.store, "sqlite://tessera.db");
             assert_eq!(c.issuer_for(c.listen), "http://127.0.0.1:8080");
+            assert_eq!(c.metrics_listen, None);
             Ok(())
         });
     }
@@ -226,8 +230,13 @@ mod tests {
     fn nested_keys_from_env() {
         Jail::expect_with(|jail| {
             jail.set_env("TESSERA_SQLITE__SYNCHRONOUS", "normal");
+            jail.set_env("TESSERA_METRICS_LISTEN", "127.0.0.1:9100");
             let c = Config::load(None, Overrides::default()).unwrap();
             assert_eq!(c.sqlite.synchronous, Synchronous::Normal);
+            assert_eq!(
+                c.metrics_listen.map(|a| a.to_string()).as_deref(),
+                Some("127.0.0.1:9100")
+            );
             Ok(())
         });
     }

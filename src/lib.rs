@@ -4,6 +4,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod http;
+pub mod metrics;
 pub mod model;
 pub mod purge;
 pub mod secret;

@@ -2,6 +2,7 @@
 //! period, in bounded batches, on one node at a time.
 
 use crate::clock::Clock;
+use crate::metrics::{Metrics, PurgeOutcome};
 use crate::store::{Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,7 @@ pub struct Purger {
     /// The longest one run may hold the lease (a crashed holder frees it after this).
     lease_seconds: i64,
     holder: String,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl Purger {
@@ -35,10 +37,29 @@ impl Purger {
             grace,
             lease_seconds: (interval.as_secs() as i64).clamp(10, 600),
             holder: crate::model::TokenId::random().to_text(),
+            metrics: None,
         }
     }
 
+    /// Counts runs and purged rows in `metrics` (`tessera_purge_*`).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
     pub async fn run_once(&self) -> Result<PurgeReport, StoreError> {
+        let result = self.purge_under_lease().await;
+        if let Some(metrics) = &self.metrics {
+            match &result {
+                Ok(r) if r.skipped => metrics.purge.record(PurgeOutcome::Skipped, 0),
+                Ok(r) => metrics.purge.record(PurgeOutcome::Done, r.deleted),
+                Err(_) => metrics.purge.record(PurgeOutcome::Failed, 0),
+            }
+        }
+        result
+    }
+
+    async fn purge_under_lease(&self) -> Result<PurgeReport, StoreError> {
         let now = self.clock.now();
         let until = now.saturating_add(self.lease_seconds);
         if !self.store.acquire_lease(LEASE_NAME, &self.holder, now, until).await? {
@@ -131,5 +152,28 @@ mod tests {
             store.get_token(&ids[2]).await.unwrap().is_some(),
             "never expires, never purged"
         );
+    }
+
+    #[tokio::test]
+    async fn runs_and_purged_rows_are_counted() {
+        let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
+        let (tenant, client) = fixtures("pm");
+        store.create_tenant(tenant).await.unwrap();
+        store.create_client(client.clone()).await.unwrap();
+        for _ in 0..3 {
+            let t = access_token(&client, None, 1_000, Some(2_000));
+            store.issue(request(t, TokenPolicy::Multi, None, 1_000)).await.unwrap();
+        }
+        let metrics = Arc::new(Metrics::new());
+        let purger = Purger::new(store, Arc::new(ManualClock::new(10_000)), 0, Duration::from_secs(300))
+            .with_metrics(metrics.clone());
+        purger.run_once().await.unwrap();
+        purger.run_once().await.unwrap();
+        let text = metrics.render(None).await;
+        assert!(
+            text.contains("tessera_purge_runs_total{outcome=\"done\"} 2\n"),
+            "{text}"
+        );
+        assert!(text.contains("tessera_purge_rows_total 3\n"), "{text}");
     }
 }

@@ -41,6 +41,8 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn store::Store>
 pub struct Prepared {
     pub listener: TcpListener,
     pub addr: SocketAddr,
+    /// The `/metrics` listener, when `metrics_listen` is set.
+    pub metrics_listener: Option<(TcpListener, SocketAddr)>,
     pub service: Arc<Service>,
     /// Set on the first start without configured admin credentials: show once.
     pub generated_admin: Option<(String, Secret<String>)>,
@@ -53,6 +55,16 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<P
         .await
         .with_context(|| format!("listen: cannot bind {}", config.listen))?;
     let addr = listener.local_addr()?;
+    let metrics_listener = match config.metrics_listen {
+        Some(at) => {
+            let listener = TcpListener::bind(at)
+                .await
+                .with_context(|| format!("metrics_listen: cannot bind {at}"))?;
+            let addr = listener.local_addr()?;
+            Some((listener, addr))
+        }
+        None => None,
+    };
     let service = Arc::new(Service::new(store, clock, keys, &config.issuer_for(addr)));
     let configured = config
         .admin_client_id
@@ -62,6 +74,7 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<P
     Ok(Prepared {
         listener,
         addr,
+        metrics_listener,
         service,
         generated_admin,
     })
@@ -92,28 +105,48 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("  client_id:     {client_id}");
         println!("  client_secret: {}", secret.expose());
     }
+    if let Some((_, addr)) = &prepared.metrics_listener {
+        println!("tessera metrics on http://{addr}/metrics");
+    }
     println!(
         "tessera listening on http://{} (store {})",
         prepared.addr,
         store::redact_url(&config.store)
     );
     tracing::info!(addr = %prepared.addr, issuer = %prepared.service.issuer, "listening");
-    let (stop_purge, purge_stopped) = tokio::sync::watch::channel(false);
+    // One signal stops the purge job and the metrics listener once the main listener has drained.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let interval = std::time::Duration::from_secs(config.purge_interval.max(1));
     let purger = Purger::new(
         prepared.service.store.clone(),
         prepared.service.clock.clone(),
         config.purge_grace,
         interval,
-    );
-    let purge_task = tokio::spawn(purger.run(interval, purge_stopped));
-    let app = crate::http::router(prepared.service);
+    )
+    .with_metrics(prepared.service.metrics.clone());
+    let purge_task = tokio::spawn(purger.run(interval, stopped.clone()));
+    let metrics_task = prepared.metrics_listener.map(|(listener, _)| {
+        let app = crate::http::metrics_router(prepared.service.clone());
+        let mut stopped = stopped;
+        tokio::spawn(async move {
+            let signal = async move {
+                let _ = stopped.changed().await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(signal).await {
+                tracing::error!(error = %e, "metrics listener failed");
+            }
+        })
+    });
+    let app = crate::http::app(prepared.service, metrics_task.is_none());
     let served = axum::serve(prepared.listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server");
-    let _ = stop_purge.send(true);
+    let _ = stop.send(true);
     let _ = purge_task.await;
+    if let Some(task) = metrics_task {
+        let _ = task.await;
+    }
     served
 }
 

@@ -228,7 +228,8 @@ async fn the_exchange_checks_verifier_redirect_uri_client_and_expiry() {
         )
         .await;
     let browser = Browser::default();
-    let cases: [(&str, Vec<(&str, String)>, &str); 5] = [
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, &'a str);
+    let cases: [Case; 5] = [
         (
             "wrong verifier",
             vec![("redirect_uri", cb.clone()), ("code_verifier", "x".repeat(43))],

@@ -34,6 +34,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/openapi.json"),
+    ("get", "/metrics"),
     ("post", "/admin/tenants"),
     ("get", "/admin/tenants"),
     ("get", "/admin/tenants/{tenant}"),

@@ -6,15 +6,17 @@ mod client_auth;
 mod errors;
 mod form;
 mod meta;
+mod metrics;
 mod oauth;
 mod openapi;
 
 use crate::service::Service;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::{Json, Router};
 use std::sync::Arc;
+use tower::util::MapRequestLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi as _;
@@ -33,8 +35,9 @@ async fn not_found() -> impl IntoResponse {
 
 /// Every route, each registered together with its documentation: a handler is routed only through
 /// `routes!`, which reads the method and path from its `#[utoipa::path]`, so the router and
-/// `openapi()` cannot disagree. One `routes!` call per path.
-fn api() -> OpenApiRouter<Arc<Service>> {
+/// `openapi()` cannot disagree. One `routes!` call per path. `/metrics` is left out when it has
+/// a listener of its own.
+fn api(with_metrics: bool) -> OpenApiRouter<Arc<Service>> {
     let admin = OpenApiRouter::new()
         .routes(routes!(admin::create_tenant, admin::list_tenants))
         .routes(routes!(admin::get_tenant, admin::update_tenant, admin::delete_tenant))
@@ -50,8 +53,13 @@ fn api() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(admin::put_authorization, admin::delete_authorization))
         .routes(routes!(admin::get_token, admin::update_token, admin::delete_token))
         .routes(routes!(admin::lookup_token));
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .routes(routes!(oauth::token))
+    let api = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi());
+    let api = if with_metrics {
+        api.routes(routes!(metrics::metrics))
+    } else {
+        api
+    };
+    api.routes(routes!(oauth::token))
         .routes(routes!(authorize::authorize))
         .routes(routes!(authorize::login))
         .routes(routes!(authorize::consent))
@@ -68,25 +76,65 @@ fn api() -> OpenApiRouter<Arc<Service>> {
 
 /// The OpenAPI 3.1 document of every route of [`router`], as served at `GET /openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    openapi::finish(api().into_openapi())
+    openapi::finish(api(true).into_openapi())
 }
 
+/// Every route, `/metrics` included.
 pub fn router(service: Arc<Service>) -> Router {
-    let (routes, _) = api().split_for_parts();
-    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    app(service, true)
+}
+
+/// The main listener's routes; `with_metrics: false` when `/metrics` is served on its own listener.
+pub fn app(service: Arc<Service>, with_metrics: bool) -> Router {
+    let (routes, doc) = api(with_metrics).split_for_parts();
+    let timers = metrics::RouteTimers::new(service.metrics.http.clone(), doc.paths.paths.keys().map(String::as_str));
+    finish(routes, service, timers)
+}
+
+/// `/metrics` alone, for `metrics_listen`.
+pub fn metrics_router(service: Arc<Service>) -> Router {
+    let routes = Router::new().route("/metrics", axum::routing::get(metrics::metrics));
+    let timers = metrics::RouteTimers::new(service.metrics.http.clone(), ["/metrics"]);
+    finish(routes, service, timers)
+}
+
+/// The layers every listener shares, innermost first: timing sits inside routing so it sees the
+/// matched route; the trace span reads the request id, which the outer layers have set by then
+/// (the caller's own `x-request-id` when usable, else a new UUID) and echo in the response.
+fn finish(routes: Router<Arc<Service>>, service: Arc<Service>, timers: metrics::RouteTimers) -> Router {
     routes
         .fallback(not_found)
+        .layer(metrics::TimingLayer(Arc::new(timers)))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // The span names the path only: query strings may carry tokens (`check_token?token=`).
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req
                 .headers()
-                .get("x-request-id")
+                .get(REQUEST_ID)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             tracing::debug_span!("request", method = %req.method(), path = req.uri().path(), request_id = id)
         }))
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(MapRequestLayer::new(drop_unusable_request_id))
         .with_state(service)
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Longest caller-chosen request id kept; longer ones are replaced rather than logged and echoed.
+const MAX_REQUEST_ID: usize = 128;
+
+/// A caller's `x-request-id` is kept only if it is short printable ASCII; otherwise it is removed
+/// so that `SetRequestIdLayer` generates one.
+fn drop_unusable_request_id<B>(mut req: Request<B>) -> Request<B> {
+    let usable = |v: &HeaderValue| {
+        let bytes = v.as_bytes();
+        !bytes.is_empty() && bytes.len() <= MAX_REQUEST_ID && bytes.iter().all(|b| b.is_ascii_graphic())
+    };
+    if req.headers().get(REQUEST_ID).is_some_and(|v| !usable(v)) {
+        req.headers_mut().remove(REQUEST_ID);
+    }
+    req
 }

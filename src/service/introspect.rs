@@ -162,14 +162,13 @@ impl Service {
         if *record.client_id != *caller.client_id || record.kind != kind {
             return Ok(());
         }
-        match kind {
-            TokenKind::Refresh => {
-                self.store.revoke_grant(&record.grant_id).await?;
-            }
-            _ => {
-                self.store.revoke_token(&id).await?;
-            }
-        }
+        let revoked = match kind {
+            TokenKind::Refresh => self.store.revoke_grant(&record.grant_id).await?,
+            _ => u64::from(self.store.revoke_token(&id).await?),
+        };
+        self.metrics
+            .tokens
+            .revoked(&record.tenant, crate::metrics::Revocation::Endpoint, revoked);
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! Turning an authorized grant into tokens: lifetimes, policy, limit, minting, the response.
 
 use super::{defaults, OAuthError, Service};
+use crate::metrics::RequestOutcome;
 use crate::model::{Client, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, TokenSettings, TokenState};
 use crate::store::{IssueOutcome, IssueRequest};
 use serde::Serialize;
@@ -48,6 +49,8 @@ pub(crate) struct Issuance {
     pub grant_id: Option<TokenId>,
     /// The refresh token this exchange uses up.
     pub consume: Option<TokenId>,
+    /// For the metrics: one of `SUPPORTED_GRANT_TYPES`.
+    pub grant_type: &'static str,
 }
 
 pub(crate) enum Issued {
@@ -130,14 +133,26 @@ impl Service {
             now,
         };
         let (access, refresh) = (request.access.clone(), request.refresh.clone());
+        let count = |outcome| {
+            self.metrics
+                .tokens
+                .token_request(&client.tenant, grant.grant_type, outcome)
+        };
         let response = match self.store.issue(request).await? {
-            IssueOutcome::Issued => self.respond(&access, refresh.as_ref(), now),
-            IssueOutcome::Reused { access, refresh } => self.respond(&access, refresh.as_deref(), now),
+            IssueOutcome::Issued => {
+                count(RequestOutcome::Issued);
+                self.respond(&access, refresh.as_ref(), now)
+            }
+            IssueOutcome::Reused { access, refresh } => {
+                count(RequestOutcome::Reused);
+                self.respond(&access, refresh.as_deref(), now)
+            }
             IssueOutcome::LimitReached { earliest_expiry } => {
+                count(RequestOutcome::Refused);
                 return Err(OAuthError::TooManyActiveTokens {
                     retry_after: earliest_expiry.map(|exp| (exp - now).max(1) as u64),
                     limit: max_active.unwrap_or(0),
-                })
+                });
             }
             IssueOutcome::ConsumedAlready => return Ok(Issued::ConsumedAlready),
             IssueOutcome::Gone => {

@@ -12,6 +12,8 @@ pub mod passwords;
 pub mod scopes;
 
 use crate::clock::Clock;
+use crate::metrics::Metrics;
+use crate::store::metered::MeteredStore;
 use crate::store::Store;
 use crate::token::Keyring;
 use std::sync::Arc;
@@ -27,6 +29,7 @@ pub mod defaults {
 }
 
 pub struct Service {
+    /// The backend, wrapped so that every operation is timed for the metrics.
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub keys: Arc<Keyring>,
@@ -34,16 +37,45 @@ pub struct Service {
     pub issuer: Arc<str>,
     /// Failed logins on the authorization pages, per username.
     pub login_throttle: authorize::LoginThrottle,
+    /// This server's own metrics registry.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Service {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, keys: Arc<Keyring>, issuer: &str) -> Self {
+        let metrics = Arc::new(Metrics::new());
         Self {
-            store,
+            store: Arc::new(MeteredStore::new(store, metrics.clone())),
             clock,
             keys,
             issuer: issuer.trim_end_matches('/').into(),
             login_throttle: authorize::LoginThrottle::default(),
+            metrics,
         }
+    }
+
+    /// `GET /metrics`: the registry with the active-token gauge read from the store now.
+    pub async fn render_metrics(&self) -> String {
+        let active = match self.active_tokens_by_tenant().await {
+            Ok(counts) => Some(counts),
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics: cannot count active tokens");
+                None
+            }
+        };
+        self.metrics.render(active).await
+    }
+
+    /// Every tenant, with 0 for those holding no active access token.
+    async fn active_tokens_by_tenant(&self) -> Result<Vec<(String, u64)>, crate::store::StoreError> {
+        let mut counts: std::collections::BTreeMap<String, u64> = self
+            .store
+            .list_tenants()
+            .await?
+            .into_iter()
+            .map(|t| (t.id, 0))
+            .collect();
+        counts.extend(self.store.active_access_by_tenant(self.clock.now()).await?);
+        Ok(counts.into_iter().collect())
     }
 }

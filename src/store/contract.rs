@@ -556,6 +556,40 @@ macro_rules! store_contract_tests {
         }
 
         #[tokio::test]
+        async fn active_access_tokens_are_counted_per_tenant() {
+            let Some((store, _guard)) = $make.await else { return };
+            let mut clients = Vec::new();
+            for name in ["act1", "act2", "act3"] {
+                let (tenant, client) = fixtures(name);
+                store.create_tenant(tenant).await.unwrap();
+                store.create_client(client.clone()).await.unwrap();
+                clients.push(client);
+            }
+            let issue = |t: TokenRecord| {
+                let store = store.clone();
+                async move { store.issue(request(t, TokenPolicy::Multi, None, NOW)).await.unwrap() }
+            };
+            // act1: two live, one expired, one revoked, and a refresh token that is no access token.
+            let live = access_token(&clients[0], None, NOW, Some(NOW + 60));
+            let mut with_refresh = request(live.clone(), TokenPolicy::Multi, None, NOW);
+            with_refresh.refresh = Some(refresh_for(&live, None));
+            store.issue(with_refresh).await.unwrap();
+            issue(access_token(&clients[0], None, NOW, Some(NOW + 60))).await;
+            issue(access_token(&clients[0], None, NOW - 100, Some(NOW - 1))).await;
+            let revoked = access_token(&clients[0], None, NOW, Some(NOW + 60));
+            let revoked_id = revoked.id;
+            issue(revoked).await;
+            store.revoke_token(&revoked_id).await.unwrap();
+            // act2: one that never expires; act3: only an expired one.
+            issue(access_token(&clients[1], None, NOW, None)).await;
+            issue(access_token(&clients[2], None, NOW - 100, Some(NOW - 1))).await;
+            let counts = store.active_access_by_tenant(NOW).await.unwrap();
+            assert_eq!(counts, vec![("act1".to_string(), 2), ("act2".to_string(), 1)]);
+            let later = store.active_access_by_tenant(NOW + 60).await.unwrap();
+            assert_eq!(later, vec![("act2".to_string(), 1)], "expired at NOW + 60");
+        }
+
+        #[tokio::test]
         async fn a_token_keeps_every_field() {
             let Some((store, _guard)) = $make.await else { return };
             let (tenant, client) = fixtures("fields");

@@ -216,6 +216,9 @@ impl Store for EmbeddedStore {
     async fn release_lease(&self, _: &str, _: &str) -> StoreResult<()> {
         Ok(())
     }
+    async fn active_access_by_tenant(&self, now: UnixTime) -> StoreResult<Vec<(String, u64)>> {
+        Ok(self.state.read().active_access_by_tenant(now))
+    }
 }
 
 #[cfg(test)]

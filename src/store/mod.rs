@@ -1,6 +1,7 @@
 //! Storage: small traits combined into one `Store`, and the single place a backend is chosen.
 
 pub mod embedded;
+pub mod metered;
 pub mod sql;
 pub mod sqlite;
 mod state;
@@ -181,6 +182,9 @@ pub trait Store: TenantStore + ClientStore + UserStore + TokenStore + ConsentSto
     async fn acquire_lease(&self, name: &str, holder: &str, now: UnixTime, until: UnixTime) -> StoreResult<bool>;
     /// Gives the lease up early if `holder` has it.
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
+    /// Active (unrevoked, unexpired) access tokens per tenant, in tenant order; tenants holding
+    /// none are left out. Read at every metrics scrape, never on a request path.
+    async fn active_access_by_tenant(&self, now: UnixTime) -> StoreResult<Vec<(String, u64)>>;
 }
 
 /// Everything needed to open a store besides its URL.

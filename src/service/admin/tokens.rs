@@ -3,6 +3,7 @@
 
 use super::validate::{self, patch, Patch};
 use super::{Access, AdminError, AdminResult, Area, Principal};
+use crate::metrics::Revocation;
 use crate::model::{scope_set, TokenId, TokenKind, TokenRecord};
 use crate::service::scopes::DEVICE_SCOPE_PREFIX;
 use crate::service::Service;
@@ -243,10 +244,12 @@ impl Service {
             validate::username("subject", subject)?;
         }
         let now = self.clock.now();
-        Ok(self
+        let revoked = self
             .store
             .revoke_client_tokens(&client.client_id, body.subject.as_deref(), now)
-            .await?)
+            .await?;
+        self.metrics.tokens.revoked(&client.tenant, Revocation::Admin, revoked);
+        Ok(revoked)
     }
 
     /// A token the caller may see; any other answers 404 so ids of other tenants reveal nothing.
@@ -305,10 +308,11 @@ impl Service {
     /// DELETE: revokes the token (a refresh token takes its grant with it).
     pub async fn delete_token_admin(&self, who: &Principal, id: &str) -> AdminResult<()> {
         let t = self.visible_token(who, id, Access::Update).await?;
-        match t.kind {
+        let revoked = match t.kind {
             TokenKind::Refresh => self.store.revoke_grant(&t.grant_id).await?,
             _ => u64::from(self.store.revoke_token(&t.id).await?),
         };
+        self.metrics.tokens.revoked(&t.tenant, Revocation::Admin, revoked);
         Ok(())
     }
 
@@ -391,9 +395,11 @@ impl Service {
         validate::username("subject", subject)?;
         // Withdrawn consent: the next authorization request shows the consent page again.
         self.store.delete_consent(&client.client_id, subject).await?;
-        Ok(self
+        let revoked = self
             .store
             .revoke_client_tokens(&client.client_id, Some(subject), self.clock.now())
-            .await?)
+            .await?;
+        self.metrics.tokens.revoked(&client.tenant, Revocation::Admin, revoked);
+        Ok(revoked)
     }
 }

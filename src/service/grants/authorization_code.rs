@@ -105,6 +105,7 @@ impl Service {
             _ => return Err(invalid()),
         };
         let grant = Issuance {
+            grant_type: "authorization_code",
             subject: Some(subject),
             scopes: code.scopes.clone(),
             refresh_scopes: client.allows_grant("refresh_token").then(|| code.scopes.clone()),

@@ -26,6 +26,7 @@ impl Service {
             authorities,
             grant_id: None,
             consume: None,
+            grant_type: "client_credentials",
         };
         match self.issue(grant).await? {
             Issued::Tokens(response) => Ok(response),

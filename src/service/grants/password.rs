@@ -38,6 +38,7 @@ impl Service {
             authorities: user.authorities.clone().into(),
             grant_id: None,
             consume: None,
+            grant_type: "password",
             client,
         };
         match self.issue(grant).await? {

@@ -1,6 +1,7 @@
 //! `refresh_token` (RFC 6749 §6) [O]: one use, rotated; a replay revokes the whole lineage.
 
-use crate::model::{Client, TokenKind, TokenState};
+use crate::metrics::Revocation;
+use crate::model::{Client, TokenKind, TokenRecord, TokenState};
 use crate::service::issue::{Issuance, Issued, TokenResponse};
 use crate::service::scopes::DEVICE_SCOPE_PREFIX;
 use crate::service::{OAuthError, Service};
@@ -27,7 +28,7 @@ impl Service {
             return Err(invalid());
         }
         if old.state == TokenState::Used {
-            return Err(self.replayed(&old.grant_id).await);
+            return Err(self.replayed(&old).await);
         }
         let now = self.clock.now();
         if !old.is_active(now) {
@@ -64,18 +65,20 @@ impl Service {
             authorities,
             grant_id: Some(old.grant_id),
             consume: Some(old.id),
+            grant_type: "refresh_token",
             client,
         };
         match self.issue(grant).await? {
             Issued::Tokens(response) => Ok(response),
-            Issued::ConsumedAlready => Err(self.replayed(&old.grant_id).await),
+            Issued::ConsumedAlready => Err(self.replayed(&old).await),
         }
     }
 
-    async fn replayed(&self, grant_id: &crate::model::TokenId) -> OAuthError {
-        match self.store.revoke_grant(grant_id).await {
+    async fn replayed(&self, old: &TokenRecord) -> OAuthError {
+        match self.store.revoke_grant(&old.grant_id).await {
             Ok(n) => {
-                tracing::warn!(grant = %grant_id, revoked = n, "refresh token replayed; lineage revoked");
+                self.metrics.tokens.revoked(&old.tenant, Revocation::RefreshReplay, n);
+                tracing::warn!(grant = %old.grant_id, revoked = n, "refresh token replayed; lineage revoked");
                 OAuthError::InvalidGrant(REPLAYED.into())
             }
             Err(e) => e.into(),

@@ -116,6 +116,25 @@ impl Store for SqlStore {
         Ok(done.rows_affected())
     }
 
+    async fn active_access_by_tenant(&self, now: UnixTime) -> StoreResult<Vec<(String, u64)>> {
+        let sql = self.sql(
+            "SELECT tenant, COUNT(*) FROM tokens WHERE kind = 'access' AND state = 'active' \
+             AND (expires_at IS NULL OR expires_at > ?) GROUP BY tenant ORDER BY tenant",
+        );
+        let rows = sqlx::query(&sql)
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|row| {
+                let tenant: String = row.try_get(0).map_err(db_err)?;
+                let count: i64 = row.try_get(1).map_err(db_err)?;
+                Ok((tenant, count as u64))
+            })
+            .collect()
+    }
+
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
         sqlx::query(&self.sql("UPDATE leases SET until_at = 0 WHERE name = ? AND holder = ?"))
             .bind(name)

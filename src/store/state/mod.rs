@@ -6,7 +6,7 @@ mod tokens;
 
 use crate::clock::UnixTime;
 use crate::model::{Client, Consent, Tenant, TokenId, TokenRecord, TokenState, User};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// A row-level change, in the order it was applied; the SQLite journal replays these.
@@ -215,6 +215,20 @@ impl State {
             ids.extend(self.usable_tokens_of(&client_id, Some(username), now));
         }
         self.set_state(ids, TokenState::Revoked)
+    }
+
+    /// Counted per client from the expiry index; a client's tenant is read from one of its tokens,
+    /// which stays right even for a client deleted since.
+    pub fn active_access_by_tenant(&self, now: UnixTime) -> Vec<(String, u64)> {
+        let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+        for index in self.by_client.values() {
+            let live = index.active_access.range((now.saturating_add(1), TokenId([0; 16]))..);
+            let Some(tenant) = live.clone().next().and_then(|(_, id)| self.tokens.get(id)) else {
+                continue;
+            };
+            *counts.entry(&tenant.tenant).or_default() += live.count() as u64;
+        }
+        counts.into_iter().map(|(t, n)| (t.to_string(), n)).collect()
     }
 
     // ---- loading -------------------------------------------------------------------------

@@ -1,0 +1,243 @@
+//! Prometheus metrics. Each `Service` owns its own registry (no process-global recorder), so
+//! several servers in one process, as in the tests, keep their own numbers.
+//!
+//! Request paths only touch handles registered beforehand or on first use (atomics and a
+//! short-held lock); label strings are copied once per series, never per request.
+
+mod tokens;
+
+pub use tokens::{RequestOutcome, Revocation, TokenCounters};
+
+use crate::store::metered::Op;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// The media type of [`Metrics::render`]'s output (OpenMetrics text, which Prometheus scrapes).
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// A label set: fixed names, shared values.
+pub type Labels<const N: usize> = [(&'static str, Arc<str>); N];
+
+type Histograms<const N: usize> = Family<Labels<N>, Histogram, fn() -> Histogram>;
+
+/// Seconds. Token requests on an embedded store take well under a millisecond; password grants
+/// (Argon2id) and SQL round trips take milliseconds.
+const HTTP_BUCKETS: [f64; 14] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+const STORE_BUCKETS: [f64; 12] = [
+    0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0,
+];
+
+fn http_histogram() -> Histogram {
+    Histogram::new(HTTP_BUCKETS)
+}
+
+fn store_histogram() -> Histogram {
+    Histogram::new(STORE_BUCKETS)
+}
+
+pub struct Metrics {
+    registry: Registry,
+    /// `tessera_http_request_duration_seconds{route, method, status_class}`.
+    pub http: Family<Labels<3>, Histogram, fn() -> Histogram>,
+    pub tokens: TokenCounters,
+    pub store: StoreTimers,
+    pub purge: PurgeCounters,
+    active: Family<Labels<1>, Gauge>,
+    /// One scrape at a time: the active-token gauge is cleared and refilled while rendering.
+    scrape: tokio::sync::Mutex<()>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let http: Histograms<3> = Family::new_with_constructor(http_histogram);
+        registry.register(
+            "tessera_http_request_duration_seconds",
+            "HTTP request duration by matched route, method and status class",
+            http.clone(),
+        );
+        let tokens = TokenCounters::register(&mut registry);
+        let active = Family::<Labels<1>, Gauge>::default();
+        registry.register(
+            "tessera_active_access_tokens",
+            "Active (unexpired, unrevoked) access tokens per tenant, read from the store at scrape time",
+            active.clone(),
+        );
+        let store = StoreTimers::register(&mut registry);
+        let purge = PurgeCounters::register(&mut registry);
+        Self {
+            registry,
+            http,
+            tokens,
+            store,
+            purge,
+            active,
+            scrape: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The whole registry as OpenMetrics text. `active` is the per-tenant count of active access
+    /// tokens, or `None` when the store could not say (the gauge is then left out, not stale).
+    pub async fn render(&self, active: Option<Vec<(String, u64)>>) -> String {
+        let _one = self.scrape.lock().await;
+        self.active.clear();
+        for (tenant, count) in active.into_iter().flatten() {
+            self.active
+                .get_or_create(&[("tenant", tenant.into())])
+                .set(i64::try_from(count).unwrap_or(i64::MAX));
+        }
+        let mut text = String::with_capacity(16 * 1024);
+        // Writing into a String cannot fail; the encoder's own errors would be a bug of ours.
+        if let Err(e) = encode(&mut text, &self.registry) {
+            tracing::error!(error = %e, "metrics encoding failed");
+        }
+        text
+    }
+}
+
+/// One store operation's latency histogram and error counter, registered on first use.
+#[derive(Default)]
+struct OpSlot {
+    latency: OnceLock<Histogram>,
+    errors: OnceLock<Counter>,
+}
+
+/// `tessera_store_operation_duration_seconds{operation}` and `tessera_store_errors_total{operation}`,
+/// indexed by [`Op`].
+pub struct StoreTimers {
+    latency: Histograms<1>,
+    errors: Family<Labels<1>, Counter>,
+    slots: Box<[OpSlot]>,
+}
+
+impl StoreTimers {
+    fn register(registry: &mut Registry) -> Self {
+        let latency: Histograms<1> = Family::new_with_constructor(store_histogram);
+        registry.register(
+            "tessera_store_operation_duration_seconds",
+            "Store operation latency by operation",
+            latency.clone(),
+        );
+        let errors = Family::<Labels<1>, Counter>::default();
+        registry.register(
+            "tessera_store_errors",
+            "Store operations that failed, by operation",
+            errors.clone(),
+        );
+        let slots = Op::NAMES.iter().map(|_| OpSlot::default()).collect();
+        Self { latency, errors, slots }
+    }
+
+    pub fn observe(&self, op: Op, took: Duration, failed: bool) {
+        let Some(slot) = self.slots.get(op as usize) else {
+            return;
+        };
+        let label = || [("operation", Arc::<str>::from(op.name()))];
+        slot.latency
+            .get_or_init(|| self.latency.get_or_create_owned(&label()))
+            .observe(took.as_secs_f64());
+        if failed {
+            slot.errors
+                .get_or_init(|| self.errors.get_or_create_owned(&label()))
+                .inc();
+        }
+    }
+}
+
+/// `tessera_purge_runs_total{outcome}` and `tessera_purge_rows_total`.
+pub struct PurgeCounters {
+    runs: Family<Labels<1>, Counter>,
+    rows: Counter,
+}
+
+/// How one purge run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurgeOutcome {
+    Done,
+    /// Another node held the purge lease.
+    Skipped,
+    Failed,
+}
+
+impl PurgeCounters {
+    fn register(registry: &mut Registry) -> Self {
+        let runs = Family::<Labels<1>, Counter>::default();
+        registry.register(
+            "tessera_purge_runs",
+            "Purge runs by outcome (done, skipped: another node holds the lease, failed)",
+            runs.clone(),
+        );
+        let rows = Counter::default();
+        registry.register(
+            "tessera_purge_rows",
+            "Expired tokens and codes deleted by purges",
+            rows.clone(),
+        );
+        Self { runs, rows }
+    }
+
+    /// Purges run every few minutes at most, so a label lookup here costs nothing that matters.
+    pub fn record(&self, outcome: PurgeOutcome, rows: u64) {
+        let name = match outcome {
+            PurgeOutcome::Done => "done",
+            PurgeOutcome::Skipped => "skipped",
+            PurgeOutcome::Failed => "failed",
+        };
+        self.runs.get_or_create(&[("outcome", name.into())]).inc();
+        self.rows.inc_by(rows);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn renders_counters_histograms_and_the_gauge() {
+        let m = Metrics::new();
+        m.purge.record(PurgeOutcome::Done, 7);
+        m.store.observe(Op::Health, Duration::from_micros(30), true);
+        let text = m.render(Some(vec![("acme".into(), 3)])).await;
+        assert!(
+            text.contains("tessera_purge_runs_total{outcome=\"done\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("tessera_purge_rows_total 7\n"), "{text}");
+        assert!(
+            text.contains("tessera_active_access_tokens{tenant=\"acme\"} 3\n"),
+            "{text}"
+        );
+        assert!(text.contains("tessera_store_operation_duration_seconds_count{operation=\"health\"} 1\n"));
+        assert!(
+            text.contains("tessera_store_errors_total{operation=\"health\"} 1\n"),
+            "{text}"
+        );
+        let again = m.render(None).await;
+        assert!(
+            !again.contains("tenant=\"acme\""),
+            "an unknown count is left out, not stale"
+        );
+    }
+
+    #[tokio::test]
+    async fn two_registries_keep_their_own_numbers() {
+        let (a, b) = (Metrics::new(), Metrics::new());
+        a.purge.record(PurgeOutcome::Skipped, 0);
+        assert!(a.render(None).await.contains("outcome=\"skipped\"} 1"));
+        assert!(!b.render(None).await.contains("outcome=\"skipped\""));
+    }
+}
