@@ -25,7 +25,7 @@ impl Rng {
 
     /// Uniform in `0..n` (multiply-shift on the high 32 bits; n ≤ 2³²).
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 }
 
