@@ -30,7 +30,11 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
     let admin = provision::admin_token(&target, &args.admin_client_id, &args.admin_client_secret).await?;
     let client = provision::provision(&target, &admin).await?;
     eprintln!("tessera-bench: tenant {} client {}", client.tenant, client.client_id);
-    let result = measure(args, &target, &client).await;
+    // Ctrl-C stops the measurement (dropping it aborts the workers) but still cleans up.
+    let result = tokio::select! {
+        result = measure(args, &target, &client) => result,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+    };
     if args.keep {
         eprintln!("tessera-bench: keeping tenant {}", client.tenant);
     } else {
