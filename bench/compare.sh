@@ -24,8 +24,12 @@ bin="$root/target/release/tessera"; bench="$root/target/release/tessera-bench"
 
 echo "== machine: $(nproc) cores, $(uname -r), loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/machine.txt"
 
-# 1. node-oidc-provider: started, measured and stopped by the peers' own script.
+# 1. node-oidc-provider: started, measured and stopped by the peers' own script. Its start.sh
+#    installs the package on first use, which can outlast bench-all.sh's 30 s start-up wait: do it here.
 if [ -z "${SKIP_NODE:-}" ]; then
+  node_dir="$peers/node-oidc-provider"
+  [ -d "$node_dir/node_modules/oidc-provider" ] ||
+    (cd "$node_dir" && npm install --no-audit --no-fund oidc-provider@9.13.3)
   echo "== node-oidc-provider (bench-all.sh node)"
   "$peers/bench/bench-all.sh" node
 fi
