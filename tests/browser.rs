@@ -28,7 +28,11 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start_driver() -> (Driver, String) {
@@ -98,8 +102,16 @@ async fn chromium_signs_in_allows_and_lands_on_the_redirect_uri_with_a_code() {
         browser.wait().for_element(Locator::Css("#username")).await?;
         assert!(browser.title().await?.starts_with("Sign in"));
         save(&browser, "login.png").await;
-        browser.find(Locator::Css("#username")).await?.send_keys("alice").await?;
-        browser.find(Locator::Css("#password")).await?.send_keys("wonderland").await?;
+        browser
+            .find(Locator::Css("#username"))
+            .await?
+            .send_keys("alice")
+            .await?;
+        browser
+            .find(Locator::Css("#password"))
+            .await?
+            .send_keys("wonderland")
+            .await?;
         browser.find(Locator::Css("button[type=submit]")).await?.click().await?;
 
         let allow = browser.wait().for_element(Locator::Css("button[value=allow]")).await?;
@@ -134,5 +146,9 @@ async fn chromium_signs_in_allows_and_lands_on_the_redirect_uri_with_a_code() {
     .await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(tokens["scope"], "read write");
-    assert_eq!(s.introspect("web", &secret, tokens["access_token"].as_str().unwrap()).await["sub"], "alice");
+    assert_eq!(
+        s.introspect("web", &secret, tokens["access_token"].as_str().unwrap())
+            .await["sub"],
+        "alice"
+    );
 }

@@ -59,6 +59,8 @@ impl State {
         if !self.clients.contains_key(&*code.client_id) || !user_ok {
             return (false, vec![]);
         }
+        let mut code = code;
+        self.interner.intern_record(&mut code);
         let code = Arc::new(code);
         self.insert_token(code.clone());
         (true, vec![Change::PutToken(code)])

@@ -2,6 +2,7 @@
 //! (limits, policies, rotation), each operation returning the row changes to persist.
 
 mod consents;
+mod interner;
 mod tokens;
 
 use crate::clock::UnixTime;
@@ -44,6 +45,7 @@ pub struct State {
     by_client: HashMap<Arc<str>, ClientTokens>,
     by_grant: HashMap<TokenId, Vec<TokenId>>,
     consents: HashMap<(String, String), Consent>,
+    interner: interner::Interner,
 }
 
 impl State {
