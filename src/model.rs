@@ -169,7 +169,8 @@ impl TokenId {
     pub fn random() -> Self {
         use rand::RngCore;
         let mut bytes = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        // ThreadRng is a CSPRNG seeded from the OS: no system call per token on the hot path.
+        rand::thread_rng().fill_bytes(&mut bytes);
         TokenId(bytes)
     }
 

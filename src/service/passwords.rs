@@ -26,8 +26,16 @@ pub async fn hash(password: Secret<String>) -> Result<String, tokio::task::JoinE
     tokio::task::spawn_blocking(move || hash_blocking(password.expose())).await
 }
 
+/// Argon2 verifications running at once: each takes ~19 MiB and a core for tens of milliseconds,
+/// so a flood of logins queues here instead of filling the blocking pool and the memory.
+static VERIFYING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    tokio::sync::Semaphore::new(cores * 2)
+});
+
 /// `stored` is `None` for an unknown user: a dummy hash is checked so timing does not tell.
 pub async fn verify(password: Secret<String>, stored: Option<String>) -> Result<bool, tokio::task::JoinError> {
+    let _permit = VERIFYING.acquire().await.expect("the semaphore is never closed");
     tokio::task::spawn_blocking(move || match stored {
         Some(hash) => verify_blocking(password.expose(), &hash),
         None => {

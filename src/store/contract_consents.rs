@@ -52,16 +52,18 @@ macro_rules! store_consent_contract_tests {
             let c = &client.client_id;
             assert_eq!(store.get_consent(c, "alice").await.unwrap(), None);
             let first = $crate::store::contract_consents::consent("consent", c, "alice", &["read"], NOW);
-            store.put_consent(first.clone()).await.unwrap();
+            store.grant_consent(first.clone()).await.unwrap();
             assert_eq!(store.get_consent(c, "alice").await.unwrap(), Some(first));
+            // A later Allow adds its scopes to the earlier ones.
+            let more = $crate::store::contract_consents::consent("consent", c, "alice", &["write"], NOW + 5);
             let wider = $crate::store::contract_consents::consent("consent", c, "alice", &["read", "write"], NOW + 5);
-            store.put_consent(wider.clone()).await.unwrap();
+            assert_eq!(store.grant_consent(more).await.unwrap(), wider);
             assert_eq!(store.get_consent(c, "alice").await.unwrap(), Some(wider.clone()));
             let elsewhere =
                 $crate::store::contract_consents::consent("consent", "consent-other", "alice", &["read"], NOW);
-            store.put_consent(elsewhere.clone()).await.unwrap();
+            store.grant_consent(elsewhere.clone()).await.unwrap();
             let bobs = $crate::store::contract_consents::consent("consent", c, "bob", &["read"], NOW);
-            store.put_consent(bobs).await.unwrap();
+            store.grant_consent(bobs).await.unwrap();
             assert_eq!(
                 store.consents_of("consent", "alice").await.unwrap(),
                 vec![wider, elsewhere]
@@ -71,7 +73,12 @@ macro_rules! store_consent_contract_tests {
             assert_eq!(store.get_consent(c, "alice").await.unwrap(), None);
             let ghost = $crate::store::contract_consents::consent("consent", "no-such-client", "alice", &["read"], NOW);
             assert!(matches!(
-                store.put_consent(ghost).await,
+                store.grant_consent(ghost).await,
+                Err(StoreError::Missing(_))
+            ));
+            let nobody = $crate::store::contract_consents::consent("consent", c, "nobody", &["read"], NOW);
+            assert!(matches!(
+                store.grant_consent(nobody).await,
                 Err(StoreError::Missing(_))
             ));
         }
@@ -88,7 +95,7 @@ macro_rules! store_consent_contract_tests {
             let c = &client.client_id;
             for who in ["alice", "bob"] {
                 let given = $crate::store::contract_consents::consent("cascade", c, who, &["read"], NOW);
-                store.put_consent(given).await.unwrap();
+                store.grant_consent(given).await.unwrap();
             }
             assert!(store.delete_user("cascade", "alice", NOW).await.unwrap());
             assert_eq!(store.get_consent(c, "alice").await.unwrap(), None);
@@ -97,7 +104,7 @@ macro_rules! store_consent_contract_tests {
             assert_eq!(store.get_consent(c, "bob").await.unwrap(), None);
             store.create_client(client.clone()).await.unwrap();
             let again = $crate::store::contract_consents::consent("cascade", c, "bob", &["read"], NOW);
-            store.put_consent(again).await.unwrap();
+            store.grant_consent(again).await.unwrap();
             assert!(store.delete_tenant("cascade").await.unwrap());
             assert!(store.consents_of("cascade", "bob").await.unwrap().is_empty());
         }

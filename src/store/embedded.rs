@@ -187,8 +187,15 @@ impl ConsentStore for EmbeddedStore {
     async fn get_consent(&self, client_id: &str, subject: &str) -> StoreResult<Option<Consent>> {
         Ok(self.state.read().consent(client_id, subject))
     }
-    async fn put_consent(&self, consent: Consent) -> StoreResult<()> {
-        self.apply_fallible(|s| s.put_consent(consent)).await
+    async fn grant_consent(&self, consent: Consent) -> StoreResult<Consent> {
+        let mut stored = None;
+        self.apply_fallible(|s| {
+            let (consent, changes) = s.grant_consent(consent)?;
+            stored = Some(consent);
+            Ok(changes)
+        })
+        .await?;
+        stored.ok_or(StoreError::Missing("consent"))
     }
     async fn delete_consent(&self, client_id: &str, subject: &str) -> StoreResult<bool> {
         self.apply(|s| s.delete_consent(client_id, subject)).await

@@ -33,7 +33,7 @@ ops! {
     RevokeClientTokens => "revoke_client_tokens", ListTokens => "list_tokens",
     CountActiveAccess => "count_active_access", UpdateToken => "update_token",
     Authorizations => "authorizations", SetPairScopes => "set_pair_scopes", InsertCode => "insert_code",
-    GetConsent => "get_consent", PutConsent => "put_consent", DeleteConsent => "delete_consent",
+    GetConsent => "get_consent", GrantConsent => "grant_consent", DeleteConsent => "delete_consent",
     ConsentsOf => "consents_of",
     Health => "health", PurgeExpired => "purge_expired", AcquireLease => "acquire_lease",
     ReleaseLease => "release_lease", ActiveAccessByTenant => "active_access_by_tenant",
@@ -169,8 +169,8 @@ impl ConsentStore for MeteredStore {
         self.timed(Op::GetConsent, self.inner.get_consent(client_id, subject))
             .await
     }
-    async fn put_consent(&self, consent: Consent) -> StoreResult<()> {
-        self.timed(Op::PutConsent, self.inner.put_consent(consent)).await
+    async fn grant_consent(&self, consent: Consent) -> StoreResult<Consent> {
+        self.timed(Op::GrantConsent, self.inner.grant_consent(consent)).await
     }
     async fn delete_consent(&self, client_id: &str, subject: &str) -> StoreResult<bool> {
         self.timed(Op::DeleteConsent, self.inner.delete_consent(client_id, subject))

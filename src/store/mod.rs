@@ -162,8 +162,10 @@ pub struct Authorization {
 #[async_trait]
 pub trait ConsentStore: Send + Sync {
     async fn get_consent(&self, client_id: &str, subject: &str) -> StoreResult<Option<Consent>>;
-    /// Creates or replaces; `Missing("client")` when the client no longer exists.
-    async fn put_consent(&self, consent: Consent) -> StoreResult<()>;
+    /// Records an Allow: the scopes are added to what the subject allowed the client before, in
+    /// one atomic step, and `granted_at` is updated. Returns the consent as stored.
+    /// `Missing("client")` / `Missing("user")` when either is gone (or the user is disabled).
+    async fn grant_consent(&self, consent: Consent) -> StoreResult<Consent>;
     /// `Ok(false)` if there was none.
     async fn delete_consent(&self, client_id: &str, subject: &str) -> StoreResult<bool>;
     /// A subject's consents in client order.

@@ -83,6 +83,39 @@ pub fn set(headers: &mut HeaderMap, cookie: HeaderValue) {
 mod tests {
     use super::*;
 
+    fn service(issuer: &str) -> Service {
+        let store = std::sync::Arc::new(crate::store::embedded::EmbeddedStore::in_memory());
+        let clock = std::sync::Arc::new(crate::clock::ManualClock::new(0));
+        Service::new(
+            store,
+            clock,
+            std::sync::Arc::new(crate::token::Keyring::random()),
+            issuer,
+        )
+    }
+
+    #[test]
+    fn cookies_are_secure_exactly_when_the_issuer_is_https() {
+        let https = session(&service("https://auth.example"), "v".into());
+        let https = https.to_str().unwrap();
+        assert!(https.contains("Secure") && https.contains("HttpOnly") && https.contains("SameSite=Lax"));
+        assert!(https.contains("Path=/oauth/authorize"), "{https}");
+        let http = csrf_cookie(&service("http://127.0.0.1:8080"), "v");
+        assert!(!http.to_str().unwrap().contains("Secure"));
+    }
+
+    #[test]
+    fn a_csrf_token_only_matches_its_own_cookie() {
+        let s = service("http://x");
+        let token = csrf_token(&s, "secret-a");
+        let mut headers = HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_static("tessera_csrf=secret-a"));
+        assert!(csrf_ok(&s, &headers, Some(&token)));
+        headers.insert(COOKIE, HeaderValue::from_static("tessera_csrf=secret-b"));
+        assert!(!csrf_ok(&s, &headers, Some(&token)));
+        assert!(!csrf_ok(&s, &HeaderMap::new(), Some(&token)));
+    }
+
     #[test]
     fn reads_one_cookie_among_many() {
         let mut headers = HeaderMap::new();

@@ -4,7 +4,7 @@ pub mod clients;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
-mod validate;
+pub(crate) mod validate;
 
 use super::Service;
 use crate::model::{TokenKind, SYSTEM_TENANT};

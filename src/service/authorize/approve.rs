@@ -2,8 +2,9 @@
 //! client with a one-use code (or `access_denied`).
 
 use super::{error_redirect, error_url, redirect_with, Authorization, AuthorizeError};
-use crate::model::{scope_set, Consent, TokenId, TokenKind, TokenRecord, TokenState, User};
+use crate::model::{Consent, TokenId, TokenKind, TokenRecord, TokenState, User};
 use crate::service::{defaults, Service};
+use crate::store::StoreError;
 use std::sync::Arc;
 
 impl Service {
@@ -19,30 +20,35 @@ impl Service {
         let now = self.clock.now();
         let client = &auth.client;
         let request = &auth.request;
+        let state = request.state.as_deref();
+        let gone = || {
+            error_redirect(
+                &request.redirect_uri,
+                state,
+                "access_denied",
+                "the user or the client is no longer available",
+            )
+        };
         if remember {
-            let before = self.store.get_consent(&client.client_id, &user.username).await?;
-            let scopes = scope_set(
-                before
-                    .into_iter()
-                    .flat_map(|c| c.scopes)
-                    .chain(request.scopes.iter().cloned()),
-            );
-            self.store
-                .put_consent(Consent {
-                    tenant: client.tenant.clone(),
-                    client_id: client.client_id.clone(),
-                    subject: user.username.clone(),
-                    scopes,
-                    granted_at: now,
-                })
-                .await?;
+            let consent = Consent {
+                tenant: client.tenant.clone(),
+                client_id: client.client_id.clone(),
+                subject: user.username.clone(),
+                scopes: request.scopes.clone(),
+                granted_at: now,
+            };
+            match self.store.grant_consent(consent).await {
+                Ok(_) => {}
+                Err(StoreError::Missing(_)) => return Err(gone()),
+                Err(e) => return Err(e.into()),
+            }
         }
-        let ttl = client
-            .settings
-            .code_ttl
-            .or(auth.tenant.settings.code_ttl)
-            .filter(|ttl| *ttl > 0)
-            // A code that never expires would defeat its purpose: "never" means the default here.
+        // Client, then tenant, then the default; a code that never expires would defeat its
+        // purpose, so a non-positive setting does not count.
+        let ttl = [client.settings.code_ttl, auth.tenant.settings.code_ttl]
+            .into_iter()
+            .flatten()
+            .find(|ttl| *ttl > 0)
             .unwrap_or(defaults::CODE_TTL);
         let mut bindings = serde_json::Map::new();
         bindings.insert("redirect_uri".into(), request.redirect_uri.clone().into());
@@ -67,14 +73,8 @@ impl Service {
             // Every token the code turns into carries its id, so a replay can revoke them all.
             grant_id: id,
         };
-        let state = request.state.as_deref();
         if !self.store.insert_code(code).await? {
-            return Err(error_redirect(
-                &request.redirect_uri,
-                state,
-                "access_denied",
-                "the user or the client is no longer available",
-            ));
+            return Err(gone());
         }
         let value = self.keys.mint(TokenKind::Code, &id);
         let mut pairs = vec![("code", value.expose())];

@@ -37,7 +37,11 @@ impl Service {
     /// Checks a username and password of `tenant`; on success, the session cookie value.
     pub async fn sign_in(&self, tenant: &str, username: &str, password: Secret<String>) -> Result<String, LoginError> {
         let now = self.clock.now();
-        if let Some(retry_after) = self.login_throttle.wait(tenant, username, now) {
+        // A name no user can have is not worth a throttle entry or an Argon2 run.
+        if crate::service::admin::validate::username("username", username).is_err() {
+            return Err(LoginError::Invalid);
+        }
+        if let Err(retry_after) = self.login_throttle.attempt(tenant, username, now) {
             return Err(LoginError::Throttled { retry_after });
         }
         let user = self.store.get_user(tenant, username).await.map_err(LoginError::Store)?;
@@ -59,10 +63,7 @@ impl Service {
                     .keys
                     .sign("session", &serde_json::to_vec(&session).expect("plain data")))
             }
-            _ => {
-                self.login_throttle.failed(tenant, username, self.clock.now());
-                Err(LoginError::Invalid)
-            }
+            _ => Err(LoginError::Invalid),
         }
     }
 

@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 /// How long a user has to get through the login and consent pages.
 const PENDING_TTL: i64 = 600;
+/// Longer `state` values are refused: the value travels in the signed pending request.
+const MAX_STATE: usize = 1024;
 
 /// The query of `GET /oauth/authorize`, as received.
 #[derive(Debug, Default, Clone)]
@@ -88,7 +90,9 @@ pub fn redirect_with(redirect_uri: &str, pairs: &[(&str, &str)]) -> String {
 }
 
 fn error_url(redirect_uri: &str, state: Option<&str>, error: &str, description: &str) -> String {
-    let mut pairs = vec![("error", error), ("error_description", description)];
+    // RFC 6749 §4.1.2.1: error_description excludes '"' and '\\'.
+    let description = description.replace(['"', '\\'], "'");
+    let mut pairs = vec![("error", error), ("error_description", description.as_str())];
     if let Some(state) = state {
         pairs.push(("state", state));
     }
@@ -99,12 +103,13 @@ fn error_redirect(redirect_uri: &str, state: Option<&str>, error: &str, descript
     AuthorizeError::Redirect(error_url(redirect_uri, state, error, description))
 }
 
-/// RFC 7636 §4.2: an S256 challenge is 43 characters of base64url.
+/// RFC 7636 §4.2: an S256 challenge is base64url(SHA-256), always 43 characters; anything else
+/// could never match a verifier.
 fn valid_challenge(challenge: &str) -> bool {
-    (43..=128).contains(&challenge.len())
+    challenge.len() == 43
         && challenge
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
 }
 
 impl Service {
@@ -133,6 +138,9 @@ impl Service {
         };
         let state = params.state.as_deref();
         let fail = |error: &str, description: &str| error_redirect(&redirect_uri, state, error, description);
+        if params.state.as_ref().is_some_and(|s| s.len() > MAX_STATE) {
+            return Err(fail("invalid_request", "state is longer than 1024 characters"));
+        }
         match params.response_type.as_deref() {
             None => return Err(fail("invalid_request", "missing parameter response_type")),
             Some("code") => {}
@@ -261,11 +269,11 @@ mod tests {
     }
 
     #[test]
-    fn challenges_are_43_to_128_unreserved_characters() {
+    fn challenges_are_43_base64url_characters() {
         assert!(valid_challenge("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
         assert!(!valid_challenge("short"));
-        assert!(!valid_challenge(&"a".repeat(129)));
-        assert!(!valid_challenge(&format!("{}=", "a".repeat(43))));
+        assert!(!valid_challenge(&"a".repeat(44)));
+        assert!(!valid_challenge(&format!("{}~", "a".repeat(42))));
     }
 
     #[test]

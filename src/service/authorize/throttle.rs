@@ -33,6 +33,11 @@ impl Default for LoginThrottle {
     }
 }
 
+fn wait_for(failures: &Failures, now: UnixTime) -> Option<u64> {
+    let until = failures.last.saturating_add(delay_after(failures.count));
+    (until > now).then(|| (until - now) as u64)
+}
+
 fn delay_after(count: u32) -> i64 {
     if count < FREE_FAILURES {
         return 0;
@@ -45,14 +50,30 @@ impl LoginThrottle {
     /// Seconds to wait before `username` may try again; `None` when it may try now.
     pub fn wait(&self, tenant: &str, username: &str, now: UnixTime) -> Option<u64> {
         let failures = self.failures.get(&(tenant.to_string(), username.to_string()))?;
-        let until = failures.last.saturating_add(delay_after(failures.count));
-        (until > now).then(|| (until - now) as u64)
+        wait_for(&failures, now)
     }
 
-    pub fn failed(&self, tenant: &str, username: &str, now: UnixTime) {
-        let key = (tenant.to_string(), username.to_string());
-        let count = self.failures.get(&key).map_or(0, |f| f.count).saturating_add(1);
-        self.failures.insert(key, Failures { count, last: now });
+    /// Takes an attempt: counted as a failure up front, atomically, so that parallel guesses
+    /// cannot all pass the check before any of them is recorded. `Err(seconds)` while locked.
+    /// A correct password then calls [`LoginThrottle::succeeded`], which forgets the count.
+    pub fn attempt(&self, tenant: &str, username: &str, now: UnixTime) -> Result<(), u64> {
+        let mut locked = None;
+        self.failures
+            .entry((tenant.to_string(), username.to_string()))
+            .and_upsert_with(|existing| match existing.map(|e| e.into_value()) {
+                Some(failures) => match wait_for(&failures, now) {
+                    Some(seconds) => {
+                        locked = Some(seconds);
+                        failures
+                    }
+                    None => Failures {
+                        count: failures.count.saturating_add(1),
+                        last: now,
+                    },
+                },
+                None => Failures { count: 1, last: now },
+            });
+        locked.map_or(Ok(()), Err)
     }
 
     pub fn succeeded(&self, tenant: &str, username: &str) {
@@ -68,14 +89,13 @@ mod tests {
     fn waits_grow_after_the_free_failures_and_reset_on_success() {
         let throttle = LoginThrottle::default();
         for _ in 0..FREE_FAILURES {
-            assert_eq!(throttle.wait("t", "alice", 100), None);
-            throttle.failed("t", "alice", 100);
+            assert_eq!(throttle.attempt("t", "alice", 100), Ok(()));
         }
+        assert_eq!(throttle.attempt("t", "alice", 100), Err(1));
         assert_eq!(throttle.wait("t", "alice", 100), Some(1));
-        assert_eq!(throttle.wait("t", "alice", 101), None);
-        throttle.failed("t", "alice", 101);
+        assert_eq!(throttle.attempt("t", "alice", 101), Ok(()));
         assert_eq!(throttle.wait("t", "alice", 101), Some(2));
-        throttle.failed("t", "alice", 103);
+        assert_eq!(throttle.attempt("t", "alice", 103), Ok(()));
         assert_eq!(throttle.wait("t", "alice", 103), Some(4));
         assert_eq!(throttle.wait("t", "bob", 103), None, "other users are not slowed");
         assert_eq!(
@@ -85,6 +105,21 @@ mod tests {
         );
         throttle.succeeded("t", "alice");
         assert_eq!(throttle.wait("t", "alice", 103), None);
+    }
+
+    #[test]
+    fn parallel_attempts_are_each_counted() {
+        let throttle = std::sync::Arc::new(LoginThrottle::default());
+        let allowed: usize = (0..16)
+            .map(|_| {
+                let throttle = throttle.clone();
+                std::thread::spawn(move || throttle.attempt("t", "alice", 100).is_ok())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| usize::from(h.join().unwrap()))
+            .sum();
+        assert_eq!(allowed, FREE_FAILURES as usize, "only the free attempts pass at once");
     }
 
     #[test]

@@ -45,30 +45,11 @@ impl Service {
         let Some(code) = self.store.get_token(&id).await? else {
             return Err(invalid());
         };
-        if *code.client_id != *client.client_id {
+        if code.kind != TokenKind::Code || *code.client_id != *client.client_id {
             return Err(invalid());
         }
-        if code.state == TokenState::Used {
-            return Err(self.code_replayed(&code).await);
-        }
-        if !code.is_active(self.clock.now()) {
-            return Err(invalid());
-        }
-        let bound_uri = binding(&code, "redirect_uri").and_then(|v| v.as_str());
-        let uri_was_given = binding(&code, "redirect_uri_given").and_then(|v| v.as_bool()) == Some(true);
-        match redirect_uri {
-            Some(uri) if Some(uri) != bound_uri => {
-                return Err(OAuthError::InvalidGrant(
-                    "redirect_uri differs from the authorization request's".into(),
-                ))
-            }
-            None if uri_was_given => {
-                return Err(OAuthError::InvalidRequest(
-                    "missing parameter redirect_uri (the authorization request had one)".into(),
-                ))
-            }
-            _ => {}
-        }
+        // Proof of possession comes before anything else: a used code seen later (history, logs)
+        // must not let a stranger trigger the replay revocation of a public client's grant.
         let challenge = binding(&code, "code_challenge").and_then(|v| v.as_str());
         match (challenge, verifier) {
             (Some(challenge), Some(verifier)) => {
@@ -96,7 +77,30 @@ impl Service {
                     "code_verifier sent, but the authorization request had no code_challenge".into(),
                 ))
             }
+            // A client made public after the code was issued has nothing to prove possession with.
+            (None, None) if client.public => return Err(invalid()),
             (None, None) => {}
+        }
+        if code.state == TokenState::Used {
+            return Err(self.code_replayed(&code).await);
+        }
+        if !code.is_active(self.clock.now()) {
+            return Err(invalid());
+        }
+        let bound_uri = binding(&code, "redirect_uri").and_then(|v| v.as_str());
+        let uri_was_given = binding(&code, "redirect_uri_given").and_then(|v| v.as_bool()) == Some(true);
+        match redirect_uri {
+            Some(uri) if Some(uri) != bound_uri => {
+                return Err(OAuthError::InvalidGrant(
+                    "redirect_uri differs from the authorization request's".into(),
+                ))
+            }
+            None if uri_was_given => {
+                return Err(OAuthError::InvalidRequest(
+                    "missing parameter redirect_uri (the authorization request had one)".into(),
+                ))
+            }
+            _ => {}
         }
         let subject = code.subject.clone().ok_or_else(invalid)?;
         // Current authorities: the user may have lost some since the consent.

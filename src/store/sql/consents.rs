@@ -2,7 +2,7 @@
 
 use super::rows::{self, json};
 use super::{db_err, SqlStore};
-use crate::model::Consent;
+use crate::model::{scope_set, Consent};
 use crate::store::{ConsentStore, StoreError, StoreResult};
 use async_trait::async_trait;
 
@@ -21,10 +21,11 @@ impl ConsentStore for SqlStore {
         row.map(|r| rows::consent(&r)).transpose()
     }
 
-    async fn put_consent(&self, consent: Consent) -> StoreResult<()> {
+    async fn grant_consent(&self, mut consent: Consent) -> StoreResult<Consent> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        // The client's row lock orders concurrent grants for it (no dialect-specific upsert) and
-        // keeps a concurrent client delete from leaving an orphan behind.
+        // The client's row lock orders concurrent Allows for it (their scopes add up, no
+        // dialect-specific upsert) and keeps a concurrent client delete from leaving an orphan;
+        // the user's row lock does the same for a user delete or disable.
         let client = sqlx::query(&self.sql("SELECT client_id FROM clients WHERE client_id = ? FOR UPDATE"))
             .bind(consent.client_id.clone())
             .fetch_optional(&mut *tx)
@@ -34,24 +35,49 @@ impl ConsentStore for SqlStore {
             tx.rollback().await.map_err(db_err)?;
             return Err(StoreError::Missing("client"));
         }
-        sqlx::query(&self.sql("DELETE FROM consents WHERE client_id = ? AND subject = ?"))
-            .bind(consent.client_id.clone())
+        let user = sqlx::query(&self.sql("SELECT enabled FROM users WHERE tenant = ? AND username = ? FOR UPDATE"))
+            .bind(consent.tenant.clone())
             .bind(consent.subject.clone())
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db_err)?;
+        let enabled = match user {
+            Some(row) => sqlx::Row::try_get::<i64, _>(&row, 0).map_err(db_err)? != 0,
+            None => false,
+        };
+        if !enabled {
+            tx.rollback().await.map_err(db_err)?;
+            return Err(StoreError::Missing("user"));
+        }
+        let sql = format!("SELECT {CONSENT_COLUMNS} FROM consents WHERE client_id = ? AND subject = ?");
+        let before = sqlx::query(&self.dialect.sql_owned(&sql))
+            .bind(consent.client_id.clone())
+            .bind(consent.subject.clone())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if let Some(row) = before {
+            let before = rows::consent(&row)?;
+            consent.scopes = scope_set(before.scopes.into_iter().chain(consent.scopes));
+            sqlx::query(&self.sql("DELETE FROM consents WHERE client_id = ? AND subject = ?"))
+                .bind(consent.client_id.clone())
+                .bind(consent.subject.clone())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
         let sql = "INSERT INTO consents (client_id, subject, tenant, scopes, granted_at) VALUES (?, ?, ?, ?, ?)";
         sqlx::query(&self.sql(sql))
-            .bind(consent.client_id)
-            .bind(consent.subject)
-            .bind(consent.tenant)
+            .bind(consent.client_id.clone())
+            .bind(consent.subject.clone())
+            .bind(consent.tenant.clone())
             .bind(json(&consent.scopes))
             .bind(consent.granted_at)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        Ok(())
+        Ok(consent)
     }
 
     async fn delete_consent(&self, client_id: &str, subject: &str) -> StoreResult<bool> {

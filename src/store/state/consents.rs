@@ -1,7 +1,7 @@
 //! Remembered consents in the state engine, keyed by (client, subject).
 
 use super::{Change, State};
-use crate::model::{Consent, TokenRecord};
+use crate::model::{scope_set, Consent, TokenRecord};
 use crate::store::StoreError;
 use std::sync::Arc;
 
@@ -12,13 +12,19 @@ impl State {
             .cloned()
     }
 
-    pub fn put_consent(&mut self, consent: Consent) -> Result<Vec<Change>, StoreError> {
+    pub fn grant_consent(&mut self, mut consent: Consent) -> Result<(Consent, Vec<Change>), StoreError> {
         if !self.clients.contains_key(&consent.client_id) {
             return Err(StoreError::Missing("client"));
         }
+        if !self.user(&consent.tenant, &consent.subject).is_some_and(|u| u.enabled) {
+            return Err(StoreError::Missing("user"));
+        }
         let key = (consent.client_id.clone(), consent.subject.clone());
+        if let Some(before) = self.consents.get(&key) {
+            consent.scopes = scope_set(before.scopes.iter().chain(&consent.scopes).cloned());
+        }
         self.consents.insert(key, consent.clone());
-        Ok(vec![Change::PutConsent(consent)])
+        Ok((consent.clone(), vec![Change::PutConsent(consent)]))
     }
 
     pub fn delete_consent(&mut self, client_id: &str, subject: &str) -> (bool, Vec<Change>) {

@@ -188,7 +188,7 @@ impl State {
             let mut scopes = BTreeSet::new();
             let mut count = 0;
             for id in self.usable_tokens_of(&client.client_id, Some(subject), now) {
-                if let Some(t) = self.tokens.get(&id) {
+                if let Some(t) = self.tokens.get(&id).filter(|t| t.kind != TokenKind::Code) {
                     scopes.extend(t.scopes.iter().cloned());
                     count += 1;
                 }
