@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures token issuance and introspection on each store with the shared wrk harness
 # (../shared/peers/bench/bench.sh), one store after another in one sitting.
-# Usage: bench/stores.sh [memory sqlite postgres mysql]   env: DURATION (5s), CONNS (32), WARMUP (2s)
+# Usage: bench/stores.sh [memory sqlite sqlite-normal postgres mysql]   env: DURATION (5s), CONNS (32), WARMUP (2s)
+# sqlite-normal: the SQLite store with TESSERA_SQLITE__SYNCHRONOUS=normal (WAL without an fsync per
+# commit: survives a killed process, not a power cut).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 harness="${HARNESS:-$root/../shared/peers/bench/bench.sh}"
@@ -14,8 +16,8 @@ key="$("$bin" key generate)"
 
 bench_store() { # $1=label $2=store url
   local work; work=$(mktemp -d)
-  TESSERA_ADMIN_CLIENT_ID=bench-admin TESSERA_ADMIN_CLIENT_SECRET=bench-admin-secret TESSERA_TOKEN_KEY="$key" \
-    TESSERA_LOG=warn "$bin" serve --listen 127.0.0.1:0 --store "$2" >"$work/out" 2>"$work/err" &
+  env ${EXTRA_ENV:-} TESSERA_ADMIN_CLIENT_ID=bench-admin TESSERA_ADMIN_CLIENT_SECRET=bench-admin-secret \
+    TESSERA_TOKEN_KEY="$key" TESSERA_LOG=warn "$bin" serve --listen 127.0.0.1:0 --store "$2" >"$work/out" 2>"$work/err" &
   local pid=$!
   for _ in $(seq 1 100); do grep -q 'listening on' "$work/out" 2>/dev/null && break; sleep 0.1; done
   local base; base=$(sed -n 's/^tessera listening on \(http:[^ ]*\).*/\1/p' "$work/out")
@@ -35,6 +37,10 @@ for store in "$@"; do
   case "$store" in
     memory) bench_store memory memory:// ;;
     sqlite) dir=$(mktemp -d); bench_store sqlite "sqlite://$dir/bench.db"; rm -rf "$dir" ;;
+    sqlite-normal)
+      dir=$(mktemp -d)
+      EXTRA_ENV=TESSERA_SQLITE__SYNCHRONOUS=normal bench_store sqlite-normal "sqlite://$dir/bench.db"
+      rm -rf "$dir" ;;
     postgres)
       psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE $db"
       bench_store postgres "postgres://postgres@127.0.0.1:5432/$db"
