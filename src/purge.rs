@@ -36,7 +36,7 @@ impl Purger {
             clock,
             grace,
             lease_seconds: (interval.as_secs() as i64).clamp(10, 600),
-            holder: crate::model::TokenId::random().to_text(),
+            holder: crate::model::TokenId::generate().to_text(),
             metrics: None,
         }
     }

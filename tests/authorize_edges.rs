@@ -158,7 +158,8 @@ async fn tampered_or_stale_pages_and_bad_choices_get_an_error_page() {
     let browser = Browser::default();
     let page = browser.get(&authorize_url(&s, "web", &cb, None)).await;
     let (request, csrf) = (page.field("request"), page.field("csrf"));
-    let tampered = format!("{}A", &request[..request.len() - 1]);
+    let last = if request.ends_with('A') { "B" } else { "A" };
+    let tampered = format!("{}{last}", &request[..request.len() - 1]);
     let form = |request: &str| {
         vec![
             ("request", request.to_string()),

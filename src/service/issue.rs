@@ -98,7 +98,7 @@ impl Service {
             .max_active_tokens
             .or_else(|| tenant.and_then(|t| t.settings.max_active_tokens));
 
-        let access_id = TokenId::random();
+        let access_id = TokenId::generate();
         let grant_id = grant.grant_id.unwrap_or(access_id);
         let access = TokenRecord {
             id: access_id,
@@ -117,7 +117,7 @@ impl Service {
         let refresh = grant.refresh_scopes.map(|scopes| {
             let ttl = resolve(|s| s.refresh_token_ttl, client, tenant, defaults::REFRESH_TOKEN_TTL);
             TokenRecord {
-                id: TokenId::random(),
+                id: TokenId::generate(),
                 kind: TokenKind::Refresh,
                 scopes,
                 expires_at: expiry(now, ttl),

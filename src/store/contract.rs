@@ -50,7 +50,7 @@ pub fn access_token(
     now: UnixTime,
     expires_at: Option<UnixTime>,
 ) -> TokenRecord {
-    let id = TokenId::random();
+    let id = TokenId::generate();
     TokenRecord {
         id,
         kind: TokenKind::Access,
@@ -69,7 +69,7 @@ pub fn access_token(
 
 pub fn refresh_for(access: &TokenRecord, expires_at: Option<UnixTime>) -> TokenRecord {
     TokenRecord {
-        id: TokenId::random(),
+        id: TokenId::generate(),
         kind: TokenKind::Refresh,
         expires_at,
         ..access.clone()
@@ -371,12 +371,12 @@ macro_rules! store_contract_tests {
             }
             assert!(store.revoke_token(&c_id).await.unwrap());
             assert!(!store.revoke_token(&c_id).await.unwrap(), "second revoke is a no-op");
-            assert!(!store.revoke_token(&TokenId::random()).await.unwrap());
+            assert!(!store.revoke_token(&TokenId::generate()).await.unwrap());
             assert_eq!(store.revoke_client_tokens(&client.client_id, Some("alice"), NOW).await.unwrap(), 1);
             assert!(!store.get_token(&a_id).await.unwrap().unwrap().is_active(NOW));
             assert!(store.get_token(&b_id).await.unwrap().unwrap().is_active(NOW));
             assert_eq!(store.revoke_client_tokens(&client.client_id, None, NOW).await.unwrap(), 1);
-            assert!(store.get_token(&TokenId::random()).await.unwrap().is_none());
+            assert!(store.get_token(&TokenId::generate()).await.unwrap().is_none());
         }
 
         #[tokio::test]
@@ -457,7 +457,7 @@ macro_rules! store_contract_tests {
             store.update_token(&id, end).await.unwrap();
             assert!(!store.get_token(&id).await.unwrap().unwrap().is_active(NOW));
             assert_eq!(store.count_active_access(&client.client_id, NOW).await.unwrap(), 0);
-            assert!(store.update_token(&TokenId::random(), Default::default()).await.unwrap().is_none());
+            assert!(store.update_token(&TokenId::generate(), Default::default()).await.unwrap().is_none());
         }
 
         #[tokio::test]

@@ -15,7 +15,7 @@ pub fn consent(tenant: &str, client_id: &str, subject: &str, scopes: &[&str], at
 
 /// A code for `alice`, its own grant.
 pub fn code(client: &crate::model::Client, now: i64) -> TokenRecord {
-    let id = TokenId::random();
+    let id = TokenId::generate();
     let mut bindings = serde_json::Map::new();
     bindings.insert("redirect_uri".into(), "https://app.example/cb".into());
     TokenRecord {

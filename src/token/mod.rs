@@ -260,7 +260,7 @@ mod tests {
     #[test]
     fn minted_tokens_verify_and_carry_kind_and_id() {
         let ring = Keyring::random();
-        let id = TokenId::random();
+        let id = TokenId::generate();
         for kind in [TokenKind::Access, TokenKind::Refresh, TokenKind::Code] {
             let value = ring.mint(kind, &id);
             assert_eq!(value.expose().len(), TOKEN_LEN);
@@ -273,7 +273,7 @@ mod tests {
     fn forged_and_malformed_tokens_are_rejected() {
         let ring = Keyring::random();
         let other = Keyring::random();
-        let id = TokenId::random();
+        let id = TokenId::generate();
         let good = ring.mint(TokenKind::Access, &id).into_string();
         assert_eq!(other.verify(&good), None, "token under another key");
         let mut flipped = good.clone().into_bytes();
@@ -296,7 +296,7 @@ mod tests {
     fn previous_keys_still_verify_after_rotation() {
         let old = generate_key_text();
         let new = generate_key_text();
-        let id = TokenId::random();
+        let id = TokenId::generate();
         let before = Keyring::from_texts(&old, &[]).unwrap().mint(TokenKind::Access, &id);
         let rotated = Keyring::from_texts(&new, &[&old]).unwrap();
         assert_eq!(rotated.verify(before.expose()), Some((TokenKind::Access, id)));
@@ -312,7 +312,7 @@ mod tests {
         let first = Keyring::load_or_create(&path).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        let id = TokenId::random();
+        let id = TokenId::generate();
         let token = first.mint(TokenKind::Access, &id);
         let second = Keyring::load_or_create(&path).unwrap();
         assert_eq!(second.verify(token.expose()), Some((TokenKind::Access, id)));
@@ -321,7 +321,7 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_detect_tampering() {
         let ring = Keyring::random();
-        let id = TokenId::random();
+        let id = TokenId::generate();
         let cursor = ring.seal_cursor(&id);
         assert_eq!(ring.open_cursor(&cursor), Some(id));
         let mut bytes = cursor.into_bytes();
@@ -347,7 +347,7 @@ mod tests {
 
     #[test]
     fn token_value_debug_is_redacted() {
-        let v = Keyring::random().mint(TokenKind::Access, &TokenId::random());
+        let v = Keyring::random().mint(TokenKind::Access, &TokenId::generate());
         assert!(!format!("{v:?}").contains("tsa_"));
     }
 }

@@ -57,7 +57,7 @@ impl Service {
             bindings.insert("code_challenge".into(), challenge.clone().into());
             bindings.insert("code_challenge_method".into(), "S256".into());
         }
-        let id = TokenId::random();
+        let id = TokenId::generate();
         let code = TokenRecord {
             id,
             kind: TokenKind::Code,

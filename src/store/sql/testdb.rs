@@ -50,7 +50,7 @@ pub async fn test_database(kind: &str) -> Option<(String, TestDatabase)> {
     let admin_url = std::env::var(var).unwrap_or_else(|_| default.to_string());
     let name = format!(
         "tessera_t_{}",
-        crate::model::TokenId::random()
+        crate::model::TokenId::generate()
             .to_text()
             .to_lowercase()
             .replace(['-', '_'], "x")

@@ -63,6 +63,12 @@ CREATE TABLE consents (
 );
 CREATE INDEX consents_subject ON consents(tenant, subject);
 "#,
+    r#"
+-- The file is a journal: every read is served from memory, and the writer only touches tokens
+-- by id. These indexes were written on every insert and never read.
+DROP INDEX tokens_client;
+DROP INDEX tokens_expires;
+"#,
 ];
 
 fn parse_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> rusqlite::Result<T> {
