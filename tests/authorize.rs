@@ -165,19 +165,7 @@ async fn deny_sends_access_denied_back_with_the_state() {
 
 /// Logs alice in, allows, and returns the code.
 async fn code_for(s: &common::TestServer, browser: &Browser, client: &str, cb: &str) -> String {
-    let page = browser.get(&authorize_url(s, client, cb, Some("read"))).await;
-    let landed = if page.is_login() {
-        let next = browser.login(s, &page, "alice", "wonderland").await;
-        if next.is_consent() {
-            browser.decide(s, &next, "allow").await
-        } else {
-            next
-        }
-    } else if page.is_consent() {
-        browser.decide(s, &page, "allow").await
-    } else {
-        page
-    };
+    let landed = through_pages(s, browser, &authorize_url(s, client, cb, Some("read"))).await;
     landed
         .param("code")
         .unwrap_or_else(|| panic!("no code: {} {}", landed.url, landed.body))

@@ -20,20 +20,6 @@ fn without_pkce(s: &common::TestServer, client: &str, redirect_uri: Option<&str>
     url.into()
 }
 
-async fn through_pages(s: &common::TestServer, browser: &Browser, url: &str) -> Landed {
-    let page = browser.get(url).await;
-    let next = if page.is_login() {
-        browser.login(s, &page, "alice", "wonderland").await
-    } else {
-        page
-    };
-    if next.is_consent() {
-        browser.decide(s, &next, "allow").await
-    } else {
-        next
-    }
-}
-
 #[tokio::test]
 async fn parallel_wrong_passwords_are_each_counted() {
     let s = spawn().await;

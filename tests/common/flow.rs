@@ -126,6 +126,21 @@ impl Browser {
     }
 }
 
+/// Opens `url` and goes through whichever pages come as alice: login, then Allow.
+pub async fn through_pages(s: &TestServer, browser: &Browser, url: &str) -> Landed {
+    let page = browser.get(url).await;
+    let next = if page.is_login() {
+        browser.login(s, &page, "alice", "wonderland").await
+    } else {
+        page
+    };
+    if next.is_consent() {
+        browser.decide(s, &next, "allow").await
+    } else {
+        next
+    }
+}
+
 /// An authorize URL for `client` with the usual PKCE challenge and `state=xyz`.
 pub fn authorize_url(s: &TestServer, client: &str, redirect_uri: &str, scope: Option<&str>) -> String {
     let mut url = reqwest::Url::parse(&s.url("/oauth/authorize")).unwrap();

@@ -209,16 +209,25 @@ pub async fn authorize(State(s): Svc, headers: HeaderMap, RawQuery(query): RawQu
         Err(e) => return authorize_error(e, StatusCode::FOUND),
     };
     let csrf = csrf(&s, &headers);
-    let signed_in = match cookies::read(&headers, cookies::SESSION) {
-        Some(cookie) => match s.session_user(cookie, &auth.client.tenant).await {
-            Ok(user) => user,
-            Err(e) => return authorize_error(e.into(), StatusCode::FOUND),
-        },
-        None => None,
+    let signed_in = match signed_in(&s, &headers, &auth).await {
+        Ok(user) => user,
+        Err(e) => return authorize_error(e.into(), StatusCode::FOUND),
     };
     match signed_in {
         Some(user) => after_login(&s, &auth, &user.username, &csrf, vec![], StatusCode::FOUND).await,
         None => login_page(&s, &auth, &csrf, StatusCode::OK, None, None),
+    }
+}
+
+/// The user this browser is signed in as, in the request's tenant.
+async fn signed_in(
+    s: &Service,
+    headers: &HeaderMap,
+    auth: &Authorization,
+) -> Result<Option<Arc<crate::model::User>>, crate::store::StoreError> {
+    match cookies::read(headers, cookies::SESSION) {
+        Some(cookie) => s.session_user(cookie, &auth.client.tenant).await,
+        None => Ok(None),
     }
 }
 
@@ -333,12 +342,9 @@ pub async fn consent(State(s): Svc, headers: HeaderMap, body: axum::body::Bytes)
         Err(response) => return response,
     };
     let csrf = csrf(&s, &headers);
-    let user = match cookies::read(&headers, cookies::SESSION) {
-        Some(cookie) => match s.session_user(cookie, &auth.client.tenant).await {
-            Ok(user) => user,
-            Err(e) => return authorize_error(e.into(), StatusCode::SEE_OTHER),
-        },
-        None => None,
+    let user = match signed_in(&s, &headers, &auth).await {
+        Ok(user) => user,
+        Err(e) => return authorize_error(e.into(), StatusCode::SEE_OTHER),
     };
     let Some(user) = user else {
         return login_page(
