@@ -3,89 +3,21 @@
 
 mod cookies;
 mod pages;
+mod respond;
 
 use super::form::{self, Pairs};
 use crate::secret::Secret;
-use crate::service::authorize::{Authorization, AuthorizeError, AuthorizeParams, LoginError};
+use crate::service::authorize::{Authorization, AuthorizeParams, LoginError};
 use crate::service::Service;
 use axum::extract::{RawQuery, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA, RETRY_AFTER};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use maud::Markup;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
 use pages::FormContext;
+use respond::{authorize_error, error_page, page, redirect};
 use std::sync::Arc;
 
 type Svc = State<Arc<Service>>;
-
-const CSP: HeaderValue = HeaderValue::from_static(
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'",
-);
-
-/// Headers every answer of these endpoints carries: never cached, never framed.
-fn harden(headers: &mut HeaderMap) {
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
-    headers.insert(
-        HeaderName::from_static("x-frame-options"),
-        HeaderValue::from_static("DENY"),
-    );
-    headers.insert(HeaderName::from_static("content-security-policy"), CSP);
-    headers.insert(
-        HeaderName::from_static("x-content-type-options"),
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        HeaderName::from_static("referrer-policy"),
-        HeaderValue::from_static("no-referrer"),
-    );
-}
-
-fn page(status: StatusCode, markup: Markup, cookies: Vec<HeaderValue>) -> Response {
-    let mut response = (status, markup.into_string()).into_response();
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    harden(headers);
-    for cookie in cookies {
-        cookies::set(headers, cookie);
-    }
-    response
-}
-
-/// `302` after the GET, `303` after a form POST (so the browser follows with a GET).
-fn redirect(status: StatusCode, url: &str, cookies: Vec<HeaderValue>) -> Response {
-    let Ok(location) = HeaderValue::from_str(url) else {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            "The application's redirect URI cannot be used.",
-        );
-    };
-    let mut response = status.into_response();
-    response.headers_mut().insert(LOCATION, location);
-    harden(response.headers_mut());
-    for cookie in cookies {
-        cookies::set(response.headers_mut(), cookie);
-    }
-    response
-}
-
-fn error_page(status: StatusCode, message: &str) -> Response {
-    page(status, pages::error(message), vec![])
-}
-
-fn authorize_error(e: AuthorizeError, redirect_status: StatusCode) -> Response {
-    match e {
-        AuthorizeError::Page(message) => error_page(StatusCode::BAD_REQUEST, &message),
-        AuthorizeError::Redirect(url) => redirect(redirect_status, &url, vec![]),
-        AuthorizeError::Store(e) => {
-            tracing::error!(error = %e, "store failure on the authorization pages");
-            error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on our side. Please try again.",
-            )
-        }
-    }
-}
 
 fn take(pairs: &mut Pairs<'_>, name: &str) -> Option<String> {
     form::take(pairs, name).map(|v| v.into_owned())
