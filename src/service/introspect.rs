@@ -111,7 +111,15 @@ impl Service {
         }
         let record = self.store.get_token(&id).await?;
         let now = self.clock.now();
-        Ok(record.filter(|t| t.kind == kind && t.is_active(now)))
+        let Some(record) = record.filter(|t| t.kind == kind && t.is_active(now)) else {
+            return Ok(None);
+        };
+        // A deleted client's tokens are dead, including any a node issued from its short-lived
+        // copy of the client just after the delete (SQL stores, see `store::sql`).
+        if self.store.get_client(&record.client_id).await?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(record))
     }
 
     /// A caller allowed to ask about tokens: an authenticated confidential client.

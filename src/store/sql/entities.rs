@@ -18,9 +18,63 @@ fn conflict_or(e: sqlx::Error, what: &'static str) -> StoreError {
     }
 }
 
+/// How long a node may answer from its copy of a client or tenant.
+pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Clients and tenants by id, each kept for [`CACHE_TTL`]: issuance and introspection read both
+/// on every request, and a round trip each was most of a request's cost.
+pub struct EntityCache {
+    clients: moka::sync::Cache<String, Arc<Client>>,
+    tenants: moka::sync::Cache<String, Arc<Tenant>>,
+}
+
+impl Default for EntityCache {
+    fn default() -> Self {
+        Self {
+            clients: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(CACHE_TTL)
+                .build(),
+            tenants: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(CACHE_TTL)
+                .build(),
+        }
+    }
+}
+
 impl SqlStore {
     async fn tenant_exists(&self, id: &str) -> StoreResult<bool> {
-        Ok(self.get_tenant(id).await?.is_some())
+        Ok(self.fetch_tenant(id).await?.is_some())
+    }
+
+    async fn fetch_tenant(&self, id: &str) -> StoreResult<Option<Arc<Tenant>>> {
+        let row = sqlx::query(&self.sql("SELECT id, name, settings FROM tenants WHERE id = ?"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let tenant = row.map(|r| rows::tenant(&r).map(Arc::new)).transpose()?;
+        if let Some(tenant) = &tenant {
+            self.cache.tenants.insert(id.to_string(), tenant.clone());
+        }
+        Ok(tenant)
+    }
+
+    async fn fetch_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>> {
+        let sql = self
+            .dialect
+            .sql_owned(&format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE client_id = ?"));
+        let row = sqlx::query(&sql)
+            .bind(client_id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let client = row.map(|r| rows::client(&r).map(Arc::new)).transpose()?;
+        if let Some(client) = &client {
+            self.cache.clients.insert(client_id.to_string(), client.clone());
+        }
+        Ok(client)
     }
 }
 
@@ -38,12 +92,10 @@ impl TenantStore for SqlStore {
     }
 
     async fn get_tenant(&self, id: &str) -> StoreResult<Option<Arc<Tenant>>> {
-        let row = sqlx::query(&self.sql("SELECT id, name, settings FROM tenants WHERE id = ?"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
-        row.map(|r| rows::tenant(&r).map(Arc::new)).transpose()
+        match self.cache.tenants.get(id) {
+            Some(tenant) => Ok(Some(tenant)),
+            None => self.fetch_tenant(id).await,
+        }
     }
 
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
@@ -56,6 +108,7 @@ impl TenantStore for SqlStore {
 
     async fn update_tenant(&self, t: Tenant) -> StoreResult<bool> {
         let exists = self.tenant_exists(&t.id).await?;
+        let id = t.id.clone();
         sqlx::query(&self.sql("UPDATE tenants SET name = ?, settings = ? WHERE id = ?"))
             .bind(t.name)
             .bind(json(&t.settings))
@@ -63,6 +116,7 @@ impl TenantStore for SqlStore {
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
+        self.cache.tenants.invalidate(&id);
         Ok(exists)
     }
 
@@ -86,6 +140,8 @@ impl TenantStore for SqlStore {
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
+        self.cache.tenants.invalidate(id);
+        self.cache.clients.invalidate_all();
         Ok(gone.rows_affected() > 0)
     }
 }
@@ -118,15 +174,10 @@ impl ClientStore for SqlStore {
     }
 
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>> {
-        let sql = self
-            .dialect
-            .sql_owned(&format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE client_id = ?"));
-        let row = sqlx::query(&sql)
-            .bind(client_id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
-        row.map(|r| rows::client(&r).map(Arc::new)).transpose()
+        match self.cache.clients.get(client_id) {
+            Some(client) => Ok(Some(client)),
+            None => self.fetch_client(client_id).await,
+        }
     }
 
     async fn list_clients(&self, tenant: &str) -> StoreResult<Vec<Arc<Client>>> {
@@ -148,7 +199,7 @@ impl ClientStore for SqlStore {
              authorities = ?, is_public = ?, settings = ? WHERE client_id = ? AND tenant = ?"
         );
         let exists = self
-            .get_client(&c.client_id)
+            .fetch_client(&c.client_id)
             .await?
             .is_some_and(|old| old.tenant == c.tenant);
         let sql = self.dialect.sql_owned(&sql);
@@ -163,11 +214,12 @@ impl ClientStore for SqlStore {
             .bind(json(&c.authorities))
             .bind(i64::from(c.public))
             .bind(json(&c.settings))
-            .bind(c.client_id)
+            .bind(c.client_id.clone())
             .bind(c.tenant)
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
+        self.cache.clients.invalidate(&c.client_id);
         Ok(exists)
     }
 
@@ -193,6 +245,7 @@ impl ClientStore for SqlStore {
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
+        self.cache.clients.invalidate(client_id);
         Ok(gone.rows_affected() > 0)
     }
 }

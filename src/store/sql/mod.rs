@@ -1,7 +1,9 @@
 //! The server-database store: PostgreSQL or MySQL/MariaDB through sqlx, shared by many nodes.
 //!
-//! Every read goes to the database, so a revocation, a secret change or a disabled user is seen
-//! by every node at once. Policies and limits hold across nodes because issuance under a limit or
+//! Every token read goes to the database, so a revocation is seen by every node at once. Clients
+//! and tenants, read on every request, are kept for at most [`entities::CACHE_TTL`] (a change on
+//! another node is seen within it, well inside DESIGN.md's one second; this node's own changes
+//! at once). Policies and limits hold across nodes because issuance under a limit or
 //! a policy locks the client's row (`SELECT … FOR UPDATE`) for its transaction; plain issuance is
 //! batched into multi-row inserts shared by concurrent requests (see `batch.rs`).
 
@@ -25,6 +27,7 @@ pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
     inserts: batch::Batcher,
+    cache: entities::EntityCache,
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
@@ -47,7 +50,12 @@ impl SqlStore {
             .map_err(db_err)?;
         migrate(&pool, dialect).await?;
         let inserts = batch::Batcher::start(pool.clone(), dialect);
-        Ok(Self { pool, dialect, inserts })
+        Ok(Self {
+            pool,
+            dialect,
+            inserts,
+            cache: entities::EntityCache::default(),
+        })
     }
 
     fn sql(&self, text: &'static str) -> std::borrow::Cow<'static, str> {
