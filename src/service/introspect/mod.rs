@@ -3,106 +3,22 @@
 use super::client_auth::ClientCredentials;
 use super::{OAuthError, Service};
 use crate::model::{Client, TokenKind, TokenRecord};
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::sync::Arc;
 
-/// An RFC 7662 answer; serializes to `{"active":false}` for anything not usable.
-pub struct Introspection {
-    record: Option<Arc<TokenRecord>>,
-    issuer: Arc<str>,
-}
+mod answer;
 
-impl Introspection {
-    pub fn active(&self) -> bool {
-        self.record.is_some()
-    }
-}
-
-struct Joined<'a>(&'a [String]);
-
-impl Serialize for Joined<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&format_args!("{}", self.0.join(" ")))
-    }
-}
-
-/// Fields introspection defines itself; a property of the same name never overrides them.
-const RESERVED: [&str; 11] = [
-    "active",
-    "scope",
-    "client_id",
-    "username",
-    "sub",
-    "token_type",
-    "exp",
-    "iat",
-    "iss",
-    "authorities",
-    "user_type",
-];
-
-impl Serialize for Introspection {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let Some(t) = &self.record else {
-            let mut map = s.serialize_map(Some(1))?;
-            map.serialize_entry("active", &false)?;
-            return map.end();
-        };
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("active", &true)?;
-        map.serialize_entry("scope", &Joined(&t.scopes))?;
-        map.serialize_entry("client_id", &*t.client_id)?;
-        if let Some(subject) = &t.subject {
-            map.serialize_entry("username", &**subject)?;
-        }
-        map.serialize_entry("sub", t.subject.as_deref().unwrap_or(&t.client_id))?;
-        let token_type = if t.kind == TokenKind::Access {
-            "Bearer"
-        } else {
-            "refresh_token"
-        };
-        map.serialize_entry("token_type", token_type)?;
-        if let Some(exp) = t.expires_at {
-            map.serialize_entry("exp", &exp)?;
-        }
-        map.serialize_entry("iat", &t.issued_at)?;
-        map.serialize_entry("iss", &*self.issuer)?;
-        map.serialize_entry("authorities", &*t.authorities)?;
-        map.serialize_entry("user_type", t.user_type())?;
-        if let Some(properties) = &t.properties {
-            for (k, v) in properties.iter().filter(|(k, _)| !RESERVED.contains(&k.as_str())) {
-                map.serialize_entry(k, v)?;
-            }
-        }
-        map.end()
-    }
-}
-
-/// The Spring `check_token` answer [O].
-pub struct CheckToken(Arc<TokenRecord>);
-
-impl Serialize for CheckToken {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let t = &self.0;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("active", &true)?;
-        if let Some(exp) = t.expires_at {
-            map.serialize_entry("exp", &exp)?;
-        }
-        map.serialize_entry("client_id", &*t.client_id)?;
-        if let Some(subject) = &t.subject {
-            map.serialize_entry("user_name", &**subject)?;
-        }
-        map.serialize_entry("authorities", &*t.authorities)?;
-        map.serialize_entry("scope", &*t.scopes)?;
-        map.end()
-    }
-}
+pub use answer::{CheckToken, Introspection};
 
 impl Service {
     /// The record of a usable access or refresh token; `None` for anything else. Forged or
     /// malformed values are refused by the MAC before any store I/O.
     pub async fn introspect_token(&self, token: &str) -> Result<Option<Arc<TokenRecord>>, OAuthError> {
+        self.live_token(token, None).await
+    }
+
+    /// As [`Service::introspect_token`]; with a `caller`, only tokens of the caller's tenant, and
+    /// the token's client is not looked up again when it is the caller (already authenticated).
+    async fn live_token(&self, token: &str, caller: Option<&Client>) -> Result<Option<Arc<TokenRecord>>, OAuthError> {
         let Some((kind, id)) = self.keys.verify(token) else {
             return Ok(None);
         };
@@ -111,12 +27,14 @@ impl Service {
         }
         let record = self.store.get_token(&id).await?;
         let now = self.clock.now();
-        let Some(record) = record.filter(|t| t.kind == kind && t.is_active(now)) else {
+        let in_scope = |t: &TokenRecord| caller.is_none_or(|c| *t.tenant == *c.tenant);
+        let Some(record) = record.filter(|t| t.kind == kind && t.is_active(now) && in_scope(t)) else {
             return Ok(None);
         };
         // A deleted client's tokens are dead, including any a node issued from its short-lived
         // copy of the client just after the delete (SQL stores, see `store::sql`).
-        if self.store.get_client(&record.client_id).await?.is_none() {
+        let client_is_caller = caller.is_some_and(|c| *c.client_id == *record.client_id);
+        if !client_is_caller && self.store.get_client(&record.client_id).await?.is_none() {
             return Ok(None);
         }
         Ok(Some(record))
@@ -136,10 +54,7 @@ impl Service {
     /// `POST /oauth/introspect`: only tokens of the caller's own tenant are ever described.
     pub async fn introspect(&self, credentials: ClientCredentials, token: &str) -> Result<Introspection, OAuthError> {
         let caller = self.resource_client(&credentials).await?;
-        let record = self
-            .introspect_token(token)
-            .await?
-            .filter(|t| *t.tenant == *caller.tenant);
+        let record = self.live_token(token, Some(&caller)).await?;
         Ok(Introspection {
             record,
             issuer: self.issuer.clone(),
@@ -149,8 +64,8 @@ impl Service {
     /// `/oauth/check_token`: access tokens only; anything else is `invalid_token`.
     pub async fn check_token(&self, credentials: ClientCredentials, token: &str) -> Result<CheckToken, OAuthError> {
         let caller = self.resource_client(&credentials).await?;
-        match self.introspect_token(token).await? {
-            Some(t) if t.kind == TokenKind::Access && *t.tenant == *caller.tenant => Ok(CheckToken(t)),
+        match self.live_token(token, Some(&caller)).await? {
+            Some(t) if t.kind == TokenKind::Access => Ok(CheckToken(t)),
             _ => Err(OAuthError::InvalidToken(
                 "token is not recognised, expired or revoked".into(),
             )),
