@@ -1,10 +1,42 @@
-//! Remembered consents on a server database.
+//! The authorization-code flow's rows on a server database: remembered consents and codes.
 
+use super::batch::insert_tokens;
 use super::rows::{self, json};
 use super::{db_err, SqlStore};
-use crate::model::{scope_set, Consent};
+use crate::model::{scope_set, Consent, TokenRecord};
 use crate::store::{ConsentStore, StoreError, StoreResult};
 use async_trait::async_trait;
+use sqlx::Row;
+
+impl SqlStore {
+    /// [`crate::store::TokenStore::insert_code`].
+    pub(super) async fn store_code(&self, code: TokenRecord) -> StoreResult<bool> {
+        let client = sqlx::query(&self.sql("SELECT client_id FROM clients WHERE client_id = ?"))
+            .bind(code.client_id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let Some(subject) = code.subject.as_deref() else {
+            return Ok(false);
+        };
+        let user = sqlx::query(&self.sql("SELECT enabled FROM users WHERE tenant = ? AND username = ?"))
+            .bind(code.tenant.to_string())
+            .bind(subject.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let enabled = match user {
+            Some(row) => row.try_get::<i64, _>(0).map_err(db_err)? != 0,
+            None => false,
+        };
+        if client.is_none() || !enabled {
+            return Ok(false);
+        }
+        // The exchange re-checks client and user under their row locks, so no lock is needed here.
+        insert_tokens(&self.pool, self.dialect, &[&code]).await?;
+        Ok(true)
+    }
+}
 
 const CONSENT_COLUMNS: &str = "client_id, subject, tenant, scopes, granted_at";
 

@@ -1,13 +1,14 @@
 //! The server-database store: PostgreSQL or MySQL/MariaDB through sqlx, shared by many nodes.
 //!
 //! Every token read goes to the database, so a revocation is seen by every node at once. Clients
-//! and tenants, read on every request, are kept for at most [`entities::CACHE_TTL`] (a change on
+//! and tenants, read on every request, are kept for at most [`cache::CACHE_TTL`] (a change on
 //! another node is seen within it, well inside DESIGN.md's one second; this node's own changes
 //! at once). Policies and limits hold across nodes because issuance under a limit or
 //! a policy locks the client's row (`SELECT … FOR UPDATE`) for its transaction; plain issuance is
 //! batched into multi-row inserts shared by concurrent requests (see `batch.rs`).
 
 mod batch;
+mod cache;
 mod consents;
 pub mod dialect;
 mod entities;
@@ -27,7 +28,7 @@ pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
     inserts: batch::Batcher,
-    cache: entities::EntityCache,
+    cache: cache::EntityCache,
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
@@ -54,7 +55,7 @@ impl SqlStore {
             pool,
             dialect,
             inserts,
-            cache: entities::EntityCache::default(),
+            cache: cache::EntityCache::default(),
         })
     }
 

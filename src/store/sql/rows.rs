@@ -42,6 +42,9 @@ fn opt_text(row: &AnyRow, column: &str) -> StoreResult<Option<String>> {
     }
 }
 
+/// The SQL test for "usable now": active and not expired; binds `now` once.
+pub const USABLE: &str = "state = 'active' AND (expires_at IS NULL OR expires_at > ?)";
+
 pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).expect("plain data serializes")
 }

@@ -2,7 +2,7 @@
 //! listing and updates [T].
 
 use super::batch::insert_tokens;
-use super::rows::{self, json, subject_column, TOKEN_COLUMNS};
+use super::rows::{self, json, subject_column, TOKEN_COLUMNS, USABLE};
 use super::{db_err, SqlStore};
 use crate::clock::UnixTime;
 use crate::model::{TokenId, TokenKind, TokenPolicy, TokenRecord};
@@ -10,9 +10,6 @@ use crate::store::*;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::BTreeMap;
-
-/// The SQL test for "usable now": active and not expired; binds `now` once.
-const USABLE: &str = "state = 'active' AND (expires_at IS NULL OR expires_at > ?)";
 
 impl SqlStore {
     async fn fetch_tokens(
@@ -185,30 +182,7 @@ impl TokenStore for SqlStore {
     }
 
     async fn insert_code(&self, code: TokenRecord) -> StoreResult<bool> {
-        let client = sqlx::query(&self.sql("SELECT client_id FROM clients WHERE client_id = ?"))
-            .bind(code.client_id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
-        let Some(subject) = code.subject.as_deref() else {
-            return Ok(false);
-        };
-        let user = sqlx::query(&self.sql("SELECT enabled FROM users WHERE tenant = ? AND username = ?"))
-            .bind(code.tenant.to_string())
-            .bind(subject.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
-        let enabled = match user {
-            Some(row) => row.try_get::<i64, _>(0).map_err(db_err)? != 0,
-            None => false,
-        };
-        if client.is_none() || !enabled {
-            return Ok(false);
-        }
-        // The exchange re-checks client and user under their row locks, so no lock is needed here.
-        insert_tokens(&self.pool, self.dialect, &[&code]).await?;
-        Ok(true)
+        self.store_code(code).await
     }
 
     async fn get_token(&self, id: &TokenId) -> StoreResult<Option<Arc<TokenRecord>>> {
