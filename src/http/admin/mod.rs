@@ -1,10 +1,9 @@
 //! `/admin/*` handlers: bearer principal, strict JSON in, views out.
 
+use crate::service::admin::authorizations::{AuthorizationView, PairScopes};
 use crate::service::admin::clients::{ClientPatch, ClientView, NewClient};
 use crate::service::admin::tenants::{NewTenant, TenantPatch, TenantView};
-use crate::service::admin::tokens::{
-    AuthorizationView, Lookup, PairScopes, RevokeTokens, TokenList, TokenListQuery, TokenUpdate, TokenView,
-};
+use crate::service::admin::tokens::{Lookup, RevokeTokens, TokenList, TokenListQuery, TokenUpdate, TokenView};
 use crate::service::admin::users::{NewUser, UserPatch, UserView};
 use crate::service::admin::{AdminError, Principal};
 use crate::service::Service;

@@ -1,5 +1,6 @@
 //! The admin API's rules: who may do what (roles and authorities [R]) and the errors it answers.
 
+pub mod authorizations;
 pub mod clients;
 pub mod tenants;
 pub mod tokens;

@@ -119,35 +119,7 @@ pub struct Lookup {
     pub token: crate::secret::Secret<String>,
 }
 
-/// A client a user has authorized: the scopes and number of its usable tokens [T], and the
-/// consent remembered from the authorization pages, if any.
-#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct AuthorizationView {
-    pub client_id: String,
-    /// Union of the scopes of the usable tokens.
-    pub scopes: Vec<String>,
-    pub token_count: u64,
-    /// `null` when the user never allowed this client on the consent page (or it was withdrawn).
-    pub consent: Option<ConsentView>,
-}
-
-/// A remembered "Allow": later authorization requests for these scopes or fewer skip the page.
-#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct ConsentView {
-    pub scopes: Vec<String>,
-    /// Unix seconds of the latest Allow.
-    pub granted_at: i64,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PairScopes {
-    /// Must be among the client's scopes (any `device_*` scope is allowed).
-    #[schema(pattern = r"^[\x21\x23-\x5B\x5D-\x7E]+$")]
-    pub scopes: Vec<String>,
-}
-
-fn scopes_for(client_scopes: &[String], requested: Vec<String>) -> AdminResult<Arc<[String]>> {
+pub(super) fn scopes_for(client_scopes: &[String], requested: Vec<String>) -> AdminResult<Arc<[String]>> {
     validate::scopes("scopes", &requested)?;
     if let Some(bad) = requested
         .iter()
@@ -161,7 +133,7 @@ fn scopes_for(client_scopes: &[String], requested: Vec<String>) -> AdminResult<A
 }
 
 impl Service {
-    async fn client_in(
+    pub(super) async fn client_in(
         &self,
         who: &Principal,
         tenant: &str,
@@ -323,83 +295,5 @@ impl Service {
             .verify(body.token.expose())
             .ok_or(AdminError::NotFound("token"))?;
         self.get_token_admin(who, &id.to_text()).await
-    }
-
-    pub async fn user_authorizations(
-        &self,
-        who: &Principal,
-        tenant: &str,
-        username: &str,
-    ) -> AdminResult<Vec<AuthorizationView>> {
-        validate::tenant_id("tenant", tenant)?;
-        validate::username("user", username)?;
-        who.require(tenant, Area::Tokens, Access::Read)?;
-        if self.store.get_user(tenant, username).await?.is_none() {
-            return Err(AdminError::NotFound("user"));
-        }
-        let found = self.store.authorizations(tenant, username, self.clock.now()).await?;
-        let mut by_client: std::collections::BTreeMap<String, AuthorizationView> = found
-            .into_iter()
-            .map(|a| {
-                let view = AuthorizationView {
-                    client_id: a.client_id.clone(),
-                    scopes: a.scopes,
-                    token_count: a.token_count,
-                    consent: None,
-                };
-                (a.client_id, view)
-            })
-            .collect();
-        for consent in self.store.consents_of(tenant, username).await? {
-            let view = by_client
-                .entry(consent.client_id.clone())
-                .or_insert_with(|| AuthorizationView {
-                    client_id: consent.client_id.clone(),
-                    scopes: Vec::new(),
-                    token_count: 0,
-                    consent: None,
-                });
-            view.consent = Some(ConsentView {
-                scopes: consent.scopes,
-                granted_at: consent.granted_at,
-            });
-        }
-        Ok(by_client.into_values().collect())
-    }
-
-    pub async fn set_authorization_scopes(
-        &self,
-        who: &Principal,
-        tenant: &str,
-        client_id: &str,
-        subject: &str,
-        body: PairScopes,
-    ) -> AdminResult<u64> {
-        let client = self.client_in(who, tenant, client_id, Access::Update).await?;
-        validate::username("subject", subject)?;
-        let scopes = scopes_for(&client.scopes, body.scopes)?;
-        Ok(self
-            .store
-            .set_pair_scopes(&client.client_id, subject, scopes, self.clock.now())
-            .await?)
-    }
-
-    pub async fn revoke_authorization(
-        &self,
-        who: &Principal,
-        tenant: &str,
-        client_id: &str,
-        subject: &str,
-    ) -> AdminResult<u64> {
-        let client = self.client_in(who, tenant, client_id, Access::Update).await?;
-        validate::username("subject", subject)?;
-        // Withdrawn consent: the next authorization request shows the consent page again.
-        self.store.delete_consent(&client.client_id, subject).await?;
-        let revoked = self
-            .store
-            .revoke_client_tokens(&client.client_id, Some(subject), self.clock.now())
-            .await?;
-        self.metrics.tokens.revoked(&client.tenant, Revocation::Admin, revoked);
-        Ok(revoked)
     }
 }
