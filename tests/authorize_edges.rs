@@ -239,3 +239,34 @@ async fn error_pages_and_redirects_carry_the_hardening_headers() {
         .unwrap()
         .contains("error=invalid_request"));
 }
+
+#[tokio::test]
+async fn a_stored_code_holds_no_usable_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite://{}", dir.path().join("codes.db").display());
+    let s = common::spawn_with_store(&store).await;
+    let cb = callback_server().await;
+    world(&s, &cb).await;
+    let browser = Browser::default();
+    // The row is on disk once the redirect carrying the code was answered.
+    let unused = through_pages(&s, &browser, &authorize_url(&s, "web", &cb, None)).await;
+    let unused = unused.param("code").unwrap();
+    let mut on_disk = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with("codes.db") {
+            on_disk.extend(std::fs::read(path).unwrap());
+        }
+    }
+    let text = String::from_utf8_lossy(&on_disk);
+    assert!(
+        text.contains("code_challenge"),
+        "the code's row (with its bindings) was written"
+    );
+    // The value is tsc_ + base64url(key id ‖ id ‖ MAC); neither it nor its encoded body is stored.
+    assert!(!text.contains(&unused), "the code value is on disk");
+    assert!(
+        !text.contains(&unused["tsc_".len()..]),
+        "the code's encoded body is on disk"
+    );
+}
