@@ -157,6 +157,21 @@ impl Api {
         self.token(node, client, &[("grant_type", "client_credentials")]).await
     }
 
+    /// Asks `node` for tokens until it refuses or the visibility bound since `changed` has
+    /// passed: a node may answer from its copy of a client for a quarter second (the SQL
+    /// stores' cache). Returns the last answer and the tokens handed out before it.
+    async fn until_refused(&self, node: &str, client: (&str, &str), changed: Instant) -> (Answer, Vec<String>) {
+        let mut issued = Vec::new();
+        loop {
+            let answer = self.client_credentials(node, client).await;
+            if answer.status != 200 || changed.elapsed() > VISIBLE_WITHIN {
+                return (answer, issued);
+            }
+            issued.push(answer.access_token());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     async fn password(&self, node: &str, client: (&str, &str), user: &str, password: &str) -> Answer {
         let form = [("grant_type", "password"), ("username", user), ("password", password)];
         self.token(node, client, &form).await
@@ -380,15 +395,7 @@ async fn changes_are_visible_across_nodes(kind: &str) {
         .admin(a, Method::POST, "/admin/tenants/acme/clients/app/secret", None, 200)
         .await;
     let changed = Instant::now();
-    // B may answer from its copy of the client for up to a quarter second (the SQL stores'
-    // client cache), so this polls; the bound is DESIGN.md's one second.
-    let refused = loop {
-        let answer = api.client_credentials(b, app).await;
-        if answer.status != 200 || changed.elapsed() > VISIBLE_WITHIN {
-            break answer;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let (refused, _) = api.until_refused(b, app, changed).await;
     assert_eq!(refused.status, 401, "old secret still works on B: {}", refused.body);
     within_bound(changed, "secret regeneration");
     let new_secret = regenerated["client_secret"].as_str().unwrap().to_string();
@@ -422,15 +429,7 @@ async fn changes_are_visible_across_nodes(kind: &str) {
         inactive,
         "the deleted client's token is active on B"
     );
-    let mut late = Vec::new();
-    let refused = loop {
-        let answer = api.client_credentials(b, app).await;
-        if answer.status != 200 || changed.elapsed() > VISIBLE_WITHIN {
-            break answer;
-        }
-        late.push(answer.access_token());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let (refused, late) = api.until_refused(b, app, changed).await;
     assert_eq!(
         refused.status, 401,
         "B still serves the deleted client: {}",
