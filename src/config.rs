@@ -37,6 +37,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// When set, `/metrics` is served on this address only, not on `listen`.
     pub metrics_listen: Option<SocketAddr>,
+    /// Threads serving HTTP connections, each a single-threaded runtime; 0 = one per core.
+    pub workers: usize,
     pub store: String,
     /// Public base URL; defaults to `http://{listen}`.
     #[serde(deserialize_with = "lossy_string")]
@@ -67,6 +69,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             metrics_listen: None,
+            workers: 0,
             store: "sqlite://tessera.db".into(),
             issuer: None,
             admin_client_id: None,
@@ -197,6 +200,7 @@ mod tests {
             assert_eq!(c.store, "sqlite://tessera.db");
             assert_eq!(c.issuer_for(c.listen), "http://127.0.0.1:8080");
             assert_eq!(c.metrics_listen, None);
+            assert_eq!(c.workers, 0, "one per core");
             Ok(())
         });
     }
@@ -231,7 +235,9 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.set_env("TESSERA_SQLITE__SYNCHRONOUS", "normal");
             jail.set_env("TESSERA_METRICS_LISTEN", "127.0.0.1:9100");
+            jail.set_env("TESSERA_WORKERS", "3");
             let c = Config::load(None, Overrides::default()).unwrap();
+            assert_eq!(c.workers, 3);
             assert_eq!(c.sqlite.synchronous, Synchronous::Normal);
             assert_eq!(
                 c.metrics_listen.map(|a| a.to_string()).as_deref(),

@@ -138,8 +138,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         })
     });
     let app = crate::http::app(prepared.service, metrics_task.is_none());
-    let served = axum::serve(prepared.listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+    let workers = crate::http::serve::worker_count(config.workers);
+    let served = crate::http::serve::serve(prepared.listener, app, workers, shutdown_signal())
         .await
         .context("server");
     let _ = stop.send(true);

@@ -9,6 +9,7 @@ mod meta;
 mod metrics;
 mod oauth;
 mod openapi;
+pub mod serve;
 
 use crate::service::Service;
 use axum::extract::DefaultBodyLimit;
