@@ -1,14 +1,13 @@
 //! `GET /metrics`, and the layer that times every request by matched route, method and status
 //! class (never by raw path, which would carry ids and make one series per tenant or token).
 
-use crate::metrics::{Labels, CONTENT_TYPE};
+use crate::metrics::{Histogram, Labels, CONTENT_TYPE};
 use crate::service::Service;
 use axum::extract::{MatchedPath, State};
 use axum::http::header::CONTENT_TYPE as CONTENT_TYPE_HEADER;
 use axum::http::{HeaderValue, Method, Request, Response};
 use pin_project_lite::pin_project;
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::histogram::Histogram;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -183,7 +182,7 @@ mod tests {
     #[test]
     fn unknown_routes_and_methods_have_their_own_slots() {
         let timers = RouteTimers::new(
-            Family::new_with_constructor(|| Histogram::new([1.0])),
+            Family::new_with_constructor(|| Histogram::new(&[1.0])),
             ["/a", "/b/{id}"],
         );
         assert_eq!(timers.locate(Some("/b/{id}"), &Method::POST), (1, 1));

@@ -4,7 +4,10 @@
 //! Request paths only touch handles registered beforehand or on first use (atomics and a
 //! short-held lock); label strings are copied once per series, never per request.
 
+mod histogram;
 mod tokens;
+
+pub use histogram::Histogram;
 
 pub use tokens::{RequestOutcome, Revocation, TokenCounters};
 
@@ -13,7 +16,6 @@ use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -28,10 +30,10 @@ type Histograms<const N: usize> = Family<Labels<N>, Histogram, fn() -> Histogram
 
 /// Seconds. Token requests on an embedded store take well under a millisecond; password grants
 /// (Argon2id) and SQL round trips take milliseconds.
-const HTTP_BUCKETS: [f64; 14] = [
+const HTTP_BUCKETS: &[f64] = &[
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
-const STORE_BUCKETS: [f64; 12] = [
+const STORE_BUCKETS: &[f64] = &[
     0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0,
 ];
 
