@@ -29,6 +29,11 @@ fn counted(expiries: &ExpiryCounts, token: &TokenRecord) -> bool {
 }
 
 impl ClientTokens {
+    /// Whether the token is counted here (active, an access token, not expired at the last drop).
+    pub fn is_counted(&self, token: &TokenRecord) -> bool {
+        counted(&self.expiries, token)
+    }
+
     /// Starts counting an access token that became active (or got a new expiry).
     pub fn count(&mut self, token: &TokenRecord) {
         if token.kind == TokenKind::Access

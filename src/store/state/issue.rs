@@ -15,18 +15,21 @@ impl State {
         }
     }
 
-    /// A client's active, unexpired access tokens, in id order.
+    /// A client's counted access tokens that are unexpired at `now`, in id order: a subset of
+    /// what the limit counts.
     fn active_access_of<'a>(
         &'a self,
         client_id: &'a str,
         now: UnixTime,
     ) -> impl Iterator<Item = &'a Arc<TokenRecord>> + 'a {
-        self.by_client
-            .get(client_id)
-            .into_iter()
-            .flat_map(|index| index.active_access.ids())
-            .filter_map(|id| self.tokens.get(id))
-            .filter(move |t| t.client_id() == client_id && t.kind == TokenKind::Access && t.is_active(now))
+        self.by_client.get(client_id).into_iter().flat_map(move |index| {
+            index
+                .active_access
+                .ids()
+                .iter()
+                .filter_map(|id| self.tokens.get(id))
+                .filter(move |t| t.client_id() == client_id && t.is_active(now) && index.is_counted(t))
+        })
     }
 
     fn active_refresh_of_grant(&self, grant_id: &TokenId, now: UnixTime) -> Option<Arc<TokenRecord>> {

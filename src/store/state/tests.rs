@@ -95,3 +95,22 @@ fn purge_skips_the_walk_only_while_nothing_can_be_due() {
     assert_eq!(state.count_active_access(&client.client_id, 0), 1);
     assert_eq!(listed(&state, &client.client_id, 0).len(), 1);
 }
+
+#[test]
+fn a_clock_going_back_leaves_dropped_tokens_out_of_the_policies_as_out_of_the_limit() {
+    let (mut state, client) = state_with_client();
+    let early = access_token(&client, None, 0, Some(80));
+    issue(&mut state, early.clone(), None, 0);
+    let kept = access_token(&client, None, 100, None);
+    issue(&mut state, kept.clone(), None, 100);
+    // At 50 `early` is unexpired again, but the drop at 100 took it out of the counts.
+    let next = access_token(&client, None, 50, None);
+    let single = request(next.clone(), TokenPolicy::SinglePerSubject, Some(1), 50);
+    assert!(matches!(state.issue(single).0, IssueOutcome::Issued));
+    assert!(
+        state.token(&early.id).unwrap().is_active(50),
+        "not revoked: it was not counted"
+    );
+    assert!(!state.token(&kept.id).unwrap().is_active(50));
+    assert_eq!(state.count_active_access(&client.client_id, 50), 1);
+}
