@@ -3,7 +3,6 @@
 use crate::clock::UnixTime;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::sync::Arc;
 
 /// How a tenant or client hands out access tokens (DESIGN.md "Issuance policies").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash)]
@@ -162,48 +161,10 @@ impl TokenState {
 }
 
 mod token_id;
+mod token_record;
 
 pub use token_id::TokenId;
-
-/// What the store keeps about a token. The token value itself is never stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TokenRecord {
-    pub id: TokenId,
-    pub kind: TokenKind,
-    pub tenant: Arc<str>,
-    pub client_id: Arc<str>,
-    /// The user the token acts for; `None` for application (client-credentials) tokens.
-    pub subject: Option<Arc<str>>,
-    /// Sorted and de-duplicated.
-    pub scopes: Arc<[String]>,
-    pub authorities: Arc<[String]>,
-    pub issued_at: UnixTime,
-    /// `None` never expires.
-    pub expires_at: Option<UnixTime>,
-    pub state: TokenState,
-    pub properties: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
-    /// Every token of one authorization (a refresh lineage) shares this id.
-    pub grant_id: TokenId,
-}
-
-impl TokenRecord {
-    pub fn is_active(&self, now: UnixTime) -> bool {
-        self.state == TokenState::Active && self.expires_at.is_none_or(|exp| exp > now)
-    }
-
-    pub fn user_type(&self) -> &'static str {
-        if self.subject.is_some() {
-            "user"
-        } else {
-            "application"
-        }
-    }
-
-    /// The scope string as it appears in OAuth responses.
-    pub fn scope_string(&self) -> String {
-        self.scopes.join(" ")
-    }
-}
+pub use token_record::{TokenProfile, TokenRecord};
 
 /// A user's remembered "Allow" for a client (authorization-code flow): later requests for these
 /// scopes or fewer skip the consent page.

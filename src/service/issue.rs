@@ -2,7 +2,7 @@
 
 use super::{defaults, OAuthError, Service};
 use crate::metrics::RequestOutcome;
-use crate::model::{Client, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, TokenSettings, TokenState};
+use crate::model::{Client, Tenant, TokenId, TokenKind, TokenPolicy, TokenProfile, TokenRecord, TokenSettings};
 use crate::store::{IssueOutcome, IssueRequest};
 use serde::Serialize;
 use std::sync::Arc;
@@ -100,29 +100,24 @@ impl Service {
 
         let access_id = TokenId::generate();
         let grant_id = grant.grant_id.unwrap_or(access_id);
-        let access = TokenRecord {
-            id: access_id,
-            kind: TokenKind::Access,
+        let profile = Arc::new(TokenProfile {
             tenant: client.tenant.as_str().into(),
             client_id: client.client_id.as_str().into(),
             subject: grant.subject,
             scopes: grant.scopes,
             authorities: grant.authorities,
-            issued_at: now,
-            expires_at: expiry(now, access_ttl),
-            state: TokenState::Active,
-            properties: None,
-            grant_id,
-        };
+        });
+        let expires_at = expiry(now, access_ttl);
+        let access = TokenRecord::new(access_id, TokenKind::Access, profile, now, expires_at, grant_id);
         let refresh = grant.refresh_scopes.map(|scopes| {
             let ttl = resolve(|s| s.refresh_token_ttl, client, tenant, defaults::REFRESH_TOKEN_TTL);
-            TokenRecord {
-                id: TokenId::generate(),
-                kind: TokenKind::Refresh,
-                scopes,
-                expires_at: expiry(now, ttl),
-                ..access.clone()
+            let (id, profile) = (TokenId::generate(), access.profile().clone());
+            let mut refresh = TokenRecord::new(id, TokenKind::Refresh, profile, now, expiry(now, ttl), grant_id);
+            // Shares the access token's profile unless the scopes differ.
+            if scopes != *access.scopes() {
+                refresh.set_scopes(scopes);
             }
+            refresh
         });
         let request = IssueRequest {
             access,
@@ -168,10 +163,10 @@ impl Service {
         TokenResponse {
             access_token: self.keys.mint(TokenKind::Access, &access.id).into_string(),
             token_type: "Bearer",
-            expires_in: access.expires_at.map(|exp| (exp - now).max(0)),
+            expires_in: access.expires_at().map(|exp| (exp - now).max(0)),
             scope: access.scope_string(),
             refresh_token: refresh.map(|r| self.keys.mint(TokenKind::Refresh, &r.id).into_string()),
-            authorities: access.authorities.clone(),
+            authorities: access.authorities().clone(),
         }
     }
 }

@@ -51,29 +51,28 @@ pub fn access_token(
     expires_at: Option<UnixTime>,
 ) -> TokenRecord {
     let id = TokenId::generate();
-    TokenRecord {
-        id,
-        kind: TokenKind::Access,
+    let profile = TokenProfile {
         tenant: client.tenant.as_str().into(),
         client_id: client.client_id.as_str().into(),
         subject: subject.map(Into::into),
         scopes: vec!["read".to_string()].into(),
         authorities: vec![].into(),
-        issued_at: now,
-        expires_at,
-        state: TokenState::Active,
-        properties: None,
-        grant_id: id,
-    }
+    };
+    TokenRecord::new(id, TokenKind::Access, Arc::new(profile), now, expires_at, id)
 }
 
 pub fn refresh_for(access: &TokenRecord, expires_at: Option<UnixTime>) -> TokenRecord {
-    TokenRecord {
-        id: TokenId::generate(),
-        kind: TokenKind::Refresh,
+    let mut refresh = TokenRecord::new(
+        TokenId::generate(),
+        TokenKind::Refresh,
+        access.profile().clone(),
+        access.issued_at,
         expires_at,
-        ..access.clone()
-    }
+        access.grant_id,
+    );
+    refresh.properties = access.properties.clone();
+    refresh.state = access.state;
+    refresh
 }
 
 pub fn request(access: TokenRecord, policy: TokenPolicy, max_active: Option<u32>, now: UnixTime) -> IssueRequest {
@@ -88,7 +87,7 @@ pub fn request(access: TokenRecord, policy: TokenPolicy, max_active: Option<u32>
 }
 
 pub fn with_scopes(mut token: TokenRecord, scopes: &[&str]) -> TokenRecord {
-    token.scopes = scope_set(scopes.iter().copied()).into();
+    token.set_scopes(scope_set(scopes.iter().copied()).into());
     token
 }
 
@@ -447,8 +446,8 @@ macro_rules! store_contract_tests {
                 properties: Some(Some(std::sync::Arc::new(props.clone()))),
             };
             let updated = store.update_token(&id, patch).await.unwrap().unwrap();
-            assert_eq!(&*updated.scopes, &["write".to_string()]);
-            assert_eq!(updated.expires_at, None);
+            assert_eq!(&**updated.scopes(), &["write".to_string()]);
+            assert_eq!(updated.expires_at(), None);
             let back = store.get_token(&id).await.unwrap().unwrap();
             assert_eq!(back.properties.as_deref(), Some(&props));
             assert!(back.is_active(NOW + 1_000_000));
@@ -487,7 +486,7 @@ macro_rules! store_contract_tests {
             assert_eq!(n, 2);
             let found = store.authorizations("authz", "alice", NOW).await.unwrap();
             assert!(found.iter().all(|a| a.scopes == vec!["read"]));
-            assert_eq!(&*store.get_token(&bob_id).await.unwrap().unwrap().scopes, &["read".to_string()], "bob untouched");
+            assert_eq!(&**store.get_token(&bob_id).await.unwrap().unwrap().scopes(), &["read".to_string()], "bob untouched");
             assert!(store.authorizations("authz", "alice", NOW + 60).await.unwrap().is_empty());
         }
 
@@ -597,7 +596,9 @@ macro_rules! store_contract_tests {
             store.create_client(client.clone()).await.unwrap();
             create_users(&*store, &client.tenant).await;
             let mut token = with_scopes(access_token(&client, Some("alice"), NOW, None), &["read", "write"]);
-            token.authorities = vec!["ROLE_X".to_string()].into();
+            let mut profile = TokenProfile::clone(token.profile());
+            profile.authorities = vec!["ROLE_X".to_string()].into();
+            token.set_profile(std::sync::Arc::new(profile));
             let mut props = serde_json::Map::new();
             props.insert("k".into(), serde_json::json!({"nested": [1, 2]}));
             token.properties = Some(std::sync::Arc::new(props));

@@ -1,7 +1,7 @@
 //! The store contract, continued: remembered consents and authorization codes. Expanded inside
 //! `store_contract_tests!`, whose imports and `NOW` it uses.
 
-use crate::model::{Consent, TokenId, TokenKind, TokenRecord, TokenState};
+use crate::model::{Consent, TokenId, TokenKind, TokenRecord};
 
 pub fn consent(tenant: &str, client_id: &str, subject: &str, scopes: &[&str], at: i64) -> Consent {
     Consent {
@@ -18,20 +18,23 @@ pub fn code(client: &crate::model::Client, now: i64) -> TokenRecord {
     let id = TokenId::generate();
     let mut bindings = serde_json::Map::new();
     bindings.insert("redirect_uri".into(), "https://app.example/cb".into());
-    TokenRecord {
-        id,
-        kind: TokenKind::Code,
+    let profile = crate::model::TokenProfile {
         tenant: client.tenant.as_str().into(),
         client_id: client.client_id.as_str().into(),
         subject: Some("alice".into()),
         scopes: vec!["read".to_string()].into(),
         authorities: vec![].into(),
-        issued_at: now,
-        expires_at: Some(now + 60),
-        state: TokenState::Active,
-        properties: Some(std::sync::Arc::new(bindings)),
-        grant_id: id,
-    }
+    };
+    let mut code = TokenRecord::new(
+        id,
+        TokenKind::Code,
+        std::sync::Arc::new(profile),
+        now,
+        Some(now + 60),
+        id,
+    );
+    code.properties = Some(std::sync::Arc::new(bindings));
+    code
 }
 
 #[macro_export]

@@ -85,7 +85,8 @@ pub struct Args {
     /// Fill the store with N active tokens first; the pool scenarios then draw from all of them.
     #[arg(long)]
     pub preload: Option<u64>,
-    /// The server's process id: its resident memory is read before and after `--preload`.
+    /// The server's process id: its resident memory is read before and after `--preload`, and
+    /// the scenarios start once it is idle (its journal written).
     #[arg(long)]
     pub server_pid: Option<u32>,
     /// Runtime worker threads of the load generator (default: one per core).

@@ -64,7 +64,8 @@ async fn measure(args: &Args, target: &Target, client: &Provisioned) -> anyhow::
     } else {
         Vec::new()
     };
-    let pool: Vec<_> = pool.iter().map(|t| token_param(t)).collect();
+    // Consumed: the token strings go as their request bodies are made (10 million take a GB).
+    let pool: Vec<_> = pool.into_iter().map(|t| token_param(&t)).collect();
     let pool_tokens = pool.len();
     let mut shared = Arc::new(Shared {
         requests: requests.clone(),

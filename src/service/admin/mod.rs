@@ -175,25 +175,25 @@ impl Service {
             Some(t) if t.kind == TokenKind::Access => t,
             _ => return Err(AdminError::Unauthorized),
         };
-        let current: Vec<String> = match &token.subject {
-            Some(subject) => match self.store.get_user(&token.tenant, subject).await? {
+        let current: Vec<String> = match token.subject() {
+            Some(subject) => match self.store.get_user(token.tenant(), subject).await? {
                 Some(user) if user.enabled => user.authorities.clone(),
                 _ => return Err(AdminError::Unauthorized),
             },
-            None => match self.store.get_client(&token.client_id).await? {
+            None => match self.store.get_client(token.client_id()).await? {
                 Some(client) => client.authorities.clone(),
                 None => return Err(AdminError::Unauthorized),
             },
         };
         // The token's own grant still bounds it: a role added later does not widen old tokens.
         let authorities: Vec<String> = token
-            .authorities
+            .authorities()
             .iter()
             .filter(|a| current.contains(a))
             .cloned()
             .collect();
         Ok(Principal {
-            tenant: token.tenant.clone(),
+            tenant: token.profile().tenant.clone(),
             authorities: authorities.into(),
         })
     }

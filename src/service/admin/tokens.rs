@@ -61,14 +61,14 @@ impl TokenView {
         TokenView {
             id: t.id.to_text(),
             kind: t.kind,
-            tenant: t.tenant.to_string(),
-            client_id: t.client_id.to_string(),
-            subject: t.subject.as_deref().map(str::to_string),
+            tenant: t.tenant().to_string(),
+            client_id: t.client_id().to_string(),
+            subject: t.subject().map(str::to_string),
             user_type: t.user_type(),
-            scopes: t.scopes.to_vec(),
-            authorities: t.authorities.to_vec(),
+            scopes: t.scopes().to_vec(),
+            authorities: t.authorities().to_vec(),
             issued_at: t.issued_at,
-            expires_at: t.expires_at,
+            expires_at: t.expires_at(),
             active: t.is_active(now),
             properties: t.properties.as_deref().cloned(),
         }
@@ -228,7 +228,7 @@ impl Service {
     async fn visible_token(&self, who: &Principal, id: &str, access: Access) -> AdminResult<Arc<TokenRecord>> {
         let id = TokenId::from_text(id).ok_or(AdminError::Invalid("id: not a token id".into()))?;
         match self.store.get_token(&id).await? {
-            Some(t) if t.kind != TokenKind::Code && who.may(&t.tenant, Area::Tokens, access) => Ok(t),
+            Some(t) if t.kind != TokenKind::Code && who.may(t.tenant(), Area::Tokens, access) => Ok(t),
             _ => Err(AdminError::NotFound("token")),
         }
     }
@@ -245,7 +245,7 @@ impl Service {
             Some(requested) => {
                 let client = self
                     .store
-                    .get_client(&t.client_id)
+                    .get_client(t.client_id())
                     .await?
                     .ok_or(AdminError::NotFound("client"))?;
                 Some(scopes_for(&client.scopes, requested)?)
@@ -284,7 +284,7 @@ impl Service {
             TokenKind::Refresh => self.store.revoke_grant(&t.grant_id).await?,
             _ => u64::from(self.store.revoke_token(&t.id).await?),
         };
-        self.metrics.tokens.revoked(&t.tenant, Revocation::Admin, revoked);
+        self.metrics.tokens.revoked(t.tenant(), Revocation::Admin, revoked);
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 //! client with a one-use code (or `access_denied`).
 
 use super::{error_redirect, error_url, redirect_with, Authorization, AuthorizeError};
-use crate::model::{Consent, TokenId, TokenKind, TokenRecord, TokenState, User};
+use crate::model::{Consent, TokenId, TokenKind, TokenProfile, TokenRecord, User};
 use crate::service::{defaults, Service};
 use crate::store::StoreError;
 use std::sync::Arc;
@@ -58,21 +58,17 @@ impl Service {
             bindings.insert("code_challenge_method".into(), "S256".into());
         }
         let id = TokenId::generate();
-        let code = TokenRecord {
-            id,
-            kind: TokenKind::Code,
+        let profile = Arc::new(TokenProfile {
             tenant: client.tenant.as_str().into(),
             client_id: client.client_id.as_str().into(),
             subject: Some(user.username.as_str().into()),
-            scopes: request.scopes.clone().into(),
-            authorities: user.authorities.clone().into(),
-            issued_at: now,
-            expires_at: Some(now.saturating_add(ttl)),
-            state: TokenState::Active,
-            properties: Some(Arc::new(bindings)),
-            // Every token the code turns into carries its id, so a replay can revoke them all.
-            grant_id: id,
-        };
+            scopes: request.scopes.as_slice().into(),
+            authorities: user.authorities.as_slice().into(),
+        });
+        // Every token the code turns into carries its id, so a replay can revoke them all.
+        let expires_at = Some(now.saturating_add(ttl));
+        let mut code = TokenRecord::new(id, TokenKind::Code, profile, now, expires_at, id);
+        code.properties = Some(Arc::new(bindings));
         if !self.store.insert_code(code).await? {
             return Err(gone());
         }

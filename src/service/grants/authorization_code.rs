@@ -45,7 +45,7 @@ impl Service {
         let Some(code) = self.store.get_token(&id).await? else {
             return Err(invalid());
         };
-        if code.kind != TokenKind::Code || *code.client_id != *client.client_id {
+        if code.kind != TokenKind::Code || *code.client_id() != *client.client_id {
             return Err(invalid());
         }
         // Proof of possession comes before anything else: a used code seen later (history, logs)
@@ -102,17 +102,17 @@ impl Service {
             }
             _ => {}
         }
-        let subject = code.subject.clone().ok_or_else(invalid)?;
+        let subject = code.profile().subject.clone().ok_or_else(invalid)?;
         // Current authorities: the user may have lost some since the consent.
         let authorities: Arc<[String]> = match self.store.get_user(&client.tenant, &subject).await? {
-            Some(user) if user.enabled => user.authorities.clone().into(),
+            Some(user) if user.enabled => Arc::from(user.authorities.as_slice()),
             _ => return Err(invalid()),
         };
         let grant = Issuance {
             grant_type: "authorization_code",
             subject: Some(subject),
-            scopes: code.scopes.clone(),
-            refresh_scopes: client.allows_grant("refresh_token").then(|| code.scopes.clone()),
+            scopes: code.scopes().clone(),
+            refresh_scopes: client.allows_grant("refresh_token").then(|| code.scopes().clone()),
             authorities,
             grant_id: Some(code.grant_id),
             consume: Some(code.id),

@@ -17,7 +17,7 @@ impl Service {
             ));
         }
         let scopes = scopes::resolve(scope, &client.scopes)?;
-        let authorities: Arc<[String]> = client.authorities.clone().into();
+        let authorities: Arc<[String]> = Arc::from(client.authorities.as_slice());
         let grant = Issuance {
             client,
             subject: None,

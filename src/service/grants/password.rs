@@ -35,7 +35,7 @@ impl Service {
             subject: Some(user.username.as_str().into()),
             scopes,
             refresh_scopes,
-            authorities: user.authorities.clone().into(),
+            authorities: Arc::from(user.authorities.as_slice()),
             grant_id: None,
             consume: None,
             grant_type: "password",

@@ -24,7 +24,7 @@ impl Service {
         let Some(old) = self.store.get_token(&id).await? else {
             return Err(invalid());
         };
-        if *old.client_id != *client.client_id {
+        if *old.client_id() != *client.client_id {
             return Err(invalid());
         }
         if old.state == TokenState::Used {
@@ -37,7 +37,7 @@ impl Service {
         // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
         // Scopes the client has lost since the grant are not refreshed.
         let still_allowed = |s: &String| s.starts_with(DEVICE_SCOPE_PREFIX) || client.scopes.contains(s);
-        let granted: Arc<[String]> = old.scopes.iter().filter(|s| still_allowed(s)).cloned().collect();
+        let granted: Arc<[String]> = old.scopes().iter().filter(|s| still_allowed(s)).cloned().collect();
         let scopes: Arc<[String]> = match scope {
             None => granted.clone(),
             Some(requested) => {
@@ -51,15 +51,15 @@ impl Service {
             }
         };
         // The user may have lost access since: their current authorities go into the new token.
-        let authorities: Arc<[String]> = match &old.subject {
+        let authorities: Arc<[String]> = match old.subject() {
             Some(subject) => match self.store.get_user(&client.tenant, subject).await? {
-                Some(user) if user.enabled => user.authorities.clone().into(),
+                Some(user) if user.enabled => Arc::from(user.authorities.as_slice()),
                 _ => return Err(invalid()),
             },
-            None => client.authorities.clone().into(),
+            None => Arc::from(client.authorities.as_slice()),
         };
         let grant = Issuance {
-            subject: old.subject.clone(),
+            subject: old.profile().subject.clone(),
             scopes,
             refresh_scopes: Some(granted),
             authorities,
@@ -77,7 +77,7 @@ impl Service {
     async fn replayed(&self, old: &TokenRecord) -> OAuthError {
         match self.store.revoke_grant(&old.grant_id).await {
             Ok(n) => {
-                self.metrics.tokens.revoked(&old.tenant, Revocation::RefreshReplay, n);
+                self.metrics.tokens.revoked(old.tenant(), Revocation::RefreshReplay, n);
                 tracing::warn!(grant = %old.grant_id, revoked = n, "refresh token replayed; lineage revoked");
                 OAuthError::InvalidGrant(REPLAYED.into())
             }

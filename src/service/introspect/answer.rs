@@ -62,24 +62,24 @@ impl Serialize for Introspection {
         };
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("active", &true)?;
-        map.serialize_entry("scope", &Joined(&t.scopes))?;
-        map.serialize_entry("client_id", &*t.client_id)?;
-        if let Some(subject) = &t.subject {
-            map.serialize_entry("username", &**subject)?;
+        map.serialize_entry("scope", &Joined(t.scopes()))?;
+        map.serialize_entry("client_id", t.client_id())?;
+        if let Some(subject) = t.subject() {
+            map.serialize_entry("username", subject)?;
         }
-        map.serialize_entry("sub", t.subject.as_deref().unwrap_or(&t.client_id))?;
+        map.serialize_entry("sub", t.subject().unwrap_or(t.client_id()))?;
         let token_type = if t.kind == TokenKind::Access {
             "Bearer"
         } else {
             "refresh_token"
         };
         map.serialize_entry("token_type", token_type)?;
-        if let Some(exp) = t.expires_at {
+        if let Some(exp) = t.expires_at() {
             map.serialize_entry("exp", &exp)?;
         }
         map.serialize_entry("iat", &t.issued_at)?;
         map.serialize_entry("iss", &*self.issuer)?;
-        map.serialize_entry("authorities", &*t.authorities)?;
+        map.serialize_entry("authorities", t.authorities())?;
         map.serialize_entry("user_type", t.user_type())?;
         if let Some(properties) = &t.properties {
             for (k, v) in properties.iter().filter(|(k, _)| !RESERVED.contains(&k.as_str())) {
@@ -98,15 +98,15 @@ impl Serialize for CheckToken {
         let t = &self.0;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("active", &true)?;
-        if let Some(exp) = t.expires_at {
+        if let Some(exp) = t.expires_at() {
             map.serialize_entry("exp", &exp)?;
         }
-        map.serialize_entry("client_id", &*t.client_id)?;
-        if let Some(subject) = &t.subject {
-            map.serialize_entry("user_name", &**subject)?;
+        map.serialize_entry("client_id", t.client_id())?;
+        if let Some(subject) = t.subject() {
+            map.serialize_entry("user_name", subject)?;
         }
-        map.serialize_entry("authorities", &*t.authorities)?;
-        map.serialize_entry("scope", &*t.scopes)?;
+        map.serialize_entry("authorities", t.authorities())?;
+        map.serialize_entry("scope", t.scopes())?;
         map.end()
     }
 }

@@ -27,14 +27,14 @@ impl Service {
         }
         let record = self.store.get_token(&id).await?;
         let now = self.clock.now();
-        let in_scope = |t: &TokenRecord| caller.is_none_or(|c| *t.tenant == *c.tenant);
+        let in_scope = |t: &TokenRecord| caller.is_none_or(|c| *t.tenant() == *c.tenant);
         let Some(record) = record.filter(|t| t.kind == kind && t.is_active(now) && in_scope(t)) else {
             return Ok(None);
         };
         // A deleted client's tokens are dead, including any a node issued from its short-lived
         // copy of the client just after the delete (SQL stores, see `store::sql`).
-        let client_is_caller = caller.is_some_and(|c| *c.client_id == *record.client_id);
-        if !client_is_caller && self.store.get_client(&record.client_id).await?.is_none() {
+        let client_is_caller = caller.is_some_and(|c| *c.client_id == *record.client_id());
+        if !client_is_caller && self.store.get_client(record.client_id()).await?.is_none() {
             return Ok(None);
         }
         Ok(Some(record))
@@ -82,7 +82,7 @@ impl Service {
         let Some(record) = self.store.get_token(&id).await? else {
             return Ok(());
         };
-        if *record.client_id != *caller.client_id || record.kind != kind {
+        if *record.client_id() != *caller.client_id || record.kind != kind {
             return Ok(());
         }
         let revoked = match kind {
@@ -91,7 +91,7 @@ impl Service {
         };
         self.metrics
             .tokens
-            .revoked(&record.tenant, crate::metrics::Revocation::Endpoint, revoked);
+            .revoked(record.tenant(), crate::metrics::Revocation::Endpoint, revoked);
         Ok(())
     }
 }

@@ -84,7 +84,7 @@ pub async fn insert_tokens<'e, E: Executor<'e, Database = Any>>(
             sql.push_str(", ");
         }
         sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ");
-        sql.push_str(if t.expires_at.is_some() { "?" } else { "NULL" });
+        sql.push_str(if t.expires_at().is_some() { "?" } else { "NULL" });
         sql.push_str(", ?, ");
         sql.push_str(if t.properties.is_some() { "?" } else { "NULL" });
         sql.push_str(", ?)");
@@ -95,13 +95,13 @@ pub async fn insert_tokens<'e, E: Executor<'e, Database = Any>>(
         query = query
             .bind(t.id.to_text())
             .bind(t.kind.as_str())
-            .bind(t.tenant.to_string())
-            .bind(t.client_id.to_string())
-            .bind(subject_column(t.subject.as_deref()).to_string())
-            .bind(json(&*t.scopes))
-            .bind(json(&*t.authorities))
+            .bind(t.tenant().to_string())
+            .bind(t.client_id().to_string())
+            .bind(subject_column(t.subject()).to_string())
+            .bind(json(t.scopes()))
+            .bind(json(t.authorities()))
             .bind(t.issued_at);
-        if let Some(exp) = t.expires_at {
+        if let Some(exp) = t.expires_at() {
             query = query.bind(exp);
         }
         query = query.bind(t.state.as_str());

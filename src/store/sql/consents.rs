@@ -12,15 +12,15 @@ impl SqlStore {
     /// [`crate::store::TokenStore::insert_code`].
     pub(super) async fn store_code(&self, code: TokenRecord) -> StoreResult<bool> {
         let client = sqlx::query(&self.sql("SELECT client_id FROM clients WHERE client_id = ?"))
-            .bind(code.client_id.to_string())
+            .bind(code.client_id().to_string())
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
-        let Some(subject) = code.subject.as_deref() else {
+        let Some(subject) = code.subject() else {
             return Ok(false);
         };
         let user = sqlx::query(&self.sql("SELECT enabled FROM users WHERE tenant = ? AND username = ?"))
-            .bind(code.tenant.to_string())
+            .bind(code.tenant().to_string())
             .bind(subject.to_string())
             .fetch_optional(&self.pool)
             .await

@@ -1,7 +1,7 @@
 //! Rows to domain values and back: JSON list columns, '' for "no subject", hex secret hashes.
 
 use super::super::{StoreError, StoreResult};
-use crate::model::{Client, Consent, Tenant, TokenId, TokenKind, TokenRecord, TokenState, User};
+use crate::model::{Client, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenState, User};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::sync::Arc;
@@ -126,25 +126,29 @@ pub fn token(row: &AnyRow) -> StoreResult<TokenRecord> {
     let state = text(row, "state")?;
     let subject = text(row, "subject")?;
     let properties = opt_text(row, "properties")?;
-    Ok(TokenRecord {
-        id: token_id(row, "id")?,
-        kind: TokenKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+    let profile = TokenProfile {
         tenant: text(row, "tenant")?.into(),
         client_id: text(row, "client_id")?.into(),
         subject: (!subject.is_empty()).then(|| subject.into()),
         scopes: parse::<Vec<String>>(row, "scopes")?.into(),
         authorities: parse::<Vec<String>>(row, "authorities")?.into(),
-        issued_at: get(row, "issued_at")?,
-        expires_at: get(row, "expires_at")?,
-        state: TokenState::parse(&state).ok_or_else(|| corrupt("state", &state))?,
-        properties: match properties {
-            Some(p) => Some(Arc::new(
-                serde_json::from_str(&p).map_err(|e| corrupt("properties", e))?,
-            )),
-            None => None,
-        },
-        grant_id: token_id(row, "grant_id")?,
-    })
+    };
+    let mut token = TokenRecord::new(
+        token_id(row, "id")?,
+        TokenKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+        Arc::new(profile),
+        get(row, "issued_at")?,
+        get(row, "expires_at")?,
+        token_id(row, "grant_id")?,
+    );
+    token.state = TokenState::parse(&state).ok_or_else(|| corrupt("state", &state))?;
+    token.properties = match properties {
+        Some(p) => Some(Arc::new(
+            serde_json::from_str(&p).map_err(|e| corrupt("properties", e))?,
+        )),
+        None => None,
+    };
+    Ok(token)
 }
 
 /// The subject column: '' for application tokens (usernames are never empty).

@@ -28,17 +28,17 @@ impl SqlStore {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // Every node serializes constrained issuance for a client on its row.
         let locked = sqlx::query(&d.sql("SELECT client_id FROM clients WHERE client_id = ? FOR UPDATE"))
-            .bind(req.access.client_id.to_string())
+            .bind(req.access.client_id().to_string())
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_err)?;
-        let user_ok = match req.access.subject.as_deref() {
+        let user_ok = match req.access.subject() {
             None => true,
             // Locked like `update_user` locks it, so a disable cannot slip between check and insert.
             Some(subject) => {
                 let sql = d.sql("SELECT enabled FROM users WHERE tenant = ? AND username = ? FOR UPDATE");
                 let user = sqlx::query(&sql)
-                    .bind(req.access.tenant.to_string())
+                    .bind(req.access.tenant().to_string())
                     .bind(subject.to_string())
                     .fetch_optional(&mut *tx)
                     .await
@@ -66,8 +66,8 @@ impl SqlStore {
                 return Ok(IssueOutcome::ConsumedAlready);
             }
         }
-        let client_id = req.access.client_id.to_string();
-        let subject = subject_column(req.access.subject.as_deref()).to_string();
+        let client_id = req.access.client_id().to_string();
+        let subject = subject_column(req.access.subject()).to_string();
         let mut replaced: Vec<String> = Vec::new();
         match req.policy {
             TokenPolicy::Reuse => {
@@ -78,7 +78,7 @@ impl SqlStore {
                 let existing = sqlx::query(&d.sql_owned(&sql))
                     .bind(&client_id)
                     .bind(&subject)
-                    .bind(json(&*req.access.scopes))
+                    .bind(json(req.access.scopes()))
                     .bind(now)
                     .fetch_optional(&mut *tx)
                     .await
@@ -171,7 +171,7 @@ impl TokenStore for SqlStore {
         let unconstrained = req.policy == TokenPolicy::Multi
             && req.max_active.is_none()
             && req.consume.is_none()
-            && req.access.subject.is_none();
+            && req.access.subject().is_none();
         if unconstrained {
             let mut rows = vec![req.access];
             rows.extend(req.refresh);
@@ -275,10 +275,10 @@ impl TokenStore for SqlStore {
         };
         let mut token = rows::token(&row)?;
         if let Some(scopes) = patch.scopes {
-            token.scopes = scopes;
+            token.set_scopes(scopes);
         }
         if let Some(expires_at) = patch.expires_at {
-            token.expires_at = expires_at;
+            token.set_expires_at(expires_at);
         }
         if let Some(properties) = patch.properties {
             token.properties = properties;
@@ -286,12 +286,12 @@ impl TokenStore for SqlStore {
         // NULLs as literals: sqlx's Any driver hangs binding NULL on MySQL.
         let sql = format!(
             "UPDATE tokens SET scopes = ?, expires_at = {}, properties = {} WHERE id = ?",
-            if token.expires_at.is_some() { "?" } else { "NULL" },
+            if token.expires_at().is_some() { "?" } else { "NULL" },
             if token.properties.is_some() { "?" } else { "NULL" },
         );
         let sql = d.sql_owned(&sql);
-        let mut query = sqlx::query(&sql).bind(json(&*token.scopes));
-        if let Some(exp) = token.expires_at {
+        let mut query = sqlx::query(&sql).bind(json(token.scopes()));
+        if let Some(exp) = token.expires_at() {
             query = query.bind(exp);
         }
         if let Some(p) = &token.properties {
@@ -312,8 +312,8 @@ impl TokenStore for SqlStore {
             .await?;
         let mut by_client: BTreeMap<String, (std::collections::BTreeSet<String>, u64)> = BTreeMap::new();
         for t in found.iter().filter(|t| t.kind != TokenKind::Code) {
-            let entry = by_client.entry(t.client_id.to_string()).or_default();
-            entry.0.extend(t.scopes.iter().cloned());
+            let entry = by_client.entry(t.client_id().to_string()).or_default();
+            entry.0.extend(t.scopes().iter().cloned());
             entry.1 += 1;
         }
         Ok(by_client

@@ -1,7 +1,9 @@
 //! The SQLite schema (migrations) and loading a file into the state engine at start.
 
 use super::corrupt;
-use crate::model::{Client, Consent, Tenant, TokenId, TokenKind, TokenRecord, TokenSettings, TokenState, User};
+use crate::model::{
+    Client, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenSettings, TokenState, User,
+};
 use crate::store::state::State;
 use rusqlite::Connection;
 use std::sync::Arc;
@@ -140,34 +142,36 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
             granted_at: row.get(4)?,
         });
     }
-    // Interning keeps one allocation per distinct tenant, client and scope set.
-    let mut interned: std::collections::HashMap<String, Arc<str>> = Default::default();
-    let mut intern =
-        |s: String| -> Arc<str> { interned.entry(s).or_insert_with_key(|k| Arc::from(k.as_str())).clone() };
     let mut stmt = conn.prepare(
         "SELECT id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, state, properties, grant_id FROM tokens",
     )?;
     let mut rows = stmt.query([])?;
+    // The state engine shares equal profiles as it inserts: only one allocation per distinct
+    // (client, subject, scope set) outlives the load.
     while let Some(row) = rows.next()? {
         let kind: String = row.get(1)?;
         let state_text: String = row.get(9)?;
         let properties: Option<String> = row.get(10)?;
-        state.insert_token(Arc::new(TokenRecord {
-            id: token_id("token id", row.get(0)?)?,
-            kind: TokenKind::parse(&kind).ok_or_else(|| corrupt("token kind", &kind))?,
-            tenant: intern(row.get(2)?),
-            client_id: intern(row.get(3)?),
-            subject: row.get::<_, Option<String>>(4)?.map(&mut intern),
+        let profile = TokenProfile {
+            tenant: row.get::<_, String>(2)?.into(),
+            client_id: row.get::<_, String>(3)?.into(),
+            subject: row.get::<_, Option<String>>(4)?.map(Into::into),
             scopes: parse_json::<Vec<String>>("scopes", &row.get::<_, String>(5)?)?.into(),
             authorities: parse_json::<Vec<String>>("authorities", &row.get::<_, String>(6)?)?.into(),
-            issued_at: row.get(7)?,
-            expires_at: row.get(8)?,
-            state: TokenState::parse(&state_text).ok_or_else(|| corrupt("token state", &state_text))?,
-            properties: properties
-                .map(|p| parse_json::<serde_json::Map<String, serde_json::Value>>("properties", &p).map(Arc::new))
-                .transpose()?,
-            grant_id: token_id("grant id", row.get(11)?)?,
-        }));
+        };
+        let mut token = TokenRecord::new(
+            token_id("token id", row.get(0)?)?,
+            TokenKind::parse(&kind).ok_or_else(|| corrupt("token kind", &kind))?,
+            Arc::new(profile),
+            row.get(7)?,
+            row.get(8)?,
+            token_id("grant id", row.get(11)?)?,
+        );
+        token.state = TokenState::parse(&state_text).ok_or_else(|| corrupt("token state", &state_text))?;
+        token.properties = properties
+            .map(|p| parse_json::<serde_json::Map<String, serde_json::Value>>("properties", &p).map(Arc::new))
+            .transpose()?;
+        state.insert_token(Arc::new(token));
     }
     Ok(state)
 }

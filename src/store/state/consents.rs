@@ -59,10 +59,9 @@ impl State {
     /// A code only for a client that exists and a user that is enabled, checked under the lock.
     pub fn insert_code(&mut self, code: TokenRecord) -> (bool, Vec<Change>) {
         let user_ok = code
-            .subject
-            .as_deref()
-            .is_some_and(|s| self.user(&code.tenant, s).is_some_and(|u| u.enabled));
-        if !self.clients.contains_key(&*code.client_id) || !user_ok {
+            .subject()
+            .is_some_and(|s| self.user(code.tenant(), s).is_some_and(|u| u.enabled));
+        if !self.clients.contains_key(code.client_id()) || !user_ok {
             return (false, vec![]);
         }
         let mut code = code;

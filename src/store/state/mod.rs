@@ -1,13 +1,18 @@
 //! The in-memory state engine behind the embedded stores: data, indexes and the atomic rules
 //! (limits, policies, rotation), each operation returning the row changes to persist.
 
+mod client_tokens;
 mod consents;
+mod expiry_counts;
+mod id_list;
 mod interner;
+mod issue;
+mod token_table;
 mod tokens;
 
 use crate::clock::UnixTime;
 use crate::model::{Client, Consent, Tenant, TokenId, TokenRecord, TokenState, User};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// A row-level change, in the order it was applied; the SQLite journal replays these.
@@ -26,26 +31,33 @@ pub enum Change {
     DeleteConsent { client_id: String, subject: String },
 }
 
-const NEVER: UnixTime = UnixTime::MAX;
-
-#[derive(Default)]
-struct ClientTokens {
-    /// Every token issued to the client that has not been purged.
-    all: HashSet<TokenId>,
-    /// Active access tokens ordered by expiry, for the limit and `Retry-After`.
-    active_access: BTreeSet<(UnixTime, TokenId)>,
-}
-
-#[derive(Default)]
 pub struct State {
     tenants: HashMap<String, Arc<Tenant>>,
     clients: HashMap<String, Arc<Client>>,
     users: HashMap<String, HashMap<String, Arc<User>>>,
-    tokens: HashMap<TokenId, Arc<TokenRecord>>,
-    by_client: HashMap<Arc<str>, ClientTokens>,
+    tokens: token_table::TokenTable,
+    by_client: HashMap<Arc<str>, client_tokens::ClientTokens>,
     by_grant: HashMap<TokenId, Vec<TokenId>>,
     consents: HashMap<(String, String), Consent>,
     interner: interner::Interner,
+    /// No token in `tokens` expires before this (it may be lower than the true earliest).
+    expiry_floor: UnixTime,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            tenants: HashMap::new(),
+            clients: HashMap::new(),
+            users: HashMap::new(),
+            tokens: Default::default(),
+            by_client: HashMap::new(),
+            by_grant: HashMap::new(),
+            consents: HashMap::new(),
+            interner: Default::default(),
+            expiry_floor: UnixTime::MAX,
+        }
+    }
 }
 
 impl State {
@@ -94,9 +106,11 @@ impl State {
         for client_id in client_ids {
             self.clients.remove(&client_id);
             if let Some(index) = self.by_client.remove(client_id.as_str()) {
-                for token_id in index.all {
-                    if let Some(token) = self.tokens.remove(&token_id) {
-                        self.by_grant.remove(&token.grant_id);
+                for token_id in index.all.ids() {
+                    if self.tokens.get(token_id).is_some_and(|t| t.client_id() == client_id) {
+                        if let Some(token) = self.tokens.remove(token_id) {
+                            self.by_grant.remove(&token.grant_id);
+                        }
                     }
                 }
             }
@@ -219,16 +233,15 @@ impl State {
         self.set_state(ids, TokenState::Revoked)
     }
 
-    /// Counted per client from the expiry index; a client's tenant is read from one of its tokens,
+    /// Counted per client from the expiry counts; a client's tenant is the one its tokens carry,
     /// which stays right even for a client deleted since.
     pub fn active_access_by_tenant(&self, now: UnixTime) -> Vec<(String, u64)> {
         let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
         for index in self.by_client.values() {
-            let live = index.active_access.range((now.saturating_add(1), TokenId([0; 16]))..);
-            let Some(tenant) = live.clone().next().and_then(|(_, id)| self.tokens.get(id)) else {
-                continue;
-            };
-            *counts.entry(&tenant.tenant).or_default() += live.count() as u64;
+            let live = index.expiries.live(now);
+            if let Some(tenant) = index.tenant.as_deref().filter(|_| live > 0) {
+                *counts.entry(tenant).or_default() += live;
+            }
         }
         counts.into_iter().map(|(t, n)| (t.to_string(), n)).collect()
     }
@@ -248,3 +261,6 @@ impl State {
             .insert(user.username.clone(), Arc::new(user));
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,10 @@
-//! Token operations of the state engine: issuance under the policies and the limit, revocation,
-//! listing, updates and purging.
+//! Token operations of the state engine: revocation, listing, updates and purging (issuance is
+//! in `issue.rs`).
 
-use super::{Change, State, NEVER};
+use super::{Change, State};
 use crate::clock::UnixTime;
-use crate::model::{TokenId, TokenKind, TokenPolicy, TokenRecord, TokenState};
-use crate::store::{Authorization, IssueOutcome, IssueRequest, TokenPatch, TokenQuery};
+use crate::model::{TokenId, TokenKind, TokenRecord, TokenState};
+use crate::store::{Authorization, TokenPatch, TokenQuery};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -20,9 +20,12 @@ impl State {
         };
         index
             .all
+            .ids()
             .iter()
             .filter_map(|id| self.tokens.get(id))
-            .filter(|t| t.is_active(now) && subject.is_none_or(|s| t.subject.as_deref() == Some(s)))
+            .filter(|t| {
+                t.client_id() == client_id && t.is_active(now) && subject.is_none_or(|s| t.subject() == Some(s))
+            })
             .map(|t| t.id)
             .collect()
     }
@@ -48,7 +51,10 @@ impl State {
     }
 
     /// Every token of a grant: the token whose id names the grant, and those that joined it.
-    fn grant_members<'a>(&'a self, grant_id: &'a TokenId) -> impl Iterator<Item = &'a Arc<TokenRecord>> + 'a {
+    pub(super) fn grant_members<'a>(
+        &'a self,
+        grant_id: &'a TokenId,
+    ) -> impl Iterator<Item = &'a Arc<TokenRecord>> + 'a {
         let founder = self.tokens.get(grant_id).filter(|t| t.grant_id == *grant_id);
         let joined = self.by_grant.get(grant_id).into_iter().flatten();
         founder.into_iter().chain(joined.filter_map(|id| self.tokens.get(id)))
@@ -71,10 +77,9 @@ impl State {
             if slot.state == state {
                 continue;
             }
-            if slot.kind == TokenKind::Access && slot.state == TokenState::Active {
-                if let Some(index) = self.by_client.get_mut(&slot.client_id) {
-                    index.active_access.remove(&(slot.expires_at.unwrap_or(NEVER), id));
-                }
+            // Stale ids this leaves in the client's lists go at its next insert.
+            if let Some(index) = self.by_client.get_mut(slot.client_id()) {
+                index.uncount(slot);
             }
             Arc::make_mut(slot).state = state;
             changed.push(id);
@@ -95,28 +100,20 @@ impl State {
         if let Some(record) = Arc::get_mut(&mut token) {
             self.interner.intern_record(record);
         }
-        let index = self.by_client.entry(token.client_id.clone()).or_default();
-        index.all.insert(token.id);
-        if token.kind == TokenKind::Access && token.state == TokenState::Active {
-            index
-                .active_access
-                .insert((token.expires_at.unwrap_or(NEVER), token.id));
-        }
         // A token that starts its own grant is found through its id: most grants (every
         // client-credentials token) never need an index entry.
         if token.grant_id != token.id {
             self.by_grant.entry(token.grant_id).or_default().push(token.id);
         }
-        self.tokens.insert(token.id, token);
+        self.expiry_floor = self.expiry_floor.min(token.expiry_key());
+        let replaced = self.tokens.insert(token.clone());
+        self.index_token(&token, replaced.as_deref());
     }
 
     /// Removes a token entirely, e.g. when its insert could not be made durable.
     pub fn forget_token(&mut self, id: &TokenId) {
         let Some(token) = self.tokens.remove(id) else { return };
-        if let Some(index) = self.by_client.get_mut(&token.client_id) {
-            index.all.remove(id);
-            index.active_access.remove(&(token.expires_at.unwrap_or(NEVER), *id));
-        }
+        self.unindex_token(&token, true);
         if let Some(ids) = self.by_grant.get_mut(&token.grant_id) {
             ids.retain(|other| other != id);
             if ids.is_empty() {
@@ -129,56 +126,59 @@ impl State {
         let Some(index) = self.by_client.get(q.client_id.as_str()) else {
             return Vec::new();
         };
-        let mut page: Vec<Arc<TokenRecord>> = index
+        // The list is in id order: the page is its first matches after the cursor.
+        index
             .all
+            .after(q.after)
             .iter()
-            .filter(|id| q.after.is_none_or(|after| **id > after))
             .filter_map(|id| self.tokens.get(id))
             .filter(|t| {
-                t.is_active(q.now)
+                t.client_id() == q.client_id
+                    && t.is_active(q.now)
                     && t.kind != TokenKind::Code
                     && q.kind.is_none_or(|k| t.kind == k)
-                    && q.subject.as_deref().is_none_or(|s| t.subject.as_deref() == Some(s))
+                    && q.subject.as_deref().is_none_or(|s| t.subject() == Some(s))
             })
+            .take(q.limit)
             .cloned()
-            .collect();
-        page.sort_unstable_by_key(|t| t.id);
-        page.truncate(q.limit);
-        page
+            .collect()
     }
 
     pub fn count_active_access(&self, client_id: &str, now: UnixTime) -> u64 {
-        self.by_client.get(client_id).map_or(0, |index| {
-            index
-                .active_access
-                .range((now.saturating_add(1), TokenId([0; 16]))..)
-                .count() as u64
-        })
+        self.by_client
+            .get(client_id)
+            .map_or(0, |index| index.expiries.live(now))
     }
 
     pub fn update_token(&mut self, id: &TokenId, patch: TokenPatch) -> (Option<Arc<TokenRecord>>, Vec<Change>) {
         let Some(slot) = self.tokens.get_mut(id) else {
             return (None, vec![]);
         };
+        // A new expiry moves the token between the counts' entries (uncounting and counting it
+        // again nets out when it stays).
+        let mut index = self
+            .by_client
+            .get_mut(slot.client_id())
+            .filter(|_| patch.expires_at.is_some());
+        if let Some(index) = &mut index {
+            index.uncount(slot);
+        }
         let record = Arc::make_mut(slot);
-        let old_expiry = record.expires_at;
         if let Some(scopes) = patch.scopes {
-            record.scopes = scopes;
+            record.set_scopes(scopes);
+            self.interner.intern_record(record);
         }
         if let Some(expires_at) = patch.expires_at {
-            record.expires_at = expires_at;
+            record.set_expires_at(expires_at);
+            self.expiry_floor = self.expiry_floor.min(record.expiry_key());
         }
         if let Some(properties) = patch.properties {
             record.properties = properties;
         }
-        let updated = slot.clone();
-        if updated.kind == TokenKind::Access && updated.state == TokenState::Active && old_expiry != updated.expires_at
-        {
-            if let Some(index) = self.by_client.get_mut(&updated.client_id) {
-                index.active_access.remove(&(old_expiry.unwrap_or(NEVER), *id));
-                index.active_access.insert((updated.expires_at.unwrap_or(NEVER), *id));
-            }
+        if let Some(index) = index {
+            index.count(record);
         }
+        let updated = slot.clone();
         (Some(updated.clone()), vec![Change::PutToken(updated)])
     }
 
@@ -189,7 +189,7 @@ impl State {
             let mut count = 0;
             for id in self.usable_tokens_of(&client.client_id, Some(subject), now) {
                 if let Some(t) = self.tokens.get(&id).filter(|t| t.kind != TokenKind::Code) {
-                    scopes.extend(t.scopes.iter().cloned());
+                    scopes.extend(t.scopes().iter().cloned());
                     count += 1;
                 }
             }
@@ -215,7 +215,9 @@ impl State {
         let mut changes = Vec::with_capacity(ids.len());
         for id in &ids {
             if let Some(slot) = self.tokens.get_mut(id) {
-                Arc::make_mut(slot).scopes = scopes.clone();
+                let record = Arc::make_mut(slot);
+                record.set_scopes(scopes.clone());
+                self.interner.intern_record(record);
                 changes.push(Change::PutToken(slot.clone()));
             }
         }
@@ -223,14 +225,30 @@ impl State {
     }
 
     /// Forgets up to `batch` tokens that expired before `before` (never-expiring ones stay).
+    /// A run that looks at every token remembers the earliest expiry left, so that the periodic
+    /// purge of a store with nothing due is a comparison, not a walk over millions of tokens
+    /// under the write lock.
     pub fn purge_expired(&mut self, before: UnixTime, batch: usize) -> (u64, Vec<Change>) {
-        let ids: Vec<TokenId> = self
-            .tokens
-            .values()
-            .filter(|t| t.expires_at.is_some_and(|exp| exp < before))
-            .map(|t| t.id)
-            .take(batch)
-            .collect();
+        if before <= self.expiry_floor {
+            return (0, vec![]);
+        }
+        let mut ids = Vec::new();
+        let mut floor = UnixTime::MAX;
+        let mut saw_all = true;
+        for t in self.tokens.values() {
+            let exp = t.expiry_key();
+            if exp >= before {
+                floor = floor.min(exp);
+            } else if ids.len() < batch {
+                ids.push(t.id);
+            } else {
+                saw_all = false;
+                break;
+            }
+        }
+        if saw_all {
+            self.expiry_floor = floor;
+        }
         for id in &ids {
             self.forget_token(id);
         }
@@ -241,108 +259,5 @@ impl State {
             vec![Change::DeleteTokens(ids)]
         };
         (n, changes)
-    }
-
-    /// Drops expired entries from the front of a client's active set.
-    fn prune_expired(&mut self, client_id: &str, now: UnixTime) {
-        if let Some(index) = self.by_client.get_mut(client_id) {
-            while let Some(&(exp, id)) = index.active_access.first() {
-                if exp > now {
-                    break;
-                }
-                index.active_access.remove(&(exp, id));
-            }
-        }
-    }
-
-    fn active_access_of(&self, client_id: &str) -> impl Iterator<Item = &Arc<TokenRecord>> {
-        self.by_client
-            .get(client_id)
-            .into_iter()
-            .flat_map(|index| index.active_access.iter())
-            .filter_map(|(_, id)| self.tokens.get(id))
-    }
-
-    fn active_refresh_of_grant(&self, grant_id: &TokenId, now: UnixTime) -> Option<Arc<TokenRecord>> {
-        self.grant_members(grant_id)
-            .find(|t| t.kind == TokenKind::Refresh && t.is_active(now))
-            .cloned()
-    }
-
-    pub fn issue(&mut self, req: IssueRequest) -> (IssueOutcome, Vec<Change>) {
-        let now = req.now;
-        if let Some(consumed) = &req.consume {
-            if !self.tokens.get(consumed).is_some_and(|t| t.is_active(now)) {
-                return (IssueOutcome::ConsumedAlready, vec![]);
-            }
-        }
-        let client_id = req.access.client_id.clone();
-        // Re-checked under the lock: a concurrent delete or disable must not be outrun.
-        let subject_ok = match &req.access.subject {
-            Some(subject) => self.user(&req.access.tenant, subject).is_some_and(|u| u.enabled),
-            None => true,
-        };
-        if !self.clients.contains_key(&*client_id) || !subject_ok {
-            return (IssueOutcome::Gone, vec![]);
-        }
-        self.prune_expired(&client_id, now);
-        let same_subject = |t: &TokenRecord| t.subject == req.access.subject;
-
-        let mut replaced = Vec::new();
-        match req.policy {
-            TokenPolicy::Reuse => {
-                let existing = self
-                    .active_access_of(&client_id)
-                    .find(|t| same_subject(t) && t.scopes == req.access.scopes)
-                    .cloned();
-                if let Some(access) = existing {
-                    if req.consume.is_none() {
-                        let refresh = self.active_refresh_of_grant(&access.grant_id, now);
-                        return (IssueOutcome::Reused { access, refresh }, vec![]);
-                    }
-                    // A refresh exchange always mints; it replaces the older token of the same key
-                    // so that `reuse` still leaves one active token per key.
-                    replaced.push(access.id);
-                }
-            }
-            TokenPolicy::SinglePerSubject => {
-                replaced.extend(
-                    self.active_access_of(&client_id)
-                        .filter(|t| same_subject(t))
-                        .map(|t| t.id),
-                );
-            }
-            TokenPolicy::Multi => {}
-        }
-
-        if let Some(max) = req.max_active {
-            let index = self.by_client.get(&client_id);
-            let active = index.map_or(0, |i| i.active_access.len()) - replaced.len();
-            if active >= max as usize {
-                let earliest_expiry = index
-                    .and_then(|i| i.active_access.first())
-                    .map(|&(exp, _)| exp)
-                    .filter(|&exp| exp != NEVER);
-                return (IssueOutcome::LimitReached { earliest_expiry }, vec![]);
-            }
-        }
-
-        let mut changes = Vec::with_capacity(4);
-        changes.extend(self.set_state(replaced, TokenState::Revoked).1);
-        if let Some(consumed) = req.consume {
-            changes.extend(self.set_state(vec![consumed], TokenState::Used).1);
-        }
-        let mut access = req.access;
-        self.interner.intern_record(&mut access);
-        let access = Arc::new(access);
-        self.insert_token(access.clone());
-        changes.push(Change::PutToken(access));
-        if let Some(mut refresh) = req.refresh {
-            self.interner.intern_record(&mut refresh);
-            let refresh = Arc::new(refresh);
-            self.insert_token(refresh.clone());
-            changes.push(Change::PutToken(refresh));
-        }
-        (IssueOutcome::Issued, changes)
     }
 }

@@ -1,0 +1,118 @@
+//! Issuance in the state engine: the `reuse` and `single_per_subject` policies, the active-token
+//! limit and refresh rotation, decided and applied under one lock.
+
+use super::{Change, State};
+use crate::clock::UnixTime;
+use crate::model::{TokenId, TokenKind, TokenPolicy, TokenRecord, TokenState};
+use crate::store::{IssueOutcome, IssueRequest};
+use std::sync::Arc;
+
+impl State {
+    /// Drops the expired entries of a client's counts.
+    fn prune_expired(&mut self, client_id: &str, now: UnixTime) {
+        if let Some(index) = self.by_client.get_mut(client_id) {
+            index.drop_expired(now);
+        }
+    }
+
+    /// A client's counted access tokens that are unexpired at `now`, in id order: a subset of
+    /// what the limit counts.
+    fn active_access_of<'a>(
+        &'a self,
+        client_id: &'a str,
+        now: UnixTime,
+    ) -> impl Iterator<Item = &'a Arc<TokenRecord>> + 'a {
+        self.by_client.get(client_id).into_iter().flat_map(move |index| {
+            index
+                .active_access
+                .ids()
+                .iter()
+                .filter_map(|id| self.tokens.get(id))
+                .filter(move |t| t.client_id() == client_id && t.is_active(now) && index.is_counted(t))
+        })
+    }
+
+    fn active_refresh_of_grant(&self, grant_id: &TokenId, now: UnixTime) -> Option<Arc<TokenRecord>> {
+        self.grant_members(grant_id)
+            .find(|t| t.kind == TokenKind::Refresh && t.is_active(now))
+            .cloned()
+    }
+
+    pub fn issue(&mut self, req: IssueRequest) -> (IssueOutcome, Vec<Change>) {
+        let now = req.now;
+        if let Some(consumed) = &req.consume {
+            if !self.tokens.get(consumed).is_some_and(|t| t.is_active(now)) {
+                return (IssueOutcome::ConsumedAlready, vec![]);
+            }
+        }
+        let client_id = req.access.profile().client_id.clone();
+        // Re-checked under the lock: a concurrent delete or disable must not be outrun.
+        let subject_ok = match req.access.subject() {
+            Some(subject) => self.user(req.access.tenant(), subject).is_some_and(|u| u.enabled),
+            None => true,
+        };
+        if !self.clients.contains_key(&*client_id) || !subject_ok {
+            return (IssueOutcome::Gone, vec![]);
+        }
+        self.prune_expired(&client_id, now);
+        let same_subject = |t: &TokenRecord| t.subject() == req.access.subject();
+
+        let mut replaced = Vec::new();
+        match req.policy {
+            TokenPolicy::Reuse => {
+                // The earliest to expire, as when the index was ordered by expiry.
+                let existing = self
+                    .active_access_of(&client_id, now)
+                    .filter(|t| same_subject(t) && t.scopes() == req.access.scopes())
+                    .min_by_key(|t| (t.expiry_key(), t.id))
+                    .cloned();
+                if let Some(access) = existing {
+                    if req.consume.is_none() {
+                        let refresh = self.active_refresh_of_grant(&access.grant_id, now);
+                        return (IssueOutcome::Reused { access, refresh }, vec![]);
+                    }
+                    // A refresh exchange always mints; it replaces the older token of the same key
+                    // so that `reuse` still leaves one active token per key.
+                    replaced.push(access.id);
+                }
+            }
+            TokenPolicy::SinglePerSubject => {
+                replaced.extend(
+                    self.active_access_of(&client_id, now)
+                        .filter(|t| same_subject(t))
+                        .map(|t| t.id),
+                );
+            }
+            TokenPolicy::Multi => {}
+        }
+
+        if let Some(max) = req.max_active {
+            let index = self.by_client.get(&client_id);
+            let active = index.map_or(0, |i| i.expiries.total()) - replaced.len() as u64;
+            if active >= u64::from(max) {
+                let earliest_expiry = index
+                    .and_then(|i| i.expiries.earliest())
+                    .filter(|&exp| exp != UnixTime::MAX);
+                return (IssueOutcome::LimitReached { earliest_expiry }, vec![]);
+            }
+        }
+
+        let mut changes = Vec::with_capacity(4);
+        changes.extend(self.set_state(replaced, TokenState::Revoked).1);
+        if let Some(consumed) = req.consume {
+            changes.extend(self.set_state(vec![consumed], TokenState::Used).1);
+        }
+        let mut access = req.access;
+        self.interner.intern_record(&mut access);
+        let access = Arc::new(access);
+        self.insert_token(access.clone());
+        changes.push(Change::PutToken(access));
+        if let Some(mut refresh) = req.refresh {
+            self.interner.intern_record(&mut refresh);
+            let refresh = Arc::new(refresh);
+            self.insert_token(refresh.clone());
+            changes.push(Change::PutToken(refresh));
+        }
+        (IssueOutcome::Issued, changes)
+    }
+}
