@@ -15,7 +15,7 @@ use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use tower::ServiceExt;
 
 /// How many connection workers to run: `configured`, or one per available core when 0.
@@ -26,29 +26,30 @@ pub fn worker_count(configured: usize) -> usize {
     }
 }
 
+/// How long a stopping server waits for open connections to finish their request in flight;
+/// a client that trickles its body or stops reading must not keep the process alive forever.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
 /// Accepts on `listener` until `shutdown` completes, then lets every open connection finish its
-/// request in flight (hyper's graceful shutdown) before returning.
+/// request in flight (hyper's graceful shutdown, up to [`SHUTDOWN_GRACE`]) before returning.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     workers: usize,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let (stop, stopped) = watch::channel(false);
     let mut queues = Vec::with_capacity(workers);
     let mut finished = Vec::with_capacity(workers);
     for n in 0..workers.max(1) {
+        // Built here so that a failure stops start-up instead of leaving a dead worker.
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let (queue, connections) = mpsc::unbounded_channel::<std::net::TcpStream>();
         let (done, wait) = oneshot::channel::<()>();
-        let (app, stopped) = (app.clone(), stopped.clone());
+        let app = app.clone();
         std::thread::Builder::new()
             .name(format!("tessera-http-{n}"))
             .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
-                match runtime {
-                    Ok(runtime) => runtime.block_on(run_worker(connections, app, stopped)),
-                    Err(e) => tracing::error!(error = %e, "cannot start an HTTP worker runtime"),
-                }
+                runtime.block_on(run_worker(connections, app));
                 let _ = done.send(());
             })?;
         queues.push(queue);
@@ -64,6 +65,8 @@ pub async fn serve(
         };
         let stream = match accepted {
             Ok((stream, _)) => stream,
+            // The peer gave up before we accepted: nothing to pause for.
+            Err(e) if is_connection_error(&e) => continue,
             Err(e) => {
                 // Out of file descriptors and the like: pause instead of spinning on the error.
                 tracing::warn!(error = %e, "accept failed");
@@ -73,14 +76,27 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         // Leaves this runtime's reactor; the worker registers it with its own.
-        let Ok(stream) = stream.into_std() else { continue };
-        if queues[next].send(stream).is_err() {
-            tracing::error!(worker = next, "HTTP worker stopped; connection dropped");
+        let Ok(mut stream) = stream.into_std() else { continue };
+        // A worker whose thread ended (it panicked) is dropped from the rotation and the
+        // connection goes to the next one.
+        loop {
+            if queues.is_empty() {
+                return Err(std::io::Error::other("every HTTP worker has stopped"));
+            }
+            next %= queues.len();
+            match queues[next].send(stream) {
+                Ok(()) => break,
+                Err(mpsc::error::SendError(returned)) => {
+                    tracing::error!(worker = next, "HTTP worker stopped; using the others");
+                    queues.swap_remove(next);
+                    stream = returned;
+                }
+            }
         }
-        next = (next + 1) % queues.len();
+        next += 1;
     }
     drop(listener);
-    let _ = stop.send(true);
+    // Closing the queues stops the workers once they have taken every connection already queued.
     drop(queues);
     for wait in finished {
         let _ = wait.await;
@@ -88,22 +104,19 @@ pub async fn serve(
     Ok(())
 }
 
-/// One worker: serves each connection it is handed on its own runtime until told to stop, then
-/// waits for its connections to close gracefully.
-async fn run_worker(
-    mut connections: mpsc::UnboundedReceiver<std::net::TcpStream>,
-    app: Router,
-    mut stopped: watch::Receiver<bool>,
-) {
+fn is_connection_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset, Interrupted};
+    matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset | Interrupted
+    )
+}
+
+/// One worker: serves each connection it is handed on its own runtime until its queue closes,
+/// then lets its connections finish gracefully.
+async fn run_worker(mut connections: mpsc::UnboundedReceiver<std::net::TcpStream>, app: Router) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    loop {
-        let stream = tokio::select! {
-            _ = stopped.wait_for(|stop| *stop) => break,
-            stream = connections.recv() => match stream {
-                Some(stream) => stream,
-                None => break,
-            },
-        };
+    while let Some(stream) = connections.recv().await {
         let Ok(stream) = TcpStream::from_std(stream) else {
             continue;
         };
@@ -121,7 +134,9 @@ async fn run_worker(
             }
         });
     }
-    graceful.shutdown().await;
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!("connections still open after the shutdown grace period; closing them");
+    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,6 @@ pub const MAX_BOUNDS: usize = 15;
 struct Shard {
     /// Observations per bucket, not cumulative; the last is `+Inf`.
     buckets: [AtomicU64; MAX_BOUNDS + 1],
-    count: AtomicU64,
     /// The sum's `f64` bits.
     sum: AtomicU64,
 }
@@ -54,24 +53,24 @@ impl Histogram {
         let shard = &self.0.shards[this_threads_shard()];
         let bucket = self.0.bounds.iter().position(|bound| value <= *bound);
         shard.buckets[bucket.unwrap_or(self.0.bounds.len())].fetch_add(1, Relaxed);
-        shard.count.fetch_add(1, Relaxed);
         let _ = shard
             .sum
             .fetch_update(Relaxed, Relaxed, |bits| Some((f64::from_bits(bits) + value).to_bits()));
     }
 
-    /// Sum, count and per-bucket counts (upper bound, observations) over every shard.
+    /// Sum, count and per-bucket counts (upper bound, observations) over every shard. The count
+    /// is the buckets' total, so `_count` always equals the `+Inf` bucket.
     fn totals(&self) -> (f64, u64, Vec<(f64, u64)>) {
         let bounds = self.0.bounds.iter().copied().chain([f64::INFINITY]);
         let mut buckets: Vec<(f64, u64)> = bounds.map(|bound| (bound, 0)).collect();
-        let (mut sum, mut count) = (0.0, 0);
+        let mut sum = 0.0;
         for shard in &self.0.shards {
             sum += f64::from_bits(shard.sum.load(Relaxed));
-            count += shard.count.load(Relaxed);
             for (total, observed) in buckets.iter_mut().zip(&shard.buckets) {
                 total.1 += observed.load(Relaxed);
             }
         }
+        let count = buckets.iter().map(|(_, n)| n).sum();
         (sum, count, buckets)
     }
 }
