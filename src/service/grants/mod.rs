@@ -180,6 +180,19 @@ pub(crate) mod testing {
                 .await
                 .unwrap();
         }
+
+        /// Client `web` (password and refresh grants) and user `alice`, signed in once.
+        pub async fn logged_in(&self) -> crate::service::issue::TokenResponse {
+            self.client("web", &["password", "refresh_token"], TokenSettings::default())
+                .await;
+            self.user("alice", "wonderland").await;
+            let login = super::TokenRequest::Password {
+                username: "alice".into(),
+                password: Secret::new("wonderland".into()),
+                scope: None,
+            };
+            self.service.token(credentials("web"), login).await.unwrap()
+        }
     }
 
     pub fn credentials(id: &str) -> ClientCredentials {

@@ -92,20 +92,7 @@ mod tests {
     use crate::secret::Secret;
     use crate::service::grants::testing::*;
     use crate::service::grants::TokenRequest;
-    use crate::service::issue::TokenResponse;
     use crate::service::OAuthError;
-
-    async fn logged_in(f: &Fixture) -> TokenResponse {
-        f.client("web", &["password", "refresh_token"], TokenSettings::default())
-            .await;
-        f.user("alice", "wonderland").await;
-        let login = TokenRequest::Password {
-            username: "alice".into(),
-            password: Secret::new("wonderland".into()),
-            scope: None,
-        };
-        f.service.token(credentials("web"), login).await.unwrap()
-    }
 
     fn refresh(token: &str, scope: Option<&str>) -> TokenRequest {
         TokenRequest::RefreshToken {
@@ -121,7 +108,7 @@ mod tests {
     #[tokio::test]
     async fn rotates_and_a_replay_revokes_the_lineage() {
         let f = fixture().await;
-        let first = logged_in(&f).await;
+        let first = f.logged_in().await;
         let old_refresh = first.refresh_token.clone().unwrap();
         let second = f
             .service
@@ -147,7 +134,7 @@ mod tests {
     #[tokio::test]
     async fn scope_may_narrow_but_not_widen() {
         let f = fixture().await;
-        let first = logged_in(&f).await;
+        let first = f.logged_in().await;
         let narrowed = f
             .service
             .token(
@@ -180,7 +167,7 @@ mod tests {
     #[tokio::test]
     async fn expired_forged_foreign_and_access_tokens_are_invalid_grant() {
         let f = fixture().await;
-        let first = logged_in(&f).await;
+        let first = f.logged_in().await;
         f.client("other", &["refresh_token"], TokenSettings::default()).await;
         let rt = first.refresh_token.clone().unwrap();
         let cases = [
@@ -204,7 +191,7 @@ mod tests {
     #[tokio::test]
     async fn a_disabled_user_cannot_refresh() {
         let f = fixture().await;
-        let first = logged_in(&f).await;
+        let first = f.logged_in().await;
         let mut alice = crate::model::User::clone(&f.service.store.get_user("acme", "alice").await.unwrap().unwrap());
         alice.enabled = false;
         f.service.store.update_user(alice, NOW).await.unwrap();

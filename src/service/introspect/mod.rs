@@ -99,7 +99,6 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use crate::model::{Tenant, TokenSettings};
-    use crate::secret::Secret;
     use crate::service::grants::testing::*;
     use crate::service::grants::TokenRequest;
     use crate::service::OAuthError;
@@ -198,15 +197,7 @@ mod tests {
     #[tokio::test]
     async fn revoking_a_refresh_token_revokes_its_grants_access_tokens() {
         let f = fixture().await;
-        f.client("web", &["password", "refresh_token"], TokenSettings::default())
-            .await;
-        f.user("alice", "wonderland").await;
-        let login = TokenRequest::Password {
-            username: "alice".into(),
-            password: Secret::new("wonderland".into()),
-            scope: None,
-        };
-        let r = f.service.token(credentials("web"), login).await.unwrap();
+        let r = f.logged_in().await;
         f.service
             .revoke(credentials("web"), r.refresh_token.as_deref().unwrap())
             .await
