@@ -4,8 +4,10 @@
 //! Why not `axum::serve` on the multi-threaded runtime: with keep-alive connections every request
 //! of a connection wakes a task that the work-stealing scheduler may run on another core, and the
 //! cross-core wake-ups (IPIs, context switches) cost more than the request itself. A connection
-//! pinned to one runtime is read, handled and answered on one thread. Background work (the store's
-//! writers, pools and the purge job) stays on the caller's multi-threaded runtime.
+//! pinned to one runtime is read, handled and answered on one thread. Background tasks (the SQL
+//! insert batcher, the purge job) stay on the caller's multi-threaded runtime; a pooled SQL
+//! connection belongs to the reactor of whichever runtime opened it, and tokio wakes its users
+//! across runtimes.
 
 use axum::extract::Request;
 use axum::Router;
