@@ -1,6 +1,6 @@
 //! The authorization-code flow's rows on a server database: remembered consents and codes.
 
-use super::batch::insert_tokens;
+use super::inserts::insert_tokens;
 use super::rows::{self, json};
 use super::{db_err, SqlStore};
 use crate::model::{scope_set, Consent, TokenRecord};

@@ -1,7 +1,7 @@
 //! Token operations on a server database: atomic issuance under a row lock, revocation,
 //! listing and updates [T].
 
-use super::batch::insert_tokens;
+use super::inserts::insert_tokens;
 use super::rows::{self, json, subject_column, TOKEN_COLUMNS, USABLE};
 use super::{db_err, SqlStore};
 use crate::clock::UnixTime;

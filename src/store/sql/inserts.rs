@@ -1,0 +1,221 @@
+//! How token rows reach the database: a multi-row `VALUES` list (MySQL, and any insert inside a
+//! transaction), PostgreSQL's `UNNEST` (one statement text for any number of rows), and the
+//! connections the group-commit writers hold between statements.
+
+use super::dialect::Dialect;
+use super::rows::{json, subject_column};
+use super::{db_err, is_unique_violation, StoreResult, PING_IDLE_AFTER};
+use crate::model::TokenRecord;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Connection, Database, Executor, PgConnection, PgPool, Pool};
+use std::time::Instant;
+
+/// Where the group-commit writers send batches: a pool of their own, so that a writer never
+/// waits behind reads.
+#[derive(Clone)]
+pub enum Sink {
+    /// PostgreSQL: one prepared `INSERT … SELECT FROM UNNEST(…)` whatever the batch size.
+    Postgres(PgPool),
+    /// MySQL: a multi-row `VALUES` list.
+    Values(AnyPool, Dialect),
+}
+
+impl Sink {
+    pub(super) fn writer(&self) -> Writer {
+        match self {
+            Sink::Postgres(pool) => Writer::Postgres(Held::new(pool.clone())),
+            Sink::Values(pool, dialect) => Writer::Values(Held::new(pool.clone()), *dialect),
+        }
+    }
+}
+
+/// One writer's connection, held from one statement to the next: sqlx pings a pooled connection
+/// every time it goes back to the pool, a round trip per statement that a held one does not pay.
+pub(super) enum Writer {
+    Postgres(Held<sqlx::Postgres>),
+    Values(Held<Any>, Dialect),
+}
+
+impl Writer {
+    /// Writes `rows` in one statement. A held connection the database has dropped since its last
+    /// statement (a restart, a failover) is replaced and the statement sent once more.
+    pub(super) async fn insert(&mut self, rows: &[&TokenRecord]) -> StoreResult<()> {
+        match self.try_insert(rows).await {
+            Err(e) if connection_lost(&e) => match self.try_insert(rows).await {
+                // The first attempt committed and only its answer was lost: the rows are in
+                // (token ids are unique, and one statement stores all of its rows or none).
+                Err(e) if is_unique_violation(&e) => Ok(()),
+                other => other.map_err(db_err),
+            },
+            other => other.map_err(db_err),
+        }
+    }
+
+    async fn try_insert(&mut self, rows: &[&TokenRecord]) -> Result<(), sqlx::Error> {
+        match self {
+            Writer::Postgres(held) => {
+                let mut conn = held.take().await?;
+                let result = insert_unnest(&mut conn, rows).await;
+                held.keep_if_ok(conn, &result);
+                result
+            }
+            Writer::Values(held, dialect) => {
+                let mut conn = held.take().await?;
+                let result = values_insert(&mut *conn, *dialect, rows).await;
+                held.keep_if_ok(conn, &result);
+                result
+            }
+        }
+    }
+}
+
+/// The connection, not the statement, failed: the server closed it (MySQL), or said it was
+/// ending the session (PostgreSQL: SQLSTATE class 08, or 57P01–57P03 at shutdown or restart).
+fn connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}
+
+pub(super) struct Held<DB: Database> {
+    pool: Pool<DB>,
+    conn: Option<(PoolConnection<DB>, Instant)>,
+}
+
+impl<DB: Database> Held<DB> {
+    fn new(pool: Pool<DB>) -> Self {
+        Self { pool, conn: None }
+    }
+
+    /// The held connection, pinged first if it sat idle (as the pool does), else a pooled one.
+    async fn take(&mut self) -> Result<PoolConnection<DB>, sqlx::Error> {
+        if let Some((mut conn, last_used)) = self.conn.take() {
+            if last_used.elapsed() < PING_IDLE_AFTER || conn.ping().await.is_ok() {
+                return Ok(conn);
+            }
+        }
+        self.pool.acquire().await
+    }
+
+    /// Keeps `conn` if its statement succeeded; after a failure it goes back to the pool, which
+    /// tests it before anyone uses it again.
+    fn keep_if_ok(&mut self, conn: PoolConnection<DB>, result: &Result<(), sqlx::Error>) {
+        if result.is_ok() {
+            self.conn = Some((conn, Instant::now()));
+        }
+    }
+}
+
+/// One multi-row `INSERT` of `rows` (autocommit when `executor` is the pool).
+pub async fn insert_tokens<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    dialect: Dialect,
+    rows: &[&TokenRecord],
+) -> StoreResult<()> {
+    values_insert(executor, dialect, rows).await.map_err(db_err)
+}
+
+async fn values_insert<'e, E: Executor<'e, Database = Any>>(
+    executor: E,
+    dialect: Dialect,
+    rows: &[&TokenRecord],
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from(
+        "INSERT INTO tokens (id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, \
+         state, properties, grant_id) VALUES ",
+    );
+    // NULLs are written as literals: sqlx's Any driver hangs binding NULL on MySQL.
+    for (i, t) in rows.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ");
+        sql.push_str(if t.expires_at().is_some() { "?" } else { "NULL" });
+        sql.push_str(", ?, ");
+        sql.push_str(if t.properties.is_some() { "?" } else { "NULL" });
+        sql.push_str(", ?)");
+    }
+    let sql = dialect.sql_owned(&sql);
+    let mut query = sqlx::query(&sql);
+    for t in rows {
+        query = query
+            .bind(t.id.to_text())
+            .bind(t.kind.as_str())
+            .bind(t.tenant().to_string())
+            .bind(t.client_id().to_string())
+            .bind(subject_column(t.subject()).to_string())
+            .bind(json(t.scopes()))
+            .bind(json(t.authorities()))
+            .bind(t.issued_at);
+        if let Some(exp) = t.expires_at() {
+            query = query.bind(exp);
+        }
+        query = query.bind(t.state.as_str());
+        if let Some(p) = &t.properties {
+            query = query.bind(json(&**p));
+        }
+        query = query.bind(t.grant_id.to_text());
+    }
+    executor.execute(query).await?;
+    Ok(())
+}
+
+const UNNEST_INSERT: &str = "INSERT INTO tokens (id, kind, tenant, client_id, subject, scopes, authorities, \
+    issued_at, expires_at, state, properties, grant_id) \
+    SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
+    $8::int8[], $9::int8[], $10::text[], $11::text[], $12::text[])";
+
+/// One `INSERT` of any number of rows, each column one array parameter: a single statement text,
+/// prepared once per connection, where a `VALUES` list is a new statement for every batch size.
+async fn insert_unnest(conn: &mut PgConnection, rows: &[&TokenRecord]) -> Result<(), sqlx::Error> {
+    let n = rows.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut kinds = Vec::with_capacity(n);
+    let mut tenants = Vec::with_capacity(n);
+    let mut clients = Vec::with_capacity(n);
+    let mut subjects = Vec::with_capacity(n);
+    let mut scopes = Vec::with_capacity(n);
+    let mut authorities = Vec::with_capacity(n);
+    let mut issued = Vec::with_capacity(n);
+    let mut expires = Vec::with_capacity(n);
+    let mut states = Vec::with_capacity(n);
+    let mut properties = Vec::with_capacity(n);
+    let mut grants = Vec::with_capacity(n);
+    for t in rows {
+        ids.push(t.id.to_text());
+        kinds.push(t.kind.as_str());
+        tenants.push(t.tenant());
+        clients.push(t.client_id());
+        subjects.push(subject_column(t.subject()));
+        scopes.push(json(t.scopes()));
+        authorities.push(json(t.authorities()));
+        issued.push(t.issued_at);
+        expires.push(t.expires_at());
+        states.push(t.state.as_str());
+        properties.push(t.properties.as_ref().map(|p| json(&**p)));
+        grants.push(t.grant_id.to_text());
+    }
+    sqlx::query(UNNEST_INSERT)
+        .bind(ids)
+        .bind(kinds)
+        .bind(tenants)
+        .bind(clients)
+        .bind(subjects)
+        .bind(scopes)
+        .bind(authorities)
+        .bind(issued)
+        .bind(expires)
+        .bind(states)
+        .bind(properties)
+        .bind(grants)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
