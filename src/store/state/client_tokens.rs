@@ -61,20 +61,16 @@ impl ClientTokens {
         self.active_access.add_stale(dropped as isize);
     }
 
-    /// Rewrites the lists without their stale ids once that pays (half of a list is stale).
-    pub fn compact(&mut self, client_id: &str, tokens: &TokenTable) {
-        if self.all.wants_compaction() {
-            self.all
-                .compact(|id| tokens.get(id).is_some_and(|t| t.client_id() == client_id));
-        }
-        if self.active_access.wants_compaction() {
-            let expiries = &self.expiries;
-            self.active_access.compact(|id| {
-                tokens
-                    .get(id)
-                    .is_some_and(|t| t.client_id() == client_id && counted(expiries, t))
-            });
-        }
+    /// Cleans stale ids out of the lists, a chunk at a time once half of a list is stale.
+    pub fn sweep(&mut self, client_id: &str, tokens: &TokenTable) {
+        self.all
+            .sweep(|id| tokens.get(id).is_some_and(|t| t.client_id() == client_id));
+        let expiries = &self.expiries;
+        self.active_access.sweep(|id| {
+            tokens
+                .get(id)
+                .is_some_and(|t| t.client_id() == client_id && counted(expiries, t))
+        });
     }
 }
 
@@ -94,7 +90,7 @@ impl State {
         }
         // Revocations and expiry leave stale ids behind; they are swept here, where the client
         // is issuing anyway, and on purge.
-        index.compact(token.client_id(), &self.tokens);
+        index.sweep(token.client_id(), &self.tokens);
     }
 
     /// Takes a token that left the table (`forgotten`) or was replaced in it out of its client's
@@ -105,7 +101,7 @@ impl State {
             if forgotten {
                 index.all.add_stale(1);
             }
-            index.compact(token.client_id(), &self.tokens);
+            index.sweep(token.client_id(), &self.tokens);
         }
     }
 }

@@ -26,7 +26,6 @@ impl State {
             index
                 .active_access
                 .ids()
-                .iter()
                 .filter_map(|id| self.tokens.get(id))
                 .filter(move |t| t.client_id() == client_id && t.is_active(now) && index.is_counted(t))
         })

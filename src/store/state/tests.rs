@@ -114,3 +114,50 @@ fn a_clock_going_back_leaves_dropped_tokens_out_of_the_policies_as_out_of_the_li
     assert!(!state.token(&kept.id).unwrap().is_active(50));
     assert_eq!(state.count_active_access(&client.client_id, 50), 1);
 }
+
+#[test]
+fn sweeping_many_chunks_a_step_per_issue_keeps_the_policies_right() {
+    let (mut state, client) = state_with_client();
+    let ids: Vec<TokenId> = (0..5000)
+        .map(|_| {
+            let t = access_token(&client, None, 0, None);
+            let id = t.id;
+            issue(&mut state, t, None, 0);
+            id
+        })
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        if i % 5 != 0 {
+            assert!(state.revoke_token(id).0);
+        }
+    }
+    let active_listed = |state: &State| state.by_client[client.client_id.as_str()].active_access.listed();
+    assert_eq!(active_listed(&state), 5000, "revocation only marks ids stale");
+    for _ in 0..10 {
+        issue(&mut state, access_token(&client, None, 0, None), None, 0);
+    }
+    assert!(
+        active_listed(&state) < 1100,
+        "ten issues swept the five chunks: {}",
+        active_listed(&state)
+    );
+    assert_eq!(state.count_active_access(&client.client_id, 0), 1010);
+    assert_eq!(listed(&state, &client.client_id, 0).len(), 1010);
+    // `single_per_subject` walks the swept list: it must find every live token and only those.
+    let single = request(
+        access_token(&client, None, 0, None),
+        TokenPolicy::SinglePerSubject,
+        None,
+        0,
+    );
+    let (_, changes) = state.issue(single);
+    let revoked: usize = changes
+        .iter()
+        .map(|c| match c {
+            super::Change::SetTokenState(ids, _) => ids.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(revoked, 1010);
+    assert_eq!(state.count_active_access(&client.client_id, 0), 1);
+}

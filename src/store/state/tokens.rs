@@ -21,7 +21,6 @@ impl State {
         index
             .all
             .ids()
-            .iter()
             .filter_map(|id| self.tokens.get(id))
             .filter(|t| {
                 t.client_id() == client_id && t.is_active(now) && subject.is_none_or(|s| t.subject() == Some(s))
@@ -130,7 +129,6 @@ impl State {
         index
             .all
             .after(q.after)
-            .iter()
             .filter_map(|id| self.tokens.get(id))
             .filter(|t| {
                 t.client_id() == q.client_id
