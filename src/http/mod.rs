@@ -99,14 +99,22 @@ pub fn metrics_router(service: Arc<Service>) -> Router {
     finish(routes, service, timers)
 }
 
-/// The layers every listener shares, innermost first: timing sits inside routing so it sees the
-/// matched route; the trace span reads the request id, which the outer layers have set by then
-/// (the caller's own `x-request-id` when usable, else a new UUID) and echo in the response.
+/// The layers every listener shares. Only the timing sits inside the router, where it sees the
+/// matched route; the others wrap the whole router once. `Router::layer` wraps every route on its
+/// own, which costs a boxed clone of the service and a boxed future per layer and request: with
+/// five layers there, that was a sixth of the CPU of an introspection.
+///
+/// Outside, outermost first: a caller's unusable `x-request-id` is dropped, one is generated when
+/// missing (a UUID) and echoed in the response; the trace span reads it; the body limit applies.
 fn finish(routes: Router<Arc<Service>>, service: Arc<Service>, timers: metrics::RouteTimers) -> Router {
-    routes
+    let routes = routes
         .fallback(not_found)
         .layer(metrics::TimingLayer(Arc::new(timers)))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(service);
+    let shared = tower::ServiceBuilder::new()
+        .layer(MapRequestLayer::new(drop_unusable_request_id))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         // The span names the path only: query strings may carry tokens (`check_token?token=`).
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req
@@ -116,10 +124,10 @@ fn finish(routes: Router<Arc<Service>>, service: Arc<Service>, timers: metrics::
                 .unwrap_or("");
             tracing::debug_span!("request", method = %req.method(), path = req.uri().path(), request_id = id)
         }))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(MapRequestLayer::new(drop_unusable_request_id))
-        .with_state(service)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .service(routes);
+    // Back into a `Router` (one boxed route), which is what the server and the tests take.
+    Router::new().fallback_service(shared)
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
