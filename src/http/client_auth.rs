@@ -16,16 +16,23 @@ fn malformed_basic() -> OAuthError {
 
 fn parse_basic(encoded: &str) -> Result<(String, String), OAuthError> {
     let raw = STANDARD.decode(encoded.trim()).map_err(|_| malformed_basic())?;
-    let text = String::from_utf8(raw).map_err(|_| malformed_basic())?;
-    let (id, secret) = text.split_once(':').ok_or_else(malformed_basic)?;
+    let mut id = String::from_utf8(raw).map_err(|_| malformed_basic())?;
+    let colon = id.find(':').ok_or_else(malformed_basic)?;
+    let secret = id.split_off(colon + 1);
+    id.truncate(colon);
     // §2.3.1: both parts are form-encoded before Base64.
-    let unescape = |s: &str| {
-        percent_decode_str(&s.replace('+', " "))
-            .decode_utf8()
-            .map(|c| c.into_owned())
-            .map_err(|_| malformed_basic())
-    };
-    Ok((unescape(id)?, unescape(secret)?))
+    Ok((form_unescape(id)?, form_unescape(secret)?))
+}
+
+/// `application/x-www-form-urlencoded` decoding of one value; most need none and are kept as is.
+fn form_unescape(value: String) -> Result<String, OAuthError> {
+    if !value.bytes().any(|b| b == b'+' || b == b'%') {
+        return Ok(value);
+    }
+    percent_decode_str(&value.replace('+', " "))
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| malformed_basic())
 }
 
 /// Takes the credentials out of the header and the form; using two methods at once is refused.
@@ -88,13 +95,20 @@ mod tests {
 
     #[test]
     fn basic_is_decoded_and_unescaped() {
-        let value = format!("Basic {}", STANDARD.encode("my%20app:p%3Ass"));
-        match credentials(&headers(&value), &mut vec![]).unwrap() {
-            ClientCredentials::Basic { client_id, secret } => {
-                assert_eq!(client_id, "my app");
-                assert_eq!(secret.expose(), "p:ss");
+        for (encoded, id, plain) in [
+            ("my%20app:p%3Ass", "my app", "p:ss"),
+            ("my+app:a+b%2Bc", "my app", "a b+c"),
+            ("app:s3cr:et", "app", "s3cr:et"),
+            ("app:", "app", ""),
+        ] {
+            let value = format!("Basic {}", STANDARD.encode(encoded));
+            match credentials(&headers(&value), &mut vec![]).unwrap() {
+                ClientCredentials::Basic { client_id, secret } => {
+                    assert_eq!(client_id, id, "{encoded}");
+                    assert_eq!(secret.expose(), plain, "{encoded}");
+                }
+                other => panic!("{other:?}"),
             }
-            other => panic!("{other:?}"),
         }
     }
 

@@ -55,7 +55,7 @@ struct RouteSlots {
 /// The histogram handles of every route, found by the matched route's text without allocating.
 pub struct RouteTimers {
     family: Family<Labels<3>, Histogram, fn() -> Histogram>,
-    index: HashMap<Box<str>, usize>,
+    index: HashMap<Box<str>, usize, foldhash::fast::RandomState>,
     routes: Vec<RouteSlots>,
 }
 
@@ -67,7 +67,7 @@ impl RouteTimers {
     ) -> Self {
         let mut timers = Self {
             family,
-            index: HashMap::new(),
+            index: HashMap::default(),
             routes: Vec::new(),
         };
         for route in routes.into_iter().chain([UNMATCHED]) {

@@ -3,12 +3,11 @@
 //! connections the group-commit writers hold between statements.
 
 use super::dialect::Dialect;
+use super::held::{connection_lost, Held};
 use super::rows::{json, subject_column};
-use super::{db_err, is_unique_violation, StoreResult, PING_IDLE_AFTER};
+use super::{db_err, is_unique_violation, StoreResult};
 use crate::model::TokenRecord;
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Connection, Database, Executor, PgConnection, PgPool, Pool};
-use std::time::Instant;
+use sqlx::{Any, AnyPool, Executor, PgConnection, PgPool};
 
 /// Where the group-commit writers send batches: a pool of their own, so that a writer never
 /// waits behind reads.
@@ -29,8 +28,7 @@ impl Sink {
     }
 }
 
-/// One writer's connection, held from one statement to the next: sqlx pings a pooled connection
-/// every time it goes back to the pool, a round trip per statement that a held one does not pay.
+/// A group-commit writer and the connection it holds (see `held.rs`).
 pub(super) enum Writer {
     Postgres(Held<sqlx::Postgres>),
     Values(Held<Any>, Dialect),
@@ -65,47 +63,6 @@ impl Writer {
                 held.keep_if_ok(conn, &result);
                 result
             }
-        }
-    }
-}
-
-/// The connection, not the statement, failed: the server closed it (MySQL), or said it was
-/// ending the session (PostgreSQL: SQLSTATE class 08, or 57P01–57P03 at shutdown or restart).
-fn connection_lost(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_) => true,
-        sqlx::Error::Database(d) => d
-            .code()
-            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
-        _ => false,
-    }
-}
-
-pub(super) struct Held<DB: Database> {
-    pool: Pool<DB>,
-    conn: Option<(PoolConnection<DB>, Instant)>,
-}
-
-impl<DB: Database> Held<DB> {
-    fn new(pool: Pool<DB>) -> Self {
-        Self { pool, conn: None }
-    }
-
-    /// The held connection, pinged first if it sat idle (as the pool does), else a pooled one.
-    async fn take(&mut self) -> Result<PoolConnection<DB>, sqlx::Error> {
-        if let Some((mut conn, last_used)) = self.conn.take() {
-            if last_used.elapsed() < PING_IDLE_AFTER || conn.ping().await.is_ok() {
-                return Ok(conn);
-            }
-        }
-        self.pool.acquire().await
-    }
-
-    /// Keeps `conn` if its statement succeeded; after a failure it goes back to the pool, which
-    /// tests it before anyone uses it again.
-    fn keep_if_ok(&mut self, conn: PoolConnection<DB>, result: &Result<(), sqlx::Error>) {
-        if result.is_ok() {
-            self.conn = Some((conn, Instant::now()));
         }
     }
 }

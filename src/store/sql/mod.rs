@@ -13,8 +13,10 @@ mod consents;
 pub mod dialect;
 mod entities;
 #[cfg(test)]
-mod group_commit_tests;
+mod grouping_tests;
+mod held;
 mod inserts;
+mod lookups;
 mod rows;
 pub mod testdb;
 mod tokens;
@@ -31,6 +33,7 @@ pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
     inserts: batch::Batcher,
+    lookups: lookups::Lookups,
     cache: cache::EntityCache,
 }
 
@@ -43,7 +46,8 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 impl SqlStore {
-    /// Connects, applies migrations and starts the insert batchers.
+    /// Connects, applies migrations and starts the insert writers and the token readers, each on a
+    /// pool of its own (`max_connections` for everything else).
     pub async fn open(url: &str, dialect: Dialect, max_connections: u32) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
         let pool = pool_options::<sqlx::Any>(max_connections)
@@ -67,10 +71,13 @@ impl SqlStore {
             ),
         };
         let inserts = batch::Batcher::start(sink);
+        let readers = readers_pool(url, dialect).await?;
+        let lookups = lookups::Lookups::start(readers, dialect);
         Ok(Self {
             pool,
             dialect,
             inserts,
+            lookups,
             cache: cache::EntityCache::default(),
         })
     }
@@ -99,6 +106,22 @@ fn pool_options<DB: sqlx::Database>(max_connections: u32) -> sqlx::pool::PoolOpt
                 Ok(true)
             })
         })
+}
+
+/// The token readers' connections, each set up as `Dialect::reader_setup` says.
+async fn readers_pool(url: &str, dialect: Dialect) -> StoreResult<AnyPool> {
+    pool_options::<sqlx::Any>(lookups::READERS as u32)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if let Some(setup) = dialect.reader_setup() {
+                    sqlx::Executor::execute(&mut *conn, setup).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .map_err(db_err)
 }
 
 /// Applies the dialect's schema steps not yet recorded in `tessera_migrations`, under a lock.

@@ -186,9 +186,7 @@ impl TokenStore for SqlStore {
     }
 
     async fn get_token(&self, id: &TokenId) -> StoreResult<Option<Arc<TokenRecord>>> {
-        let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?");
-        let found = self.fetch_tokens(&sql, |q| q.bind(id.to_text())).await?;
-        Ok(found.into_iter().next().map(Arc::new))
+        self.lookups.get(*id).await
     }
 
     async fn revoke_token(&self, id: &TokenId) -> StoreResult<bool> {

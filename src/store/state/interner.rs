@@ -3,8 +3,8 @@
 //! Entries are never dropped: they number the distinct (client, subject, scope set) values, not
 //! tokens.
 
+use super::HashSet;
 use crate::model::{TokenProfile, TokenRecord};
-use std::collections::HashSet;
 use std::sync::Arc;
 
 #[derive(Default)]

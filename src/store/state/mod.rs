@@ -12,8 +12,13 @@ mod tokens;
 
 use crate::clock::UnixTime;
 use crate::model::{Client, Consent, Tenant, TokenId, TokenRecord, TokenState, User};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// The state's maps: keyed by ids and names the server made or an admin chose, looked up on
+/// every request, so a fast hash rather than SipHash (foldhash is still seeded per process).
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// A row-level change, in the order it was applied; the SQLite journal replays these.
 #[derive(Debug, Clone)]
@@ -47,13 +52,13 @@ pub struct State {
 impl Default for State {
     fn default() -> Self {
         State {
-            tenants: HashMap::new(),
-            clients: HashMap::new(),
-            users: HashMap::new(),
+            tenants: HashMap::default(),
+            clients: HashMap::default(),
+            users: HashMap::default(),
             tokens: Default::default(),
-            by_client: HashMap::new(),
-            by_grant: HashMap::new(),
-            consents: HashMap::new(),
+            by_client: HashMap::default(),
+            by_grant: HashMap::default(),
+            consents: HashMap::default(),
             interner: Default::default(),
             expiry_floor: UnixTime::MAX,
         }

@@ -12,8 +12,8 @@
 //! fresh pages); a shard's growth takes microseconds, the same work in total but spread out.
 
 use crate::model::{TokenId, TokenRecord};
+use foldhash::fast::RandomState;
 use hashbrown::hash_table::{Entry, HashTable};
-use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
@@ -31,7 +31,7 @@ impl Default for TokenTable {
     fn default() -> Self {
         Self {
             shards: Box::new(std::array::from_fn(|_| HashTable::new())),
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Group commit against the real databases: concurrent plain issuance shares statements, and a
-//! writer whose held connection the database dropped carries on without failing its callers.
+//! Grouped statements against the real databases: concurrent plain issuance shares inserts,
+//! concurrent lookups share selects and each gets its own answer, and a writer or reader whose
+//! held connection the database dropped carries on without failing its callers.
 
 use super::dialect::Dialect;
 use super::SqlStore;
@@ -91,37 +92,76 @@ async fn drop_store_connections(kind: &str, url: &str) {
     panic!("the store's connections outlived being killed");
 }
 
-async fn a_writer_replaces_a_connection_the_database_dropped(kind: &str) {
+async fn held_connections_are_replaced_when_the_database_drops_them(kind: &str) {
     let Some((store, url, _db)) = open(kind).await else {
         return;
     };
     sqlx::any::install_default_drivers();
-    // One after another, so that each writer in turn takes one and holds its connection.
+    // One after another, so that each writer and each reader in turn takes one and holds its
+    // connection.
     let mut ids = Vec::new();
     for _ in 0..super::batch::MAX_IN_FLIGHT {
         ids.push(issue_plain(&store).await);
     }
+    for id in ids.iter().cycle().take(super::lookups::READERS) {
+        assert!(store.get_token(id).await.unwrap().is_some());
+    }
     drop_store_connections(kind, &url).await;
-    // At once, before a writer's idle ping would notice: each statement finds out for itself.
+    // At once, before an idle ping would notice: each statement finds out for itself.
     for _ in 0..super::batch::MAX_IN_FLIGHT {
         ids.push(issue_plain(&store).await);
     }
-    // The read pool pings connections that sat idle; give it the chance.
-    tokio::time::sleep(super::PING_IDLE_AFTER + std::time::Duration::from_millis(100)).await;
-    for id in ids {
-        let token = store.get_token(&id).await.unwrap().expect("stored");
+    for id in ids.iter().cycle().take(2 * super::lookups::READERS) {
+        let token = store.get_token(id).await.unwrap().expect("stored");
         assert_eq!(token.kind, TokenKind::Access);
+    }
+    for id in &ids {
+        assert!(store.get_token(id).await.unwrap().is_some());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_lookups_each_get_their_own_token() {
+    for kind in ["postgres", "mysql"] {
+        let Some((store, _url, _db)) = open(kind).await else {
+            return;
+        };
+        let mut known = Vec::new();
+        for _ in 0..40 {
+            known.push(issue_plain(&store).await);
+        }
+        let unknown: Vec<_> = (0..40).map(|_| crate::model::TokenId::generate()).collect();
+        // Known ids asked several times over, unknown ones between them, all at once.
+        let asks: Vec<(crate::model::TokenId, bool)> = (0..600)
+            .map(|i| match i % 3 {
+                2 => (unknown[i % unknown.len()], false),
+                _ => (known[(i * 7) % known.len()], true),
+            })
+            .collect();
+        let tasks: Vec<_> = asks
+            .iter()
+            .map(|&(id, _)| {
+                let store = store.clone();
+                tokio::spawn(async move { store.get_token(&id).await.unwrap() })
+            })
+            .collect();
+        for ((id, stored), task) in asks.into_iter().zip(tasks) {
+            match task.await.unwrap() {
+                Some(token) => assert!(stored && token.id == id, "{kind}: asked {id:?}, got {:?}", token.id),
+                None => assert!(!stored, "{kind}: {id:?} is stored"),
+            }
+        }
     }
 }
 
 #[tokio::test]
-async fn a_writer_replaces_a_connection_postgres_dropped() {
-    a_writer_replaces_a_connection_the_database_dropped("postgres").await;
+async fn held_connections_are_replaced_when_postgres_drops_them() {
+    held_connections_are_replaced_when_the_database_drops_them("postgres").await;
 }
 
 #[tokio::test]
-async fn a_writer_replaces_a_connection_mysql_dropped() {
-    a_writer_replaces_a_connection_the_database_dropped("mysql").await;
+async fn held_connections_are_replaced_when_mysql_drops_them() {
+    held_connections_are_replaced_when_the_database_drops_them("mysql").await;
 }
 
 #[tokio::test]
@@ -141,5 +181,21 @@ async fn a_batch_keeps_refresh_tokens_null_expiry_and_properties() {
         assert!(matches!(store.issue(req).await.unwrap(), IssueOutcome::Issued));
         assert_eq!(*store.get_token(&access.id).await.unwrap().unwrap(), access, "{kind}");
         assert_eq!(*store.get_token(&refresh.id).await.unwrap().unwrap(), refresh, "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn postgres_readers_plan_each_lookup_for_its_ids() {
+    let Some((url, _db)) = test_database("postgres").await else {
+        return;
+    };
+    sqlx::any::install_default_drivers();
+    let pool = super::readers_pool(&url, Dialect::Postgres).await.unwrap();
+    for _ in 0..super::lookups::READERS + 1 {
+        let mode: String = sqlx::query_scalar("SHOW plan_cache_mode")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(mode, "force_custom_plan");
     }
 }

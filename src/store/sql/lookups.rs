@@ -1,0 +1,160 @@
+//! Token lookups, grouped: concurrent `get_token` calls (introspection, check_token) share one
+//! `SELECT … WHERE id = ANY(…)` on a connection a reader holds, instead of a pooled round trip
+//! each. A lookup is sent after it was asked, so it sees every commit made before it was asked:
+//! a revocation counts on every node at once, as before.
+
+use super::dialect::Dialect;
+use super::held::{connection_lost, Held};
+use super::rows::{self, TOKEN_COLUMNS};
+use super::{db_err, StoreError, StoreResult};
+use crate::model::{TokenId, TokenRecord};
+use sqlx::{Any, AnyPool};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+/// Readers, each with one statement in flight at a time.
+pub const READERS: usize = 4;
+/// Ids per statement.
+const MAX_IDS: usize = 256;
+
+type Job = (TokenId, oneshot::Sender<StoreResult<Option<Arc<TokenRecord>>>>);
+
+pub struct Lookups {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl Lookups {
+    /// Starts the readers on the current runtime, on connections of `pool` (their own pool, so
+    /// that a lookup never waits behind a slow admin query).
+    pub fn start(pool: AnyPool, dialect: Dialect) -> Self {
+        let (jobs, queue) = mpsc::unbounded_channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for _ in 0..READERS {
+            let reader = Reader {
+                held: Held::new(pool.clone()),
+                dialect,
+            };
+            tokio::spawn(read(queue.clone(), reader));
+        }
+        Self { jobs }
+    }
+
+    pub async fn get(&self, id: TokenId) -> StoreResult<Option<Arc<TokenRecord>>> {
+        let (done, wait) = oneshot::channel();
+        let stopped = || StoreError::Unavailable("token lookups stopped".into());
+        self.jobs.send((id, done)).map_err(|_| stopped())?;
+        wait.await.map_err(|_| stopped())?
+    }
+}
+
+/// Takes whatever lookups are waiting (up to `MAX_IDS`), asks for them in one statement and
+/// answers each.
+async fn read(queue: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, mut reader: Reader) {
+    loop {
+        let batch = {
+            let mut queue = queue.lock().await;
+            let Some(first) = queue.recv().await else { return };
+            let mut batch = vec![first];
+            while batch.len() < MAX_IDS {
+                match queue.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        let ids: Vec<TokenId> = batch.iter().map(|(id, _)| *id).collect();
+        match reader.fetch(&ids).await {
+            Ok(found) => {
+                let by_id: HashMap<TokenId, Arc<TokenRecord>> =
+                    found.into_iter().map(|t| (t.id, Arc::new(t))).collect();
+                for (id, done) in batch {
+                    let _ = done.send(Ok(by_id.get(&id).cloned()));
+                }
+            }
+            Err(e) => {
+                for (_, done) in batch {
+                    let _ = done.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+struct Reader {
+    held: Held<Any>,
+    dialect: Dialect,
+}
+
+impl Reader {
+    /// The stored tokens among `ids`. A held connection the database dropped is replaced and the
+    /// statement sent once more (a read can always be repeated).
+    async fn fetch(&mut self, ids: &[TokenId]) -> StoreResult<Vec<TokenRecord>> {
+        let rows = match self.try_fetch(ids).await {
+            Err(e) if connection_lost(&e) => self.try_fetch(ids).await,
+            other => other,
+        }
+        .map_err(db_err)?;
+        rows.iter().map(rows::token).collect()
+    }
+
+    async fn try_fetch(&mut self, ids: &[TokenId]) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+        let mut conn = self.held.take().await?;
+        let texts: Vec<String> = ids.iter().map(|id| id.to_text()).collect();
+        let result = match self.dialect {
+            // One statement text whatever the count: the ids travel as one comma-separated text
+            // (token ids are base64url, never a comma), which the Any driver can bind.
+            Dialect::Postgres => {
+                sqlx::query(postgres_select())
+                    .bind(texts.join(","))
+                    .fetch_all(&mut *conn)
+                    .await
+            }
+            // `IN (…)` with the count rounded up to a power of two (the last id repeated), so a
+            // connection prepares at most nine statement texts.
+            Dialect::MySql => {
+                let slots = ids.len().next_power_of_two();
+                let mut query = sqlx::query(mysql_select(slots));
+                for i in 0..slots {
+                    query = query.bind(texts[i.min(texts.len() - 1)].clone());
+                }
+                query.fetch_all(&mut *conn).await
+            }
+        };
+        self.held.keep_if_ok(conn, &result);
+        result
+    }
+}
+
+fn postgres_select() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ANY(string_to_array($1, ','))"))
+}
+
+/// `SELECT … WHERE id IN (?, …)` with `slots` placeholders, `slots` a power of two ≤ `MAX_IDS`.
+fn mysql_select(slots: usize) -> &'static str {
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    let texts = SQL.get_or_init(|| {
+        (0..=MAX_IDS.trailing_zeros())
+            .map(|power| {
+                let marks = vec!["?"; 1 << power].join(", ");
+                format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id IN ({marks})")
+            })
+            .collect()
+    });
+    &texts[slots.trailing_zeros() as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mysql_statements_come_in_power_of_two_sizes() {
+        assert!(mysql_select(1).ends_with("IN (?)"));
+        assert!(mysql_select(4).ends_with("IN (?, ?, ?, ?)"));
+        assert_eq!(mysql_select(MAX_IDS).matches('?').count(), MAX_IDS);
+        assert!(postgres_select().contains("ANY(string_to_array($1, ','))"));
+    }
+}
