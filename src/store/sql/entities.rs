@@ -30,10 +30,7 @@ impl TenantStore for SqlStore {
     }
 
     async fn get_tenant(&self, id: &str) -> StoreResult<Option<Arc<Tenant>>> {
-        match self.cache.tenants.get(id) {
-            Some(tenant) => Ok(Some(tenant)),
-            None => self.fetch_tenant(id).await,
-        }
+        self.cached_tenant(id).await
     }
 
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
@@ -54,7 +51,7 @@ impl TenantStore for SqlStore {
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
-        self.cache.tenants.invalidate(&id);
+        self.cache.tenants.invalidate(&id).await;
         Ok(exists)
     }
 
@@ -78,7 +75,7 @@ impl TenantStore for SqlStore {
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        self.cache.tenants.invalidate(id);
+        self.cache.tenants.invalidate(id).await;
         self.cache.clients.invalidate_all();
         Ok(gone.rows_affected() > 0)
     }
@@ -112,10 +109,7 @@ impl ClientStore for SqlStore {
     }
 
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>> {
-        match self.cache.clients.get(client_id) {
-            Some(client) => Ok(Some(client)),
-            None => self.fetch_client(client_id).await,
-        }
+        self.cached_client(client_id).await
     }
 
     async fn list_clients(&self, tenant: &str) -> StoreResult<Vec<Arc<Client>>> {
@@ -157,7 +151,7 @@ impl ClientStore for SqlStore {
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
-        self.cache.clients.invalidate(&c.client_id);
+        self.cache.clients.invalidate(&c.client_id).await;
         Ok(exists)
     }
 
@@ -183,7 +177,7 @@ impl ClientStore for SqlStore {
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        self.cache.clients.invalidate(client_id);
+        self.cache.clients.invalidate(client_id).await;
         Ok(gone.rows_affected() > 0)
     }
 }

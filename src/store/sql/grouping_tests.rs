@@ -199,3 +199,24 @@ async fn postgres_readers_plan_each_lookup_for_its_ids() {
         assert_eq!(mode, "force_custom_plan");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_missing_one_cached_client_share_one_load() {
+    let Some((store, _url, _db)) = open("postgres").await else {
+        return;
+    };
+    let (_, client) = fixtures("gc");
+    let loads = || store.cache.client_loads.load(std::sync::atomic::Ordering::Relaxed);
+    let before = loads();
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let (store, id) = (store.clone(), client.client_id.clone());
+            tokio::spawn(async move { store.get_client(&id).await.unwrap() })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap().client_id, client.client_id);
+    }
+    assert_eq!(loads() - before, 1, "64 requests, one load");
+    assert!(store.get_client("nobody").await.unwrap().is_none());
+}
