@@ -3,7 +3,12 @@
 # (../shared/peers/bench/bench.sh), then Tessera's own scenarios with tessera-bench.
 #
 # Usage: bench/compare.sh            env: DURATION (10s) WARMUP (3s) CONNS (32) THREADS (2)
-#        STORES ("memory sqlite": Tessera stores put through bench.sh), PRELOAD (200000), SKIP_NODE=1
+#        STORES ("ceiling memory sqlite": what bench.sh measures; `ceiling` is the bare hyper
+#        server of bench/ceiling), SPLIT_STORES ("ceiling memory sqlite", or "" to skip the split
+#        run), PRELOAD (200000), SKIP_NODE=1
+# The split run measures node-oidc-provider and SPLIT_STORES again with one wrk thread and one
+# server worker (Tessera's `workers = 1`; node is single-threaded anyway), so that the load
+# generator and the server each have a core instead of four busy threads time-sharing two.
 # Everything lands in target/bench-results/compare-TIMESTAMP/; the last lines printed are the
 # summary (one wrk SUMMARY line per run, then the tessera-bench tables).
 set -euo pipefail
@@ -11,7 +16,8 @@ here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 peers="${PEERS:-$root/../shared/peers}"
 export DURATION="${DURATION:-10s}" WARMUP="${WARMUP:-3s}" CONNS="${CONNS:-32}" THREADS="${THREADS:-2}"
 export WAIT_IDLE="${WAIT_IDLE:-60}" # both sides wait the same for a quiet machine
-stores="${STORES:-memory sqlite}"; preload="${PRELOAD:-200000}"
+stores="${STORES:-ceiling memory sqlite}"; split_stores="${SPLIT_STORES-ceiling memory sqlite}"
+preload="${PRELOAD:-200000}"
 out="$root/target/bench-results/compare-$(date -u +%Y%m%dT%H%M%SZ)"; mkdir -p "$out"
 export RESULTS_DIR="$out"
 
@@ -38,6 +44,18 @@ fi
 echo "== tessera via bench.sh: $stores"
 # shellcheck disable=SC2086 # one argument per store
 HARNESS="$peers/bench/bench.sh" "$here/stores.sh" $stores
+
+# 2b. The same with one core for the load generator and one for the server.
+if [ -n "$split_stores" ]; then
+  mkdir -p "$out/split"
+  if [ -z "${SKIP_NODE:-}" ]; then
+    echo "== split: node-oidc-provider, wrk -t1"
+    RESULTS_DIR="$out/split" THREADS=1 "$peers/bench/bench-all.sh" node
+  fi
+  echo "== split: tessera via bench.sh, wrk -t1, workers = 1: $split_stores"
+  # shellcheck disable=SC2086 # one argument per store
+  RESULTS_DIR="$out/split" THREADS=1 WORKERS=1 HARNESS="$peers/bench/bench.sh" "$here/stores.sh" $split_stores
+fi
 
 # 3. tessera-bench: every scenario, then a preload with the server's memory, each on a fresh
 #    memory-store server so the RSS baseline holds nothing but the bench tenant.
@@ -76,8 +94,9 @@ start_server; run_bench preload --preload "$preload" --server-pid "$server_pid";
 
 echo; echo "== summary ($out)"
 # bench.sh runs issuance first, then introspection: one SUMMARY line each.
-for f in "$out"/node-oidc-provider-*.txt "$out"/tessera-*.txt; do
+for f in "$out"/node-oidc-provider-*.txt "$out"/ceiling*.txt "$out"/tessera-*.txt \
+  "$out"/split/node-oidc-provider-*.txt "$out"/split/ceiling*.txt "$out"/split/tessera-*.txt; do
   [ -f "$f" ] || continue
-  echo "$(basename "$f" .txt)"; grep '^SUMMARY' "$f" | sed 's/^SUMMARY /  /' | paste -d' ' <(printf '  issue\n  introspect\n') -
+  echo "${f#"$out"/}"; grep '^SUMMARY' "$f" | sed 's/^SUMMARY /  /' | paste -d' ' <(printf '  issue\n  introspect\n') -
 done
 cat "$out/scenarios.txt" "$out/preload.txt"

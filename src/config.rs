@@ -39,6 +39,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// Threads serving HTTP connections, each a single-threaded runtime; 0 = one per core.
     pub workers: usize,
+    /// Let the allocator back the heap with transparent huge pages (Linux).
+    pub huge_pages: bool,
     pub store: String,
     /// Public base URL; defaults to `http://{listen}`.
     #[serde(deserialize_with = "lossy_string")]
@@ -70,6 +72,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             metrics_listen: None,
             workers: 0,
+            huge_pages: false,
             store: "sqlite://tessera.db".into(),
             issuer: None,
             admin_client_id: None,
@@ -201,6 +204,7 @@ mod tests {
             assert_eq!(c.issuer_for(c.listen), "http://127.0.0.1:8080");
             assert_eq!(c.metrics_listen, None);
             assert_eq!(c.workers, 0, "one per core");
+            assert!(!c.huge_pages);
             Ok(())
         });
     }
@@ -236,8 +240,10 @@ mod tests {
             jail.set_env("TESSERA_SQLITE__SYNCHRONOUS", "normal");
             jail.set_env("TESSERA_METRICS_LISTEN", "127.0.0.1:9100");
             jail.set_env("TESSERA_WORKERS", "3");
+            jail.set_env("TESSERA_HUGE_PAGES", "true");
             let c = Config::load(None, Overrides::default()).unwrap();
             assert_eq!(c.workers, 3);
+            assert!(c.huge_pages);
             assert_eq!(c.sqlite.synchronous, Synchronous::Normal);
             assert_eq!(
                 c.metrics_listen.map(|a| a.to_string()).as_deref(),

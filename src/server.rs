@@ -96,8 +96,23 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Transparent huge pages, which the allocator asks for, off unless `huge_pages` is set. A heap
+/// that grows then takes a fresh 2 MiB page at a time, zeroed in one page fault while a request
+/// waits: 4–5 ms on the benchmark VM, every 20 000 tokens issued. Without them, 10 million tokens
+/// took 5 % less memory and were introspected as fast (65 500 against 68 100 req/s, within the
+/// noise). Latency-bound servers (Redis, MongoDB, most databases) advise the same.
+fn set_huge_pages(allowed: bool) {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = nix::sys::prctl::set_thp_disable(!allowed) {
+        tracing::warn!(error = %e, "could not set the transparent huge pages flag");
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = allowed;
+}
+
 /// `tessera serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    set_huge_pages(config.huge_pages);
     let prepared = prepare(&config, Arc::new(SystemClock)).await?;
     if let Some((client_id, secret)) = &prepared.generated_admin {
         // Printed to stdout once, never logged: it cannot be shown again.
@@ -159,4 +174,19 @@ pub async fn purge_once(config: Config) -> anyhow::Result<crate::purge::PurgeRep
         .await
         .context("purge")?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn huge_pages_follow_the_setting() {
+        // The flag belongs to the process: this test flips it and leaves it as it found it.
+        let before = nix::sys::prctl::get_thp_disable().unwrap();
+        super::set_huge_pages(false);
+        assert!(nix::sys::prctl::get_thp_disable().unwrap());
+        super::set_huge_pages(true);
+        assert!(!nix::sys::prctl::get_thp_disable().unwrap());
+        nix::sys::prctl::set_thp_disable(before).unwrap();
+    }
 }

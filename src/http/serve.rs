@@ -5,9 +5,9 @@
 //! of a connection wakes a task that the work-stealing scheduler may run on another core, and the
 //! cross-core wake-ups (IPIs, context switches) cost more than the request itself. A connection
 //! pinned to one runtime is read, handled and answered on one thread. Background tasks (the SQL
-//! insert batcher, the purge job) stay on the caller's multi-threaded runtime; a pooled SQL
-//! connection belongs to the reactor of whichever runtime opened it, and tokio wakes its users
-//! across runtimes.
+//! writers and readers with the connections they hold, the purge job) stay on the caller's
+//! multi-threaded runtime; any other pooled SQL connection belongs to the reactor of whichever
+//! runtime opened it, and tokio wakes its users across runtimes.
 
 use axum::extract::Request;
 use axum::Router;
