@@ -9,6 +9,8 @@
 use super::inserts::{Sink, Writer};
 use super::{StoreError, StoreResult};
 use crate::model::TokenRecord;
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex, Notify};
@@ -86,7 +88,14 @@ async fn write(queue: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, flow: Arc<Flow>,
         flow.queued_rows.fetch_sub(rows.len(), Ordering::AcqRel);
         let in_flight = InFlight::start(&flow);
         drop(receiver);
-        let result = writer.insert(&rows).await;
+        // A panic answers this batch with an error and leaves the writer working.
+        let result = match AssertUnwindSafe(writer.insert(&rows)).catch_unwind().await {
+            Ok(result) => result,
+            Err(_) => {
+                writer.forget();
+                Err(StoreError::Unavailable("a token write failed".into()))
+            }
+        };
         drop(in_flight);
         for (_, done) in batch {
             let _ = done.send(result.clone());

@@ -4,6 +4,7 @@ use super::rows::{self, CLIENT_COLUMNS};
 use super::{db_err, SqlStore};
 use crate::model::{Client, Tenant};
 use crate::store::{StoreError, StoreResult};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// How long a node may answer from its copy of a client or tenant.
@@ -16,9 +17,12 @@ pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_millis(250)
 pub struct EntityCache {
     pub(super) clients: moka::future::Cache<String, Arc<Client>>,
     pub(super) tenants: moka::future::Cache<String, Arc<Tenant>>,
-    /// Client loads started, for the tests.
+    /// Bumped after every change of a client or tenant committed here: a load that was under way
+    /// meanwhile may have read the old row, and is not kept.
+    changes: std::sync::atomic::AtomicU64,
+    /// Loads started, for the tests.
     #[cfg(test)]
-    pub(super) client_loads: std::sync::atomic::AtomicUsize,
+    pub(super) loads: std::sync::atomic::AtomicUsize,
 }
 
 impl Default for EntityCache {
@@ -32,8 +36,27 @@ impl Default for EntityCache {
                 .max_capacity(100_000)
                 .time_to_live(CACHE_TTL)
                 .build(),
+            changes: Default::default(),
             #[cfg(test)]
-            client_loads: Default::default(),
+            loads: Default::default(),
+        }
+    }
+}
+
+impl EntityCache {
+    /// Forgets a client's copy after a change to it has committed.
+    pub(super) async fn client_changed(&self, client_id: &str) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
+        self.clients.invalidate(client_id).await;
+    }
+
+    /// Forgets a tenant's copy after a change to it has committed; `and_clients` when its clients
+    /// went with it.
+    pub(super) async fn tenant_changed(&self, id: &str, and_clients: bool) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
+        self.tenants.invalidate(id).await;
+        if and_clients {
+            self.clients.invalidate_all();
         }
     }
 }
@@ -42,43 +65,61 @@ impl Default for EntityCache {
 enum Miss {
     Absent,
     Failed(StoreError),
+    /// A change committed while it ran: what it read may be the old row.
+    Raced,
 }
 
-fn found<T>(loaded: Result<Arc<T>, Arc<Miss>>) -> StoreResult<Option<Arc<T>>> {
-    match loaded {
-        Ok(value) => Ok(Some(value)),
-        Err(miss) => match &*miss {
-            Miss::Absent => Ok(None),
-            Miss::Failed(e) => Err(e.clone()),
-        },
-    }
-}
-
-fn into_miss<T>(fetched: StoreResult<Option<Arc<T>>>) -> Result<Arc<T>, Miss> {
-    match fetched {
-        Ok(Some(value)) => Ok(value),
-        Ok(None) => Err(Miss::Absent),
-        Err(e) => Err(Miss::Failed(e)),
+impl EntityCache {
+    /// `key`'s copy in `copies`, or one `fetch` for all who ask meanwhile. A load that raced a
+    /// change is not kept, and those who waited for it fetch again themselves.
+    async fn get_or_load<T, Load>(
+        &self,
+        copies: &moka::future::Cache<String, Arc<T>>,
+        key: &str,
+        fetch: impl Fn() -> Load,
+    ) -> StoreResult<Option<Arc<T>>>
+    where
+        T: Send + Sync + 'static,
+        Load: std::future::Future<Output = StoreResult<Option<Arc<T>>>>,
+    {
+        let load = async {
+            let seen = self.changes.load(Ordering::Acquire);
+            #[cfg(test)]
+            self.loads.fetch_add(1, Ordering::Release);
+            let fetched = fetch().await;
+            if self.changes.load(Ordering::Acquire) != seen {
+                return Err(Miss::Raced);
+            }
+            match fetched {
+                Ok(Some(value)) => Ok(value),
+                Ok(None) => Err(Miss::Absent),
+                Err(e) => Err(Miss::Failed(e)),
+            }
+        };
+        match copies.try_get_with_by_ref(key, load).await {
+            Ok(value) => Ok(Some(value)),
+            Err(miss) => match &*miss {
+                Miss::Absent => Ok(None),
+                Miss::Failed(e) => Err(e.clone()),
+                Miss::Raced => fetch().await,
+            },
+        }
     }
 }
 
 impl SqlStore {
     /// The tenant from this node's copy, or loaded once for all who ask meanwhile.
     pub(super) async fn cached_tenant(&self, id: &str) -> StoreResult<Option<Arc<Tenant>>> {
-        let load = async { into_miss(self.fetch_tenant(id).await) };
-        found(self.cache.tenants.try_get_with_by_ref(id, load).await)
+        let cache = &self.cache;
+        cache.get_or_load(&cache.tenants, id, || self.fetch_tenant(id)).await
     }
 
     /// The client from this node's copy, or loaded once for all who ask meanwhile.
     pub(super) async fn cached_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>> {
-        let load = async {
-            #[cfg(test)]
-            self.cache
-                .client_loads
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            into_miss(self.fetch_client(client_id).await)
-        };
-        found(self.cache.clients.try_get_with_by_ref(client_id, load).await)
+        let cache = &self.cache;
+        cache
+            .get_or_load(&cache.clients, client_id, || self.fetch_client(client_id))
+            .await
     }
 
     pub(super) async fn tenant_exists(&self, id: &str) -> StoreResult<bool> {

@@ -51,7 +51,7 @@ impl TenantStore for SqlStore {
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
-        self.cache.tenants.invalidate(&id).await;
+        self.cache.tenant_changed(&id, false).await;
         Ok(exists)
     }
 
@@ -75,8 +75,7 @@ impl TenantStore for SqlStore {
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        self.cache.tenants.invalidate(id).await;
-        self.cache.clients.invalidate_all();
+        self.cache.tenant_changed(id, true).await;
         Ok(gone.rows_affected() > 0)
     }
 }
@@ -151,7 +150,7 @@ impl ClientStore for SqlStore {
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
-        self.cache.clients.invalidate(&c.client_id).await;
+        self.cache.client_changed(&c.client_id).await;
         Ok(exists)
     }
 
@@ -177,7 +176,7 @@ impl ClientStore for SqlStore {
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        self.cache.clients.invalidate(client_id).await;
+        self.cache.client_changed(client_id).await;
         Ok(gone.rows_affected() > 0)
     }
 }

@@ -206,7 +206,7 @@ async fn requests_missing_one_cached_client_share_one_load() {
         return;
     };
     let (_, client) = fixtures("gc");
-    let loads = || store.cache.client_loads.load(std::sync::atomic::Ordering::Relaxed);
+    let loads = || store.cache.loads.load(std::sync::atomic::Ordering::Relaxed);
     let before = loads();
     let tasks: Vec<_> = (0..64)
         .map(|_| {
@@ -219,4 +219,72 @@ async fn requests_missing_one_cached_client_share_one_load() {
     }
     assert_eq!(loads() - before, 1, "64 requests, one load");
     assert!(store.get_client("nobody").await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_that_raced_a_change_is_not_kept() {
+    let Some((store, url, _db)) = open("postgres").await else {
+        return;
+    };
+    let (_, client) = fixtures("gc");
+    // Another session holds the clients table, so the next load waits inside its SELECT.
+    let mut blocker = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut blocker).await.unwrap();
+    sqlx::query("LOCK TABLE clients IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut blocker)
+        .await
+        .unwrap();
+    let loading = {
+        let (store, id) = (store.clone(), client.client_id.clone());
+        tokio::spawn(async move { store.get_client(&id).await.unwrap() })
+    };
+    while store.cache.loads.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    // A change commits while the load waits (what update_client does after its UPDATE).
+    store.cache.client_changed(&client.client_id).await;
+    sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
+    assert!(loading.await.unwrap().is_some());
+    assert!(
+        store.cache.clients.get(&client.client_id).await.is_none(),
+        "what the raced load read is not kept"
+    );
+    // The next load keeps what it reads.
+    assert!(store.get_client(&client.client_id).await.unwrap().is_some());
+    assert!(store.cache.clients.get(&client.client_id).await.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_that_does_not_decode_fails_only_its_own_lookups() {
+    for kind in ["postgres", "mysql"] {
+        let Some((store, url, _db)) = open(kind).await else {
+            return;
+        };
+        let mut good = Vec::new();
+        for _ in 0..50 {
+            good.push(issue_plain(&store).await);
+        }
+        let bad = issue_plain(&store).await;
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+        let sql = Dialect::from_scheme(kind)
+            .unwrap()
+            .sql("UPDATE tokens SET properties = '{not json' WHERE id = ?");
+        sqlx::query(&sql).bind(bad.to_text()).execute(&mut conn).await.unwrap();
+        let asks: Vec<_> = good.iter().copied().chain([bad]).chain(good.iter().copied()).collect();
+        let tasks: Vec<_> = asks
+            .iter()
+            .map(|&id| {
+                let store = store.clone();
+                tokio::spawn(async move { store.get_token(&id).await })
+            })
+            .collect();
+        for (id, task) in asks.into_iter().zip(tasks) {
+            let answer = task.await.unwrap();
+            if id == bad {
+                assert!(matches!(answer, Err(crate::store::StoreError::Corrupt(_))), "{kind}");
+            } else {
+                assert_eq!(answer.unwrap().unwrap().id, id, "{kind}: a good token beside a bad one");
+            }
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! connections the group-commit writers hold between statements.
 
 use super::dialect::Dialect;
-use super::held::{connection_lost, Held};
+use super::held::{connection_lost, within, Held, STATEMENT_TIMEOUT};
 use super::rows::{json, subject_column};
 use super::{db_err, is_unique_violation, StoreResult};
 use crate::model::TokenRecord;
@@ -40,9 +40,12 @@ impl Writer {
     pub(super) async fn insert(&mut self, rows: &[&TokenRecord]) -> StoreResult<()> {
         match self.try_insert(rows).await {
             Err(e) if connection_lost(&e) => match self.try_insert(rows).await {
-                // The first attempt committed and only its answer was lost: the rows are in
-                // (token ids are unique, and one statement stores all of its rows or none).
-                Err(e) if is_unique_violation(&e) => Ok(()),
+                // Perhaps the first attempt committed and only its answer was lost; the rows are
+                // in if all of them are there (one statement stores all of its rows or none).
+                Err(e) if is_unique_violation(&e) => match self.count_stored(rows).await {
+                    Ok(n) if n == rows.len() as i64 => Ok(()),
+                    _ => Err(db_err(e)),
+                },
                 other => other.map_err(db_err),
             },
             other => other.map_err(db_err),
@@ -53,16 +56,51 @@ impl Writer {
         match self {
             Writer::Postgres(held) => {
                 let mut conn = held.take().await?;
-                let result = insert_unnest(&mut conn, rows).await;
-                held.keep_if_ok(conn, &result);
+                let result = within(STATEMENT_TIMEOUT, insert_unnest(&mut conn, rows)).await;
+                held.settle(conn, &result);
                 result
             }
             Writer::Values(held, dialect) => {
                 let mut conn = held.take().await?;
-                let result = values_insert(&mut *conn, *dialect, rows).await;
-                held.keep_if_ok(conn, &result);
+                let result = within(STATEMENT_TIMEOUT, values_insert(&mut *conn, *dialect, rows)).await;
+                held.settle(conn, &result);
                 result
             }
+        }
+    }
+
+    /// How many of `rows` are stored.
+    async fn count_stored(&mut self, rows: &[&TokenRecord]) -> Result<i64, sqlx::Error> {
+        let ids: Vec<String> = rows.iter().map(|t| t.id.to_text()).collect();
+        match self {
+            Writer::Postgres(held) => {
+                let mut conn = held.take().await?;
+                let sql = "SELECT COUNT(*) FROM tokens WHERE id = ANY($1::text[])";
+                let result = within(
+                    STATEMENT_TIMEOUT,
+                    sqlx::query_scalar(sql).bind(ids).fetch_one(&mut *conn),
+                )
+                .await;
+                held.settle(conn, &result);
+                result
+            }
+            Writer::Values(held, _) => {
+                let mut conn = held.take().await?;
+                let marks = vec!["?"; ids.len()].join(", ");
+                let sql = format!("SELECT COUNT(*) FROM tokens WHERE id IN ({marks})");
+                let query = ids.into_iter().fold(sqlx::query_scalar(&sql), |q, id| q.bind(id));
+                let result = within(STATEMENT_TIMEOUT, query.fetch_one(&mut *conn)).await;
+                held.settle(conn, &result);
+                result
+            }
+        }
+    }
+
+    /// Gives up the held connection (after a panic mid-statement its state is unknown).
+    pub(super) fn forget(&mut self) {
+        match self {
+            Writer::Postgres(held) => held.forget(),
+            Writer::Values(held, _) => held.forget(),
         }
     }
 }

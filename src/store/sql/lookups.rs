@@ -4,12 +4,14 @@
 //! a revocation counts on every node at once, as before.
 
 use super::dialect::Dialect;
-use super::held::{connection_lost, Held};
+use super::held::{connection_lost, within, Held, STATEMENT_TIMEOUT};
 use super::rows::{self, TOKEN_COLUMNS};
 use super::{db_err, StoreError, StoreResult};
 use crate::model::{TokenId, TokenRecord};
+use futures_util::FutureExt;
 use sqlx::{Any, AnyPool};
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
@@ -64,13 +66,24 @@ async fn read(queue: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, mut reader: Reade
             }
             batch
         };
-        let ids: Vec<TokenId> = batch.iter().map(|(id, _)| *id).collect();
-        match reader.fetch(&ids).await {
-            Ok(found) => {
-                let by_id: HashMap<TokenId, Arc<TokenRecord>> =
-                    found.into_iter().map(|t| (t.id, Arc::new(t))).collect();
-                for (id, done) in batch {
-                    let _ = done.send(Ok(by_id.get(&id).cloned()));
+        let texts: Vec<String> = batch.iter().map(|(id, _)| id.to_text()).collect();
+        // A panic answers this batch with an error and leaves the reader working.
+        let fetched = match AssertUnwindSafe(reader.fetch(&texts)).catch_unwind().await {
+            Ok(fetched) => fetched,
+            Err(_) => {
+                reader.held.forget();
+                Err(StoreError::Unavailable("a token lookup failed".into()))
+            }
+        };
+        match fetched {
+            Ok(by_id) => {
+                for ((_, done), text) in batch.into_iter().zip(&texts) {
+                    let answer = match by_id.get(text.as_str()) {
+                        Some(Ok(record)) => Ok(Some(record.clone())),
+                        Some(Err(e)) => Err(e.clone()),
+                        None => Ok(None),
+                    };
+                    let _ = done.send(answer);
                 }
             }
             Err(e) => {
@@ -88,41 +101,42 @@ struct Reader {
 }
 
 impl Reader {
-    /// The stored tokens among `ids`. A held connection the database dropped is replaced and the
-    /// statement sent once more (a read can always be repeated).
-    async fn fetch(&mut self, ids: &[TokenId]) -> StoreResult<Vec<TokenRecord>> {
-        let rows = match self.try_fetch(ids).await {
-            Err(e) if connection_lost(&e) => self.try_fetch(ids).await,
+    /// The stored tokens among `texts` (ids as stored), each read on its own: a row that does
+    /// not decode fails the lookups of its id, not those of the others in the statement. A held
+    /// connection the database dropped is replaced and the statement sent once more (a read can
+    /// always be repeated).
+    async fn fetch(&mut self, texts: &[String]) -> StoreResult<HashMap<String, StoreResult<Arc<TokenRecord>>>> {
+        let rows = match self.try_fetch(texts).await {
+            Err(e) if connection_lost(&e) => self.try_fetch(texts).await,
             other => other,
         }
         .map_err(db_err)?;
-        rows.iter().map(rows::token).collect()
+        rows.iter()
+            .map(|row| Ok((rows::text(row, "id")?, rows::token(row).map(Arc::new))))
+            .collect()
     }
 
-    async fn try_fetch(&mut self, ids: &[TokenId]) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+    async fn try_fetch(&mut self, texts: &[String]) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
         let mut conn = self.held.take().await?;
-        let texts: Vec<String> = ids.iter().map(|id| id.to_text()).collect();
         let result = match self.dialect {
             // One statement text whatever the count: the ids travel as one comma-separated text
             // (token ids are base64url, never a comma), which the Any driver can bind.
             Dialect::Postgres => {
-                sqlx::query(postgres_select())
-                    .bind(texts.join(","))
-                    .fetch_all(&mut *conn)
-                    .await
+                let query = sqlx::query(postgres_select()).bind(texts.join(","));
+                within(STATEMENT_TIMEOUT, query.fetch_all(&mut *conn)).await
             }
             // `IN (…)` with the count rounded up to a power of two (the last id repeated), so a
             // connection prepares at most nine statement texts.
             Dialect::MySql => {
-                let slots = ids.len().next_power_of_two();
+                let slots = texts.len().next_power_of_two();
                 let mut query = sqlx::query(mysql_select(slots));
                 for i in 0..slots {
                     query = query.bind(texts[i.min(texts.len() - 1)].clone());
                 }
-                query.fetch_all(&mut *conn).await
+                within(STATEMENT_TIMEOUT, query.fetch_all(&mut *conn)).await
             }
         };
-        self.held.keep_if_ok(conn, &result);
+        self.held.settle(conn, &result);
         result
     }
 }

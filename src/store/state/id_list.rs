@@ -72,9 +72,9 @@ impl IdList {
         };
         let Some(chunk) = self.chunks.get_mut(at) else {
             self.sweeping = None;
-            if self.len == 0 {
-                self.stale = 0;
-            }
+            // A full pass removed every stale id it could: what it counted beyond the list is
+            // an over-count, which would otherwise keep sweeping on every call.
+            self.stale = self.stale.min(self.len);
             return;
         };
         let before = chunk.len();
@@ -97,6 +97,9 @@ impl IdList {
             at + 1
         };
         self.sweeping = (next < self.chunks.len()).then_some(next);
+        if self.sweeping.is_none() {
+            self.stale = self.stale.min(self.len);
+        }
     }
 
     /// Sweeps the whole list now (a client's last tokens went, or a test wants it clean).

@@ -37,7 +37,7 @@ impl Default for TokenTable {
 }
 
 impl TokenTable {
-    /// The id's hash and its shard. The shard takes bits 40–45, which a shard's own table never
+    /// The id's hash and its shard. The shard takes bits 40–49, which a shard's own table never
     /// uses: hashbrown places entries by the low bits and tags them with the top seven.
     fn locate(&self, id: &TokenId) -> (u64, usize) {
         let hash = self.hasher.hash_one(id);
