@@ -126,16 +126,16 @@ impl Requests {
         )
     }
 
-    /// `param` is a prebuilt `token=…` (see [`token_param`]).
-    pub fn introspect(&self, param: &Bytes) -> Req {
-        Self::build(Method::POST, self.introspect_uri.clone(), &self.form, param.clone())
+    /// `param` is a prebuilt `token=…` (see [`TokenParams`]).
+    pub fn introspect(&self, param: Bytes) -> Req {
+        Self::build(Method::POST, self.introspect_uri.clone(), &self.form, param)
     }
 
-    pub fn revoke(&self, param: &Bytes) -> Req {
-        Self::build(Method::POST, self.revoke_uri.clone(), &self.form, param.clone())
+    pub fn revoke(&self, param: Bytes) -> Req {
+        Self::build(Method::POST, self.revoke_uri.clone(), &self.form, param)
     }
 
-    pub fn check_token(&self, param: &Bytes) -> Req {
+    pub fn check_token(&self, param: &[u8]) -> Req {
         let mut path = Vec::with_capacity(20 + param.len());
         path.extend_from_slice(b"/oauth/check_token?");
         path.extend_from_slice(param);
@@ -145,12 +145,49 @@ impl Requests {
     }
 }
 
-/// `token=<form-encoded value>`: the body of an introspection or revocation, the query of a check.
-pub fn token_param(token: &str) -> Bytes {
-    let mut out = String::with_capacity(6 + token.len());
-    out.push_str("token=");
-    out.extend(form_urlencoded::byte_serialize(token.as_bytes()));
-    Bytes::from(out)
+/// The `token=<form-encoded value>` of each pool token (the body of an introspection or
+/// revocation, the query of a check), all in one buffer. Drawing one at random then costs the same
+/// whether the pool holds a thousand tokens or ten million: a slice of the buffer, with no
+/// allocation and no pointer to follow, so the load generator's own cache misses do not grow
+/// with the pool and count against the server. The buffer is leaked (a pool serves until the run
+/// ends, and a process runs one bench): slices of a static buffer are cloned and dropped without
+/// the shared reference count every worker thread would otherwise write on every request.
+#[derive(Default)]
+pub struct TokenParams {
+    buffer: &'static [u8],
+    /// Where each parameter ends in `buffer` (it starts where the previous one ends).
+    ends: Vec<usize>,
+}
+
+impl TokenParams {
+    /// Consumes the token strings one by one, so a large pool is not held twice.
+    pub fn new(tokens: impl IntoIterator<Item = String>) -> Self {
+        let mut buffer = Vec::new();
+        let mut ends = Vec::new();
+        for token in tokens {
+            buffer.extend_from_slice(b"token=");
+            buffer.extend(form_urlencoded::byte_serialize(token.as_bytes()).flat_map(str::bytes));
+            ends.push(buffer.len());
+        }
+        Self {
+            buffer: Box::leak(buffer.into_boxed_slice()),
+            ends,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The parameter of token `i`; panics when `i >= len()`, like indexing.
+    pub fn get(&self, i: usize) -> Bytes {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Bytes::from_static(&self.buffer[start..self.ends[i]])
+    }
 }
 
 /// A single call on a fresh connection, for provisioning (not on the measured path).
@@ -199,15 +236,26 @@ mod tests {
         assert_eq!(issue.uri(), "/oauth/token");
         assert_eq!(issue.headers()[AUTHORIZATION], "Basic aWQ6c2VjcmV0");
         assert_eq!(issue.headers()[HOST], "h:1");
-        let param = token_param("tsa_a+b/c=");
+        let params = TokenParams::new(["tsa_a+b/c=".to_owned(), "x".to_owned()]);
+        let param = params.get(0);
         assert_eq!(&param[..], b"token=tsa_a%2Bb%2Fc%3D");
         let check = requests.check_token(&param);
         assert_eq!(check.method(), Method::GET);
         assert_eq!(check.uri(), "/oauth/check_token?token=tsa_a%2Bb%2Fc%3D");
         assert!(check.headers().get(CONTENT_TYPE).is_none());
-        let introspect = requests.introspect(&param);
+        let introspect = requests.introspect(param.clone());
         assert_eq!(introspect.uri(), "/oauth/introspect");
         assert_eq!(introspect.headers()[CONTENT_TYPE], "application/x-www-form-urlencoded");
-        assert_eq!(requests.revoke(&param).uri(), "/oauth/revoke");
+        assert_eq!(requests.revoke(param).uri(), "/oauth/revoke");
+    }
+
+    #[test]
+    fn token_params_are_slices_of_one_buffer() {
+        let params = TokenParams::new(["a".to_owned(), "b c".to_owned(), String::new()]);
+        assert_eq!(params.len(), 3);
+        assert_eq!(&params.get(0)[..], b"token=a");
+        assert_eq!(&params.get(1)[..], b"token=b+c");
+        assert_eq!(&params.get(2)[..], b"token=");
+        assert!(TokenParams::default().is_empty());
     }
 }

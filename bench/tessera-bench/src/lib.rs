@@ -13,7 +13,7 @@ pub mod report;
 pub mod scenario;
 
 use args::{Args, Scenario};
-use client::{basic, token_param, Requests, Target};
+use client::{basic, Requests, Target, TokenParams};
 use load::Shared;
 use provision::Provisioned;
 use report::{Report, ScenarioReport};
@@ -65,12 +65,12 @@ async fn measure(args: &Args, target: &Target, client: &Provisioned) -> anyhow::
         Vec::new()
     };
     // Consumed: the token strings go as their request bodies are made (10 million take a GB).
-    let pool: Vec<_> = pool.into_iter().map(|t| token_param(&t)).collect();
+    let pool = TokenParams::new(pool);
     let pool_tokens = pool.len();
     let mut shared = Arc::new(Shared {
         requests: requests.clone(),
         pool,
-        revoke_pool: Vec::new(),
+        revoke_pool: TokenParams::default(),
         revoke_next: OnceEach::new(0),
     });
     let mut reports = Vec::new();
@@ -111,7 +111,7 @@ async fn measure(args: &Args, target: &Target, client: &Provisioned) -> anyhow::
 
 /// Tokens to revoke once each: `--revoke-tokens`, or whatever issuance yields in 1.5 × the
 /// scenario's time (revocation runs at a rate near issuance's, so that normally lasts).
-async fn revoke_pool(args: &Args, target: &Target, requests: Arc<Requests>) -> anyhow::Result<Vec<bytes::Bytes>> {
+async fn revoke_pool(args: &Args, target: &Target, requests: Arc<Requests>) -> anyhow::Result<TokenParams> {
     let tokens = match args.revoke_tokens {
         Some(n) => load::issue_tokens(target, requests, args.connections, Some(n), None).await?,
         None => {
@@ -121,5 +121,5 @@ async fn revoke_pool(args: &Args, target: &Target, requests: Arc<Requests>) -> a
             load::issue_tokens(target, requests, args.connections, Some(MAX_REVOKE_POOL), Some(until)).await?
         }
     };
-    Ok(tokens.iter().map(|t| token_param(t)).collect())
+    Ok(TokenParams::new(tokens))
 }

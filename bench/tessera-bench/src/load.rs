@@ -2,11 +2,10 @@
 //! merged at the end) and bulk issuance for the token pools and `--preload`.
 
 use crate::args::Scenario;
-use crate::client::{Conn, Requests, Target};
+use crate::client::{Conn, Requests, Target, TokenParams};
 use crate::provision::access_token;
 use crate::scenario::{accepted, pick, OnceEach, Op, Rng};
 use anyhow::{anyhow, bail};
-use bytes::Bytes;
 use hdrhistogram::Histogram;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -26,9 +25,9 @@ pub fn new_histogram() -> Histogram<u64> {
 pub struct Shared {
     pub requests: Arc<Requests>,
     /// Tokens drawn at random by `introspect`, `check-token` and `mixed`.
-    pub pool: Vec<Bytes>,
+    pub pool: TokenParams,
     /// Tokens revoked once each by `revoke`.
-    pub revoke_pool: Vec<Bytes>,
+    pub revoke_pool: TokenParams,
     pub revoke_next: OnceEach,
 }
 
@@ -150,9 +149,9 @@ async fn worker(
         };
         let request = match op {
             Op::Issue => shared.requests.issue(),
-            Op::Introspect(i) => shared.requests.introspect(&shared.pool[i]),
-            Op::CheckToken(i) => shared.requests.check_token(&shared.pool[i]),
-            Op::Revoke(i) => shared.requests.revoke(&shared.revoke_pool[i]),
+            Op::Introspect(i) => shared.requests.introspect(shared.pool.get(i)),
+            Op::CheckToken(i) => shared.requests.check_token(&shared.pool.get(i)),
+            Op::Revoke(i) => shared.requests.revoke(shared.revoke_pool.get(i)),
         };
         let started = Instant::now();
         let answer = tokio::time::timeout(REQUEST_TIMEOUT, c.send(request)).await;
