@@ -23,8 +23,20 @@ impl<DB: Database> Held<DB> {
         Self { pool, conn: None }
     }
 
+    /// Runs `statement` on the held connection (or a pooled one), within [`STATEMENT_TIMEOUT`],
+    /// and settles the connection by how it went.
+    pub async fn run<T>(
+        &mut self,
+        statement: impl AsyncFnOnce(&mut PoolConnection<DB>) -> Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
+        let mut conn = self.take().await?;
+        let result = within(STATEMENT_TIMEOUT, statement(&mut conn)).await;
+        self.settle(conn, &result);
+        result
+    }
+
     /// The held connection, pinged first if it sat idle (as the pool does), else a pooled one.
-    pub async fn take(&mut self) -> Result<PoolConnection<DB>, sqlx::Error> {
+    async fn take(&mut self) -> Result<PoolConnection<DB>, sqlx::Error> {
         if let Some((mut conn, last_used)) = self.conn.take() {
             if last_used.elapsed() < PING_IDLE_AFTER {
                 return Ok(conn);
@@ -41,7 +53,7 @@ impl<DB: Database> Held<DB> {
     /// After a statement on `conn`: kept for the next one if it succeeded; closed at once if the
     /// connection was lost (so the pool can open another in its place); otherwise returned to the
     /// pool, which tests it before anyone uses it again.
-    pub fn settle<T>(&mut self, conn: PoolConnection<DB>, result: &Result<T, sqlx::Error>) {
+    fn settle<T>(&mut self, conn: PoolConnection<DB>, result: &Result<T, sqlx::Error>) {
         match result {
             Ok(_) => self.conn = Some((conn, Instant::now())),
             Err(e) if connection_lost(e) => drop(conn.detach()),
@@ -58,10 +70,7 @@ impl<DB: Database> Held<DB> {
 }
 
 /// `statement`, or a lost-connection error once `limit` has passed.
-pub async fn within<T>(
-    limit: Duration,
-    statement: impl Future<Output = Result<T, sqlx::Error>>,
-) -> Result<T, sqlx::Error> {
+async fn within<T>(limit: Duration, statement: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, sqlx::Error> {
     match tokio::time::timeout(limit, statement).await {
         Ok(result) => result,
         Err(_) => Err(sqlx::Error::Io(std::io::Error::new(

@@ -3,7 +3,7 @@
 //! connections the group-commit writers hold between statements.
 
 use super::dialect::Dialect;
-use super::held::{connection_lost, within, Held, STATEMENT_TIMEOUT};
+use super::held::{connection_lost, Held};
 use super::rows::{json, subject_column};
 use super::{db_err, is_unique_violation, StoreResult};
 use crate::model::TokenRecord;
@@ -54,17 +54,10 @@ impl Writer {
 
     async fn try_insert(&mut self, rows: &[&TokenRecord]) -> Result<(), sqlx::Error> {
         match self {
-            Writer::Postgres(held) => {
-                let mut conn = held.take().await?;
-                let result = within(STATEMENT_TIMEOUT, insert_unnest(&mut conn, rows)).await;
-                held.settle(conn, &result);
-                result
-            }
+            Writer::Postgres(held) => held.run(async |conn| insert_unnest(conn, rows).await).await,
             Writer::Values(held, dialect) => {
-                let mut conn = held.take().await?;
-                let result = within(STATEMENT_TIMEOUT, values_insert(&mut *conn, *dialect, rows)).await;
-                held.settle(conn, &result);
-                result
+                held.run(async |conn| values_insert(&mut **conn, *dialect, rows).await)
+                    .await
             }
         }
     }
@@ -74,24 +67,15 @@ impl Writer {
         let ids: Vec<String> = rows.iter().map(|t| t.id.to_text()).collect();
         match self {
             Writer::Postgres(held) => {
-                let mut conn = held.take().await?;
                 let sql = "SELECT COUNT(*) FROM tokens WHERE id = ANY($1::text[])";
-                let result = within(
-                    STATEMENT_TIMEOUT,
-                    sqlx::query_scalar(sql).bind(ids).fetch_one(&mut *conn),
-                )
-                .await;
-                held.settle(conn, &result);
-                result
+                held.run(async |conn| sqlx::query_scalar(sql).bind(ids).fetch_one(&mut **conn).await)
+                    .await
             }
             Writer::Values(held, _) => {
-                let mut conn = held.take().await?;
                 let marks = vec!["?"; ids.len()].join(", ");
                 let sql = format!("SELECT COUNT(*) FROM tokens WHERE id IN ({marks})");
                 let query = ids.into_iter().fold(sqlx::query_scalar(&sql), |q, id| q.bind(id));
-                let result = within(STATEMENT_TIMEOUT, query.fetch_one(&mut *conn)).await;
-                held.settle(conn, &result);
-                result
+                held.run(async |conn| query.fetch_one(&mut **conn).await).await
             }
         }
     }

@@ -4,7 +4,7 @@
 //! a revocation counts on every node at once, as before.
 
 use super::dialect::Dialect;
-use super::held::{connection_lost, within, Held, STATEMENT_TIMEOUT};
+use super::held::{connection_lost, Held};
 use super::rows::{self, TOKEN_COLUMNS};
 use super::{db_err, StoreError, StoreResult};
 use crate::model::{TokenId, TokenRecord};
@@ -117,13 +117,12 @@ impl Reader {
     }
 
     async fn try_fetch(&mut self, texts: &[String]) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
-        let mut conn = self.held.take().await?;
-        let result = match self.dialect {
+        match self.dialect {
             // One statement text whatever the count: the ids travel as one comma-separated text
             // (token ids are base64url, never a comma), which the Any driver can bind.
             Dialect::Postgres => {
                 let query = sqlx::query(postgres_select()).bind(texts.join(","));
-                within(STATEMENT_TIMEOUT, query.fetch_all(&mut *conn)).await
+                self.held.run(async |conn| query.fetch_all(&mut **conn).await).await
             }
             // `IN (…)` with the count rounded up to a power of two (the last id repeated), so a
             // connection prepares at most nine statement texts.
@@ -133,11 +132,9 @@ impl Reader {
                 for i in 0..slots {
                     query = query.bind(texts[i.min(texts.len() - 1)].clone());
                 }
-                within(STATEMENT_TIMEOUT, query.fetch_all(&mut *conn)).await
+                self.held.run(async |conn| query.fetch_all(&mut **conn).await).await
             }
-        };
-        self.held.settle(conn, &result);
-        result
+        }
     }
 }
 

@@ -102,7 +102,7 @@ impl IdList {
         }
     }
 
-    /// Sweeps the whole list now (a client's last tokens went, or a test wants it clean).
+    /// Sweeps the whole list at once, for tests that want it clean.
     #[cfg(test)]
     pub fn sweep_all(&mut self, mut live: impl FnMut(&TokenId) -> bool) {
         self.stale = self.stale.max(self.len);
