@@ -38,8 +38,9 @@ impl Drop for TestDatabase {
 }
 
 /// The local server for `kind` ("postgres" or "mysql"), from `TEST_POSTGRES_URL` /
-/// `TEST_MYSQL_URL` or the defaults of DEVELOPERS.md. Unreachable: `None` and a note on the
-/// terminal, unless `TEST_REQUIRE_DATABASES=1` (CI), where it fails the test.
+/// `TEST_MYSQL_URL` or the defaults that `scripts/services` sets up (README, Tests).
+/// Unreachable: `None` and a note on the terminal, unless `TEST_REQUIRE_DATABASES=1` (CI),
+/// where it fails the test.
 pub async fn test_database(kind: &str) -> Option<(String, TestDatabase)> {
     use sqlx::Connection;
     use std::io::Write;
