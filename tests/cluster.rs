@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tessera::store::sql::testdb::{test_database, TestDatabase};
 
-/// A change on one node is seen by every node within this bound (DESIGN.md, "Stores").
+/// A change on one node is seen by every node within this bound (docs/concepts.md, "Stores").
 const VISIBLE_WITHIN: Duration = Duration::from_secs(1);
 
 /// At most this many cluster tests at once, so their connection pools stay below the database

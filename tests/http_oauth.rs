@@ -602,7 +602,7 @@ async fn body_over_64_kib_is_4xx_never_5xx() {
 }
 
 /// Revocation reads its body with axum's plain `Bytes` extractor, whose rejection is not
-/// mapped to OAuth JSON (DESIGN.md: the http layer maps every error to OAuth JSON once).
+/// mapped to OAuth JSON (docs/concepts.md: the http layer maps every error to OAuth JSON once).
 #[tokio::test]
 async fn body_over_64_kib_on_revoke_is_oauth_json() {
     let h = harness().await;

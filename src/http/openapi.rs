@@ -74,7 +74,7 @@ impl PartialSchema for TokenPolicy {
     fn schema() -> RefOr<Schema> {
         let all = [TokenPolicy::Multi, TokenPolicy::Reuse, TokenPolicy::SinglePerSubject];
         string_enum(
-            "How access tokens are issued (DESIGN.md \"Issuance policies\").",
+            "How access tokens are issued: `multi` (a new token each time, within the active-token limit), `reuse` (the same active token back for the same client, subject and scopes) or `single_per_subject` (a new token revokes the subject's earlier ones).",
             &all.map(TokenPolicy::as_str),
         )
     }

@@ -4,7 +4,7 @@ use crate::clock::UnixTime;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// How a tenant or client hands out access tokens (DESIGN.md "Issuance policies").
+/// How a tenant or client hands out access tokens (docs/concepts.md, "Issuance policies").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenPolicy {

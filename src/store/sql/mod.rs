@@ -2,7 +2,7 @@
 //!
 //! Every token read goes to the database, so a revocation is seen by every node at once. Clients
 //! and tenants, read on every request, are kept for at most [`cache::CACHE_TTL`] (a change on
-//! another node is seen within it, well inside DESIGN.md's one second; this node's own changes
+//! another node is seen within it, well inside the contract's one second; this node's own changes
 //! at once). Policies and limits hold across nodes because issuance under a limit or
 //! a policy locks the client's row (`SELECT … FOR UPDATE`) for its transaction; plain issuance is
 //! batched into multi-row inserts shared by concurrent requests (see `batch.rs`).
