@@ -11,7 +11,7 @@ pub use histogram::Histogram;
 
 pub use tokens::{RequestOutcome, Revocation, TokenCounters};
 
-use crate::store::metered::Op;
+use crate::store::decorate::Op;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;

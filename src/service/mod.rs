@@ -13,7 +13,7 @@ pub mod scopes;
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
-use crate::store::metered::MeteredStore;
+use crate::store::metered::metered;
 use crate::store::Store;
 use crate::token::Keyring;
 use std::sync::Arc;
@@ -45,7 +45,7 @@ impl Service {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, keys: Arc<Keyring>, issuer: &str) -> Self {
         let metrics = Arc::new(Metrics::new());
         Self {
-            store: Arc::new(MeteredStore::new(store, metrics.clone())),
+            store: Arc::new(metered(store, metrics.clone())),
             clock,
             keys,
             issuer: issuer.trim_end_matches('/').into(),
