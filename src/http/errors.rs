@@ -1,6 +1,7 @@
 //! Mapping service errors to HTTP once: OAuth JSON with the right status and headers.
 
 use crate::service::admin::AdminError;
+use crate::service::error::RETRY_AFTER_UNAVAILABLE;
 use crate::service::OAuthError;
 use axum::http::header::{CACHE_CONTROL, PRAGMA, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
@@ -13,7 +14,8 @@ use serde::Serialize;
 pub(super) struct ErrorBody<'a> {
     /// A machine-readable code: `invalid_request`, `invalid_client`, `invalid_grant`,
     /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_token`,
-    /// `too_many_active_tokens`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `server_error`.
+    /// `too_many_active_tokens`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `temporarily_unavailable`, `server_error`.
     #[schema(example = "invalid_request")]
     error: &'a str,
     /// What went wrong, for a person; names the field or parameter at fault.
@@ -53,6 +55,9 @@ impl IntoResponse for OAuthError {
             } => {
                 headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
             }
+            OAuthError::TemporarilyUnavailable => {
+                headers.insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_UNAVAILABLE));
+            }
             _ => {}
         }
         response
@@ -62,10 +67,18 @@ impl IntoResponse for OAuthError {
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
         let mut response = error_response(self.status(), self.code(), &self.to_string());
-        if matches!(self, AdminError::Unauthorized) {
-            response
-                .headers_mut()
-                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"tessera\""));
+        match self {
+            AdminError::Unauthorized => {
+                response
+                    .headers_mut()
+                    .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"tessera\""));
+            }
+            AdminError::Unavailable => {
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_UNAVAILABLE));
+            }
+            _ => {}
         }
         response
     }

@@ -1,9 +1,10 @@
 //! Discovery (RFC 8414), the liveness/readiness probes and the OpenAPI document.
 
+use crate::service::error::RETRY_AFTER_UNAVAILABLE;
 use crate::service::grants::SUPPORTED_GRANT_TYPES;
 use crate::service::Service;
 use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -66,14 +67,25 @@ pub async fn healthz() -> &'static str {
             example = "store unavailable"),
     ))]
 pub async fn readyz(State(service): State<Arc<Service>>) -> Response {
-    match service.store.health().await {
-        Ok(()) => "ready".into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
-        }
+    let unready = |why: &dyn std::fmt::Display| {
+        tracing::debug!(error = %why, "readiness check failed");
+        let mut response = (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response();
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_UNAVAILABLE));
+        response
+    };
+    // A store that takes longer than this to show it can work is as good as down to a load
+    // balancer; the answer must come before the balancer's own probe gives up.
+    match tokio::time::timeout(READINESS_LIMIT, service.store.health()).await {
+        Ok(Ok(())) => "ready".into_response(),
+        Ok(Err(e)) => unready(&e),
+        Err(_) => unready(&"the store did not answer within a second"),
     }
 }
+
+/// The longest `/readyz` waits for the store.
+pub const READINESS_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[utoipa::path(get, path = "/openapi.json", tag = "meta",
     responses((status = 200, description = "This OpenAPI 3.1 document", body = Object)))]

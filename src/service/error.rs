@@ -24,10 +24,17 @@ pub enum OAuthError {
     InvalidToken(Text),
     #[error("too_many_active_tokens")]
     TooManyActiveTokens { retry_after: Option<u64>, limit: u32 },
+    /// The store cannot serve right now (database down, disk full): 503 with `Retry-After`.
+    #[error("temporarily_unavailable")]
+    TemporarilyUnavailable,
     /// Internal failure; the cause was logged where it happened and is never shown.
     #[error("server_error")]
     ServerError,
 }
+
+/// `Retry-After` of a 503: the store recovers by itself, and within a second or two of the
+/// database or disk coming back.
+pub const RETRY_AFTER_UNAVAILABLE: u64 = 1;
 
 impl OAuthError {
     pub fn code(&self) -> &'static str {
@@ -40,6 +47,7 @@ impl OAuthError {
             OAuthError::InvalidScope(_) => "invalid_scope",
             OAuthError::InvalidToken(_) => "invalid_token",
             OAuthError::TooManyActiveTokens { .. } => "too_many_active_tokens",
+            OAuthError::TemporarilyUnavailable => "temporarily_unavailable",
             OAuthError::ServerError => "server_error",
         }
     }
@@ -48,6 +56,7 @@ impl OAuthError {
         match self {
             OAuthError::InvalidClient { .. } => 401,
             OAuthError::TooManyActiveTokens { .. } => 429,
+            OAuthError::TemporarilyUnavailable => 503,
             OAuthError::ServerError => 500,
             _ => 400,
         }
@@ -65,6 +74,7 @@ impl OAuthError {
             OAuthError::TooManyActiveTokens { limit, .. } => {
                 format!("the client already holds its limit of {limit} active access tokens").into()
             }
+            OAuthError::TemporarilyUnavailable => "the server cannot reach its store right now; retry shortly".into(),
             OAuthError::ServerError => "the server could not complete the request".into(),
         }
     }
@@ -72,8 +82,20 @@ impl OAuthError {
 
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "store failure");
-        OAuthError::ServerError
+        match e {
+            StoreError::Unreachable(why) => {
+                tracing::debug!(error = %why, "store unreachable");
+                OAuthError::TemporarilyUnavailable
+            }
+            StoreError::Unavailable(_) => {
+                tracing::error!(error = %e, "store failure");
+                OAuthError::TemporarilyUnavailable
+            }
+            StoreError::Conflict(_) | StoreError::Missing(_) | StoreError::Corrupt(_) => {
+                tracing::error!(error = %e, "store failure");
+                OAuthError::ServerError
+            }
+        }
     }
 }
 
@@ -97,9 +119,16 @@ mod tests {
     }
 
     #[test]
-    fn store_failures_become_server_error_and_reveal_nothing() {
-        let e: OAuthError = StoreError::Unavailable("connection refused to 10.0.0.1".into()).into();
-        assert_eq!(e.code(), "server_error");
-        assert!(!e.description().contains("10.0.0.1"));
+    fn store_outages_become_temporarily_unavailable_and_reveal_nothing() {
+        for e in [
+            StoreError::Unavailable("connection refused to 10.0.0.1".into()),
+            StoreError::Unreachable("connection refused to 10.0.0.1".into()),
+        ] {
+            let e: OAuthError = e.into();
+            assert_eq!((e.code(), e.status()), ("temporarily_unavailable", 503));
+            assert!(!e.description().contains("10.0.0.1"));
+        }
+        let e: OAuthError = StoreError::Corrupt("bad row".into()).into();
+        assert_eq!((e.code(), e.status()), ("server_error", 500));
     }
 }

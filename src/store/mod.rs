@@ -1,5 +1,7 @@
 //! Storage: small traits combined into one `Store`, and the single place a backend is chosen.
 
+pub mod breaker;
+pub mod decorate;
 pub mod embedded;
 pub mod metered;
 pub mod sql;
@@ -19,9 +21,14 @@ use std::sync::Arc;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    /// The backend could not be reached or failed; never a statement about the data.
+    /// The backend failed this operation; never a statement about the data.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The backend cannot be reached or does not accept writes right now (connection lost,
+    /// database down, disk full); whoever found out logged it once. Requests fail fast until it
+    /// recovers, which it does by itself.
+    #[error("store unreachable: {0}")]
+    Unreachable(String),
     /// A row with this key exists already.
     #[error("{0} already exists")]
     Conflict(&'static str),
@@ -258,9 +265,10 @@ pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, O
             Ok(Arc::new(store))
         }
         server => match sql::dialect::Dialect::from_scheme(server) {
-            Some(dialect) => Ok(Arc::new(
-                sql::SqlStore::open(url, dialect, options.max_connections).await?,
-            )),
+            Some(dialect) => {
+                let store = sql::SqlStore::open(url, dialect, options.max_connections).await?;
+                Ok(breaker::guarded(Arc::new(store)))
+            }
             None => Err(OpenError::UnsupportedScheme(redact_url(url))),
         },
     }

@@ -3,7 +3,9 @@
 
 use super::{cookies, pages};
 use crate::service::authorize::AuthorizeError;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA};
+use crate::service::error::RETRY_AFTER_UNAVAILABLE;
+use crate::store::StoreError;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::Markup;
@@ -67,7 +69,15 @@ pub(super) fn authorize_error(e: AuthorizeError, redirect_status: StatusCode) ->
     match e {
         AuthorizeError::Page(message) => error_page(StatusCode::BAD_REQUEST, &message),
         AuthorizeError::Redirect(url) => redirect(redirect_status, &url, vec![]),
-        AuthorizeError::Store(e) => {
+        AuthorizeError::Store(StoreError::Unreachable(why)) => {
+            tracing::debug!(error = %why, "store unreachable on the authorization pages");
+            unavailable_page()
+        }
+        AuthorizeError::Store(e @ StoreError::Unavailable(_)) => {
+            tracing::error!(error = %e, "store failure on the authorization pages");
+            unavailable_page()
+        }
+        AuthorizeError::Store(e @ (StoreError::Conflict(_) | StoreError::Missing(_) | StoreError::Corrupt(_))) => {
             tracing::error!(error = %e, "store failure on the authorization pages");
             error_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -75,4 +85,16 @@ pub(super) fn authorize_error(e: AuthorizeError, redirect_status: StatusCode) ->
             )
         }
     }
+}
+
+/// 503 with `Retry-After`: the store is down or cannot write for now.
+fn unavailable_page() -> Response {
+    let mut response = error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The service is briefly unavailable. Please try again in a moment.",
+    );
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_UNAVAILABLE));
+    response
 }

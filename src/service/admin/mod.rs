@@ -26,6 +26,9 @@ pub enum AdminError {
     Invalid(String),
     #[error("{0} already exists")]
     Conflict(&'static str),
+    /// The store cannot serve right now: 503 with `Retry-After`.
+    #[error("the server cannot reach its store right now; retry shortly")]
+    Unavailable,
     #[error("the server could not complete the request")]
     Internal,
 }
@@ -38,6 +41,7 @@ impl AdminError {
             AdminError::NotFound(_) => "not_found",
             AdminError::Invalid(_) => "invalid_request",
             AdminError::Conflict(_) => "conflict",
+            AdminError::Unavailable => "temporarily_unavailable",
             AdminError::Internal => "server_error",
         }
     }
@@ -48,6 +52,7 @@ impl AdminError {
             AdminError::NotFound(_) => 404,
             AdminError::Invalid(_) => 400,
             AdminError::Conflict(_) => 409,
+            AdminError::Unavailable => 503,
             AdminError::Internal => 500,
         }
     }
@@ -58,8 +63,16 @@ impl From<StoreError> for AdminError {
         match e {
             StoreError::Conflict(what) => AdminError::Conflict(what),
             StoreError::Missing(what) => AdminError::NotFound(what),
-            other => {
-                tracing::error!(error = %other, "store failure in admin API");
+            StoreError::Unreachable(why) => {
+                tracing::debug!(error = %why, "store unreachable");
+                AdminError::Unavailable
+            }
+            StoreError::Unavailable(_) => {
+                tracing::error!(error = %e, "store failure in admin API");
+                AdminError::Unavailable
+            }
+            StoreError::Corrupt(_) => {
+                tracing::error!(error = %e, "store failure in admin API");
                 AdminError::Internal
             }
         }
@@ -67,8 +80,11 @@ impl From<StoreError> for AdminError {
 }
 
 impl From<super::OAuthError> for AdminError {
-    fn from(_: super::OAuthError) -> Self {
-        AdminError::Internal
+    fn from(e: super::OAuthError) -> Self {
+        match e {
+            super::OAuthError::TemporarilyUnavailable => AdminError::Unavailable,
+            _ => AdminError::Internal,
+        }
     }
 }
 
