@@ -4,7 +4,7 @@
 //! commits every change before the operation returns, so a token is only answered once it is
 //! on disk. Reads never touch the disk.
 
-use super::sqlite::Journal;
+use super::sqlite::{Journal, SharedState};
 use super::state::{Change, State};
 use super::*;
 use crate::model::TokenRecord;
@@ -12,14 +12,14 @@ use parking_lot::RwLock;
 use std::path::PathBuf;
 
 pub struct EmbeddedStore {
-    state: RwLock<State>,
+    state: SharedState,
     journal: Option<Journal>,
 }
 
 impl EmbeddedStore {
     pub fn in_memory() -> Self {
         Self {
-            state: RwLock::new(State::default()),
+            state: Arc::new(RwLock::new(State::default())),
             journal: None,
         }
     }
@@ -29,22 +29,24 @@ impl EmbeddedStore {
             .await
             .map_err(|e| StoreError::Unavailable(format!("opening sqlite: {e}")))??;
         Ok(Self {
-            state: RwLock::new(state),
+            state,
             journal: Some(journal),
         })
     }
 
-    /// Runs `f` on the state and waits until its changes are committed. The changes enter the
-    /// journal while the lock is held, so the disk sees them in the order memory did.
+    /// Runs `f` on the state and waits until its changes are committed. A write is refused
+    /// before `f` runs while the file does not accept commits; if its commit fails, the journal
+    /// puts memory back to what the file holds before this returns the error. The changes (none
+    /// too: the answer may rest on a change still on its way to disk) enter the journal while
+    /// the lock is held, so the disk sees them in the order memory did.
     async fn apply<R>(&self, f: impl FnOnce(&mut State) -> (R, Vec<Change>)) -> StoreResult<R> {
         let (result, pending) = {
             let mut state = self.state.write();
+            if let Some(journal) = &self.journal {
+                journal.check()?;
+            }
             let (result, changes) = f(&mut state);
-            let pending = match &self.journal {
-                Some(journal) if !changes.is_empty() => Some(journal.submit(changes)),
-                _ => None,
-            };
-            (result, pending)
+            (result, self.journal.as_ref().map(|journal| journal.submit(changes)))
         };
         if let Some(pending) = pending {
             pending.await?;
@@ -126,23 +128,7 @@ impl UserStore for EmbeddedStore {
 #[async_trait]
 impl TokenStore for EmbeddedStore {
     async fn issue(&self, request: IssueRequest) -> StoreResult<IssueOutcome> {
-        let inserted: Vec<TokenId> = std::iter::once(request.access.id)
-            .chain(request.refresh.as_ref().map(|r: &TokenRecord| r.id))
-            .collect();
-        let result = self.apply(|s| s.issue(request)).await;
-        if let (Ok(IssueOutcome::Reused { .. }), Some(journal)) = (&result, &self.journal) {
-            // The reused token may still be on its way to disk: the writer works in order, so
-            // once this ping is answered its insert has been committed.
-            journal.ping().await?;
-        }
-        if result.is_err() {
-            // Not durable, so never answered: take the tokens back out so they do not hold a slot.
-            let mut state = self.state.write();
-            for id in &inserted {
-                state.forget_token(id);
-            }
-        }
-        result
+        self.apply(|s| s.issue(request)).await
     }
     async fn insert_code(&self, code: TokenRecord) -> StoreResult<bool> {
         self.apply(|s| s.insert_code(code)).await
@@ -209,7 +195,7 @@ impl ConsentStore for EmbeddedStore {
 impl Store for EmbeddedStore {
     async fn health(&self) -> StoreResult<()> {
         match &self.journal {
-            Some(journal) => journal.ping().await,
+            Some(journal) => journal.probe().await,
             None => Ok(()),
         }
     }

@@ -3,30 +3,54 @@
 
 mod apply;
 mod schema;
+mod writer;
 
 use super::state::{Change, State};
 use super::{StoreError, StoreResult};
-use apply::apply;
+use parking_lot::{Mutex, RwLock};
 use rusqlite::Connection;
-use schema::{load, MIGRATIONS};
+use schema::MIGRATIONS;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use tokio::sync::oneshot;
 
-/// The most changes one transaction takes; the rest wait for the next commit.
-const MAX_BATCH: usize = 4096;
+/// The state the embedded store serves from, shared with the writer, which puts it back to what
+/// the file holds when a commit fails.
+pub type SharedState = Arc<RwLock<State>>;
 
 enum Job {
     Write(Vec<Change>, oneshot::Sender<StoreResult<()>>),
-    Ping(oneshot::Sender<StoreResult<()>>),
+    /// A test write: answers whether the file accepts commits right now.
+    Probe(oneshot::Sender<StoreResult<()>>),
+}
+
+/// Whether the file accepts commits. Set by the writer when one fails, cleared when a test write
+/// succeeds again; while set, writes are refused before they touch the state.
+#[derive(Default)]
+struct Health {
+    degraded: AtomicBool,
+    reason: Mutex<String>,
+}
+
+impl Health {
+    fn check(&self) -> StoreResult<()> {
+        if self.degraded.load(Ordering::Acquire) {
+            return Err(StoreError::Unreachable(format!(
+                "sqlite: writes are refused until the file accepts commits again (last failure: {})",
+                self.reason.lock()
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Handle to the writer thread. Dropping it lets the thread finish its queue and exit.
 pub struct Journal {
     jobs: mpsc::Sender<Job>,
     commits: Arc<AtomicU64>,
+    health: Arc<Health>,
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -49,9 +73,13 @@ pub(super) fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error 
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("{what}: {e}").into())
 }
 
+fn stopped() -> StoreError {
+    StoreError::Unavailable("sqlite writer stopped".into())
+}
+
 impl Journal {
     /// Opens (creating if needed) and migrates the file, loads the state, starts the writer.
-    pub fn open(path: &Path, synchronous_full: bool) -> StoreResult<(Journal, State)> {
+    pub fn open(path: &Path, synchronous_full: bool) -> StoreResult<(Journal, SharedState)> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
         }
@@ -75,32 +103,48 @@ impl Journal {
         conn.pragma_update(None, "foreign_keys", "OFF").map_err(db_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_err)?;
         migrate(&mut conn)?;
-        let state = load(&conn).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let state = schema::load(&conn).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let state: SharedState = Arc::new(RwLock::new(state));
         let (jobs, queue) = mpsc::channel();
         let commits = Arc::new(AtomicU64::new(0));
-        let counter = commits.clone();
+        let health = Arc::new(Health::default());
+        let writer = writer::Writer {
+            conn,
+            queue,
+            state: state.clone(),
+            health: health.clone(),
+            commits: commits.clone(),
+            stale: false,
+        };
         let writer = std::thread::Builder::new()
             .name("tessera-sqlite-writer".into())
-            .spawn(move || writer(conn, queue, counter))
+            .spawn(move || writer.run())
             .map_err(|e| StoreError::Unavailable(format!("writer thread: {e}")))?;
-        Ok((
-            Journal {
-                jobs,
-                commits,
-                writer: Some(writer),
-            },
-            state,
-        ))
+        let journal = Journal {
+            jobs,
+            commits,
+            health,
+            writer: Some(writer),
+        };
+        Ok((journal, state))
     }
 
-    /// Queues changes; the returned future resolves once they are committed.
+    /// Refuses a write while the file does not accept commits. Called with the state's write
+    /// lock held, before the write changes anything, so a refused write leaves no trace.
+    pub fn check(&self) -> StoreResult<()> {
+        self.health.check()
+    }
+
+    /// Queues changes (an empty list too: its answer then waits for every change queued before
+    /// it, so nothing is answered from a change that may still fail). Called with the state's
+    /// write lock held, so the disk sees changes in the order memory did; the returned future
+    /// resolves once they are committed, or fails once they have been undone.
     pub fn submit(&self, changes: Vec<Change>) -> impl std::future::Future<Output = StoreResult<()>> {
         let (done, wait) = oneshot::channel();
         let sent = self.jobs.send(Job::Write(changes, done));
         async move {
-            sent.map_err(|_| StoreError::Unavailable("sqlite writer stopped".into()))?;
-            wait.await
-                .map_err(|_| StoreError::Unavailable("sqlite writer stopped".into()))?
+            sent.map_err(|_| stopped())?;
+            wait.await.map_err(|_| stopped())?
         }
     }
 
@@ -109,13 +153,12 @@ impl Journal {
         self.commits.load(Ordering::Relaxed)
     }
 
-    pub async fn ping(&self) -> StoreResult<()> {
+    /// Whether the file accepts a commit now: a real (tiny) write, so a full disk shows.
+    pub async fn probe(&self) -> StoreResult<()> {
+        self.health.check()?;
         let (done, wait) = oneshot::channel();
-        self.jobs
-            .send(Job::Ping(done))
-            .map_err(|_| StoreError::Unavailable("sqlite writer stopped".into()))?;
-        wait.await
-            .map_err(|_| StoreError::Unavailable("sqlite writer stopped".into()))?
+        self.jobs.send(Job::Probe(done)).map_err(|_| stopped())?;
+        wait.await.map_err(|_| stopped())?
     }
 }
 
@@ -138,109 +181,5 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
     Ok(())
 }
 
-fn writer(mut conn: Connection, queue: mpsc::Receiver<Job>, commits: Arc<AtomicU64>) {
-    while let Ok(first) = queue.recv() {
-        let mut batch = vec![first];
-        let mut changes = match &batch[0] {
-            Job::Write(c, _) => c.len(),
-            Job::Ping(_) => 0,
-        };
-        while changes < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => {
-                    if let Job::Write(c, _) = &job {
-                        changes += c.len();
-                    }
-                    batch.push(job);
-                }
-                Err(_) => break,
-            }
-        }
-        commits.fetch_add(1, Ordering::Relaxed);
-        let result = commit(&mut conn, &batch).map_err(|e| {
-            tracing::error!(error = %e, "sqlite commit failed");
-            e.to_string()
-        });
-        for job in batch {
-            let reply = result
-                .clone()
-                .map_err(|e| StoreError::Unavailable(format!("sqlite: {e}")));
-            match job {
-                Job::Write(_, done) | Job::Ping(done) => {
-                    let _ = done.send(reply);
-                }
-            }
-        }
-    }
-}
-
-fn commit(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
-    for job in batch {
-        if let Job::Write(changes, _) = job {
-            for change in changes {
-                apply(&tx, change)?;
-            }
-        }
-    }
-    tx.commit()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{Tenant, TokenSettings};
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn concurrent_writes_share_commits_and_all_reach_the_disk() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("group.db");
-        let (journal, _) = Journal::open(&path, true).unwrap();
-        let journal = Arc::new(journal);
-        let writes: Vec<_> = (0..256)
-            .map(|i| {
-                let tenant = Tenant {
-                    id: format!("t{i}"),
-                    name: "n".into(),
-                    settings: TokenSettings::default(),
-                };
-                journal.submit(vec![Change::PutTenant(tenant)])
-            })
-            .collect();
-        for write in writes {
-            write.await.unwrap();
-        }
-        assert!(journal.commits() < 256, "{} commits for 256 writes", journal.commits());
-        drop(journal);
-        let (_, state) = Journal::open(&path, true).unwrap();
-        assert_eq!(state.tenants().len(), 256);
-    }
-
-    #[test]
-    fn a_second_process_on_the_same_file_is_refused_by_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("one.db");
-        let (_first, _) = Journal::open(&path, true).unwrap();
-        // A second connection in this process meets the lock another process would.
-        let second = Journal::open(&path, true);
-        match second {
-            Err(StoreError::Unavailable(why)) => {
-                assert!(
-                    why.contains("in use by another process") && why.contains("one.db"),
-                    "{why}"
-                )
-            }
-            other => panic!("opened twice: {:?}", other.map(|_| ())),
-        }
-    }
-
-    #[test]
-    fn a_newer_schema_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("future.db");
-        let conn = Connection::open(&path).unwrap();
-        conn.pragma_update(None, "user_version", 99).unwrap();
-        drop(conn);
-        assert!(matches!(Journal::open(&path, true), Err(StoreError::Corrupt(_))));
-    }
-}
+mod tests;

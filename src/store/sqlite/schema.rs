@@ -71,6 +71,14 @@ CREATE INDEX consents_subject ON consents(tenant, subject);
 DROP INDEX tokens_client;
 DROP INDEX tokens_expires;
 "#,
+    r#"
+-- One row the writer rewrites to find out whether the file accepts commits (readiness, and
+-- recovery after a failed commit, e.g. a full disk).
+CREATE TABLE probe (
+    id     INTEGER PRIMARY KEY,
+    writes INTEGER NOT NULL
+);
+"#,
 ];
 
 fn parse_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> rusqlite::Result<T> {

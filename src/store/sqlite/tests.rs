@@ -1,0 +1,57 @@
+//! The journal on its own: group commit, one process per file, schema versions, failed commits.
+
+use super::*;
+use crate::model::{Tenant, TokenSettings};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_share_commits_and_all_reach_the_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("group.db");
+    let (journal, _) = Journal::open(&path, true).unwrap();
+    let journal = Arc::new(journal);
+    let writes: Vec<_> = (0..256)
+        .map(|i| {
+            let tenant = Tenant {
+                id: format!("t{i}"),
+                name: "n".into(),
+                settings: TokenSettings::default(),
+            };
+            journal.submit(vec![Change::PutTenant(tenant)])
+        })
+        .collect();
+    for write in writes {
+        write.await.unwrap();
+    }
+    assert!(journal.commits() < 256, "{} commits for 256 writes", journal.commits());
+    drop(journal);
+    let (_, state) = Journal::open(&path, true).unwrap();
+    assert_eq!(state.read().tenants().len(), 256);
+}
+
+#[test]
+fn a_second_process_on_the_same_file_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.db");
+    let (_first, _) = Journal::open(&path, true).unwrap();
+    // A second connection in this process meets the lock another process would.
+    let second = Journal::open(&path, true);
+    match second {
+        Err(StoreError::Unavailable(why)) => {
+            assert!(
+                why.contains("in use by another process") && why.contains("one.db"),
+                "{why}"
+            )
+        }
+        other => panic!("opened twice: {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.db");
+    let conn = Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    assert!(matches!(Journal::open(&path, true), Err(StoreError::Corrupt(_))));
+}
