@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 pub mod flow;
+pub mod proxy;
+pub mod tmpfs;
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -42,6 +44,9 @@ pub async fn spawn_with_store(store: &str) -> TestServer {
         store: store.into(),
         admin_client_id: Some(ADMIN_ID.into()),
         admin_client_secret: Some(tessera::secret::Secret::new(ADMIN_SECRET.into())),
+        // A shared database needs the key every node shares; this one node makes its own.
+        token_key: tessera::store::is_shared(store)
+            .then(|| tessera::secret::Secret::new(tessera::token::generate_key_text())),
         ..Config::default()
     };
     let clock = Arc::new(ManualClock::new(START));

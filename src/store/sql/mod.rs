@@ -37,8 +37,18 @@ pub struct SqlStore {
     cache: cache::EntityCache,
 }
 
+/// A failure of the connection (or of getting one) says the database cannot be reached right
+/// now; any other failure is this operation's own.
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
-    StoreError::Unavailable(format!("database: {e}"))
+    let unreachable = held::connection_lost(&e)
+        || matches!(
+            e,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed
+        );
+    match unreachable {
+        true => StoreError::Unreachable(format!("database: {e}")),
+        false => StoreError::Unavailable(format!("database: {e}")),
+    }
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
