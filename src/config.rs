@@ -172,6 +172,11 @@ impl Config {
                 )));
             }
         }
+        if let Some(id) = &self.admin_client_id {
+            // Requests are held to the client-id grammar: an admin outside it could never sign in.
+            crate::model::ClientId::check(id)
+                .map_err(|e| ConfigError::Invalid(format!("admin_client_id {id:?} {e}")))?;
+        }
         match (&self.admin_client_id, &self.admin_client_secret) {
             (Some(_), None) | (None, Some(_)) => Err(ConfigError::Invalid(
                 "admin_client_id and admin_client_secret must be set together".into(),
@@ -280,6 +285,13 @@ mod tests {
                 .to_string()
                 .to_lowercase();
             assert!(err.contains("issuer"), "{err}");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.set_env("TESSERA_ADMIN_CLIENT_ID", "ops admin");
+            jail.set_env("TESSERA_ADMIN_CLIENT_SECRET", "12345");
+            let err = Config::load(None, Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains("admin_client_id \"ops admin\" must be"), "{err}");
             Ok(())
         });
         Jail::expect_with(|_| {

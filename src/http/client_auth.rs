@@ -1,6 +1,7 @@
 //! Reading client credentials from the `Authorization` header or the form (RFC 6749 §2.3.1).
 
 use super::form::{take, Pairs};
+use crate::model::ClientId;
 use crate::secret::Secret;
 use crate::service::client_auth::ClientCredentials;
 use crate::service::OAuthError;
@@ -35,6 +36,12 @@ fn form_unescape(value: String) -> Result<String, OAuthError> {
         .map_err(|_| malformed_basic())
 }
 
+/// A presented client id; one no client can have (a NUL byte, a space, …) fails authentication
+/// here, so no store ever looks it up.
+fn client_id(id: String, basic: bool) -> Result<ClientId, OAuthError> {
+    ClientId::parse(id).map_err(|_| OAuthError::InvalidClient { basic })
+}
+
 /// Takes the credentials out of the header and the form; using two methods at once is refused.
 pub fn credentials(headers: &HeaderMap, form: &mut Pairs<'_>) -> Result<ClientCredentials, OAuthError> {
     let form_id = take(form, "client_id");
@@ -42,11 +49,11 @@ pub fn credentials(headers: &HeaderMap, form: &mut Pairs<'_>) -> Result<ClientCr
     let Some(header) = headers.get(AUTHORIZATION) else {
         return Ok(match (form_id, form_secret) {
             (Some(id), Some(secret)) => ClientCredentials::Post {
-                client_id: id.into_owned(),
+                client_id: client_id(id.into_owned(), false)?,
                 secret: Secret::new(secret.into_owned()),
             },
             (Some(id), None) => ClientCredentials::IdOnly {
-                client_id: id.into_owned(),
+                client_id: client_id(id.into_owned(), false)?,
             },
             (None, Some(_)) => {
                 return Err(OAuthError::InvalidRequest(
@@ -77,7 +84,7 @@ pub fn credentials(headers: &HeaderMap, form: &mut Pairs<'_>) -> Result<ClientCr
         ));
     }
     Ok(ClientCredentials::Basic {
-        client_id,
+        client_id: self::client_id(client_id, true)?,
         secret: Secret::new(secret),
     })
 }
@@ -96,15 +103,15 @@ mod tests {
     #[test]
     fn basic_is_decoded_and_unescaped() {
         for (encoded, id, plain) in [
-            ("my%20app:p%3Ass", "my app", "p:ss"),
-            ("my+app:a+b%2Bc", "my app", "a b+c"),
+            ("my%2Eapp:p%3Ass", "my.app", "p:ss"),
+            ("my%7Eapp:a+b%2Bc", "my~app", "a b+c"),
             ("app:s3cr:et", "app", "s3cr:et"),
             ("app:", "app", ""),
         ] {
             let value = format!("Basic {}", STANDARD.encode(encoded));
             match credentials(&headers(&value), &mut vec![]).unwrap() {
                 ClientCredentials::Basic { client_id, secret } => {
-                    assert_eq!(client_id, id, "{encoded}");
+                    assert_eq!(client_id.as_str(), id, "{encoded}");
                     assert_eq!(secret.expose(), plain, "{encoded}");
                 }
                 other => panic!("{other:?}"),
@@ -127,6 +134,40 @@ mod tests {
             credentials(&headers("Bearer x"), &mut vec![]),
             Err(OAuthError::InvalidRequest(_))
         ));
+    }
+
+    #[test]
+    fn an_id_no_client_can_have_fails_authentication() {
+        for id in ["bil%00ling", "billing%20", "my+app", "bil%E2%80%8Bling", "%00"] {
+            let value = format!("Basic {}", STANDARD.encode(format!("{id}:secret")));
+            assert!(
+                matches!(
+                    credentials(&headers(&value), &mut vec![]),
+                    Err(OAuthError::InvalidClient { basic: true })
+                ),
+                "{id}"
+            );
+            let decoded = percent_encoding::percent_decode_str(id).decode_utf8().unwrap();
+            let mut form = vec![
+                ("client_id".into(), decoded.clone()),
+                ("client_secret".into(), "s".into()),
+            ];
+            assert!(
+                matches!(
+                    credentials(&HeaderMap::new(), &mut form),
+                    Err(OAuthError::InvalidClient { basic: false })
+                ),
+                "{id}"
+            );
+            let mut form = vec![("client_id".into(), decoded)];
+            assert!(
+                matches!(
+                    credentials(&HeaderMap::new(), &mut form),
+                    Err(OAuthError::InvalidClient { basic: false })
+                ),
+                "{id}"
+            );
+        }
     }
 
     #[test]

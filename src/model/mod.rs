@@ -160,9 +160,11 @@ impl TokenState {
     }
 }
 
+mod names;
 mod token_id;
 mod token_record;
 
+pub use names::{is_invisible, ClientId, NotAName, Username};
 pub use token_id::TokenId;
 pub use token_record::{TokenProfile, TokenRecord};
 

@@ -1,25 +1,26 @@
 //! Client authentication (`client_secret_basic`, `client_secret_post`, or a public client's id).
 
 use super::{OAuthError, Service};
-use crate::model::Client;
+use crate::model::{Client, ClientId};
 use crate::secret::Secret;
 use crate::token::client_secret_matches;
 use std::sync::Arc;
 
-/// How the caller presented itself; the HTTP layer builds this from the header and form.
+/// How the caller presented itself; the HTTP layer builds this from the header and form, and
+/// an id outside [`ClientId`]'s grammar is `invalid_client` there, before any store lookup.
 #[derive(Debug)]
 pub enum ClientCredentials {
     Basic {
-        client_id: String,
+        client_id: ClientId,
         secret: Secret<String>,
     },
     Post {
-        client_id: String,
+        client_id: ClientId,
         secret: Secret<String>,
     },
     /// Only a `client_id`: acceptable for public clients.
     IdOnly {
-        client_id: String,
+        client_id: ClientId,
     },
     None,
 }
@@ -42,7 +43,7 @@ impl Service {
             ClientCredentials::IdOnly { client_id } => (client_id, None),
             ClientCredentials::None => return Err(fail),
         };
-        let Some(client) = self.store.get_client(client_id).await? else {
+        let Some(client) = self.store.get_client(client_id.as_str()).await? else {
             return Err(fail);
         };
         let accepted = match (secret, &client.secret_hash) {

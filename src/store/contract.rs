@@ -607,5 +607,6 @@ macro_rules! store_contract_tests {
             store.health().await.unwrap();
         }
         $crate::store_consent_contract_tests!($make);
+        $crate::store_names_contract_tests!($make);
     };
 }

@@ -12,6 +12,8 @@ mod state;
 pub mod contract;
 #[cfg(test)]
 mod contract_consents;
+#[cfg(test)]
+mod contract_names;
 
 use crate::clock::UnixTime;
 use crate::model::{Client, Consent, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, User};

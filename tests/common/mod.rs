@@ -13,6 +13,7 @@ use std::sync::Arc;
 use tessera::clock::ManualClock;
 use tessera::config::Config;
 use tessera::service::Service;
+use tessera::store::sql::testdb::{test_database, TestDatabase};
 
 pub const START: i64 = 1_800_000_000;
 pub const ADMIN_ID: &str = "test-admin";
@@ -26,6 +27,15 @@ pub struct TestServer {
     pub service: Arc<Service>,
     pub admin_token: String,
     task: tokio::task::JoinHandle<()>,
+    /// Where the store's data lives, kept (and then removed) with the server.
+    _backing: Backing,
+}
+
+/// What holds a backend's data: nothing (memory), a directory (SQLite) or a database.
+enum Backing {
+    Nothing,
+    Dir(tempfile::TempDir),
+    Database(TestDatabase),
 }
 
 impl Drop for TestServer {
@@ -39,12 +49,37 @@ pub async fn spawn() -> TestServer {
 }
 
 pub async fn spawn_with_store(store: &str) -> TestServer {
+    start(store, Backing::Nothing).await
+}
+
+/// Every backend [`spawn_on`] knows: the tests of behaviour that could differ by store loop over it.
+pub const BACKENDS: [&str; 4] = ["memory", "sqlite", "postgres", "mysql"];
+
+/// A server on a fresh store of `backend` (one of [`BACKENDS`]); `None` when its database server
+/// is unreachable and not required (`test_database` says so on the terminal).
+pub async fn spawn_on(backend: &str) -> Option<TestServer> {
+    let (store, backing) = match backend {
+        "memory" => ("memory://".to_string(), Backing::Nothing),
+        "sqlite" => {
+            let dir = tempfile::tempdir().unwrap();
+            let store = format!("sqlite://{}", dir.path().join("t.db").display());
+            (store, Backing::Dir(dir))
+        }
+        database => {
+            let (url, db) = test_database(database).await?;
+            (url, Backing::Database(db))
+        }
+    };
+    Some(start(&store, backing).await)
+}
+
+async fn start(store: &str, backing: Backing) -> TestServer {
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         store: store.into(),
         admin_client_id: Some(ADMIN_ID.into()),
         admin_client_secret: Some(tessera::secret::Secret::new(ADMIN_SECRET.into())),
-        // A shared database needs the key every node shares; this one node makes its own.
+        // A server database keeps no key file: its nodes are given the key.
         token_key: tessera::store::is_shared(store)
             .then(|| tessera::secret::Secret::new(tessera::token::generate_key_text())),
         ..Config::default()
@@ -66,6 +101,7 @@ pub async fn spawn_with_store(store: &str) -> TestServer {
         service,
         admin_token: String::new(),
         task,
+        _backing: backing,
     };
     server.admin_token = server.token_cc(ADMIN_ID, ADMIN_SECRET, None).await["access_token"]
         .as_str()

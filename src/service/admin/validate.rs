@@ -1,7 +1,7 @@
 //! Checks on admin input, each failure naming the field it is about.
 
 use super::{AdminError, AdminResult};
-use crate::model::GRANT_TYPES;
+use crate::model::{is_invisible, ClientId, Username, GRANT_TYPES};
 use serde::{Deserialize, Deserializer};
 
 /// A PATCH field: absent (`None`), `null` (`Some(None)`, back to inherit) or a value.
@@ -29,31 +29,26 @@ pub fn tenant_id(field: &str, id: &str) -> AdminResult<()> {
         .ok_or_else(|| invalid(field, "must be a slug: a-z, 0-9 and inner '-', at most 63 characters"))
 }
 
-/// Client ids use URL-unreserved characters so they survive Basic auth and paths unescaped.
+/// Client ids: [`ClientId`]'s grammar, the one a request's `client_id` is parsed with.
 pub fn client_id(field: &str, id: &str) -> AdminResult<()> {
-    let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-    ok.then_some(())
-        .ok_or_else(|| invalid(field, "must be 1-128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~'"))
+    ClientId::check(id).map_err(|e| invalid(field, &e.to_string()))
 }
 
+/// Usernames: [`Username`]'s grammar, the one a sign-in's `username` is parsed with.
 pub fn username(field: &str, name: &str) -> AdminResult<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 128
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~@+".contains(&b));
+    Username::check(name).map_err(|e| invalid(field, &e.to_string()))
+}
+
+/// Display names (tenants, clients): shown on the login and consent pages and in logs, so nothing
+/// in them may be invisible or reorder the text around it.
+pub fn name(field: &str, name: &str) -> AdminResult<()> {
+    let ok = !name.trim().is_empty() && name.len() <= 200 && !name.chars().any(is_invisible);
     ok.then_some(()).ok_or_else(|| {
         invalid(
             field,
-            "must be 1-128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~', '@', '+'",
+            "must be 1-200 bytes of visible characters (no control or invisible formatting characters)",
         )
     })
-}
-
-pub fn name(field: &str, name: &str) -> AdminResult<()> {
-    let ok = !name.trim().is_empty() && name.len() <= 200 && !name.chars().any(char::is_control);
-    ok.then_some(())
-        .ok_or_else(|| invalid(field, "must be 1-200 printable characters"))
 }
 
 /// Lifetimes in seconds: negative never expires, zero is meaningless.
@@ -85,7 +80,7 @@ pub fn scopes(field: &str, scopes: &[String]) -> AdminResult<()> {
 pub fn authorities(field: &str, authorities: &[String]) -> AdminResult<()> {
     let bad = authorities
         .iter()
-        .find(|a| a.is_empty() || a.len() > 200 || a.chars().any(|c| c.is_whitespace() || c.is_control()));
+        .find(|a| a.is_empty() || a.len() > 200 || a.chars().any(|c| c.is_whitespace() || is_invisible(c)));
     match bad {
         Some(bad) => Err(invalid(field, &format!("{bad:?} is not a valid authority"))),
         None => Ok(()),
@@ -102,9 +97,16 @@ pub fn grant_types(field: &str, grants: &[String]) -> AdminResult<()> {
     }
 }
 
-/// Absolute URIs without a fragment (RFC 6749 §3.1.2).
+/// Absolute URIs without a fragment (RFC 6749 §3.1.2). They are stored as given, so nothing
+/// invisible either: the URL parser would accept (and encode) a NUL that PostgreSQL cannot store.
 pub fn redirect_uris(field: &str, uris: &[String]) -> AdminResult<()> {
     for uri in uris {
+        if uri.chars().any(is_invisible) {
+            return Err(invalid(
+                field,
+                &format!("{uri:?} must not contain control or invisible formatting characters"),
+            ));
+        }
         match url::Url::parse(uri) {
             Ok(u) if u.fragment().is_none() && !u.cannot_be_a_base() => {}
             _ => {
@@ -155,5 +157,24 @@ mod tests {
         assert!(grant_types("g", &["implicit".into()]).is_err());
         assert!(client_id("c", "my-app_1").is_ok());
         assert!(client_id("c", "my app").is_err());
+        assert!(redirect_uris("r", &["https://app.example/c\u{0}b".into()]).is_err());
+        assert!(redirect_uris("r", &["https://app.example/c\u{202E}b".into()]).is_err());
+    }
+
+    #[test]
+    fn names_hold_nothing_invisible() {
+        assert!(name("name", "Ácme Ωmega 株式会社").is_ok());
+        for bad in [
+            "",
+            "  ",
+            "Ac\u{0}me",
+            "Ac\u{200B}me",
+            "Ac\u{202E}me",
+            "Acme\u{FEFF}",
+            &"a".repeat(201),
+        ] {
+            let err = name("name", bad).unwrap_err().to_string();
+            assert!(err.starts_with("name:"), "{err}");
+        }
     }
 }

@@ -10,7 +10,7 @@ pub use login::{LoginError, LoginSession};
 pub use throttle::LoginThrottle;
 
 use super::{scopes, Service};
-use crate::model::{Client, Tenant};
+use crate::model::{Client, ClientId, Tenant};
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -118,9 +118,10 @@ impl Service {
         let client_id = params.client_id.ok_or(AuthorizeError::Page(
             "The request names no client (client_id is missing).".into(),
         ))?;
-        let client = self.store.get_client(&client_id).await?.ok_or(AuthorizeError::Page(
-            "The application that sent you here is not known.".into(),
-        ))?;
+        let unknown = || AuthorizeError::Page("The application that sent you here is not known.".into());
+        // An id no client can have (a NUL byte, a space, …) is not looked up.
+        let client_id = ClientId::parse(client_id).map_err(|_| unknown())?;
+        let client = self.store.get_client(client_id.as_str()).await?.ok_or_else(unknown)?;
         let given = params.redirect_uri.is_some();
         let redirect_uri = match params.redirect_uri {
             Some(uri) if client.redirect_uris.contains(&uri) => uri,
@@ -189,13 +190,7 @@ impl Service {
         };
         let scopes = scopes::resolve(params.scope.as_deref(), &client.scopes)
             .map_err(|e| fail("invalid_scope", &e.description()))?;
-        let tenant = self
-            .store
-            .get_tenant(&client.tenant)
-            .await?
-            .ok_or(AuthorizeError::Page(
-                "The application that sent you here is not known.".into(),
-            ))?;
+        let tenant = self.store.get_tenant(&client.tenant).await?.ok_or_else(unknown)?;
         let request = PendingRequest {
             client_id: client.client_id.clone(),
             redirect_uri: redirect_uri.clone(),

@@ -8,8 +8,9 @@ mod refresh_token;
 use super::client_auth::ClientCredentials;
 use super::issue::TokenResponse;
 use super::{OAuthError, Service};
+use crate::model::Username;
 use crate::secret::Secret;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 /// A token request, parsed by its `grant_type` (RFC 6749 §4).
 #[derive(Debug, Deserialize)]
@@ -19,7 +20,8 @@ pub enum TokenRequest {
         scope: Option<String>,
     },
     Password {
-        username: String,
+        #[serde(deserialize_with = "username")]
+        username: Username,
         password: Secret<String>,
         scope: Option<String>,
     },
@@ -61,6 +63,12 @@ impl TokenRequest {
             TokenRequest::AuthorizationCode { .. } => "authorization_code",
         }
     }
+}
+
+/// A name no user can have (a NUL byte, a space, …) is a malformed request: refused here, before
+/// any store lookup, rather than looked up and not found.
+fn username<'de, D: Deserializer<'de>>(d: D) -> Result<Username, D::Error> {
+    Username::parse(String::deserialize(d)?).map_err(|e| serde::de::Error::custom(format!("username: {e}")))
 }
 
 fn describe(e: serde::de::value::Error) -> String {
@@ -187,7 +195,7 @@ pub(crate) mod testing {
                 .await;
             self.user("alice", "wonderland").await;
             let login = super::TokenRequest::Password {
-                username: "alice".into(),
+                username: Username::parse("alice".into()).unwrap(),
                 password: Secret::new("wonderland".into()),
                 scope: None,
             };
@@ -197,7 +205,7 @@ pub(crate) mod testing {
 
     pub fn credentials(id: &str) -> ClientCredentials {
         ClientCredentials::Basic {
-            client_id: id.into(),
+            client_id: ClientId::parse(id.into()).unwrap(),
             secret: Secret::new(SECRET.into()),
         }
     }
@@ -206,6 +214,7 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ClientId;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<TokenRequest, OAuthError> {
         TokenRequest::from_pairs(pairs.iter().copied())
@@ -224,7 +233,7 @@ mod tests {
             ("scope", "read"),
         ])
         .unwrap();
-        assert!(matches!(p, TokenRequest::Password { ref username, scope: Some(_), .. } if username == "a"));
+        assert!(matches!(p, TokenRequest::Password { ref username, scope: Some(_), .. } if username.as_str() == "a"));
         assert!(matches!(
             parse(&[("refresh_token", "x"), ("grant_type", "refresh_token")]),
             Ok(TokenRequest::RefreshToken { .. })
@@ -241,6 +250,13 @@ mod tests {
         assert!(
             matches!(parse(&[("grant_type", "password"), ("username", "a")]), Err(OAuthError::InvalidRequest(m)) if m == "missing parameter password")
         );
+        for bad in ["alice\0", "alice ", "al\u{200B}ice"] {
+            let login = parse(&[("grant_type", "password"), ("username", bad), ("password", "b")]);
+            assert!(
+                matches!(login, Err(OAuthError::InvalidRequest(ref m)) if m.starts_with("username: must be")),
+                "{bad:?}: {login:?}"
+            );
+        }
     }
 
     #[tokio::test]
@@ -259,7 +275,7 @@ mod tests {
         let f = testing::fixture().await;
         f.client("app", &["client_credentials"], Default::default()).await;
         let wrong = ClientCredentials::Post {
-            client_id: "app".into(),
+            client_id: ClientId::parse("app".into()).unwrap(),
             secret: Secret::new("nope".into()),
         };
         let req = || parse(&[("grant_type", "client_credentials")]).unwrap();
@@ -273,7 +289,7 @@ mod tests {
             Err(OAuthError::InvalidClient { basic: true })
         ));
         let id_only = ClientCredentials::IdOnly {
-            client_id: "app".into(),
+            client_id: ClientId::parse("app".into()).unwrap(),
         };
         assert!(matches!(
             f.service.token(id_only, req()).await,

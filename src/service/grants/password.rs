@@ -1,7 +1,7 @@
 //! `password` (RFC 6749 §4.3) [O]: a user token carrying the user's authorities, with a refresh
 //! token when the client may refresh.
 
-use crate::model::Client;
+use crate::model::{Client, Username};
 use crate::secret::Secret;
 use crate::service::issue::{Issuance, Issued, TokenResponse};
 use crate::service::{passwords, scopes, OAuthError, Service};
@@ -13,12 +13,12 @@ impl Service {
     pub(super) async fn password(
         &self,
         client: Arc<Client>,
-        username: &str,
+        username: &Username,
         password: Secret<String>,
         scope: Option<&str>,
     ) -> Result<TokenResponse, OAuthError> {
         let scopes = scopes::resolve(scope, &client.scopes)?;
-        let user = self.store.get_user(&client.tenant, username).await?;
+        let user = self.store.get_user(&client.tenant, username.as_str()).await?;
         let verified = passwords::verify(password, user.as_ref().map(|u| u.password_hash.clone()))
             .await
             .map_err(|e| {
@@ -51,7 +51,7 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use crate::model::TokenSettings;
-    use crate::model::User;
+    use crate::model::{User, Username};
     use crate::secret::Secret;
     use crate::service::grants::testing::*;
     use crate::service::grants::TokenRequest;
@@ -59,7 +59,7 @@ mod tests {
 
     fn login(user: &str, password: &str) -> TokenRequest {
         TokenRequest::Password {
-            username: user.into(),
+            username: Username::parse(user.into()).unwrap(),
             password: Secret::new(password.into()),
             scope: None,
         }

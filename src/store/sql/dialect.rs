@@ -74,7 +74,14 @@ CREATE INDEX consents_subject ON consents (tenant, subject);
 "#,
 ];
 
-/// Schema steps for MySQL 8 / MariaDB: binary collation, since ids and names are case-sensitive.
+/// Where a MySQL step names the server's binary NO PAD collation; `migrate` puts in the name.
+pub const NOPAD_BIN: &str = "{nopad_bin}";
+
+/// The binary NO PAD collations, MariaDB's then MySQL 8's: the first the server has is used.
+pub const NOPAD_BIN_NAMES: [&str; 2] = ["utf8mb4_nopad_bin", "utf8mb4_0900_bin"];
+
+/// Schema steps for MySQL 8 / MariaDB: binary collation, since ids and names are case-sensitive;
+/// and NO PAD (step 3), since `utf8mb4_bin` ignores trailing spaces and took `billing ` for `billing`.
 const MYSQL: &[&str] = &[
     r#"
 CREATE TABLE tenants (
@@ -137,6 +144,14 @@ CREATE TABLE consents (
     PRIMARY KEY (client_id, subject),
     INDEX consents_subject (tenant, subject)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+"#,
+    r#"
+ALTER TABLE tenants CONVERT TO CHARACTER SET utf8mb4 COLLATE {nopad_bin};
+ALTER TABLE clients CONVERT TO CHARACTER SET utf8mb4 COLLATE {nopad_bin};
+ALTER TABLE users CONVERT TO CHARACTER SET utf8mb4 COLLATE {nopad_bin};
+ALTER TABLE tokens CONVERT TO CHARACTER SET utf8mb4 COLLATE {nopad_bin};
+ALTER TABLE consents CONVERT TO CHARACTER SET utf8mb4 COLLATE {nopad_bin};
+ALTER TABLE leases CONVERT TO CHARACTER SET utf8mb4 COLLATE {nopad_bin};
 "#,
 ];
 

@@ -17,6 +17,7 @@ mod grouping_tests;
 mod held;
 mod inserts;
 mod lookups;
+mod migrate;
 mod rows;
 pub mod testdb;
 mod tokens;
@@ -25,6 +26,7 @@ use super::{Store, StoreError, StoreResult};
 use crate::clock::UnixTime;
 use async_trait::async_trait;
 use dialect::Dialect;
+pub use migrate::migrate;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use std::time::Duration;
@@ -132,50 +134,6 @@ async fn readers_pool(url: &str, dialect: Dialect) -> StoreResult<AnyPool> {
         .connect(url)
         .await
         .map_err(db_err)
-}
-
-/// Applies the dialect's schema steps not yet recorded in `tessera_migrations`, under a lock.
-pub async fn migrate(pool: &AnyPool, dialect: Dialect) -> StoreResult<usize> {
-    let mut conn = pool.acquire().await.map_err(db_err)?;
-    sqlx::query(dialect.lock_migrations())
-        .execute(&mut *conn)
-        .await
-        .map_err(db_err)?;
-    let result = async {
-        sqlx::query("CREATE TABLE IF NOT EXISTS tessera_migrations (version BIGINT NOT NULL PRIMARY KEY)")
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
-        let done: i64 = sqlx::query("SELECT COUNT(*) FROM tessera_migrations")
-            .fetch_one(&mut *conn)
-            .await
-            .and_then(|row: AnyRow| row.try_get(0))
-            .map_err(db_err)?;
-        let steps = dialect.migrations();
-        if done as usize > steps.len() {
-            return Err(StoreError::Corrupt(format!(
-                "database schema version {done} is newer than this build ({})",
-                steps.len()
-            )));
-        }
-        let mut applied = 0;
-        for (version, step) in steps.iter().enumerate().skip(done as usize) {
-            // One statement at a time: MySQL will not take several in one prepared query.
-            for statement in step.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-                sqlx::raw_sql(statement).execute(&mut *conn).await.map_err(db_err)?;
-            }
-            sqlx::query(&dialect.sql_owned("INSERT INTO tessera_migrations (version) VALUES (?)"))
-                .bind(version as i64 + 1)
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-            applied += 1;
-        }
-        Ok(applied)
-    }
-    .await;
-    let _ = sqlx::query(dialect.unlock_migrations()).execute(&mut *conn).await;
-    result
 }
 
 #[async_trait]
