@@ -144,8 +144,14 @@ impl TokenStore for MeteredStore {
         let call = self.inner.count_active_access(client_id, now);
         self.timed(Op::CountActiveAccess, call).await
     }
-    async fn update_token(&self, id: &TokenId, patch: TokenPatch) -> StoreResult<Option<Arc<TokenRecord>>> {
-        self.timed(Op::UpdateToken, self.inner.update_token(id, patch)).await
+    async fn update_token(
+        &self,
+        id: &TokenId,
+        patch: TokenPatch,
+        now: UnixTime,
+    ) -> StoreResult<Option<Arc<TokenRecord>>> {
+        self.timed(Op::UpdateToken, self.inner.update_token(id, patch, now))
+            .await
     }
     async fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> StoreResult<Vec<Authorization>> {
         let call = self.inner.authorizations(tenant, subject, now);

@@ -26,6 +26,9 @@ pub enum AdminError {
     Invalid(String),
     #[error("{0} already exists")]
     Conflict(&'static str),
+    /// A change to something that has ended: a token expired, revoked or used stays so.
+    #[error("the {0} is no longer active (expired, revoked or used) and cannot be changed")]
+    NotActive(&'static str),
     #[error("the server could not complete the request")]
     Internal,
 }
@@ -38,6 +41,7 @@ impl AdminError {
             AdminError::NotFound(_) => "not_found",
             AdminError::Invalid(_) => "invalid_request",
             AdminError::Conflict(_) => "conflict",
+            AdminError::NotActive(_) => "conflict",
             AdminError::Internal => "server_error",
         }
     }
@@ -48,6 +52,7 @@ impl AdminError {
             AdminError::NotFound(_) => 404,
             AdminError::Invalid(_) => 400,
             AdminError::Conflict(_) => 409,
+            AdminError::NotActive(_) => 409,
             AdminError::Internal => 500,
         }
     }

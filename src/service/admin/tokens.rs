@@ -101,7 +101,7 @@ pub struct TokenUpdate {
     /// Must be among the client's scopes (any `device_*` scope is allowed).
     #[schema(pattern = r"^[\x21\x23-\x5B\x5D-\x7E]+$")]
     pub scopes: Option<Vec<String>>,
-    /// Unix seconds; `null`: never expires.
+    /// Unix seconds, from the token's `issued_at` (which ends it) to ten years after; `null`: never expires.
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<i64>)]
     pub expires_at: Patch<i64>,
@@ -238,8 +238,17 @@ impl Service {
         Ok(TokenView::of(&t, self.clock.now()))
     }
 
+    /// PATCH: changes an active token. An expired, revoked or used token has ended for good: a
+    /// new expiry must not bring it back, so any change to one is refused (409).
     pub async fn update_token_admin(&self, who: &Principal, id: &str, change: TokenUpdate) -> AdminResult<TokenView> {
         let t = self.visible_token(who, id, Access::Update).await?;
+        if let Some(expires_at) = change.expires_at {
+            validate::expiry("expires_at", t.issued_at, expires_at)?;
+        }
+        let now = self.clock.now();
+        if !t.is_active(now) {
+            return Err(AdminError::NotActive("token"));
+        }
         let scopes = match change.scopes {
             None => None,
             Some(requested) => {
@@ -269,12 +278,14 @@ impl Service {
             expires_at: change.expires_at,
             properties,
         };
-        let updated = self
-            .store
-            .update_token(&t.id, patch)
-            .await?
-            .ok_or(AdminError::NotFound("token"))?;
-        Ok(TokenView::of(&updated, self.clock.now()))
+        match self.store.update_token(&t.id, patch, now).await? {
+            Some(updated) => Ok(TokenView::of(&updated, now)),
+            // Expired, revoked or deleted since it was read.
+            None => match self.store.get_token(&t.id).await? {
+                Some(_) => Err(AdminError::NotActive("token")),
+                None => Err(AdminError::NotFound("token")),
+            },
+        }
     }
 
     /// DELETE: revokes the token (a refresh token takes its grant with it).
