@@ -3,7 +3,8 @@
 use crate::service::admin::authorizations::{AuthorizationView, PairScopes};
 use crate::service::admin::clients::{ClientPatch, ClientView, NewClient};
 use crate::service::admin::tenants::{NewTenant, TenantPatch, TenantView};
-use crate::service::admin::tokens::{Lookup, RevokeTokens, TokenList, TokenListQuery, TokenUpdate, TokenView};
+use crate::service::admin::token_update::TokenUpdate;
+use crate::service::admin::tokens::{Lookup, RevokeTokens, TokenList, TokenListQuery, TokenView};
 use crate::service::admin::users::{NewUser, UserPatch, UserView};
 use crate::service::admin::{AdminError, Principal};
 use crate::service::Service;

@@ -3,6 +3,7 @@
 pub mod authorizations;
 pub mod clients;
 pub mod tenants;
+pub mod token_update;
 pub mod tokens;
 pub mod users;
 pub(crate) mod validate;
