@@ -1655,3 +1655,64 @@ async fn extreme_values_are_400_not_500() {
     .await;
     assert_bad(status, &body, "username");
 }
+
+/// One JSON value and nothing after it but whitespace, on every route that takes a body: the
+/// garbage is named, and nothing is changed.
+#[tokio::test]
+async fn trailing_bytes_after_the_json_body_are_400() {
+    let s = spawn().await;
+    tenant(&s, "acme").await;
+    let token = "/admin/tokens/AAAAAAAAAAAAAAAAAAAAAA";
+    let pair = "/admin/tenants/acme/clients/app/authorizations/alice";
+    for (method, path, body) in [
+        (Method::POST, "/admin/tenants", r#"{"id":"t"} garbage"#),
+        (Method::PATCH, "/admin/tenants/acme", r#"{"name":"x"}{"name":"y"}"#),
+        (Method::POST, "/admin/tenants/acme/clients", r#"{"client_id":"c"} ,"#),
+        (Method::PATCH, "/admin/tenants/acme/clients/c", r#"{"name":"x"} 1"#),
+        (
+            Method::POST,
+            "/admin/tenants/acme/users",
+            r#"{"username":"u","password":"p"}]"#,
+        ),
+        (Method::PATCH, "/admin/tenants/acme/users/u", r#"{"enabled":false} x"#),
+        (Method::POST, "/admin/tenants/acme/clients/c/tokens/revoke", r#"{} {}"#),
+        (Method::PATCH, token, r#"{"properties":null} null"#),
+        (Method::POST, "/admin/tokens/lookup", r#"{"token":"tsa_x"} x"#),
+        (Method::PUT, pair, r#"{"scopes":[]} x"#),
+    ] {
+        let what = format!("{method} {path} {body}");
+        let request = s
+            .http
+            .request(method, s.url(path))
+            .bearer_auth(&s.admin_token)
+            .header("content-type", "application/json")
+            .body(body);
+        let (status, _, answer) = raw(request, &what).await;
+        assert_bad(
+            status,
+            &answer,
+            "trailing characters after the JSON value at line 1 column",
+        );
+    }
+    let (status, body) = call(&s, Method::GET, "/admin/tenants/t", None).await;
+    assert_error(status, &body, 404);
+    let (_, body) = call(&s, Method::GET, "/admin/tenants/acme", None).await;
+    assert_eq!(body["name"], "acme corp", "{body}");
+
+    // The description gives the position; whitespace after the value is fine.
+    let request = |body: &'static str| {
+        s.http
+            .post(s.url("/admin/tenants"))
+            .bearer_auth(&s.admin_token)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    let (status, _, body) = raw(request(r#"{"id":"t"} garbage"#), "garbage").await;
+    assert_bad(
+        status,
+        &body,
+        "body: trailing characters after the JSON value at line 1 column 12",
+    );
+    let (status, _, body) = raw(request("{\"id\":\"t\"} \r\n\t "), "whitespace").await;
+    assert_eq!(status, 201, "{body}");
+}

@@ -402,11 +402,11 @@ async fn changes_are_visible_across_nodes(kind: &str) {
     let app = ("app", new_secret.as_str());
     api.client_credentials(b, app).await.access_token();
 
-    // A token whose expiry is PATCHed into the past on A.
+    // A token whose expiry is PATCHed on A to its issue (the earliest allowed), which ends it.
     let patched = api.client_credentials(a, app).await.access_token();
     assert_eq!(api.introspect(b, app, &patched).await["active"], true);
     let view = api.lookup(a, &patched).await;
-    let past = view["issued_at"].as_i64().unwrap() - 10;
+    let past = view["issued_at"].as_i64().unwrap();
     let path = format!("/admin/tokens/{}", view["id"].as_str().unwrap());
     api.admin(a, Method::PATCH, &path, Some(json!({"expires_at": past})), 200)
         .await;
@@ -503,7 +503,7 @@ impl Drop for InProcess {
     }
 }
 
-async fn in_process(cluster: &Cluster) -> InProcess {
+async fn in_process(cluster: &Cluster, clock: Arc<dyn tessera::clock::Clock>) -> InProcess {
     use tessera::secret::Secret;
     let config = tessera::config::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -513,9 +513,7 @@ async fn in_process(cluster: &Cluster) -> InProcess {
         token_key: Some(Secret::new(cluster.key.clone())),
         ..tessera::config::Config::default()
     };
-    let prepared = tessera::server::prepare(&config, Arc::new(tessera::clock::SystemClock))
-        .await
-        .unwrap();
+    let prepared = tessera::server::prepare(&config, clock).await.unwrap();
     let app = tessera::http::router(prepared.service);
     let listener = prepared.listener;
     let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -534,23 +532,25 @@ async fn migrate_and_purge_commands(kind: &str) {
     assert_eq!(cluster.cli("migrate"), "migrations applied");
     assert_eq!(cluster.cli("migrate"), "migrations applied", "a second run is a no-op");
 
-    let server = in_process(&cluster).await;
+    let now = tessera::clock::Clock::now(&tessera::clock::SystemClock);
+    let clock = Arc::new(tessera::clock::ManualClock::new(now));
+    let server = in_process(&cluster, clock.clone()).await;
     let node = server.base.as_str();
     let api = Api::new(node).await;
     api.create_tenant(node, json!({"id": "acme"})).await;
     let secret = api.create_client(node, json!({"client_id": "app"})).await;
     let app = ("app", secret.as_str());
     let mut expired_ids = Vec::new();
+    // Issued three hours ago, so expired (one-hour lifetime) two hours ago: past the default
+    // one-hour purge grace of `tessera purge`, which reads the real clock.
+    clock.set(now - 3 * 3600);
     for _ in 0..2 {
-        // Expired two hours ago: past the default one-hour purge grace.
         let token = api.client_credentials(node, app).await.access_token();
         let view = api.lookup(node, &token).await;
-        let past = view["issued_at"].as_i64().unwrap() - 7200;
-        let path = format!("/admin/tokens/{}", view["id"].as_str().unwrap());
-        api.admin(node, Method::PATCH, &path, Some(json!({"expires_at": past})), 200)
-            .await;
-        expired_ids.push(path);
+        assert_eq!(view["expires_at"], json!(now - 2 * 3600), "{view}");
+        expired_ids.push(format!("/admin/tokens/{}", view["id"].as_str().unwrap()));
     }
+    clock.set(now);
     let kept = api.client_credentials(node, app).await.access_token();
 
     assert_eq!(cluster.cli("purge"), "purged 2 expired tokens and codes");

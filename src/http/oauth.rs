@@ -137,16 +137,11 @@ pub async fn introspect(
 
 /// Parameters from the query string and, for POST, the form body; a name in both is refused.
 fn query_and_form<'a>(query: Option<&'a str>, body: Option<&'a [u8]>) -> Result<Pairs<'a>, OAuthError> {
-    let mut pairs = form::parse(query.unwrap_or("").as_bytes())?;
-    if let Some(body) = body {
-        for (k, v) in form::parse(body)? {
-            if form::get(&pairs, &k).is_some() {
-                return Err(OAuthError::InvalidRequest(format!("parameter {k} is repeated").into()));
-            }
-            pairs.push((k, v));
-        }
+    let query = query.unwrap_or("").as_bytes();
+    match body {
+        Some(body) => form::parse_all(&[query, body]),
+        None => form::parse(query),
     }
-    Ok(pairs)
 }
 
 #[utoipa::path(get, path = "/oauth/check_token", tag = "oauth",

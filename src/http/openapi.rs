@@ -53,6 +53,7 @@ error_responses! {
     Forbidden => "The token lacks the role or authority, or the resource is in another tenant (`forbidden`).";
     NotFound => "No such tenant, client, user or token (`not_found`).";
     Conflict => "The id is taken (`conflict`).";
+    NotActive => "The token has expired, was revoked or was used (`conflict`): it stays so, and nothing was changed.";
     OAuthBadRequest => "RFC 6749 §5.2: `invalid_request`, `invalid_grant`, `unauthorized_client`, \
         `unsupported_grant_type`, `invalid_scope` (and `invalid_token` from check_token).";
     InvalidClient => "Client authentication failed (`invalid_client`).",
@@ -196,6 +197,7 @@ impl Modify for SecuritySchemes {
             Forbidden,
             NotFound,
             Conflict,
+            NotActive,
             OAuthBadRequest,
             InvalidClient,
             TooManyActiveTokens

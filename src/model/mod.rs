@@ -32,6 +32,11 @@ impl TokenPolicy {
     }
 }
 
+/// The longest a token may live, in seconds (ten years): the lifetimes tenants and clients set,
+/// an expiry the admin API sets, and every wait derived from an expiry (`Retry-After`) stay
+/// within it.
+pub const MAX_LIFETIME: i64 = 10 * 365 * 86_400;
+
 /// Lifetimes and policy that a tenant sets and a client may override; `None` inherits.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenSettings {

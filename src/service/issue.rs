@@ -2,7 +2,9 @@
 
 use super::{defaults, OAuthError, Service};
 use crate::metrics::RequestOutcome;
-use crate::model::{Client, Tenant, TokenId, TokenKind, TokenPolicy, TokenProfile, TokenRecord, TokenSettings};
+use crate::model::{
+    Client, Tenant, TokenId, TokenKind, TokenPolicy, TokenProfile, TokenRecord, TokenSettings, MAX_LIFETIME,
+};
 use crate::store::{IssueOutcome, IssueRequest};
 use serde::Serialize;
 use std::sync::Arc;
@@ -145,7 +147,9 @@ impl Service {
             IssueOutcome::LimitReached { earliest_expiry } => {
                 count(RequestOutcome::Refused);
                 return Err(OAuthError::TooManyActiveTokens {
-                    retry_after: earliest_expiry.map(|exp| (exp - now).max(1) as u64),
+                    // Within a lifetime, whatever the stored expiry: one written before expiries
+                    // were bounded must not put an absurd wait in `Retry-After`.
+                    retry_after: earliest_expiry.map(|exp| exp.saturating_sub(now).clamp(1, MAX_LIFETIME) as u64),
                     limit: max_active.unwrap_or(0),
                 });
             }

@@ -445,7 +445,7 @@ macro_rules! store_contract_tests {
                 expires_at: Some(None),
                 properties: Some(Some(std::sync::Arc::new(props.clone()))),
             };
-            let updated = store.update_token(&id, patch).await.unwrap().unwrap();
+            let updated = store.update_token(&id, patch, NOW).await.unwrap().unwrap();
             assert_eq!(&**updated.scopes(), &["write".to_string()]);
             assert_eq!(updated.expires_at(), None);
             let back = store.get_token(&id).await.unwrap().unwrap();
@@ -453,10 +453,20 @@ macro_rules! store_contract_tests {
             assert!(back.is_active(NOW + 1_000_000));
             // A past expiry ends the token, and it no longer holds a slot.
             let end = $crate::store::TokenPatch { expires_at: Some(Some(NOW - 1)), ..Default::default() };
-            store.update_token(&id, end).await.unwrap();
+            assert!(store.update_token(&id, end, NOW).await.unwrap().is_some());
             assert!(!store.get_token(&id).await.unwrap().unwrap().is_active(NOW));
             assert_eq!(store.count_active_access(&client.client_id, NOW).await.unwrap(), 0);
-            assert!(store.update_token(&TokenId::generate(), Default::default()).await.unwrap().is_none());
+            // An ended token stays ended: no change applies to it, a new expiry least of all.
+            let revive = $crate::store::TokenPatch { expires_at: Some(Some(NOW + 60)), ..Default::default() };
+            assert!(store.update_token(&id, revive.clone(), NOW).await.unwrap().is_none());
+            assert!(!store.get_token(&id).await.unwrap().unwrap().is_active(NOW));
+            let t = access_token(&client, None, NOW, Some(NOW + 60));
+            let revoked = t.id;
+            store.issue(request(t, TokenPolicy::Multi, None, NOW)).await.unwrap();
+            assert!(store.revoke_token(&revoked).await.unwrap());
+            assert!(store.update_token(&revoked, revive, NOW).await.unwrap().is_none());
+            assert!(!store.get_token(&revoked).await.unwrap().unwrap().is_active(NOW));
+            assert!(store.update_token(&TokenId::generate(), Default::default(), NOW).await.unwrap().is_none());
         }
 
         #[tokio::test]

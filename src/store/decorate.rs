@@ -165,10 +165,14 @@ impl<H: Around> TokenStore for Decorated<H> {
         let call = self.inner.count_active_access(client_id, now);
         self.hook.around(Op::CountActiveAccess, call).await
     }
-    async fn update_token(&self, id: &TokenId, patch: TokenPatch) -> StoreResult<Option<Arc<TokenRecord>>> {
-        self.hook
-            .around(Op::UpdateToken, self.inner.update_token(id, patch))
-            .await
+    async fn update_token(
+        &self,
+        id: &TokenId,
+        patch: TokenPatch,
+        now: UnixTime,
+    ) -> StoreResult<Option<Arc<TokenRecord>>> {
+        let call = self.inner.update_token(id, patch, now);
+        self.hook.around(Op::UpdateToken, call).await
     }
     async fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> StoreResult<Vec<Authorization>> {
         let call = self.inner.authorizations(tenant, subject, now);

@@ -151,8 +151,13 @@ impl TokenStore for EmbeddedStore {
     async fn count_active_access(&self, client_id: &str, now: UnixTime) -> StoreResult<u64> {
         Ok(self.state.read().count_active_access(client_id, now))
     }
-    async fn update_token(&self, id: &TokenId, patch: TokenPatch) -> StoreResult<Option<Arc<TokenRecord>>> {
-        self.apply(|s| s.update_token(id, patch)).await
+    async fn update_token(
+        &self,
+        id: &TokenId,
+        patch: TokenPatch,
+        now: UnixTime,
+    ) -> StoreResult<Option<Arc<TokenRecord>>> {
+        self.apply(|s| s.update_token(id, patch, now)).await
     }
     async fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> StoreResult<Vec<Authorization>> {
         Ok(self.state.read().authorizations(tenant, subject, now))

@@ -125,8 +125,15 @@ pub trait TokenStore: Send + Sync {
     async fn list_tokens(&self, query: &TokenQuery) -> StoreResult<Vec<Arc<TokenRecord>>>;
     /// How many active access tokens the client holds (what its limit counts).
     async fn count_active_access(&self, client_id: &str, now: UnixTime) -> StoreResult<u64>;
-    /// Changes one token [T]; `Ok(None)` if it does not exist.
-    async fn update_token(&self, id: &TokenId, patch: TokenPatch) -> StoreResult<Option<Arc<TokenRecord>>>;
+    /// Changes one token [T] if it is active at `now`; `Ok(None)` if it does not exist or is not
+    /// active (the service refuses inactive tokens; this keeps one that expires or is revoked
+    /// meanwhile from coming back).
+    async fn update_token(
+        &self,
+        id: &TokenId,
+        patch: TokenPatch,
+        now: UnixTime,
+    ) -> StoreResult<Option<Arc<TokenRecord>>>;
     /// The clients a subject holds usable tokens for, with the union of their scopes [T].
     async fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> StoreResult<Vec<Authorization>>;
     /// Sets the scopes of every usable token of a (client, subject) pair in one operation [T].

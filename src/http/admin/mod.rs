@@ -3,7 +3,8 @@
 use crate::service::admin::authorizations::{AuthorizationView, PairScopes};
 use crate::service::admin::clients::{ClientPatch, ClientView, NewClient};
 use crate::service::admin::tenants::{NewTenant, TenantPatch, TenantView};
-use crate::service::admin::tokens::{Lookup, RevokeTokens, TokenList, TokenListQuery, TokenUpdate, TokenView};
+use crate::service::admin::token_update::TokenUpdate;
+use crate::service::admin::tokens::{Lookup, RevokeTokens, TokenList, TokenListQuery, TokenView};
 use crate::service::admin::users::{NewUser, UserPatch, UserView};
 use crate::service::admin::{AdminError, Principal};
 use crate::service::Service;
@@ -38,7 +39,8 @@ impl FromRequestParts<Arc<Service>> for Caller {
     }
 }
 
-/// JSON body whose errors name the field (`scopes[1]: invalid type …`).
+/// JSON body whose errors name the field (`scopes[1]: invalid type …`); one JSON value and
+/// nothing after it but whitespace.
 pub struct AdminJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminJson<T> {
@@ -58,10 +60,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminJson<T> {
             .await
             .map_err(|e| AdminError::Invalid(format!("could not read the request body: {}", e.body_text())))?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(de) {
-            Ok(value) => Ok(AdminJson(value)),
-            Err(e) => Err(field_error(e.path().to_string(), e.into_inner().to_string())),
-        }
+        let value = serde_path_to_error::deserialize(&mut *de)
+            .map_err(|e| field_error(e.path().to_string(), e.into_inner().to_string()))?;
+        // `{"id":"t"} garbage` is not JSON: a client that sent it meant something else.
+        de.end().map_err(|e| {
+            AdminError::Invalid(format!(
+                "body: trailing characters after the JSON value at line {} column {}",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        Ok(AdminJson(value))
     }
 }
 

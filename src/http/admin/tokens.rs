@@ -51,11 +51,13 @@ pub async fn get_token(State(s): Svc, Caller(who): Caller, Ids(p): Ids<TokenPath
 }
 
 #[utoipa::path(patch, path = "/tokens/{id}", tag = "tokens", params(TokenPath), request_body = TokenUpdate,
-    description = "Sets `scopes`, `expires_at` and `properties` of one token [T].",
+    description = "Sets `scopes`, `expires_at` and `properties` of one active token [T]. An expired, revoked \
+        or used token is not changed (409): a new expiry cannot bring it back.",
     responses(
         (status = 200, description = "The changed token", body = TokenView),
         (status = 400, response = crate::http::openapi::BadRequest),
         (status = 404, response = crate::http::openapi::NotFound),
+        (status = 409, response = crate::http::openapi::NotActive),
     ))]
 pub async fn update_token(
     State(s): Svc,

@@ -3,6 +3,7 @@
 pub mod authorizations;
 pub mod clients;
 pub mod tenants;
+pub mod token_update;
 pub mod tokens;
 pub mod users;
 pub(crate) mod validate;
@@ -29,6 +30,9 @@ pub enum AdminError {
     /// The store cannot serve right now: 503 with `Retry-After`.
     #[error("the server cannot reach its store right now; retry shortly")]
     Unavailable,
+    /// A change to something that has ended: a token expired, revoked or used stays so.
+    #[error("the {0} is no longer active (expired, revoked or used) and cannot be changed")]
+    NotActive(&'static str),
     #[error("the server could not complete the request")]
     Internal,
 }
@@ -42,6 +46,7 @@ impl AdminError {
             AdminError::Invalid(_) => "invalid_request",
             AdminError::Conflict(_) => "conflict",
             AdminError::Unavailable => "temporarily_unavailable",
+            AdminError::NotActive(_) => "conflict",
             AdminError::Internal => "server_error",
         }
     }
@@ -53,6 +58,7 @@ impl AdminError {
             AdminError::Invalid(_) => 400,
             AdminError::Conflict(_) => 409,
             AdminError::Unavailable => 503,
+            AdminError::NotActive(_) => 409,
             AdminError::Internal => 500,
         }
     }

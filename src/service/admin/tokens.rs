@@ -1,20 +1,18 @@
-//! Token management [R][T]: list a client's tokens, revoke them, read and update one token,
-//! a user's authorizations and the scopes of a (client, subject) pair.
+//! Token management [R][T]: list a client's tokens, revoke them, read one token (`token_update`
+//! changes it), a user's authorizations and the scopes of a (client, subject) pair.
 
-use super::validate::{self, patch, Patch};
+use super::validate;
 use super::{Access, AdminError, AdminResult, Area, Principal};
 use crate::metrics::Revocation;
 use crate::model::{scope_set, TokenId, TokenKind, TokenRecord};
 use crate::service::scopes::DEVICE_SCOPE_PREFIX;
 use crate::service::Service;
-use crate::store::{TokenPatch as StorePatch, TokenQuery};
+use crate::store::TokenQuery;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub const DEFAULT_PAGE: usize = 100;
 pub const MAX_PAGE: usize = 1000;
-/// The most a token's `properties` may weigh, serialized.
-pub const MAX_PROPERTIES_BYTES: usize = 16 * 1024;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +55,7 @@ pub struct TokenView {
 }
 
 impl TokenView {
-    fn of(t: &TokenRecord, now: i64) -> Self {
+    pub(super) fn of(t: &TokenRecord, now: i64) -> Self {
         TokenView {
             id: t.id.to_text(),
             kind: t.kind,
@@ -92,23 +90,6 @@ pub struct TokenList {
 pub struct RevokeTokens {
     /// Only the tokens of this user; all of the client's when absent.
     pub subject: Option<String>,
-}
-
-/// Absent fields stay as they are [T].
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TokenUpdate {
-    /// Must be among the client's scopes (any `device_*` scope is allowed).
-    #[schema(pattern = r"^[\x21\x23-\x5B\x5D-\x7E]+$")]
-    pub scopes: Option<Vec<String>>,
-    /// Unix seconds; `null`: never expires.
-    #[serde(default, deserialize_with = "patch")]
-    #[schema(value_type = Option<i64>)]
-    pub expires_at: Patch<i64>,
-    /// Replaces the token's properties (at most 16 KiB serialized); `null` removes them.
-    #[serde(default, deserialize_with = "patch")]
-    #[schema(value_type = Option<Object>)]
-    pub properties: Patch<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -225,7 +206,12 @@ impl Service {
     }
 
     /// A token the caller may see; any other answers 404 so ids of other tenants reveal nothing.
-    async fn visible_token(&self, who: &Principal, id: &str, access: Access) -> AdminResult<Arc<TokenRecord>> {
+    pub(super) async fn visible_token(
+        &self,
+        who: &Principal,
+        id: &str,
+        access: Access,
+    ) -> AdminResult<Arc<TokenRecord>> {
         let id = TokenId::from_text(id).ok_or(AdminError::Invalid("id: not a token id".into()))?;
         match self.store.get_token(&id).await? {
             Some(t) if t.kind != TokenKind::Code && who.may(t.tenant(), Area::Tokens, access) => Ok(t),
@@ -236,45 +222,6 @@ impl Service {
     pub async fn get_token_admin(&self, who: &Principal, id: &str) -> AdminResult<TokenView> {
         let t = self.visible_token(who, id, Access::Read).await?;
         Ok(TokenView::of(&t, self.clock.now()))
-    }
-
-    pub async fn update_token_admin(&self, who: &Principal, id: &str, change: TokenUpdate) -> AdminResult<TokenView> {
-        let t = self.visible_token(who, id, Access::Update).await?;
-        let scopes = match change.scopes {
-            None => None,
-            Some(requested) => {
-                let client = self
-                    .store
-                    .get_client(t.client_id())
-                    .await?
-                    .ok_or(AdminError::NotFound("client"))?;
-                Some(scopes_for(&client.scopes, requested)?)
-            }
-        };
-        let properties = match change.properties {
-            Some(Some(map)) => {
-                let size = serde_json::to_vec(&map).map(|v| v.len()).unwrap_or(usize::MAX);
-                if size > MAX_PROPERTIES_BYTES {
-                    return Err(AdminError::Invalid(format!(
-                        "properties: {size} bytes, at most {MAX_PROPERTIES_BYTES}"
-                    )));
-                }
-                Some(Some(Arc::new(map)))
-            }
-            Some(None) => Some(None),
-            None => None,
-        };
-        let patch = StorePatch {
-            scopes,
-            expires_at: change.expires_at,
-            properties,
-        };
-        let updated = self
-            .store
-            .update_token(&t.id, patch)
-            .await?
-            .ok_or(AdminError::NotFound("token"))?;
-        Ok(TokenView::of(&updated, self.clock.now()))
     }
 
     /// DELETE: revokes the token (a refresh token takes its grant with it).

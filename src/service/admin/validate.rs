@@ -1,7 +1,8 @@
 //! Checks on admin input, each failure naming the field it is about.
 
 use super::{AdminError, AdminResult};
-use crate::model::{is_invisible, ClientId, Username, GRANT_TYPES};
+use crate::clock::UnixTime;
+use crate::model::{is_invisible, ClientId, Username, GRANT_TYPES, MAX_LIFETIME};
 use serde::{Deserialize, Deserializer};
 
 /// A PATCH field: absent (`None`), `null` (`Some(None)`, back to inherit) or a value.
@@ -58,7 +59,22 @@ pub fn ttl(field: &str, value: Option<i64>) -> AdminResult<()> {
             field,
             "must not be 0 (use a negative value for tokens that never expire)",
         )),
-        Some(v) if v.unsigned_abs() > 10 * 365 * 86_400 => Err(invalid(field, "must be at most ten years")),
+        Some(v) if v.unsigned_abs() > MAX_LIFETIME.unsigned_abs() => Err(invalid(field, "must be at most ten years")),
+        _ => Ok(()),
+    }
+}
+
+/// A token's new expiry, bounded as lifetimes are: from its issue (which ends it) to ten years
+/// after; `None` never expires.
+pub fn expiry(field: &str, issued_at: UnixTime, value: Option<UnixTime>) -> AdminResult<()> {
+    match value {
+        Some(at) if !(issued_at..=issued_at.saturating_add(MAX_LIFETIME)).contains(&at) => Err(invalid(
+            field,
+            &format!(
+                "must be between the token's issued_at ({issued_at}) and ten years after it ({})",
+                issued_at.saturating_add(MAX_LIFETIME)
+            ),
+        )),
         _ => Ok(()),
     }
 }
@@ -146,6 +162,18 @@ mod tests {
         assert!(ttl("t", None).is_ok());
         assert!(ttl("t", Some(0)).is_err());
         assert!(max_active("m", Some(0)).is_err());
+        assert!(ttl("t", Some(MAX_LIFETIME)).is_ok() && ttl("t", Some(-MAX_LIFETIME - 1)).is_err());
+    }
+
+    #[test]
+    fn expiries_stay_within_a_lifetime_of_the_issue() {
+        for ok in [Some(100), Some(100 + MAX_LIFETIME), None] {
+            assert!(expiry("e", 100, ok).is_ok(), "{ok:?}");
+        }
+        for bad in [99, -1, i64::MIN, 101 + MAX_LIFETIME, i64::MAX] {
+            let err = expiry("e", 100, Some(bad)).unwrap_err().to_string();
+            assert!(err.starts_with("e: must be between"), "{bad}: {err}");
+        }
     }
 
     #[test]

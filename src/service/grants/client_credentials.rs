@@ -95,6 +95,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn retry_after_stays_within_a_lifetime_whatever_the_stored_expiry() {
+        let f = fixture().await;
+        let settings = TokenSettings {
+            max_active_tokens: Some(1),
+            ..Default::default()
+        };
+        f.client("app", &["client_credentials"], settings).await;
+        let issued = f.service.token(credentials("app"), request(None)).await.unwrap();
+        let (_, id) = f.service.keys.verify(&issued.access_token).unwrap();
+        // Written straight to the store, as an expiry set before they were bounded.
+        let far = crate::store::TokenPatch {
+            expires_at: Some(Some(i64::MAX - 1)),
+            ..Default::default()
+        };
+        f.service.store.update_token(&id, far, NOW).await.unwrap().unwrap();
+        match f.service.token(credentials("app"), request(None)).await {
+            Err(OAuthError::TooManyActiveTokens { retry_after, .. }) => {
+                assert_eq!(retry_after, Some(crate::model::MAX_LIFETIME as u64));
+            }
+            other => panic!("expected 429, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
     async fn reuse_returns_the_same_token_with_its_remaining_lifetime() {
         let f = fixture().await;
         let settings = TokenSettings {

@@ -258,7 +258,12 @@ impl TokenStore for SqlStore {
         Ok(row.try_get::<i64, _>(0).map_err(db_err)? as u64)
     }
 
-    async fn update_token(&self, id: &TokenId, patch: TokenPatch) -> StoreResult<Option<Arc<TokenRecord>>> {
+    async fn update_token(
+        &self,
+        id: &TokenId,
+        patch: TokenPatch,
+        now: UnixTime,
+    ) -> StoreResult<Option<Arc<TokenRecord>>> {
         let d = self.dialect;
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let sql = d.sql_owned(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ? FOR UPDATE"));
@@ -272,6 +277,10 @@ impl TokenStore for SqlStore {
             return Ok(None);
         };
         let mut token = rows::token(&row)?;
+        if !token.is_active(now) {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(None);
+        }
         if let Some(scopes) = patch.scopes {
             token.set_scopes(scopes);
         }

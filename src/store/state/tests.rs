@@ -60,13 +60,14 @@ fn counts_follow_revocation_expiry_and_updates_through_compactions() {
             earliest_expiry: Some(180)
         }
     ));
-    // An update moves a token between expiries, also back from expired.
+    // An update moves a token between expiries, also one the indexes have seen expire (the
+    // caller's clock, at 0, is behind the one they were read at).
     let patch = |exp| TokenPatch {
         expires_at: Some(exp),
         ..Default::default()
     };
-    state.update_token(&ids[70], patch(Some(500)));
-    state.update_token(&ids[99], patch(None));
+    assert!(state.update_token(&ids[70], patch(Some(500)), 0).0.is_some());
+    assert!(state.update_token(&ids[99], patch(None), 0).0.is_some());
     assert_eq!(state.count_active_access(&client.client_id, 300), 3);
     let refused = issue(&mut state, access_token(&client, None, 300, None), Some(3), 300);
     assert!(matches!(

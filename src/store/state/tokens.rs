@@ -148,8 +148,13 @@ impl State {
             .map_or(0, |index| index.expiries.live(now))
     }
 
-    pub fn update_token(&mut self, id: &TokenId, patch: TokenPatch) -> (Option<Arc<TokenRecord>>, Vec<Change>) {
-        let Some(slot) = self.tokens.get_mut(id) else {
+    pub fn update_token(
+        &mut self,
+        id: &TokenId,
+        patch: TokenPatch,
+        now: UnixTime,
+    ) -> (Option<Arc<TokenRecord>>, Vec<Change>) {
+        let Some(slot) = self.tokens.get_mut(id).filter(|t| t.is_active(now)) else {
             return (None, vec![]);
         };
         // A new expiry moves the token between the counts' entries (uncounting and counting it
