@@ -69,7 +69,15 @@ impl Purger {
             });
         }
         let before = now.saturating_sub(self.grace);
-        let purged = self.purge_batches(before).await;
+        // Throttle counters idle past any wait go too (their count is no longer used).
+        let forgotten = self
+            .store
+            .purge_attempts(now.saturating_sub(crate::service::throttle::FORGET_AFTER))
+            .await;
+        let purged = match forgotten {
+            Ok(_) => self.purge_batches(before).await,
+            Err(e) => Err(e),
+        };
         // The lease only keeps runs from overlapping: free it for whichever node runs next.
         let released = self.store.release_lease(LEASE_NAME, &self.holder).await;
         let deleted = purged?;

@@ -14,7 +14,7 @@ use serde::Serialize;
 pub(super) struct ErrorBody<'a> {
     /// A machine-readable code: `invalid_request`, `invalid_client`, `invalid_grant`,
     /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_token`,
-    /// `too_many_active_tokens`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `too_many_active_tokens`, `too_many_attempts`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
     /// `temporarily_unavailable`, `server_error`.
     #[schema(example = "invalid_request")]
     error: &'a str,
@@ -54,6 +54,9 @@ impl IntoResponse for OAuthError {
                 ..
             } => {
                 headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            OAuthError::TooManyAttempts { retry_after } => {
+                headers.insert(RETRY_AFTER, HeaderValue::from(retry_after));
             }
             OAuthError::TemporarilyUnavailable => {
                 headers.insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_UNAVAILABLE));

@@ -43,6 +43,9 @@ impl Service {
             ClientCredentials::IdOnly { client_id } => (client_id, None),
             ClientCredentials::None => return Err(fail),
         };
+        if let (Some(_), Some(retry_after)) = (secret, self.client_locked(client_id.as_str())) {
+            return Err(OAuthError::TooManyAttempts { retry_after });
+        }
         let Some(client) = self.store.get_client(client_id.as_str()).await? else {
             return Err(fail);
         };
@@ -51,10 +54,18 @@ impl Service {
             (None, None) => client.public,
             _ => false,
         };
-        if accepted {
-            Ok(client)
-        } else {
-            Err(fail)
+        match (accepted, secret.is_some()) {
+            (true, true) => {
+                self.client_secret_accepted(client_id.as_str()).await?;
+                Ok(client)
+            }
+            (true, false) => Ok(client),
+            // A wrong secret counts against the client id; a missing one guesses nothing.
+            (false, true) => match self.client_secret_failed(client_id.as_str()).await? {
+                Some(retry_after) => Err(OAuthError::TooManyAttempts { retry_after }),
+                None => Err(fail),
+            },
+            (false, false) => Err(fail),
         }
     }
 }

@@ -24,6 +24,10 @@ pub enum OAuthError {
     InvalidToken(Text),
     #[error("too_many_active_tokens")]
     TooManyActiveTokens { retry_after: Option<u64>, limit: u32 },
+    /// Too many failed attempts lately for this user's password or this client's secret: 429
+    /// with `Retry-After`, even for the right one.
+    #[error("too_many_attempts")]
+    TooManyAttempts { retry_after: u64 },
     /// The store cannot serve right now (database down, disk full): 503 with `Retry-After`.
     #[error("temporarily_unavailable")]
     TemporarilyUnavailable,
@@ -47,6 +51,7 @@ impl OAuthError {
             OAuthError::InvalidScope(_) => "invalid_scope",
             OAuthError::InvalidToken(_) => "invalid_token",
             OAuthError::TooManyActiveTokens { .. } => "too_many_active_tokens",
+            OAuthError::TooManyAttempts { .. } => "too_many_attempts",
             OAuthError::TemporarilyUnavailable => "temporarily_unavailable",
             OAuthError::ServerError => "server_error",
         }
@@ -55,7 +60,7 @@ impl OAuthError {
     pub fn status(&self) -> u16 {
         match self {
             OAuthError::InvalidClient { .. } => 401,
-            OAuthError::TooManyActiveTokens { .. } => 429,
+            OAuthError::TooManyActiveTokens { .. } | OAuthError::TooManyAttempts { .. } => 429,
             OAuthError::TemporarilyUnavailable => 503,
             OAuthError::ServerError => 500,
             _ => 400,
@@ -73,6 +78,9 @@ impl OAuthError {
             OAuthError::InvalidClient { .. } => "client authentication failed".into(),
             OAuthError::TooManyActiveTokens { limit, .. } => {
                 format!("the client already holds its limit of {limit} active access tokens").into()
+            }
+            OAuthError::TooManyAttempts { retry_after } => {
+                format!("too many failed attempts lately: retry in {retry_after} s").into()
             }
             OAuthError::TemporarilyUnavailable => "the server cannot reach its store right now; retry shortly".into(),
             OAuthError::ServerError => "the server could not complete the request".into(),

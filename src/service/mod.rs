@@ -10,6 +10,7 @@ pub mod introspect;
 pub mod issue;
 pub mod passwords;
 pub mod scopes;
+pub mod throttle;
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
@@ -35,8 +36,8 @@ pub struct Service {
     pub keys: Arc<Keyring>,
     /// Public base URL, without a trailing slash; `iss` of introspection answers.
     pub issuer: Arc<str>,
-    /// Failed logins on the authorization pages, per username.
-    pub login_throttle: authorize::LoginThrottle,
+    /// Clients this node saw fail their secret lately (the count itself is in the store).
+    pub client_locks: throttle::ClientLocks,
     /// This server's own metrics registry.
     pub metrics: Arc<Metrics>,
 }
@@ -49,7 +50,7 @@ impl Service {
             clock,
             keys,
             issuer: issuer.trim_end_matches('/').into(),
-            login_throttle: authorize::LoginThrottle::default(),
+            client_locks: throttle::ClientLocks::default(),
             metrics,
         }
     }

@@ -618,5 +618,6 @@ macro_rules! store_contract_tests {
         }
         $crate::store_consent_contract_tests!($make);
         $crate::store_names_contract_tests!($make);
+        $crate::store_throttle_contract_tests!($make);
     };
 }

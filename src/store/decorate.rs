@@ -35,6 +35,7 @@ ops! {
     ConsentsOf => "consents_of",
     Health => "health", PurgeExpired => "purge_expired", AcquireLease => "acquire_lease",
     ReleaseLease => "release_lease", ActiveAccessByTenant => "active_access_by_tenant",
+    TakeAttempt => "take_attempt", ClearAttempts => "clear_attempts", PurgeAttempts => "purge_attempts",
 }
 
 /// What a decorator does around every operation of the store it wraps.
@@ -210,6 +211,25 @@ impl<H: Around> ConsentStore for Decorated<H> {
     async fn consents_of(&self, tenant: &str, subject: &str) -> StoreResult<Vec<Consent>> {
         self.hook
             .around(Op::ConsentsOf, self.inner.consents_of(tenant, subject))
+            .await
+    }
+}
+
+#[async_trait]
+impl<H: Around> ThrottleStore for Decorated<H> {
+    async fn take_attempt(&self, key: &str, decide: Decide<'_>) -> StoreResult<Result<Failures, u64>> {
+        self.hook
+            .around(Op::TakeAttempt, self.inner.take_attempt(key, decide))
+            .await
+    }
+    async fn clear_attempts(&self, key: &str) -> StoreResult<()> {
+        self.hook
+            .around(Op::ClearAttempts, self.inner.clear_attempts(key))
+            .await
+    }
+    async fn purge_attempts(&self, before: UnixTime) -> StoreResult<u64> {
+        self.hook
+            .around(Op::PurgeAttempts, self.inner.purge_attempts(before))
             .await
     }
 }

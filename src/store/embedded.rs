@@ -14,6 +14,18 @@ use std::path::PathBuf;
 pub struct EmbeddedStore {
     state: SharedState,
     journal: Option<Journal>,
+    /// The throttles' counters: one node, so memory is where they are shared; not journaled
+    /// (a restart forgets them, as it would a lockout's clock).
+    attempts: moka::sync::Cache<String, Failures>,
+}
+
+/// Throttle counters kept: idle ones go after an hour (longer than any wait), and the bound keeps
+/// a flood of made-up usernames from growing memory.
+fn attempts() -> moka::sync::Cache<String, Failures> {
+    moka::sync::Cache::builder()
+        .max_capacity(100_000)
+        .time_to_idle(std::time::Duration::from_secs(3600))
+        .build()
 }
 
 impl EmbeddedStore {
@@ -21,6 +33,7 @@ impl EmbeddedStore {
         Self {
             state: Arc::new(RwLock::new(State::default())),
             journal: None,
+            attempts: attempts(),
         }
     }
 
@@ -31,6 +44,7 @@ impl EmbeddedStore {
         Ok(Self {
             state,
             journal: Some(journal),
+            attempts: attempts(),
         })
     }
 
@@ -193,6 +207,34 @@ impl ConsentStore for EmbeddedStore {
     }
     async fn consents_of(&self, tenant: &str, subject: &str) -> StoreResult<Vec<Consent>> {
         Ok(self.state.read().consents_of(tenant, subject))
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for EmbeddedStore {
+    async fn take_attempt(&self, key: &str, decide: Decide<'_>) -> StoreResult<Result<Failures, u64>> {
+        let mut answer = Err(0);
+        self.attempts
+            .entry_by_ref(key)
+            .and_compute_with(|existing| match decide(existing.map(|e| e.into_value())) {
+                Ok(failures) => {
+                    answer = Ok(failures);
+                    moka::ops::compute::Op::Put(failures)
+                }
+                Err(wait) => {
+                    answer = Err(wait);
+                    moka::ops::compute::Op::Nop
+                }
+            });
+        Ok(answer)
+    }
+    async fn clear_attempts(&self, key: &str) -> StoreResult<()> {
+        self.attempts.invalidate(key);
+        Ok(())
+    }
+    /// The cache forgets idle counters by itself.
+    async fn purge_attempts(&self, _: UnixTime) -> StoreResult<u64> {
+        Ok(0)
     }
 }
 

@@ -14,6 +14,8 @@ pub mod contract;
 mod contract_consents;
 #[cfg(test)]
 mod contract_names;
+#[cfg(test)]
+pub mod contract_throttle;
 
 use crate::clock::UnixTime;
 use crate::model::{Client, Consent, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, User};
@@ -188,8 +190,33 @@ pub trait ConsentStore: Send + Sync {
     async fn consents_of(&self, tenant: &str, subject: &str) -> StoreResult<Vec<Consent>>;
 }
 
+/// Failed attempts under one throttle key (a user's password, a client's secret): how many in a
+/// row, and when the last one was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    pub count: u32,
+    pub last: UnixTime,
+}
+
+/// The throttle's rule for one attempt, given the failures so far: the failures to store (the
+/// attempt is counted up front), or the seconds to wait (nothing stored).
+pub type Decide<'a> = &'a (dyn Fn(Option<Failures>) -> Result<Failures, u64> + Send + Sync);
+
+/// The throttles' counters. The rule is the service's; the store makes taking an attempt atomic,
+/// and on a server database shares the count between nodes.
 #[async_trait]
-pub trait Store: TenantStore + ClientStore + UserStore + TokenStore + ConsentStore {
+pub trait ThrottleStore: Send + Sync {
+    /// Atomically reads the failures under `key` and stores what `decide` answers: `Ok` with the
+    /// failures stored, or `Err` with the seconds `decide` said to wait.
+    async fn take_attempt(&self, key: &str, decide: Decide<'_>) -> StoreResult<Result<Failures, u64>>;
+    /// Forgets the failures under `key`: the attempt succeeded.
+    async fn clear_attempts(&self, key: &str) -> StoreResult<()>;
+    /// Forgets failures whose last attempt was before `before`; how many keys went.
+    async fn purge_attempts(&self, before: UnixTime) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait Store: TenantStore + ClientStore + UserStore + TokenStore + ConsentStore + ThrottleStore {
     /// Readiness: `Ok` when the backend answers.
     async fn health(&self) -> StoreResult<()>;
     /// Deletes at most `batch` tokens and codes whose own expiry is before `before`; never-expiring

@@ -41,7 +41,11 @@ impl Service {
         if Username::check(username).is_err() {
             return Err(LoginError::Invalid);
         }
-        if let Err(retry_after) = self.login_throttle.attempt(tenant, username, now) {
+        if let Err(retry_after) = self
+            .password_attempt(tenant, username)
+            .await
+            .map_err(LoginError::Store)?
+        {
             return Err(LoginError::Throttled { retry_after });
         }
         let user = self.store.get_user(tenant, username).await.map_err(LoginError::Store)?;
@@ -53,7 +57,9 @@ impl Service {
             })?;
         match user {
             Some(user) if verified && user.enabled => {
-                self.login_throttle.succeeded(tenant, username);
+                self.password_accepted(tenant, username)
+                    .await
+                    .map_err(LoginError::Store)?;
                 let session = LoginSession {
                     tenant: tenant.to_string(),
                     username: user.username.clone(),

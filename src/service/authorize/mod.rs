@@ -4,10 +4,8 @@
 
 mod approve;
 pub mod login;
-mod throttle;
 
 pub use login::{LoginError, LoginSession};
-pub use throttle::LoginThrottle;
 
 use super::{scopes, Service};
 use crate::model::{Client, ClientId, Tenant};

@@ -18,6 +18,10 @@ impl Service {
         scope: Option<&str>,
     ) -> Result<TokenResponse, OAuthError> {
         let scopes = scopes::resolve(scope, &client.scopes)?;
+        // The login page's throttle: a lockout there holds here, and guesses here count there.
+        if let Err(retry_after) = self.password_attempt(&client.tenant, username.as_str()).await? {
+            return Err(OAuthError::TooManyAttempts { retry_after });
+        }
         let user = self.store.get_user(&client.tenant, username.as_str()).await?;
         let verified = passwords::verify(password, user.as_ref().map(|u| u.password_hash.clone()))
             .await
@@ -30,6 +34,7 @@ impl Service {
             Some(user) if verified && user.enabled => user,
             _ => return Err(OAuthError::InvalidGrant(BAD_LOGIN.into())),
         };
+        self.password_accepted(&client.tenant, username.as_str()).await?;
         let refresh_scopes = client.allows_grant("refresh_token").then(|| scopes.clone());
         let grant = Issuance {
             subject: Some(user.username.as_str().into()),

@@ -72,7 +72,18 @@ CREATE TABLE consents (
 );
 CREATE INDEX consents_subject ON consents (tenant, subject);
 "#,
+    THROTTLE_POSTGRES,
 ];
+
+/// The throttles' counters, shared by every node (step 3 on PostgreSQL, 4 on MySQL).
+const THROTTLE_POSTGRES: &str = r#"
+CREATE TABLE throttle (
+    name     VARCHAR(200) COLLATE "C" PRIMARY KEY,
+    failures BIGINT NOT NULL,
+    last_at  BIGINT NOT NULL
+);
+CREATE INDEX throttle_last ON throttle (last_at);
+"#;
 
 /// Where a MySQL step names the server's binary NO PAD collation; `migrate` puts in the name.
 pub const NOPAD_BIN: &str = "{nopad_bin}";
@@ -153,6 +164,14 @@ ALTER TABLE tokens CONVERT TO CHARACTER SET utf8mb4 COLLATE {nopad_bin};
 ALTER TABLE consents CONVERT TO CHARACTER SET utf8mb4 COLLATE {nopad_bin};
 ALTER TABLE leases CONVERT TO CHARACTER SET utf8mb4 COLLATE {nopad_bin};
 "#,
+    r#"
+CREATE TABLE throttle (
+    name     VARCHAR(200) NOT NULL PRIMARY KEY,
+    failures BIGINT NOT NULL,
+    last_at  BIGINT NOT NULL,
+    INDEX throttle_last (last_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={nopad_bin};
+"#,
 ];
 
 impl Dialect {
@@ -220,6 +239,16 @@ impl Dialect {
         match self {
             Dialect::Postgres => Some("SET plan_cache_mode = force_custom_plan"),
             Dialect::MySql => None,
+        }
+    }
+
+    /// Makes sure a throttle counter row exists (at zero), so it can be locked `FOR UPDATE`.
+    pub fn ensure_throttle_row(self) -> &'static str {
+        match self {
+            Dialect::Postgres => {
+                "INSERT INTO throttle (name, failures, last_at) VALUES ($1, 0, 0) ON CONFLICT (name) DO NOTHING"
+            }
+            Dialect::MySql => "INSERT IGNORE INTO throttle (name, failures, last_at) VALUES (?, 0, 0)",
         }
     }
 

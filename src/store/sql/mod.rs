@@ -20,6 +20,7 @@ mod lookups;
 mod migrate;
 mod rows;
 pub mod testdb;
+mod throttle;
 mod tokens;
 
 use super::{Store, StoreError, StoreResult};
