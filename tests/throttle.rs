@@ -146,3 +146,18 @@ async fn nodes_sharing_a_database_share_the_count() {
         assert_eq!(password(&second, "bob", "builder").await.0, 200, "{kind}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_user_without_failures_signs_in_in_parallel_unslowed() {
+    let s = std::sync::Arc::new(spawn().await);
+    guessing_ground(&s).await;
+    let logins: Vec<_> = (0..16)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { password(&s, "alice", "wonderland").await.0 })
+        })
+        .collect();
+    for login in logins {
+        assert_eq!(login.await.unwrap(), 200);
+    }
+}

@@ -3,7 +3,7 @@
 use super::client_auth::credentials;
 use super::errors::{NO_CACHE, NO_STORE};
 use super::form::{self, FormBody, Pairs};
-use super::openapi::{InvalidClient, OAuthBadRequest, TooManyActiveTokens};
+use super::openapi::{InvalidClient, OAuthBadRequest, TooManyActiveTokens, TooManyAttempts};
 use crate::service::grants::TokenRequest;
 use crate::service::introspect::{CheckToken, Introspection};
 use crate::service::issue::TokenResponse;
@@ -123,6 +123,7 @@ fn required<'p>(pairs: &'p Pairs<'_>, name: &'static str) -> Result<&'p str, OAu
         (status = 200, description = "The token's state", body = Introspection),
         (status = 400, response = OAuthBadRequest),
         (status = 401, response = InvalidClient),
+        (status = 429, response = TooManyAttempts),
     ))]
 pub async fn introspect(
     State(service): State<Arc<Service>>,
@@ -156,6 +157,7 @@ fn query_and_form<'a>(query: Option<&'a str>, body: Option<&'a [u8]>) -> Result<
         (status = 200, description = "The token is active", body = CheckToken),
         (status = 400, response = OAuthBadRequest),
         (status = 401, response = InvalidClient),
+        (status = 429, response = TooManyAttempts),
     ))]
 pub async fn check_token_get(
     State(service): State<Arc<Service>>,
@@ -178,6 +180,7 @@ pub async fn check_token_get(
         (status = 200, description = "The token is active", body = CheckToken),
         (status = 400, response = OAuthBadRequest),
         (status = 401, response = InvalidClient),
+        (status = 429, response = TooManyAttempts),
     ))]
 pub async fn check_token_post(
     State(service): State<Arc<Service>>,
@@ -201,6 +204,7 @@ pub async fn check_token_post(
         (status = 200, description = "Revoked, or nothing to revoke"),
         (status = 400, response = OAuthBadRequest),
         (status = 401, response = InvalidClient),
+        (status = 429, response = TooManyAttempts),
     ))]
 pub async fn revoke(
     state: State<Arc<Service>>,
@@ -220,6 +224,7 @@ pub async fn revoke(
         (status = 200, description = "Revoked, or nothing to revoke"),
         (status = 400, response = OAuthBadRequest),
         (status = 401, response = InvalidClient),
+        (status = 429, response = TooManyAttempts),
     ))]
 pub async fn revoke_token(
     state: State<Arc<Service>>,

@@ -58,8 +58,52 @@ error_responses! {
         `unsupported_grant_type`, `invalid_scope` (and `invalid_token` from check_token).";
     InvalidClient => "Client authentication failed (`invalid_client`).",
         header "WWW-Authenticate": "`Basic realm=\"tessera\"`, when the client used HTTP Basic";
-    TooManyActiveTokens => "The client holds its limit of active access tokens (`too_many_active_tokens`).",
-        header "Retry-After": "Whole seconds until the client's earliest active token expires; absent if none ever does";
+    TooManyActiveTokens => "The client holds its limit of active access tokens (`too_many_active_tokens`), or \
+        too many failed attempts lately for the client's secret or the user's password (`too_many_attempts`: \
+        even the right one waits).",
+        header "Retry-After": "Whole seconds to wait: until the client's earliest active token expires (absent if \
+            none ever does), or until the next attempt is taken";
+    TooManyAttempts => "Too many failed attempts lately for this client's secret (`too_many_attempts`): even \
+        the right one waits.",
+        header "Retry-After": "Whole seconds until the next attempt is taken";
+    Unavailable => "The store cannot serve right now, e.g. the database is down or the disk full \
+        (`temporarily_unavailable`); the server recovers by itself.",
+        header "Retry-After": "Whole seconds to wait before retrying";
+}
+
+/// Every operation that reads or writes the store can answer 503 while the store cannot serve;
+/// only those that never touch it (probes of the process, discovery, this document) cannot.
+struct StoreOutages;
+
+impl Modify for StoreOutages {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        const STORELESS: [&str; 4] = [
+            "/healthz",
+            "/openapi.json",
+            "/.well-known/oauth-authorization-server",
+            "/readyz",
+        ];
+        let unavailable = RefOr::Ref(Ref::from_response_name("Unavailable"));
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if STORELESS.contains(&path.as_str()) {
+                continue;
+            }
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                operation
+                    .responses
+                    .responses
+                    .entry("503".into())
+                    .or_insert(unavailable.clone());
+            }
+        }
+    }
 }
 
 /// `TokenPolicy` and `TokenKind` serialize as snake_case strings (see `crate::model`).
@@ -200,10 +244,12 @@ impl Modify for SecuritySchemes {
             NotActive,
             OAuthBadRequest,
             InvalidClient,
-            TooManyActiveTokens
+            TooManyActiveTokens,
+            TooManyAttempts,
+            Unavailable
         )
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &StoreOutages),
     tags(
         (name = "oauth", description = "RFC 6749 token endpoint, RFC 7662 introspection, RFC 7009 revocation"),
         (name = "tenants", description = "Tenants and their token settings"),

@@ -2,6 +2,11 @@
 //! and password grant alike) or one client id (its secret), the next attempt must wait, twice as
 //! long after each further failure; during the wait even the right password is refused. Others
 //! are unaffected. The counts live in the store, so the nodes of a cluster share them.
+//!
+//! A user with no recent failure is not slowed at all, however many sign in at once: attempts
+//! are counted once they fail. After a failure every attempt is counted up front, before its
+//! password is checked, so that a burst of parallel guesses cannot all pass the check before
+//! any of them is recorded; a success forgets the count.
 
 use super::Service;
 use crate::clock::UnixTime;
@@ -44,19 +49,30 @@ fn delay_after(count: u32) -> i64 {
     (1i64 << doublings).min(MAX_DELAY)
 }
 
-/// The rule for one attempt: refused while a wait runs, else counted as a failure up front (so
-/// parallel guesses cannot all pass the check before any is recorded).
-fn decide(failures: Option<Failures>, now: UnixTime) -> Result<Failures, u64> {
-    match failures {
+/// The rule for one attempt: refused while a wait runs, else counted as a failure up front
+/// (so parallel guesses cannot all pass the check before any is recorded) — or, with `free`,
+/// let through uncounted while there is no recent failure.
+fn decide(failures: Option<Failures>, now: UnixTime, free: bool) -> Result<Option<Failures>, u64> {
+    match failures.filter(|f| f.count > 0) {
         Some(failures) => match wait_for(&failures, now) {
             Some(seconds) => Err(seconds),
-            None => Ok(Failures {
+            None => Ok(Some(Failures {
                 count: failures.count.saturating_add(1),
                 last: now,
-            }),
+            })),
         },
-        None => Ok(Failures { count: 1, last: now }),
+        None if free => Ok(None),
+        None => Ok(Some(Failures { count: 1, last: now })),
     }
+}
+
+/// How an attempt at a password was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Already counted as a failure; a success will forget it.
+    Counted,
+    /// No recent failure: let through uncounted; a failure must be counted afterwards.
+    Free,
 }
 
 fn user_key(tenant: &str, username: &str) -> String {
@@ -69,17 +85,40 @@ fn client_key(client_id: &str) -> String {
 }
 
 impl Service {
-    /// Takes an attempt at `username`'s password: `Err(seconds)` while locked out. A correct
-    /// password then calls [`Service::password_accepted`], which forgets the count.
-    pub async fn password_attempt(&self, tenant: &str, username: &str) -> Result<Result<(), u64>, StoreError> {
+    /// Takes an attempt at `username`'s password: `Err(seconds)` while locked out. The password
+    /// checked, [`Service::password_checked`] says how it went.
+    pub async fn password_attempt(&self, tenant: &str, username: &str) -> Result<Result<Attempt, u64>, StoreError> {
         let now = self.clock.now();
-        let rule = move |failures| decide(failures, now);
+        let rule = move |failures| decide(failures, now, true);
         let answer = self.store.take_attempt(&user_key(tenant, username), &rule).await?;
-        Ok(answer.map(|_| ()))
+        Ok(answer.map(|stored| match stored {
+            Some(_) => Attempt::Counted,
+            None => Attempt::Free,
+        }))
     }
 
-    pub async fn password_accepted(&self, tenant: &str, username: &str) -> Result<(), StoreError> {
-        self.store.clear_attempts(&user_key(tenant, username)).await
+    /// After the check: a success forgets the failures, a failure not yet counted is counted.
+    pub async fn password_checked(
+        &self,
+        tenant: &str,
+        username: &str,
+        attempt: Attempt,
+        accepted: bool,
+    ) -> Result<(), StoreError> {
+        let key = user_key(tenant, username);
+        match (accepted, attempt) {
+            (true, Attempt::Counted) => self.store.clear_attempts(&key).await,
+            (true, Attempt::Free) | (false, Attempt::Counted) => Ok(()),
+            (false, Attempt::Free) => {
+                let now = self.clock.now();
+                // Counted even if another failure started a wait meanwhile: it was a guess.
+                let rule = move |failures: Option<Failures>| {
+                    let count = failures.map_or(0, |f| f.count).saturating_add(1);
+                    Ok(Some(Failures { count, last: now }))
+                };
+                self.store.take_attempt(&key, &rule).await.map(|_| ())
+            }
+        }
     }
 
     /// Seconds `client_id` must wait before its secret is checked again, as this node last
@@ -94,9 +133,12 @@ impl Service {
     /// remembered here. `Some(seconds)` when this attempt already fell in a wait.
     pub async fn client_secret_failed(&self, client_id: &str) -> Result<Option<u64>, StoreError> {
         let now = self.clock.now();
-        let rule = move |failures| decide(failures, now);
+        let rule = move |failures| decide(failures, now, false);
         let (until, waited) = match self.store.take_attempt(&client_key(client_id), &rule).await? {
-            Ok(failures) => (wait_for(&failures, now).map_or(0, |s| now + s as i64), None),
+            Ok(failures) => (
+                failures.and_then(|f| wait_for(&f, now)).map_or(0, |s| now + s as i64),
+                None,
+            ),
             Err(seconds) => (now + seconds as i64, Some(seconds)),
         };
         self.client_locks.0.insert(client_id.to_string(), until);
@@ -121,14 +163,27 @@ mod tests {
     fn waits_grow_after_the_free_failures() {
         let mut failures = None;
         for _ in 0..FREE_FAILURES {
-            failures = Some(decide(failures, 100).unwrap());
+            failures = decide(failures, 100, false).unwrap();
         }
-        assert_eq!(decide(failures, 100), Err(1));
-        let f = decide(failures, 101).unwrap();
+        assert_eq!(decide(failures, 100, false), Err(1));
+        let f = decide(failures, 101, false).unwrap().unwrap();
         assert_eq!(wait_for(&f, 101), Some(2));
-        assert_eq!(decide(Some(f), 102), Err(1));
-        let f = decide(Some(f), 103).unwrap();
+        assert_eq!(
+            decide(Some(f), 102, true),
+            Err(1),
+            "a wait holds for uncounted attempts too"
+        );
+        let f = decide(Some(f), 103, true).unwrap().unwrap();
         assert_eq!(wait_for(&f, 103), Some(4));
+    }
+
+    #[test]
+    fn without_a_recent_failure_attempts_go_uncounted() {
+        assert_eq!(decide(None, 100, true), Ok(None));
+        let zero = Failures { count: 0, last: 0 };
+        assert_eq!(decide(Some(zero), 100, true), Ok(None));
+        let one = Failures { count: 1, last: 99 };
+        assert_eq!(decide(Some(one), 100, true), Ok(Some(Failures { count: 2, last: 100 })));
     }
 
     #[test]

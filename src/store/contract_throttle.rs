@@ -3,14 +3,17 @@
 //! `NOW` it uses.
 
 /// The contract's own rule: three attempts, then a wait of 60 s from the last.
-pub fn three_then_wait(failures: Option<crate::store::Failures>, now: i64) -> Result<crate::store::Failures, u64> {
+pub fn three_then_wait(
+    failures: Option<crate::store::Failures>,
+    now: i64,
+) -> Result<Option<crate::store::Failures>, u64> {
     match failures {
         Some(f) if f.count >= 3 => Err((f.last + 60 - now).max(1) as u64),
-        Some(f) => Ok(crate::store::Failures {
+        Some(f) => Ok(Some(crate::store::Failures {
             count: f.count + 1,
             last: now,
-        }),
-        None => Ok(crate::store::Failures { count: 1, last: now }),
+        })),
+        None => Ok(Some(crate::store::Failures { count: 1, last: now })),
     }
 }
 
@@ -45,21 +48,32 @@ macro_rules! store_throttle_contract_tests {
                 let first = store.take_attempt(other, &rule).await.unwrap();
                 assert_eq!(
                     first,
-                    Ok($crate::store::Failures { count: 1, last: NOW }),
+                    Ok(Some($crate::store::Failures { count: 1, last: NOW })),
                     "{other:?}"
                 );
             }
             store.clear_attempts("user:t:alice").await.unwrap();
             assert_eq!(
                 store.take_attempt("user:t:alice", &rule).await.unwrap(),
-                Ok($crate::store::Failures { count: 1, last: NOW })
+                Ok(Some($crate::store::Failures { count: 1, last: NOW }))
+            );
+            // A rule may let an attempt through and store nothing.
+            let free = |_| Ok(None);
+            assert_eq!(store.take_attempt("user:t:carol", &free).await.unwrap(), Ok(None));
+            assert_eq!(
+                store.take_attempt("user:t:carol", &rule).await.unwrap(),
+                Ok(Some($crate::store::Failures { count: 1, last: NOW }))
             );
             // Purging forgets counters idle since before the cut-off, and only those.
             let later = |f| three_then_wait(f, NOW + 100);
             let _ = store.take_attempt("user:t:bob", &later).await.unwrap();
             store.purge_attempts(NOW + 1).await.unwrap();
             let bob = store.take_attempt("user:t:bob", &later).await.unwrap();
-            assert_eq!(bob.map(|f| f.count), Ok(3), "bob's counter was kept");
+            assert_eq!(
+                bob.map(|f| f.map(|f| f.count)),
+                Ok(Some(3)),
+                "bob's counter was kept"
+            );
         }
     };
 }

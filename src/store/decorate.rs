@@ -217,7 +217,7 @@ impl<H: Around> ConsentStore for Decorated<H> {
 
 #[async_trait]
 impl<H: Around> ThrottleStore for Decorated<H> {
-    async fn take_attempt(&self, key: &str, decide: Decide<'_>) -> StoreResult<Result<Failures, u64>> {
+    async fn take_attempt(&self, key: &str, decide: Decide<'_>) -> StoreResult<Result<Option<Failures>, u64>> {
         self.hook
             .around(Op::TakeAttempt, self.inner.take_attempt(key, decide))
             .await

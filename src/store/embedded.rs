@@ -212,14 +212,18 @@ impl ConsentStore for EmbeddedStore {
 
 #[async_trait]
 impl ThrottleStore for EmbeddedStore {
-    async fn take_attempt(&self, key: &str, decide: Decide<'_>) -> StoreResult<Result<Failures, u64>> {
+    async fn take_attempt(&self, key: &str, decide: Decide<'_>) -> StoreResult<Result<Option<Failures>, u64>> {
         let mut answer = Err(0);
         self.attempts
             .entry_by_ref(key)
             .and_compute_with(|existing| match decide(existing.map(|e| e.into_value())) {
-                Ok(failures) => {
-                    answer = Ok(failures);
+                Ok(Some(failures)) => {
+                    answer = Ok(Some(failures));
                     moka::ops::compute::Op::Put(failures)
+                }
+                Ok(None) => {
+                    answer = Ok(None);
+                    moka::ops::compute::Op::Nop
                 }
                 Err(wait) => {
                     answer = Err(wait);

@@ -198,9 +198,9 @@ pub struct Failures {
     pub last: UnixTime,
 }
 
-/// The throttle's rule for one attempt, given the failures so far: the failures to store (the
-/// attempt is counted up front), or the seconds to wait (nothing stored).
-pub type Decide<'a> = &'a (dyn Fn(Option<Failures>) -> Result<Failures, u64> + Send + Sync);
+/// The throttle's rule for one attempt, given the failures so far: `Ok` with the failures to
+/// store (`None`: leave them), or `Err` with the seconds to wait (nothing stored).
+pub type Decide<'a> = &'a (dyn Fn(Option<Failures>) -> Result<Option<Failures>, u64> + Send + Sync);
 
 /// The throttles' counters. The rule is the service's; the store makes taking an attempt atomic,
 /// and on a server database shares the count between nodes.
@@ -208,7 +208,7 @@ pub type Decide<'a> = &'a (dyn Fn(Option<Failures>) -> Result<Failures, u64> + S
 pub trait ThrottleStore: Send + Sync {
     /// Atomically reads the failures under `key` and stores what `decide` answers: `Ok` with the
     /// failures stored, or `Err` with the seconds `decide` said to wait.
-    async fn take_attempt(&self, key: &str, decide: Decide<'_>) -> StoreResult<Result<Failures, u64>>;
+    async fn take_attempt(&self, key: &str, decide: Decide<'_>) -> StoreResult<Result<Option<Failures>, u64>>;
     /// Forgets the failures under `key`: the attempt succeeded.
     async fn clear_attempts(&self, key: &str) -> StoreResult<()>;
     /// Forgets failures whose last attempt was before `before`; how many keys went.

@@ -41,13 +41,14 @@ impl Service {
         if Username::check(username).is_err() {
             return Err(LoginError::Invalid);
         }
-        if let Err(retry_after) = self
+        let attempt = match self
             .password_attempt(tenant, username)
             .await
             .map_err(LoginError::Store)?
         {
-            return Err(LoginError::Throttled { retry_after });
-        }
+            Ok(attempt) => attempt,
+            Err(retry_after) => return Err(LoginError::Throttled { retry_after }),
+        };
         let user = self.store.get_user(tenant, username).await.map_err(LoginError::Store)?;
         let verified = passwords::verify(password, user.as_ref().map(|u| u.password_hash.clone()))
             .await
@@ -55,11 +56,12 @@ impl Service {
                 tracing::error!(error = %e, "password verification task failed");
                 LoginError::Internal
             })?;
+        let user = user.filter(|user| verified && user.enabled);
+        self.password_checked(tenant, username, attempt, user.is_some())
+            .await
+            .map_err(LoginError::Store)?;
         match user {
-            Some(user) if verified && user.enabled => {
-                self.password_accepted(tenant, username)
-                    .await
-                    .map_err(LoginError::Store)?;
+            Some(user) => {
                 let session = LoginSession {
                     tenant: tenant.to_string(),
                     username: user.username.clone(),
@@ -69,7 +71,7 @@ impl Service {
                     .keys
                     .sign("session", &serde_json::to_vec(&session).expect("plain data")))
             }
-            _ => Err(LoginError::Invalid),
+            None => Err(LoginError::Invalid),
         }
     }
 

@@ -19,9 +19,10 @@ impl Service {
     ) -> Result<TokenResponse, OAuthError> {
         let scopes = scopes::resolve(scope, &client.scopes)?;
         // The login page's throttle: a lockout there holds here, and guesses here count there.
-        if let Err(retry_after) = self.password_attempt(&client.tenant, username.as_str()).await? {
-            return Err(OAuthError::TooManyAttempts { retry_after });
-        }
+        let attempt = match self.password_attempt(&client.tenant, username.as_str()).await? {
+            Ok(attempt) => attempt,
+            Err(retry_after) => return Err(OAuthError::TooManyAttempts { retry_after }),
+        };
         let user = self.store.get_user(&client.tenant, username.as_str()).await?;
         let verified = passwords::verify(password, user.as_ref().map(|u| u.password_hash.clone()))
             .await
@@ -30,11 +31,12 @@ impl Service {
                 OAuthError::ServerError
             })?;
         // One message for unknown user, wrong password and disabled user: none is revealed.
-        let user = match user {
-            Some(user) if verified && user.enabled => user,
-            _ => return Err(OAuthError::InvalidGrant(BAD_LOGIN.into())),
+        let user = user.filter(|user| verified && user.enabled);
+        self.password_checked(&client.tenant, username.as_str(), attempt, user.is_some())
+            .await?;
+        let Some(user) = user else {
+            return Err(OAuthError::InvalidGrant(BAD_LOGIN.into()));
         };
-        self.password_accepted(&client.tenant, username.as_str()).await?;
         let refresh_scopes = client.allows_grant("refresh_token").then(|| scopes.clone());
         let grant = Issuance {
             subject: Some(user.username.as_str().into()),

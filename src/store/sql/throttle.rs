@@ -9,7 +9,7 @@ use sqlx::Row;
 
 #[async_trait]
 impl ThrottleStore for SqlStore {
-    async fn take_attempt(&self, key: &str, decide: Decide<'_>) -> StoreResult<Result<Failures, u64>> {
+    async fn take_attempt(&self, key: &str, decide: Decide<'_>) -> StoreResult<Result<Option<Failures>, u64>> {
         // The row exists (at zero) before it is locked: locking a missing row locks nothing, and
         // two first attempts would both insert. Inserted in a statement of its own, since
         // InnoDB's shared lock on a duplicate key, upgraded by FOR UPDATE in the same
@@ -35,7 +35,7 @@ impl ThrottleStore for SqlStore {
                 last,
             });
             let answer = decide(current);
-            if let Ok(failures) = answer {
+            if let Ok(Some(failures)) = answer {
                 sqlx::query(&self.sql("UPDATE throttle SET failures = ?, last_at = ? WHERE name = ?"))
                     .bind(failures.count as i64)
                     .bind(failures.last)
