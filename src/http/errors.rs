@@ -2,7 +2,7 @@
 
 use crate::service::admin::AdminError;
 use crate::service::OAuthError;
-use axum::http::header::{CACHE_CONTROL, PRAGMA, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::header::{CACHE_CONTROL, CONNECTION, PRAGMA, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,7 +13,8 @@ use serde::Serialize;
 pub(super) struct ErrorBody<'a> {
     /// A machine-readable code: `invalid_request`, `invalid_client`, `invalid_grant`,
     /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_token`,
-    /// `too_many_active_tokens`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `server_error`.
+    /// `too_many_active_tokens`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `server_error`,
+    /// `request_timeout`.
     #[schema(example = "invalid_request")]
     error: &'a str,
     /// What went wrong, for a person; names the field or parameter at fault.
@@ -35,6 +36,17 @@ fn error_response(status: u16, error: &str, error_description: &str) -> Response
         }),
     )
         .into_response()
+}
+
+/// 408 (RFC 9110 §15.5.9) for a request that did not arrive in full within `request_timeout`;
+/// `Connection: close`, since the rest of its body may still be on the way.
+pub(super) fn request_timeout(seconds: u64) -> Response {
+    let description = format!("the request did not arrive in full within {seconds} s");
+    let mut response = error_response(408, "request_timeout", &description);
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 impl IntoResponse for OAuthError {
