@@ -103,7 +103,8 @@ pub async fn serve(
         finished.push(wait);
     }
 
-    let slots = Arc::new(Semaphore::new(options.max_connections));
+    // An unlimited descriptor limit (RLIM_INFINITY) would derive more than a semaphore holds.
+    let slots = Arc::new(Semaphore::new(options.max_connections.min(Semaphore::MAX_PERMITS)));
     let mut warned: Option<Instant> = None;
     tokio::pin!(shutdown);
     let mut next = 0;
