@@ -111,7 +111,7 @@ impl Default for Config {
 /// setting takes them as written.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum StringLike {
+pub(crate) enum StringLike {
     S(String),
     I(i64),
     U(u64),

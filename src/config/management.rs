@@ -61,7 +61,10 @@ impl Serialize for ManagementListen {
 
 impl<'de> Deserialize<'de> for ManagementListen {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        // `TESSERA_MANAGEMENT_LISTEN=9100` arrives as a number: refused with the message below.
+        String::from(super::StringLike::deserialize(d)?)
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
