@@ -63,7 +63,7 @@ server_pid=
 stop_server() { [ -z "$server_pid" ] || { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=; }; }
 trap stop_server EXIT
 start_server() {
-  TESSERA_ADMIN_CLIENT_ID=bench-admin TESSERA_ADMIN_CLIENT_SECRET=bench-admin-secret TESSERA_LOG=warn \
+  TESSERA_ADMIN_CLIENT_ID=bench-admin TESSERA_ADMIN_CLIENT_SECRET=bench-admin-secret TESSERA_LOG=warn TESSERA_MANAGEMENT_LISTEN=127.0.0.1:0 \
     "$bin" serve --listen 127.0.0.1:0 --store memory:// >"$out/server.out" 2>"$out/server.err" &
   server_pid=$!
   for _ in $(seq 1 100); do grep -q 'listening on' "$out/server.out" 2>/dev/null && break; sleep 0.1; done

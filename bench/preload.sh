@@ -19,7 +19,7 @@ run() { # $1=label, rest: tessera-bench options; prints the introspection rate
   local work; work=$(mktemp -d)
   local url="memory://"; [ "$store" = memory ] || url="sqlite://$work/bench.db"
   env ${EXTRA_ENV:-} TESSERA_ADMIN_CLIENT_ID=bench-admin TESSERA_ADMIN_CLIENT_SECRET=bench-admin-secret \
-    TESSERA_TOKEN_KEY="$key" TESSERA_LOG=warn "$bin" serve --listen 127.0.0.1:0 --store "$url" >"$work/out" 2>"$work/err" &
+    TESSERA_TOKEN_KEY="$key" TESSERA_LOG=warn TESSERA_MANAGEMENT_LISTEN=127.0.0.1:0 "$bin" serve --listen 127.0.0.1:0 --store "$url" >"$work/out" 2>"$work/err" &
   local pid=$!
   for _ in $(seq 1 100); do grep -q 'listening on' "$work/out" 2>/dev/null && break; sleep 0.1; done
   local base; base=$(sed -n 's/^tessera listening on \(http:[^ ]*\).*/\1/p' "$work/out")

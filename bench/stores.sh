@@ -20,7 +20,7 @@ key="$("$bin" key generate)"
 bench_store() { # $1=label $2=store url
   local work; work=$(mktemp -d)
   env ${EXTRA_ENV:-} TESSERA_WORKERS="${WORKERS:-0}" TESSERA_ADMIN_CLIENT_ID=bench-admin TESSERA_ADMIN_CLIENT_SECRET=bench-admin-secret \
-    TESSERA_TOKEN_KEY="$key" TESSERA_LOG=warn "$bin" serve --listen 127.0.0.1:0 --store "$2" >"$work/out" 2>"$work/err" &
+    TESSERA_TOKEN_KEY="$key" TESSERA_LOG=warn TESSERA_MANAGEMENT_LISTEN=127.0.0.1:0 "$bin" serve --listen 127.0.0.1:0 --store "$2" >"$work/out" 2>"$work/err" &
   local pid=$!
   for _ in $(seq 1 100); do grep -q 'listening on' "$work/out" 2>/dev/null && break; sleep 0.1; done
   local base; base=$(sed -n 's/^tessera listening on \(http:[^ ]*\).*/\1/p' "$work/out")

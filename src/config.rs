@@ -7,6 +7,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::net::SocketAddr;
 use std::path::Path;
 
+mod management;
+
+pub use management::ManagementListen;
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -31,12 +35,23 @@ pub struct SqliteConfig {
     pub synchronous: Synchronous,
 }
 
+/// A request slower than this is an attack or a broken client, whatever the network.
+const MAX_REQUEST_TIMEOUT: u64 = 3600;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub listen: SocketAddr,
-    /// When set, `/metrics` is served on this address only, not on `listen`.
-    pub metrics_listen: Option<SocketAddr>,
+    /// `/metrics`, `/healthz` and `/readyz` for operators (loopback by default), or `off`; the
+    /// metrics are never served on `listen`.
+    pub management_listen: ManagementListen,
+    /// Seconds a request may take to arrive, head and body, from its first byte; also how long a
+    /// connection may wait for the head of its next request.
+    pub request_timeout: u64,
+    /// Connections open at once on `listen`, at most; 0 = what the descriptor limit leaves.
+    pub max_http_connections: usize,
+    /// Seconds between counts of the active access tokens (`tessera_active_access_tokens`).
+    pub active_tokens_interval: u64,
     /// Threads serving HTTP connections, each a single-threaded runtime; 0 = one per core.
     pub workers: usize,
     /// Let the allocator back the heap with transparent huge pages (Linux).
@@ -70,7 +85,10 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            metrics_listen: None,
+            management_listen: ManagementListen::default(),
+            request_timeout: 10,
+            max_http_connections: 0,
+            active_tokens_interval: 30,
             workers: 0,
             huge_pages: false,
             store: "sqlite://tessera.db".into(),
@@ -93,7 +111,7 @@ impl Default for Config {
 /// setting takes them as written.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum StringLike {
+pub(crate) enum StringLike {
     S(String),
     I(i64),
     U(u64),
@@ -177,6 +195,17 @@ impl Config {
             crate::model::ClientId::check(id)
                 .map_err(|e| ConfigError::Invalid(format!("admin_client_id {id:?} {e}")))?;
         }
+        if !(1..=MAX_REQUEST_TIMEOUT).contains(&self.request_timeout) {
+            return Err(ConfigError::Invalid(format!(
+                "request_timeout {} must be between 1 and {MAX_REQUEST_TIMEOUT} seconds",
+                self.request_timeout
+            )));
+        }
+        if self.active_tokens_interval == 0 {
+            return Err(ConfigError::Invalid(
+                "active_tokens_interval must be at least 1 second".into(),
+            ));
+        }
         match (&self.admin_client_id, &self.admin_client_secret) {
             (Some(_), None) | (None, Some(_)) => Err(ConfigError::Invalid(
                 "admin_client_id and admin_client_secret must be set together".into(),
@@ -196,121 +225,4 @@ impl Config {
 
 #[cfg(test)]
 #[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
-mod tests {
-    use super::*;
-    use figment::Jail;
-
-    #[test]
-    fn defaults_without_anything() {
-        Jail::expect_with(|_| {
-            let c = Config::load(None, Overrides::default()).unwrap();
-            assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-            assert_eq!(c.store, "sqlite://tessera.db");
-            assert_eq!(c.issuer_for(c.listen), "http://127.0.0.1:8080");
-            assert_eq!(c.metrics_listen, None);
-            assert_eq!(c.workers, 0, "one per core");
-            assert!(!c.huge_pages);
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn file_then_env_then_flags() {
-        Jail::expect_with(|jail| {
-            jail.create_file(
-                "custom.toml",
-                "listen = \"127.0.0.1:9000\"\nstore = \"memory://\"\nissuer = \"https://auth.example\"\n[sqlite]\nsynchronous = \"normal\"\n",
-            )?;
-            jail.set_env("TESSERA_STORE", "sqlite://env.db");
-            jail.set_env("TESSERA_ADMIN_CLIENT_ID", "ops");
-            jail.set_env("TESSERA_ADMIN_CLIENT_SECRET", "12345");
-            let c = Config::load(Some(Path::new("custom.toml")), Overrides::default()).unwrap();
-            assert_eq!(c.listen.to_string(), "127.0.0.1:9000", "from the file");
-            assert_eq!(c.store, "sqlite://env.db", "env beats file");
-            assert_eq!(c.admin_client_secret.unwrap().expose(), "12345", "numbers stay strings");
-            assert_eq!(c.sqlite.synchronous, Synchronous::Normal);
-            let flags = Overrides {
-                store: Some("memory://".into()),
-                listen: None,
-            };
-            let c = Config::load(Some(Path::new("custom.toml")), flags).unwrap();
-            assert_eq!(c.store, "memory://", "flags beat env");
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn nested_keys_from_env() {
-        Jail::expect_with(|jail| {
-            jail.set_env("TESSERA_SQLITE__SYNCHRONOUS", "normal");
-            jail.set_env("TESSERA_METRICS_LISTEN", "127.0.0.1:9100");
-            jail.set_env("TESSERA_WORKERS", "3");
-            jail.set_env("TESSERA_HUGE_PAGES", "true");
-            let c = Config::load(None, Overrides::default()).unwrap();
-            assert_eq!(c.workers, 3);
-            assert!(c.huge_pages);
-            assert_eq!(c.sqlite.synchronous, Synchronous::Normal);
-            assert_eq!(
-                c.metrics_listen.map(|a| a.to_string()).as_deref(),
-                Some("127.0.0.1:9100")
-            );
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn bad_settings_are_named() {
-        Jail::expect_with(|jail| {
-            jail.set_env("TESSERA_LISTEN", "not-an-address");
-            let err = Config::load(None, Overrides::default())
-                .unwrap_err()
-                .to_string()
-                .to_lowercase();
-            assert!(err.contains("listen"), "{err}");
-            Ok(())
-        });
-        Jail::expect_with(|jail| {
-            jail.set_env("TESSERA_LISTN", "127.0.0.1:1");
-            let err = Config::load(None, Overrides::default())
-                .unwrap_err()
-                .to_string()
-                .to_lowercase();
-            assert!(err.contains("listn"), "{err}");
-            Ok(())
-        });
-        Jail::expect_with(|jail| {
-            jail.set_env("TESSERA_ISSUER", "ftp://x");
-            let err = Config::load(None, Overrides::default())
-                .unwrap_err()
-                .to_string()
-                .to_lowercase();
-            assert!(err.contains("issuer"), "{err}");
-            Ok(())
-        });
-        Jail::expect_with(|jail| {
-            jail.set_env("TESSERA_ADMIN_CLIENT_ID", "ops admin");
-            jail.set_env("TESSERA_ADMIN_CLIENT_SECRET", "12345");
-            let err = Config::load(None, Overrides::default()).unwrap_err().to_string();
-            assert!(err.contains("admin_client_id \"ops admin\" must be"), "{err}");
-            Ok(())
-        });
-        Jail::expect_with(|_| {
-            let err = Config::load(Some(Path::new("missing.toml")), Overrides::default())
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("missing.toml"), "{err}");
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn debug_never_shows_secrets() {
-        let c = Config {
-            admin_client_secret: Some(Secret::new("topsecret".into())),
-            token_key: Some(Secret::new("keykeykey".into())),
-            ..Config::default()
-        };
-        let shown = format!("{c:?}");
-        assert!(!shown.contains("topsecret") && !shown.contains("keykeykey"));
-    }
-}
+mod tests;

@@ -102,20 +102,16 @@ impl Purger {
     }
 
     /// Runs every `interval` until `shutdown` turns true.
-    pub async fn run(self, interval: Duration, mut shutdown: watch::Receiver<bool>) {
-        let mut ticks = tokio::time::interval(interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = ticks.tick() => {}
-                _ = shutdown.changed() => return,
-            }
-            match self.run_once().await {
+    pub async fn run(self, interval: Duration, shutdown: watch::Receiver<bool>) {
+        let this = &self;
+        crate::background::every(interval, shutdown, || async move {
+            match this.run_once().await {
                 Ok(report) if !report.skipped => tracing::info!(deleted = report.deleted, "purged expired tokens"),
                 Ok(_) => tracing::debug!("purge lease held by another node"),
                 Err(e) => tracing::warn!(error = %e, "purge failed; will retry"),
             }
-        }
+        })
+        .await;
     }
 }
 
@@ -177,7 +173,7 @@ mod tests {
             .with_metrics(metrics.clone());
         purger.run_once().await.unwrap();
         purger.run_once().await.unwrap();
-        let text = metrics.render(None).await;
+        let text = metrics.render();
         assert!(
             text.contains("tessera_purge_runs_total{outcome=\"done\"} 2\n"),
             "{text}"

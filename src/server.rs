@@ -2,6 +2,7 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Synchronous};
+use crate::http::{limits, serve};
 use crate::purge::Purger;
 use crate::secret::Secret;
 use crate::service::Service;
@@ -10,7 +11,8 @@ use crate::token::Keyring;
 use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::TcpListener;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpSocket};
 
 /// The token key: configured, else the key file beside the store, else (memory store) ephemeral.
 pub fn keyring(config: &Config) -> anyhow::Result<Keyring> {
@@ -41,25 +43,40 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn store::Store>
 pub struct Prepared {
     pub listener: TcpListener,
     pub addr: SocketAddr,
-    /// The `/metrics` listener, when `metrics_listen` is set.
-    pub metrics_listener: Option<(TcpListener, SocketAddr)>,
+    /// The management listener (`/metrics`, `/healthz`, `/readyz`), unless `management_listen` is `off`.
+    pub management: Option<(TcpListener, SocketAddr)>,
     pub service: Arc<Service>,
     /// Set on the first start without configured admin credentials: show once.
     pub generated_admin: Option<(String, Secret<String>)>,
 }
 
+/// Connections the kernel holds, past the connection cap, until they are accepted. std and tokio
+/// ask for 128: a flood beyond that has its connection attempts dropped and retried after 1, 3,
+/// 7 … seconds, instead of waiting their turn. The kernel caps it at `net.core.somaxconn`.
+const BACKLOG: u32 = 4096;
+
+fn bind(at: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if at.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // As std and tokio do: a restarted server binds again at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(at)?;
+    socket.listen(BACKLOG)
+}
+
 pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Prepared> {
     let keys = Arc::new(keyring(config)?);
     let store = open_store(config).await?;
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("listen: cannot bind {}", config.listen))?;
+    let listener = bind(config.listen).with_context(|| format!("listen: cannot bind {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let metrics_listener = match config.metrics_listen {
+    let management = match config.management_listen.address() {
         Some(at) => {
-            let listener = TcpListener::bind(at)
-                .await
-                .with_context(|| format!("metrics_listen: cannot bind {at}"))?;
+            let listener = bind(at).with_context(|| {
+                format!("management_listen: cannot bind {at} (set another address, or off to serve no metrics)")
+            })?;
             let addr = listener.local_addr()?;
             Some((listener, addr))
         }
@@ -74,7 +91,7 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<P
     Ok(Prepared {
         listener,
         addr,
-        metrics_listener,
+        management,
         service,
         generated_admin,
     })
@@ -114,9 +131,52 @@ fn set_huge_pages(allowed: bool) {
     let _ = allowed;
 }
 
+/// The main listener's connection cap, once the descriptor limit is raised as far as it goes.
+fn connection_cap(config: &Config, workers: usize) -> anyhow::Result<usize> {
+    let limit = limits::raise_descriptor_limit();
+    let reserve = limits::reserve(workers, config.max_connections);
+    let cap = limits::connection_cap(config.max_http_connections, limit, reserve)?;
+    tracing::info!(max_http_connections = cap, reserved = reserve, "connection limit");
+    Ok(cap)
+}
+
+/// Serves the management routes until `stopped`, and counts the active tokens for them meanwhile.
+fn spawn_management(
+    listener: TcpListener,
+    service: &Arc<Service>,
+    config: &Config,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let app = crate::http::management_router(service.clone());
+    let options = serve::Options {
+        workers: 1,
+        max_connections: limits::MANAGEMENT_CONNECTIONS,
+        request_timeout: Duration::from_secs(config.request_timeout),
+        open: service
+            .metrics
+            .connection_gauge("management", limits::MANAGEMENT_CONNECTIONS),
+    };
+    let counting = service
+        .active_token_counter()
+        .run(Duration::from_secs(config.active_tokens_interval), stopped.clone());
+    let mut stopped = stopped;
+    tokio::spawn(async move {
+        let counting = tokio::spawn(counting);
+        let signal = async move {
+            let _ = stopped.changed().await;
+        };
+        if let Err(e) = serve::serve(listener, app, "tessera-management", options, signal).await {
+            tracing::error!(error = %e, "management listener failed");
+        }
+        let _ = counting.await;
+    })
+}
+
 /// `tessera serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     set_huge_pages(config.huge_pages);
+    let workers = serve::worker_count(config.workers);
+    let cap = connection_cap(&config, workers)?;
     let prepared = prepare(&config, Arc::new(SystemClock)).await?;
     if let Some((client_id, secret)) = &prepared.generated_admin {
         // Printed to stdout once, never logged: it cannot be shown again.
@@ -124,8 +184,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("  client_id:     {client_id}");
         println!("  client_secret: {}", secret.expose());
     }
-    if let Some((_, addr)) = &prepared.metrics_listener {
-        println!("tessera metrics on http://{addr}/metrics");
+    if let Some((_, addr)) = &prepared.management {
+        println!("tessera management on http://{addr} (/metrics, /healthz, /readyz)");
     }
     println!(
         "tessera listening on http://{} (store {})",
@@ -133,9 +193,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         store::redact_url(&config.store)
     );
     tracing::info!(addr = %prepared.addr, issuer = %prepared.service.issuer, "listening");
-    // One signal stops the purge job and the metrics listener once the main listener has drained.
+    // One signal stops the purge job and the management listener once the main listener has drained.
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let interval = std::time::Duration::from_secs(config.purge_interval.max(1));
+    let interval = Duration::from_secs(config.purge_interval.max(1));
     let purger = Purger::new(
         prepared.service.store.clone(),
         prepared.service.clock.clone(),
@@ -144,26 +204,22 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_metrics(prepared.service.metrics.clone());
     let purge_task = tokio::spawn(purger.run(interval, stopped.clone()));
-    let metrics_task = prepared.metrics_listener.map(|(listener, _)| {
-        let app = crate::http::metrics_router(prepared.service.clone());
-        let mut stopped = stopped;
-        tokio::spawn(async move {
-            let signal = async move {
-                let _ = stopped.changed().await;
-            };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(signal).await {
-                tracing::error!(error = %e, "metrics listener failed");
-            }
-        })
-    });
-    let app = crate::http::app(prepared.service, metrics_task.is_none());
-    let workers = crate::http::serve::worker_count(config.workers);
-    let served = crate::http::serve::serve(prepared.listener, app, workers, shutdown_signal())
+    let management_task = prepared
+        .management
+        .map(|(listener, _)| spawn_management(listener, &prepared.service, &config, stopped));
+    let options = serve::Options {
+        workers,
+        max_connections: cap,
+        request_timeout: Duration::from_secs(config.request_timeout),
+        open: prepared.service.metrics.connection_gauge("main", cap),
+    };
+    let app = crate::http::router(prepared.service);
+    let served = serve::serve(prepared.listener, app, "tessera-http", options, shutdown_signal())
         .await
         .context("server");
     let _ = stop.send(true);
     let _ = purge_task.await;
-    if let Some(task) = metrics_task {
+    if let Some(task) = management_task {
         let _ = task.await;
     }
     served
@@ -172,7 +228,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 /// `tessera purge`: one purge run, printing what it deleted.
 pub async fn purge_once(config: Config) -> anyhow::Result<crate::purge::PurgeReport> {
     let store = open_store(&config).await?;
-    let interval = std::time::Duration::from_secs(config.purge_interval.max(1));
+    let interval = Duration::from_secs(config.purge_interval.max(1));
     let report = Purger::new(store, Arc::new(SystemClock), config.purge_grace, interval)
         .run_once()
         .await

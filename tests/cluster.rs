@@ -511,6 +511,8 @@ async fn in_process(cluster: &Cluster, clock: Arc<dyn tessera::clock::Clock>) ->
         admin_client_id: Some(ADMIN_ID.into()),
         admin_client_secret: Some(Secret::new(ADMIN_SECRET.into())),
         token_key: Some(Secret::new(cluster.key.clone())),
+        // Not the fixed default port, which tests running side by side would contend for.
+        management_listen: tessera::config::ManagementListen::Off,
         ..tessera::config::Config::default()
     };
     let prepared = tessera::server::prepare(&config, clock).await.unwrap();

@@ -1,5 +1,6 @@
-//! `GET /metrics`: request histograms by matched route, token counters by tenant and grant type,
-//! the active-token gauge, store latency; each in-process server with its own numbers.
+//! `GET /metrics` on the management listener: request histograms by matched route, token counters
+//! by tenant and grant type, the active-token gauge (counted by a job, not per scrape), store
+//! latency; each in-process server with its own numbers. Never on the public listener.
 
 mod common;
 
@@ -8,7 +9,7 @@ use reqwest::Method;
 use serde_json::json;
 
 async fn scrape(s: &TestServer) -> String {
-    let r = s.http.get(s.url("/metrics")).send().await.unwrap();
+    let r = s.http.get(format!("{}/metrics", s.management)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let content_type = r.headers()["content-type"].to_str().unwrap().to_string();
     assert!(
@@ -46,6 +47,7 @@ async fn issuance_refusal_and_revocation_are_counted_by_tenant_and_grant() {
         .await;
     assert_eq!(status, 429);
 
+    s.count_active_tokens().await;
     let text = scrape(&s).await;
     has(
         &text,
@@ -93,6 +95,7 @@ async fn issuance_refusal_and_revocation_are_counted_by_tenant_and_grant() {
         .unwrap();
     assert_eq!(revoked.status(), 200);
     s.clock.advance(3601);
+    s.count_active_tokens().await;
     let text = scrape(&s).await;
     has(
         &text,
@@ -112,6 +115,7 @@ async fn reuse_is_counted_apart_from_issuance() {
     let a = s.token_cc("ru-app", &secret, None).await;
     let b = s.token_cc("ru-app", &secret, None).await;
     assert_eq!(a["access_token"], b["access_token"]);
+    s.count_active_tokens().await;
     let text = scrape(&s).await;
     has(
         &text,
@@ -151,23 +155,58 @@ async fn routes_are_labelled_by_template_never_by_raw_path() {
 }
 
 #[tokio::test]
-async fn metrics_can_have_their_own_listener() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = start_binary(
-        dir.path(),
-        &[
-            ("TESSERA_STORE", "memory://"),
-            ("TESSERA_METRICS_LISTEN", "127.0.0.1:0"),
-            ("TESSERA_ADMIN_CLIENT_ID", ADMIN_ID),
-            ("TESSERA_ADMIN_CLIENT_SECRET", ADMIN_SECRET),
-        ],
+async fn a_scrape_reads_the_last_count_and_never_the_store() {
+    let s = spawn().await;
+    s.create_tenant(json!({"id": "sc"})).await;
+    let secret = s
+        .create_client("sc", json!({"client_id": "sc-app", "scopes": ["read"]}))
+        .await;
+    let count = r#"tessera_store_operation_duration_seconds_count{operation="active_access_by_tenant"}"#;
+    let text = scrape(&s).await;
+    assert_eq!(
+        value(&text, count),
+        None,
+        "no count before the job's first run:\n{text}"
     );
-    let metrics_url = p
-        .banner
-        .iter()
-        .find_map(|l| l.strip_prefix("tessera metrics on "))
-        .expect("the metrics address is printed")
-        .to_string();
+    assert!(!text.contains("tessera_active_access_tokens{"), "{text}");
+
+    s.count_active_tokens().await;
+    s.token_cc("sc-app", &secret, None).await;
+    for _ in 0..3 {
+        let text = scrape(&s).await;
+        has(&text, count, 1.0);
+        has(&text, r#"tessera_active_access_tokens{tenant="sc"}"#, 0.0);
+    }
+    s.count_active_tokens().await;
+    let text = scrape(&s).await;
+    has(&text, count, 2.0);
+    has(&text, r#"tessera_active_access_tokens{tenant="sc"}"#, 1.0);
+}
+
+#[tokio::test]
+async fn the_public_listener_serves_no_metrics() {
+    let s = spawn().await;
+    let r = s.http.get(s.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    for probe in ["/healthz", "/readyz"] {
+        for base in [&s.base, &s.management] {
+            let r = s.http.get(format!("{base}{probe}")).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{base}{probe}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_binary_serves_metrics_on_its_management_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("TESSERA_STORE", "memory://"),
+        ("TESSERA_ADMIN_CLIENT_ID", ADMIN_ID),
+        ("TESSERA_ADMIN_CLIENT_SECRET", ADMIN_SECRET),
+    ];
+    let p = start_binary(dir.path(), &env);
+    let management = p.management.clone().expect("the management address is printed");
+    assert!(management.starts_with("http://127.0.0.1:"), "{management}");
     let http = reqwest::Client::new();
     let token = http
         .post(format!("{}/oauth/token", p.base))
@@ -177,15 +216,36 @@ async fn metrics_can_have_their_own_listener() {
         .await
         .unwrap();
     assert_eq!(token.status(), 200);
-    let r = http.get(&metrics_url).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    let text = r.text().await.unwrap();
+    // The job's first count runs at start, beside the listeners: wait for it, boundedly.
+    let mut text = String::new();
+    for _ in 0..200 {
+        let r = http.get(format!("{management}/metrics")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        text = r.text().await.unwrap();
+        if text.contains("tessera_active_access_tokens{") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        value(&text, r#"tessera_active_access_tokens{tenant="system"}"#).is_some(),
+        "{text}"
+    );
     // The counters are the main listener's: one server, two doors.
     has(
         &text,
         r#"tessera_tokens_issued_total{tenant="system",grant_type="client_credentials"}"#,
         1.0,
     );
+    for probe in ["/healthz", "/readyz"] {
+        let r = http.get(format!("{management}{probe}")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{probe}");
+    }
     let main = http.get(format!("{}/metrics", p.base)).send().await.unwrap();
-    assert_eq!(main.status(), 404, "not on the main listener once it has its own");
+    assert_eq!(main.status(), 404, "never on the main listener");
+
+    let off = start_binary(dir.path(), &[env[0], ("TESSERA_MANAGEMENT_LISTEN", "off")]);
+    assert_eq!(off.management, None, "{:?}", off.banner);
+    let main = http.get(format!("{}/metrics", off.base)).send().await.unwrap();
+    assert_eq!(main.status(), 404, "off: served nowhere");
 }

@@ -34,7 +34,6 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/openapi.json"),
-    ("get", "/metrics"),
     ("post", "/admin/tenants"),
     ("get", "/admin/tenants"),
     ("get", "/admin/tenants/{tenant}"),

@@ -3,7 +3,7 @@
 use crate::service::admin::AdminError;
 use crate::service::error::RETRY_AFTER_UNAVAILABLE;
 use crate::service::OAuthError;
-use axum::http::header::{CACHE_CONTROL, PRAGMA, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::header::{CACHE_CONTROL, CONNECTION, PRAGMA, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -15,7 +15,7 @@ pub(super) struct ErrorBody<'a> {
     /// A machine-readable code: `invalid_request`, `invalid_client`, `invalid_grant`,
     /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_token`,
     /// `too_many_active_tokens`, `too_many_attempts`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
-    /// `temporarily_unavailable`, `server_error`.
+    /// `temporarily_unavailable`, `request_timeout`, `server_error`.
     #[schema(example = "invalid_request")]
     error: &'a str,
     /// What went wrong, for a person; names the field or parameter at fault.
@@ -37,6 +37,17 @@ fn error_response(status: u16, error: &str, error_description: &str) -> Response
         }),
     )
         .into_response()
+}
+
+/// 408 (RFC 9110 §15.5.9) for a request that did not arrive in full within `request_timeout`;
+/// `Connection: close`, since the rest of its body may still be on the way.
+pub(super) fn request_timeout(seconds: u64) -> Response {
+    let description = format!("the request did not arrive in full within {seconds} s");
+    let mut response = error_response(408, "request_timeout", &description);
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 impl IntoResponse for OAuthError {

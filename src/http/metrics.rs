@@ -1,4 +1,4 @@
-//! `GET /metrics`, and the layer that times every request by matched route, method and status
+//! `GET /metrics` (management listener), and the layer that times every request by matched route, method and status
 //! class (never by raw path, which would carry ids and make one series per tenant or token).
 
 use crate::metrics::{Histogram, Labels, CONTENT_TYPE};
@@ -16,14 +16,10 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 use tower::{Layer, Service as TowerService};
 
-#[utoipa::path(get, path = "/metrics", tag = "meta",
-    description = "Prometheus metrics in the OpenMetrics text format. When `metrics_listen` is set, \
-        this is served on that listener instead of the main one.",
-    responses((status = 200, description = "Every metric of this server",
-        body = String, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8")))]
+/// `GET /metrics` on the management listener only: tenants' names and token counts are not for
+/// the public listener's callers.
 pub async fn metrics(State(service): State<Arc<Service>>) -> axum::response::Response {
-    let text = service.render_metrics().await;
-    let mut response = axum::response::Response::new(axum::body::Body::from(text));
+    let mut response = axum::response::Response::new(axum::body::Body::from(service.metrics.render()));
     response
         .headers_mut()
         .insert(CONTENT_TYPE_HEADER, HeaderValue::from_static(CONTENT_TYPE));

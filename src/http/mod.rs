@@ -3,8 +3,10 @@
 mod admin;
 mod authorize;
 mod client_auth;
+mod deadline;
 mod errors;
 mod form;
+pub mod limits;
 mod meta;
 mod metrics;
 mod oauth;
@@ -36,9 +38,9 @@ async fn not_found() -> impl IntoResponse {
 
 /// Every route, each registered together with its documentation: a handler is routed only through
 /// `routes!`, which reads the method and path from its `#[utoipa::path]`, so the router and
-/// `openapi()` cannot disagree. One `routes!` call per path. `/metrics` is left out when it has
-/// a listener of its own.
-fn api(with_metrics: bool) -> OpenApiRouter<Arc<Service>> {
+/// `openapi()` cannot disagree. One `routes!` call per path. `/metrics` is not among them: it is
+/// served on the management listener only ([`management_router`]).
+fn api() -> OpenApiRouter<Arc<Service>> {
     let admin = OpenApiRouter::new()
         .routes(routes!(admin::create_tenant, admin::list_tenants))
         .routes(routes!(admin::get_tenant, admin::update_tenant, admin::delete_tenant))
@@ -54,13 +56,8 @@ fn api(with_metrics: bool) -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(admin::put_authorization, admin::delete_authorization))
         .routes(routes!(admin::get_token, admin::update_token, admin::delete_token))
         .routes(routes!(admin::lookup_token));
-    let api = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi());
-    let api = if with_metrics {
-        api.routes(routes!(metrics::metrics))
-    } else {
-        api
-    };
-    api.routes(routes!(oauth::token))
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(oauth::token))
         .routes(routes!(authorize::authorize))
         .routes(routes!(authorize::login))
         .routes(routes!(authorize::consent))
@@ -77,25 +74,25 @@ fn api(with_metrics: bool) -> OpenApiRouter<Arc<Service>> {
 
 /// The OpenAPI 3.1 document of every route of [`router`], as served at `GET /openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    openapi::finish(api(true).into_openapi())
+    openapi::finish(api().into_openapi())
 }
 
-/// Every route, `/metrics` included.
+/// The main (public) listener's routes.
 pub fn router(service: Arc<Service>) -> Router {
-    app(service, true)
-}
-
-/// The main listener's routes; `with_metrics: false` when `/metrics` is served on its own listener.
-pub fn app(service: Arc<Service>, with_metrics: bool) -> Router {
-    let (routes, doc) = api(with_metrics).split_for_parts();
+    let (routes, doc) = api().split_for_parts();
     let timers = metrics::RouteTimers::new(service.metrics.http.clone(), doc.paths.paths.keys().map(String::as_str));
     finish(routes, service, timers)
 }
 
-/// `/metrics` alone, for `metrics_listen`.
-pub fn metrics_router(service: Arc<Service>) -> Router {
-    let routes = Router::new().route("/metrics", axum::routing::get(metrics::metrics));
-    let timers = metrics::RouteTimers::new(service.metrics.http.clone(), ["/metrics"]);
+/// The management listener's routes (`management_listen`): `/metrics`, and the health checks,
+/// which thus stay answerable when the main listener has all the connections it may take.
+pub fn management_router(service: Arc<Service>) -> Router {
+    const PATHS: [&str; 3] = ["/metrics", "/healthz", "/readyz"];
+    let routes = Router::new()
+        .route(PATHS[0], axum::routing::get(metrics::metrics))
+        .route(PATHS[1], axum::routing::get(meta::healthz))
+        .route(PATHS[2], axum::routing::get(meta::readyz));
+    let timers = metrics::RouteTimers::new(service.metrics.http.clone(), PATHS);
     finish(routes, service, timers)
 }
 

@@ -4,9 +4,11 @@
 //! Request paths only touch handles registered beforehand or on first use (atomics and a
 //! short-held lock); label strings are copied once per series, never per request.
 
+mod active;
 mod histogram;
 mod tokens;
 
+pub use active::{ActiveGauge, ActiveTokenCounter};
 pub use histogram::Histogram;
 
 pub use tokens::{RequestOutcome, Revocation, TokenCounters};
@@ -52,9 +54,11 @@ pub struct Metrics {
     pub tokens: TokenCounters,
     pub store: StoreTimers,
     pub purge: PurgeCounters,
-    active: Family<Labels<1>, Gauge>,
-    /// One scrape at a time: the active-token gauge is cleared and refilled while rendering.
-    scrape: tokio::sync::Mutex<()>,
+    pub active: ActiveGauge,
+    /// `tessera_http_connections{listener}`: connections open now.
+    connections: Family<Labels<1>, Gauge>,
+    /// `tessera_http_connection_limit{listener}`: the most that may be open at once.
+    connection_limits: Family<Labels<1>, Gauge>,
 }
 
 impl Default for Metrics {
@@ -73,11 +77,18 @@ impl Metrics {
             http.clone(),
         );
         let tokens = TokenCounters::register(&mut registry);
-        let active = Family::<Labels<1>, Gauge>::default();
+        let active = ActiveGauge::register(&mut registry);
+        let connections = Family::<Labels<1>, Gauge>::default();
         registry.register(
-            "tessera_active_access_tokens",
-            "Active (unexpired, unrevoked) access tokens per tenant, read from the store at scrape time",
-            active.clone(),
+            "tessera_http_connections",
+            "HTTP connections open now, by listener (main, management)",
+            connections.clone(),
+        );
+        let connection_limits = Family::<Labels<1>, Gauge>::default();
+        registry.register(
+            "tessera_http_connection_limit",
+            "The most HTTP connections a listener keeps open at once; more wait to be accepted",
+            connection_limits.clone(),
         );
         let store = StoreTimers::register(&mut registry);
         let purge = PurgeCounters::register(&mut registry);
@@ -88,20 +99,24 @@ impl Metrics {
             store,
             purge,
             active,
-            scrape: tokio::sync::Mutex::new(()),
+            connections,
+            connection_limits,
         }
     }
 
-    /// The whole registry as OpenMetrics text. `active` is the per-tenant count of active access
-    /// tokens, or `None` when the store could not say (the gauge is then left out, not stale).
-    pub async fn render(&self, active: Option<Vec<(String, u64)>>) -> String {
-        let _one = self.scrape.lock().await;
-        self.active.clear();
-        for (tenant, count) in active.into_iter().flatten() {
-            self.active
-                .get_or_create(&[("tenant", tenant.into())])
-                .set(i64::try_from(count).unwrap_or(i64::MAX));
-        }
+    /// The open-connection gauge of `listener`, with its limit set to `limit`.
+    pub fn connection_gauge(&self, listener: &'static str, limit: usize) -> Gauge {
+        let label = [("listener", Arc::<str>::from(listener))];
+        self.connection_limits
+            .get_or_create(&label)
+            .set(i64::try_from(limit).unwrap_or(i64::MAX));
+        self.connections.get_or_create_owned(&label)
+    }
+
+    /// The whole registry as OpenMetrics text. Reads no store: the active-token gauge holds the
+    /// last count of [`ActiveTokenCounter`].
+    pub fn render(&self) -> String {
+        let _whole = self.active.reading();
         let mut text = String::with_capacity(16 * 1024);
         // Writing into a String cannot fail; the encoder's own errors would be a bug of ours.
         if let Err(e) = encode(&mut text, &self.registry) {
@@ -208,12 +223,15 @@ impl PurgeCounters {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn renders_counters_histograms_and_the_gauge() {
+    #[test]
+    fn renders_counters_histograms_and_the_gauges() {
         let m = Metrics::new();
         m.purge.record(PurgeOutcome::Done, 7);
         m.store.observe(Op::Health, Duration::from_micros(30), true);
-        let text = m.render(Some(vec![("acme".into(), 3)])).await;
+        m.active.set(Some(&[("acme".into(), 3)]));
+        let open = m.connection_gauge("main", 400);
+        open.inc();
+        let text = m.render();
         assert!(
             text.contains("tessera_purge_runs_total{outcome=\"done\"} 1\n"),
             "{text}"
@@ -228,18 +246,27 @@ mod tests {
             text.contains("tessera_store_errors_total{operation=\"health\"} 1\n"),
             "{text}"
         );
-        let again = m.render(None).await;
+        assert!(
+            text.contains("tessera_http_connections{listener=\"main\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tessera_http_connection_limit{listener=\"main\"} 400\n"),
+            "{text}"
+        );
+        m.active.set(None);
+        let again = m.render();
         assert!(
             !again.contains("tenant=\"acme\""),
             "an unknown count is left out, not stale"
         );
     }
 
-    #[tokio::test]
-    async fn two_registries_keep_their_own_numbers() {
+    #[test]
+    fn two_registries_keep_their_own_numbers() {
         let (a, b) = (Metrics::new(), Metrics::new());
         a.purge.record(PurgeOutcome::Skipped, 0);
-        assert!(a.render(None).await.contains("outcome=\"skipped\"} 1"));
-        assert!(!b.render(None).await.contains("outcome=\"skipped\""));
+        assert!(a.render().contains("outcome=\"skipped\"} 1"));
+        assert!(!b.render().contains("outcome=\"skipped\""));
     }
 }

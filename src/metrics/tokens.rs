@@ -142,8 +142,8 @@ mod tests {
     use super::super::Metrics;
     use super::*;
 
-    #[tokio::test]
-    async fn counts_by_tenant_grant_and_reason() {
+    #[test]
+    fn counts_by_tenant_grant_and_reason() {
         let m = Metrics::new();
         m.tokens
             .token_request("acme", "client_credentials", RequestOutcome::Issued);
@@ -152,7 +152,7 @@ mod tests {
         m.tokens.token_request("acme", "password", RequestOutcome::Refused);
         m.tokens.token_request("acme", "no_such_grant", RequestOutcome::Issued);
         m.tokens.revoked("beta", Revocation::RefreshReplay, 3);
-        let text = m.render(None).await;
+        let text = m.render();
         for line in [
             "tessera_tokens_issued_total{tenant=\"acme\",grant_type=\"client_credentials\"} 2\n",
             "tessera_tokens_issued_total{tenant=\"acme\",grant_type=\"password\"} 0\n",

@@ -55,28 +55,8 @@ impl Service {
         }
     }
 
-    /// `GET /metrics`: the registry with the active-token gauge read from the store now.
-    pub async fn render_metrics(&self) -> String {
-        let active = match self.active_tokens_by_tenant().await {
-            Ok(counts) => Some(counts),
-            Err(e) => {
-                tracing::warn!(error = %e, "metrics: cannot count active tokens");
-                None
-            }
-        };
-        self.metrics.render(active).await
-    }
-
-    /// Every tenant, with 0 for those holding no active access token.
-    async fn active_tokens_by_tenant(&self) -> Result<Vec<(String, u64)>, crate::store::StoreError> {
-        let mut counts: std::collections::BTreeMap<String, u64> = self
-            .store
-            .list_tenants()
-            .await?
-            .into_iter()
-            .map(|t| (t.id, 0))
-            .collect();
-        counts.extend(self.store.active_access_by_tenant(self.clock.now()).await?);
-        Ok(counts.into_iter().collect())
+    /// The job behind `tessera_active_access_tokens`, counting through the timed store.
+    pub fn active_token_counter(&self) -> crate::metrics::ActiveTokenCounter {
+        crate::metrics::ActiveTokenCounter::new(self.store.clone(), self.clock.clone(), self.metrics.clone())
     }
 }

@@ -41,7 +41,7 @@ mod tests {
         store.create_tenant(tenant.clone()).await.unwrap();
         assert!(store.create_tenant(tenant).await.is_err());
         store.get_tenant("m").await.unwrap();
-        let text = metrics.render(None).await;
+        let text = metrics.render();
         assert!(text.contains("tessera_store_operation_duration_seconds_count{operation=\"create_tenant\"} 2\n"));
         assert!(text.contains("tessera_store_operation_duration_seconds_count{operation=\"get_tenant\"} 1\n"));
         assert!(

@@ -3,6 +3,7 @@
 
 pub mod flow;
 pub mod proxy;
+pub mod raw;
 pub mod tmpfs;
 
 use serde_json::{json, Value};
@@ -22,11 +23,13 @@ pub const ADMIN_SECRET: &str = "test-admin-secret-0123456789";
 /// A server running inside the test process, on a memory store, with a clock the test moves.
 pub struct TestServer {
     pub base: String,
+    /// The management listener's base URL (`/metrics`, `/healthz`, `/readyz`).
+    pub management: String,
     pub http: reqwest::Client,
     pub clock: Arc<ManualClock>,
     pub service: Arc<Service>,
     pub admin_token: String,
-    task: tokio::task::JoinHandle<()>,
+    tasks: [tokio::task::JoinHandle<()>; 2],
     /// Where the store's data lives, kept (and then removed) with the server.
     _backing: Backing,
 }
@@ -40,7 +43,9 @@ enum Backing {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        self.task.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 
@@ -76,6 +81,7 @@ pub async fn spawn_on(backend: &str) -> Option<TestServer> {
 async fn start(store: &str, backing: Backing) -> TestServer {
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
+        management_listen: "127.0.0.1:0".parse().unwrap(),
         store: store.into(),
         admin_client_id: Some(ADMIN_ID.into()),
         admin_client_secret: Some(tessera::secret::Secret::new(ADMIN_SECRET.into())),
@@ -92,15 +98,21 @@ async fn start(store: &str, backing: Backing) -> TestServer {
     let task = tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });
+    let (management, management_addr) = prepared.management.expect("a management listener");
+    let management_app = tessera::http::management_router(service.clone());
+    let management_task = tokio::spawn(async move {
+        axum::serve(management, management_app).await.unwrap();
+    });
     let base = format!("http://{}", prepared.addr);
     let http = reqwest::Client::builder().pool_max_idle_per_host(128).build().unwrap();
     let mut server = TestServer {
         base,
+        management: format!("http://{management_addr}"),
         http,
         clock,
         service,
         admin_token: String::new(),
-        task,
+        tasks: [task, management_task],
         _backing: backing,
     };
     server.admin_token = server.token_cc(ADMIN_ID, ADMIN_SECRET, None).await["access_token"]
@@ -113,6 +125,11 @@ async fn start(store: &str, backing: Backing) -> TestServer {
 impl TestServer {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// One run of the job behind `tessera_active_access_tokens`, which a scrape only reads.
+    pub async fn count_active_tokens(&self) {
+        self.service.active_token_counter().run_once().await.unwrap();
     }
 
     /// A client_credentials token request with Basic auth; returns the JSON body (asserting 200).
@@ -219,6 +236,8 @@ pub struct Process {
     pub base: String,
     /// Everything it printed to stdout before it was listening.
     pub banner: Vec<String>,
+    /// The management listener's base URL, unless it is off.
+    pub management: Option<String>,
     /// Everything it has logged to stderr so far.
     pub stderr: Arc<std::sync::Mutex<String>>,
 }
@@ -232,10 +251,24 @@ impl Drop for Process {
 
 pub fn start_binary(dir: &Path, envs: &[(&str, &str)]) -> Process {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
-    cmd.arg("serve")
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .current_dir(dir)
+    cmd.args(["serve", "--listen", "127.0.0.1:0"]);
+    start_process(cmd, dir, envs)
+}
+
+/// The real binary started by `sh` with these soft and hard descriptor limits (`ulimit -n`).
+pub fn start_binary_with_descriptors(dir: &Path, soft: u32, hard: u32, envs: &[(&str, &str)]) -> Process {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "ulimit -Sn {soft} && ulimit -Hn {hard} && exec \"$0\" serve --listen 127.0.0.1:0"
+        ))
+        .arg(env!("CARGO_BIN_EXE_tessera"));
+    start_process(cmd, dir, envs)
+}
+
+/// Starts `cmd` in `dir` with only `envs` of the `TESSERA_*` settings, and waits until it listens.
+fn start_process(mut cmd: Command, dir: &Path, envs: &[(&str, &str)]) -> Process {
+    cmd.current_dir(dir)
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -245,6 +278,8 @@ pub fn start_binary(dir: &Path, envs: &[(&str, &str)]) -> Process {
             cmd.env_remove(k);
         }
     }
+    // Not the fixed default port: tests run servers side by side.
+    cmd.env("TESSERA_MANAGEMENT_LISTEN", "127.0.0.1:0");
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -274,10 +309,15 @@ pub fn start_binary(dir: &Path, envs: &[(&str, &str)]) -> Process {
     };
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
+    let management = banner.iter().find_map(|l| {
+        let rest = l.strip_prefix("tessera management on ")?;
+        Some(rest.split_whitespace().next()?.to_string())
+    });
     Process {
         child,
         base,
         banner,
+        management,
         stderr,
     }
 }

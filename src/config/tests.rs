@@ -1,0 +1,123 @@
+//! Loading and validating settings, layer by layer.
+
+use super::*;
+use figment::Jail;
+
+#[test]
+fn defaults_without_anything() {
+    Jail::expect_with(|_| {
+        let c = Config::load(None, Overrides::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.store, "sqlite://tessera.db");
+        assert_eq!(c.issuer_for(c.listen), "http://127.0.0.1:8080");
+        assert_eq!(c.management_listen.to_string(), "127.0.0.1:9464", "loopback only");
+        assert_eq!(c.request_timeout, 10);
+        assert_eq!(c.max_http_connections, 0, "derived from the descriptor limit");
+        assert_eq!(c.workers, 0, "one per core");
+        assert!(!c.huge_pages);
+        Ok(())
+    });
+}
+
+#[test]
+fn file_then_env_then_flags() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "custom.toml",
+            "listen = \"127.0.0.1:9000\"\nstore = \"memory://\"\nissuer = \"https://auth.example\"\n[sqlite]\nsynchronous = \"normal\"\n",
+        )?;
+        jail.set_env("TESSERA_STORE", "sqlite://env.db");
+        jail.set_env("TESSERA_ADMIN_CLIENT_ID", "ops");
+        jail.set_env("TESSERA_ADMIN_CLIENT_SECRET", "12345");
+        let c = Config::load(Some(Path::new("custom.toml")), Overrides::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:9000", "from the file");
+        assert_eq!(c.store, "sqlite://env.db", "env beats file");
+        assert_eq!(c.admin_client_secret.unwrap().expose(), "12345", "numbers stay strings");
+        assert_eq!(c.sqlite.synchronous, Synchronous::Normal);
+        let flags = Overrides {
+            store: Some("memory://".into()),
+            listen: None,
+        };
+        let c = Config::load(Some(Path::new("custom.toml")), flags).unwrap();
+        assert_eq!(c.store, "memory://", "flags beat env");
+        Ok(())
+    });
+}
+
+#[test]
+fn nested_keys_from_env() {
+    Jail::expect_with(|jail| {
+        jail.set_env("TESSERA_SQLITE__SYNCHRONOUS", "normal");
+        jail.set_env("TESSERA_MANAGEMENT_LISTEN", "127.0.0.1:9100");
+        jail.set_env("TESSERA_REQUEST_TIMEOUT", "3");
+        jail.set_env("TESSERA_MAX_HTTP_CONNECTIONS", "200");
+        jail.set_env("TESSERA_WORKERS", "3");
+        jail.set_env("TESSERA_HUGE_PAGES", "true");
+        let c = Config::load(None, Overrides::default()).unwrap();
+        assert_eq!(c.workers, 3);
+        assert!(c.huge_pages);
+        assert_eq!(c.sqlite.synchronous, Synchronous::Normal);
+        assert_eq!(c.management_listen.to_string(), "127.0.0.1:9100");
+        assert_eq!((c.request_timeout, c.max_http_connections), (3, 200));
+        Ok(())
+    });
+}
+
+#[test]
+fn management_can_be_turned_off() {
+    Jail::expect_with(|jail| {
+        jail.create_file("tessera.toml", "management_listen = \"off\"\n")?;
+        let c = Config::load(None, Overrides::default()).unwrap();
+        assert_eq!(c.management_listen, ManagementListen::Off);
+        Ok(())
+    });
+}
+
+#[test]
+fn bad_settings_are_named() {
+    for (key, value, named) in [
+        ("TESSERA_LISTEN", "not-an-address", "listen"),
+        ("TESSERA_LISTN", "127.0.0.1:1", "listn"),
+        ("TESSERA_ISSUER", "ftp://x", "issuer"),
+        ("TESSERA_MANAGEMENT_LISTEN", "9100", "management_listen"),
+        ("TESSERA_REQUEST_TIMEOUT", "0", "request_timeout"),
+        ("TESSERA_REQUEST_TIMEOUT", "3601", "request_timeout"),
+        ("TESSERA_MAX_HTTP_CONNECTIONS", "-1", "max_http_connections"),
+        ("TESSERA_ACTIVE_TOKENS_INTERVAL", "0", "active_tokens_interval"),
+    ] {
+        Jail::expect_with(|jail| {
+            jail.set_env(key, value);
+            let err = Config::load(None, Overrides::default())
+                .unwrap_err()
+                .to_string()
+                .to_lowercase();
+            assert!(err.contains(named), "{key}={value}: {err}");
+            Ok(())
+        });
+    }
+    Jail::expect_with(|jail| {
+        jail.set_env("TESSERA_ADMIN_CLIENT_ID", "ops admin");
+        jail.set_env("TESSERA_ADMIN_CLIENT_SECRET", "12345");
+        let err = Config::load(None, Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("admin_client_id \"ops admin\" must be"), "{err}");
+        Ok(())
+    });
+    Jail::expect_with(|_| {
+        let err = Config::load(Some(Path::new("missing.toml")), Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing.toml"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn debug_never_shows_secrets() {
+    let c = Config {
+        admin_client_secret: Some(Secret::new("topsecret".into())),
+        token_key: Some(Secret::new("keykeykey".into())),
+        ..Config::default()
+    };
+    let shown = format!("{c:?}");
+    assert!(!shown.contains("topsecret") && !shown.contains("keykeykey"));
+}
