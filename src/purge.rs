@@ -74,10 +74,8 @@ impl Purger {
             .store
             .purge_attempts(now.saturating_sub(crate::service::throttle::FORGET_AFTER))
             .await;
-        let purged = match forgotten {
-            Ok(_) => self.purge_batches(before).await,
-            Err(e) => Err(e),
-        };
+        // Each goes on whatever the other did; the first failure is the run's.
+        let purged = self.purge_batches(before).await.and_then(|n| forgotten.map(|_| n));
         // The lease only keeps runs from overlapping: free it for whichever node runs next.
         let released = self.store.release_lease(LEASE_NAME, &self.holder).await;
         let deleted = purged?;

@@ -1,7 +1,9 @@
 //! Failing fast while the database is down: once a connection-level failure (or an operation
-//! slower than a database that is up ever is) is confirmed by a health check, every operation,
-//! those waiting too, is refused at once instead of each waiting out the pool's connect timeout,
-//! until a background check reaches the database again.
+//! slower than a database that is up ever is) is confirmed by a health check, every new
+//! operation is refused at once instead of each waiting out the pool's connect timeout, until a
+//! background check reaches the database again. Operations already running are left to finish:
+//! cutting one short could answer 503 for a write that committed (a refresh rotation the client
+//! would then replay).
 
 use super::decorate::{Around, Decorated, Op};
 use super::{Store, StoreError, StoreResult};
@@ -11,7 +13,6 @@ use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
-use tokio::sync::Notify;
 
 /// How long a health check may take before the database counts as unreachable; under
 /// `/readyz`'s own limit, so that the check that decides is the one that answers.
@@ -26,8 +27,6 @@ const RECHECK_EVERY: Duration = Duration::from_millis(250);
 pub struct State {
     /// Operations are refused while set.
     open: AtomicBool,
-    /// Woken when the breaker opens, so operations already waiting give up too.
-    opened: Notify,
     /// A check is running (at most one at a time, however many requests failed).
     checking: AtomicBool,
     reason: Mutex<String>,
@@ -50,7 +49,6 @@ pub fn guarded(inner: Arc<dyn Store>) -> Arc<BreakerStore> {
 
 impl Around for Breaker {
     async fn around<T: Send>(&self, op: Op, call: impl Future<Output = StoreResult<T>> + Send) -> StoreResult<T> {
-        let opened = self.0.opened.notified();
         if self.0.open.load(Ordering::Acquire) {
             return Err(self.refusal());
         }
@@ -59,10 +57,7 @@ impl Around for Breaker {
             Ok(result) => result,
             Err(_) => {
                 self.suspect(&format!("{} took over {SUSPECT_AFTER:?}", op.name()));
-                tokio::select! {
-                    result = &mut call => result,
-                    _ = opened => Err(self.refusal()),
-                }
+                call.await
             }
         };
         if let Err(StoreError::Unreachable(why)) = &result {
@@ -96,7 +91,6 @@ impl Breaker {
             }
             *breaker.0.reason.lock() = why.clone();
             breaker.0.open.store(true, Ordering::Release);
-            breaker.0.opened.notify_waiters();
             tracing::error!(error = %why, "the database cannot be reached: requests fail at once until it can");
             loop {
                 tokio::time::sleep(RECHECK_EVERY).await;

@@ -34,6 +34,9 @@ use std::time::Duration;
 
 pub struct SqlStore {
     pool: AnyPool,
+    /// One connection for health checks alone: a pool saturated by slow requests says nothing
+    /// about whether the database is up, and must not make it look down.
+    probe: AnyPool,
     dialect: Dialect,
     inserts: batch::Batcher,
     lookups: lookups::Lookups,
@@ -85,9 +88,15 @@ impl SqlStore {
         };
         let inserts = batch::Batcher::start(sink);
         let readers = readers_pool(url, dialect).await?;
+        let probe = pool_options::<sqlx::Any>(1)
+            .acquire_timeout(PROBE_TIMEOUT)
+            .connect(url)
+            .await
+            .map_err(db_err)?;
         let lookups = lookups::Lookups::start(readers, dialect);
         Ok(Self {
             pool,
+            probe,
             dialect,
             inserts,
             lookups,
@@ -99,6 +108,10 @@ impl SqlStore {
         self.dialect.sql(text)
     }
 }
+
+/// How long a health check waits for its connection: a database that cannot be connected to
+/// within this is down as far as readiness goes.
+const PROBE_TIMEOUT: Duration = Duration::from_millis(700);
 
 /// A pooled connection idle for longer than this is pinged before use; one in steady use is not.
 pub(crate) const PING_IDLE_AFTER: Duration = Duration::from_secs(1);
@@ -140,7 +153,7 @@ async fn readers_pool(url: &str, dialect: Dialect) -> StoreResult<AnyPool> {
 #[async_trait]
 impl Store for SqlStore {
     async fn health(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err)?;
+        sqlx::query("SELECT 1").execute(&self.probe).await.map_err(db_err)?;
         Ok(())
     }
 

@@ -7,6 +7,14 @@ use crate::store::{Decide, Failures, StoreResult, ThrottleStore};
 use async_trait::async_trait;
 use sqlx::Row;
 
+/// How many times an attempt goes again after losing a deadlock before it gives up (503).
+const MAX_DEADLOCK_RETRIES: u32 = 5;
+
+/// SQLSTATE 40001 (MySQL's 1213 deadlock, a serialization failure) or PostgreSQL's 40P01.
+fn is_deadlock(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40001" | "40P01")))
+}
+
 #[async_trait]
 impl ThrottleStore for SqlStore {
     async fn take_attempt(&self, key: &str, decide: Decide<'_>) -> StoreResult<Result<Option<Failures>, u64>> {
@@ -15,12 +23,21 @@ impl ThrottleStore for SqlStore {
         // InnoDB's shared lock on a duplicate key, upgraded by FOR UPDATE in the same
         // transaction, deadlocks racing attempts. A purge may take it away before the lock:
         // then it is put back.
+        let mut deadlocks = 0;
         loop {
-            sqlx::query(self.dialect.ensure_throttle_row())
+            let ensured = sqlx::query(self.dialect.ensure_throttle_row())
                 .bind(key)
                 .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
+                .await;
+            // InnoDB: two `INSERT IGNORE`s meeting a row a clear or purge just deleted can
+            // deadlock each other; one is chosen to fail, and simply goes again.
+            match ensured {
+                Err(e) if is_deadlock(&e) && deadlocks < MAX_DEADLOCK_RETRIES => {
+                    deadlocks += 1;
+                    continue;
+                }
+                ensured => ensured.map_err(db_err)?,
+            };
             let mut tx = self.pool.begin().await.map_err(db_err)?;
             let row = sqlx::query(&self.sql("SELECT failures, last_at FROM throttle WHERE name = ? FOR UPDATE"))
                 .bind(key)
