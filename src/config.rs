@@ -1,13 +1,14 @@
 //! Settings: built-in defaults → `tessera.toml` → `TESSERA_*` environment (`__` nests) → flags.
 
 use crate::secret::Secret;
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::net::SocketAddr;
 use std::path::Path;
 
 mod management;
+mod sources;
 
 pub use management::ManagementListen;
 
@@ -41,6 +42,8 @@ const MAX_REQUEST_TIMEOUT: u64 = 3600;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// An address, or a host name resolved at start (`localhost:8080`).
+    #[serde(deserialize_with = "listen_address")]
     pub listen: SocketAddr,
     /// `/metrics`, `/healthz` and `/readyz` for operators (loopback by default), or `off`; the
     /// metrics are never served on `listen`.
@@ -79,6 +82,9 @@ pub struct Config {
     pub purge_interval: u64,
     /// How long past its own expiry a token is kept (a used refresh token still detects replay).
     pub purge_grace: i64,
+    /// `TESSERA_*` variables that name no setting: ignored, and named in one warning at start.
+    #[serde(skip)]
+    pub ignored_env: Vec<String>,
 }
 
 impl Default for Config {
@@ -103,6 +109,7 @@ impl Default for Config {
             max_connections: 16,
             purge_interval: 300,
             purge_grace: 3600,
+            ignored_env: Vec::new(),
         }
     }
 }
@@ -135,6 +142,11 @@ fn lossy_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Er
     Ok(Option::<StringLike>::deserialize(d)?.map(String::from))
 }
 
+fn listen_address<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    // `TESSERA_LISTEN=8080` arrives as a number: refused by the message below.
+    sources::resolve_listen(&String::from(StringLike::deserialize(d)?)).map_err(serde::de::Error::custom)
+}
+
 fn lossy_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret<String>>, D::Error> {
     Ok(lossy_string(d)?.map(Secret::new))
 }
@@ -150,8 +162,6 @@ pub struct Overrides {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("configuration: {0}")]
-    Load(Box<figment::Error>),
     #[error("configuration: {0}")]
     Invalid(String),
 }
@@ -171,11 +181,13 @@ impl Config {
             None if Path::new("tessera.toml").exists() => figment.merge(Toml::file_exact("tessera.toml")),
             None => figment,
         };
-        let config: Config = figment
-            .merge(Env::prefixed("TESSERA_").split("__"))
+        let (env, ignored_env) = sources::environment();
+        let mut config: Config = figment
+            .merge(env)
             .merge(Serialized::globals(overrides))
             .extract()
-            .map_err(|e| ConfigError::Load(Box::new(e)))?;
+            .map_err(|e| ConfigError::Invalid(sources::describe(e)))?;
+        config.ignored_env = ignored_env;
         config.validate()?;
         Ok(config)
     }
@@ -189,6 +201,12 @@ impl Config {
                     "issuer {issuer:?} must be an absolute http(s) URL without query or fragment"
                 )));
             }
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log) {
+            return Err(ConfigError::Invalid(format!(
+                "log {:?} is not a tracing filter ({e}): use e.g. info or tessera=debug,info",
+                self.log
+            )));
         }
         if let Some(id) = &self.admin_client_id {
             // Requests are held to the client-id grammar: an admin outside it could never sign in.

@@ -68,8 +68,9 @@ fn bind(at: SocketAddr) -> std::io::Result<TcpListener> {
 }
 
 pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Prepared> {
-    let keys = Arc::new(keyring(config)?);
+    // The store first: a missing directory is its to name, before the key file is looked for there.
     let store = open_store(config).await?;
+    let keys = Arc::new(keyring(config)?);
     let listener = bind(config.listen).with_context(|| format!("listen: cannot bind {}", config.listen))?;
     let addr = listener.local_addr()?;
     let management = match config.management_listen.address() {
@@ -172,8 +173,26 @@ fn spawn_management(
     })
 }
 
+/// What an operator should hear about at start without it stopping the server.
+fn start_up_warnings(config: &Config) {
+    if !config.ignored_env.is_empty() {
+        tracing::warn!(
+            variables = %config.ignored_env.join(", "),
+            "ignoring TESSERA_* environment variables that name no setting"
+        );
+    }
+    if config.issuer.is_none() && config.listen.ip().is_unspecified() {
+        tracing::warn!(
+            listen = %config.listen,
+            "no issuer is set, so tokens and metadata name this unspecified address: set TESSERA_ISSUER \
+             (issuer in tessera.toml) to the URL clients use"
+        );
+    }
+}
+
 /// `tessera serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    start_up_warnings(&config);
     set_huge_pages(config.huge_pages);
     let workers = serve::worker_count(config.workers);
     let cap = connection_cap(&config, workers)?;

@@ -77,7 +77,9 @@ fn management_can_be_turned_off() {
 fn bad_settings_are_named() {
     for (key, value, named) in [
         ("TESSERA_LISTEN", "not-an-address", "listen"),
-        ("TESSERA_LISTN", "127.0.0.1:1", "listn"),
+        ("TESSERA_LOG", "tessera=[", "log"),
+        ("TESSERA_LOG_FORMAT", "xml", "log_format"),
+        ("TESSERA_SQLITE__SYNCHRONOUS", "off", "sqlite.synchronous"),
         ("TESSERA_ISSUER", "ftp://x", "issuer"),
         ("TESSERA_MANAGEMENT_LISTEN", "9100", "management_listen"),
         ("TESSERA_REQUEST_TIMEOUT", "0", "request_timeout"),
@@ -107,6 +109,107 @@ fn bad_settings_are_named() {
             .unwrap_err()
             .to_string();
         assert!(err.contains("missing.toml"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn variables_that_name_no_setting_are_ignored_and_named() {
+    Jail::expect_with(|jail| {
+        // What Kubernetes injects beside a Service named `tessera`, and the CLI's own variable.
+        jail.set_env("TESSERA_SERVICE_HOST", "10.0.0.7");
+        jail.set_env("TESSERA_PORT", "tcp://10.0.0.7:8080");
+        jail.set_env("TESSERA_PORT_8080_TCP_ADDR", "10.0.0.7");
+        jail.set_env("TESSERA_URL", "http://127.0.0.1:8080");
+        jail.set_env("TESSERA_LISTN", "127.0.0.1:1");
+        jail.set_env("TESSERA_STORE", "memory://");
+        let c = Config::load(None, Overrides::default()).unwrap();
+        assert_eq!(c.store, "memory://", "known settings still apply");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        for name in [
+            "TESSERA_SERVICE_HOST",
+            "TESSERA_PORT",
+            "TESSERA_PORT_8080_TCP_ADDR",
+            "TESSERA_LISTN",
+        ] {
+            assert!(c.ignored_env.iter().any(|n| n == name), "{name} in {:?}", c.ignored_env);
+        }
+        assert!(!c.ignored_env.iter().any(|n| n == "TESSERA_URL"), "the CLI's own");
+        assert!(!c.ignored_env.iter().any(|n| n == "TESSERA_STORE"));
+        Ok(())
+    });
+}
+
+#[test]
+fn a_typo_in_the_file_stays_fatal() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "tessera.toml",
+            "listn = \"127.0.0.1:9000\"\n[sqlite]\nsynchronus = \"full\"\n",
+        )?;
+        let err = Config::load(None, Overrides::default()).unwrap_err().to_string();
+        assert!(
+            err.contains("unknown setting \"listn\"") && err.contains("tessera.toml"),
+            "{err}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn listen_takes_host_names() {
+    Jail::expect_with(|jail| {
+        let flag = Overrides {
+            listen: Some("localhost:8081".into()),
+            store: None,
+        };
+        let c = Config::load(None, flag).unwrap();
+        assert!(c.listen.ip().is_loopback() && c.listen.port() == 8081, "{}", c.listen);
+        jail.set_env("TESSERA_LISTEN", "localhost:8082");
+        assert_eq!(Config::load(None, Overrides::default()).unwrap().listen.port(), 8082);
+        jail.create_file("tessera.toml", "listen = \"localhost:8083\"\n")?;
+        jail.set_env("TESSERA_LISTEN", "no-such-host.invalid:8080");
+        let err = Config::load(None, Overrides::default()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("configuration: listen: cannot resolve \"no-such-host.invalid:8080\""),
+            "{err}"
+        );
+        assert!(err.contains("TESSERA_LISTEN"), "names where it came from: {err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn messages_show_no_internals() {
+    let flag = || Overrides {
+        listen: Some("localhost:99999".into()),
+        store: None,
+    };
+    Jail::expect_with(|jail| {
+        let mut messages = vec![Config::load(None, flag()).unwrap_err().to_string()];
+        for (key, value) in [
+            ("TESSERA_LISTEN", "localhost"),
+            ("TESSERA_LOG_FORMAT", "xml"),
+            ("TESSERA_PURGE_INTERVAL", "soon"),
+            ("TESSERA_LOG", "tessera=["),
+        ] {
+            jail.set_env(key, value);
+            messages.push(Config::load(None, Overrides::default()).unwrap_err().to_string());
+            jail.set_env(key, "");
+            std::env::remove_var(key);
+        }
+        jail.create_file("tessera.toml", "listn = 1\nlog_format = \"xml\"\n")?;
+        messages.push(Config::load(None, Overrides::default()).unwrap_err().to_string());
+        assert!(
+            messages[0].contains("listen") && messages[0].contains("command line"),
+            "{}",
+            messages[0]
+        );
+        for m in messages {
+            for internal in ["src/", ".rs:", "default.", "global.", "``", "tessera::", "Overrides"] {
+                assert!(!m.contains(internal), "{internal:?} in {m}");
+            }
+        }
         Ok(())
     });
 }

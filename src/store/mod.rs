@@ -282,7 +282,10 @@ pub enum OpenError {
     UnsupportedScheme(String),
     #[error("store URL {0:?} has no path: use e.g. sqlite://tessera.db")]
     MissingPath(String),
-    #[error("cannot open store: {0}")]
+    #[error("the directory {0} does not exist: create it, or correct the store path (tessera creates the database file, never its directory)")]
+    MissingDirectory(String),
+    // Transparent: the store's own message says the cause, once.
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -296,6 +299,13 @@ pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, O
         "sqlite" => {
             if rest.is_empty() {
                 return Err(OpenError::MissingPath(redact_url(url)));
+            }
+            // A typo in the path must not give an empty server with a new admin secret.
+            let dir = std::path::Path::new(rest)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty());
+            if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+                return Err(OpenError::MissingDirectory(dir.display().to_string()));
             }
             let store = embedded::EmbeddedStore::open_sqlite(rest.into(), options.sqlite_synchronous_full).await?;
             Ok(Arc::new(store))
@@ -342,5 +352,17 @@ mod tests {
             open("sqlite://", &StoreOptions::default()).await,
             Err(OpenError::MissingPath(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn a_missing_directory_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/nonexistent/t.db", dir.path().display());
+        let err = open(&url, &StoreOptions::default()).await.err().unwrap().to_string();
+        assert!(
+            err.contains(&format!("{}/nonexistent does not exist", dir.path().display())),
+            "{err}"
+        );
+        assert!(!dir.path().join("nonexistent").exists(), "nothing created");
     }
 }

@@ -255,6 +255,13 @@ pub fn start_binary(dir: &Path, envs: &[(&str, &str)]) -> Process {
     start_process(cmd, dir, envs)
 }
 
+/// The real binary, `serve` with these arguments (`--listen` among them), in `dir`.
+pub fn start_binary_args(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Process {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    cmd.arg("serve").args(args);
+    start_process(cmd, dir, envs)
+}
+
 /// The real binary started by `sh` with these soft and hard descriptor limits (`ulimit -n`).
 pub fn start_binary_with_descriptors(dir: &Path, soft: u32, hard: u32, envs: &[(&str, &str)]) -> Process {
     let mut cmd = Command::new("sh");

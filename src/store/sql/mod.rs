@@ -66,6 +66,12 @@ impl SqlStore {
     /// pool of its own (`max_connections` for everything else).
     pub async fn open(url: &str, dialect: Dialect, max_connections: u32) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
+        // A pool that cannot connect retries until its timeout and then says only that it timed
+        // out: one direct connection first reports why (connection refused, unknown host, bad password).
+        let first = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+            .await
+            .map_err(db_err)?;
+        let _ = sqlx::Connection::close(first).await;
         let pool = pool_options::<sqlx::Any>(max_connections)
             .connect(url)
             .await

@@ -78,11 +78,9 @@ fn stopped() -> StoreError {
 }
 
 impl Journal {
-    /// Opens (creating if needed) and migrates the file, loads the state, starts the writer.
+    /// Opens (creating if needed, never its directory) and migrates the file, loads the state, starts the writer.
     pub fn open(path: &Path, synchronous_full: bool) -> StoreResult<(Journal, SharedState)> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display())))?;
-        }
+        create_owner_only(path).map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
         let mut conn = Connection::open(path).map_err(db_err)?;
         // One process per file: the lock is taken now and held for the process's life, which
         // spares every commit two lock system calls and the WAL's shared-memory index.
@@ -160,6 +158,19 @@ impl Journal {
         self.jobs.send(Job::Probe(done)).map_err(|_| stopped())?;
         wait.await.map_err(|_| stopped())?
     }
+}
+
+/// Creates the file, if missing, readable by its owner alone, whatever the umask: it holds password
+/// hashes. SQLite gives the `-wal` and `-journal` files it creates beside it the file's own mode.
+fn create_owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
 }
 
 fn migrate(conn: &mut Connection) -> StoreResult<()> {

@@ -55,3 +55,21 @@ fn a_newer_schema_is_refused() {
     drop(conn);
     assert!(matches!(Journal::open(&path, true), Err(StoreError::Corrupt(_))));
 }
+
+#[tokio::test]
+async fn the_files_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("modes.db");
+    let (journal, _) = Journal::open(&path, true).unwrap();
+    journal.submit(Vec::new()).await.unwrap();
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|f| f.unwrap()).collect();
+    assert!(
+        files.iter().any(|f| f.file_name() == "modes.db-wal"),
+        "the WAL is checked too"
+    );
+    for file in files {
+        let mode = file.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{:?} holds password hashes", file.file_name());
+    }
+}
