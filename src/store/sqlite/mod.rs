@@ -77,6 +77,39 @@ fn stopped() -> StoreError {
     StoreError::Unavailable("sqlite writer stopped".into())
 }
 
+/// Takes the file's lock for the connection's life, or says that another process holds it.
+fn lock_exclusively(conn: &Connection, path: &Path) -> StoreResult<()> {
+    conn.pragma_update(None, "locking_mode", "EXCLUSIVE").map_err(db_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(2)).map_err(db_err)?;
+    conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;").map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy => {
+            StoreError::Unavailable(format!(
+                "{} is in use by another process (a running `tessera serve`?): one process per file",
+                path.display()
+            ))
+        }
+        e => db_err(e),
+    })
+}
+
+/// The store file held by this process, so that no server opens it meanwhile (offline tools
+/// such as `tessera key rotate`). Released on drop.
+pub struct FileLock {
+    _held: Connection,
+}
+
+impl FileLock {
+    /// `None` when there is no file yet (nothing can be using it); never creates one.
+    pub fn take(path: &Path) -> StoreResult<Option<FileLock>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(db_err)?;
+        lock_exclusively(&conn, path)?;
+        Ok(Some(FileLock { _held: conn }))
+    }
+}
+
 impl Journal {
     /// Opens (creating if needed) and migrates the file, loads the state, starts the writer.
     pub fn open(path: &Path, synchronous_full: bool) -> StoreResult<(Journal, SharedState)> {
@@ -86,17 +119,7 @@ impl Journal {
         let mut conn = Connection::open(path).map_err(db_err)?;
         // One process per file: the lock is taken now and held for the process's life, which
         // spares every commit two lock system calls and the WAL's shared-memory index.
-        conn.pragma_update(None, "locking_mode", "EXCLUSIVE").map_err(db_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(2)).map_err(db_err)?;
-        conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;").map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy => {
-                StoreError::Unavailable(format!(
-                    "{} is in use by another process (a running `tessera serve`?): one process per file",
-                    path.display()
-                ))
-            }
-            e => db_err(e),
-        })?;
+        lock_exclusively(&conn, path)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
         conn.pragma_update(None, "synchronous", if synchronous_full { "FULL" } else { "NORMAL" })
             .map_err(db_err)?;
