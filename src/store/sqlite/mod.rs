@@ -6,11 +6,11 @@ mod schema;
 mod writer;
 
 use super::state::{Change, State};
-use super::{StoreError, StoreResult};
+use super::{Snapshot, StoreError, StoreResult};
 use parking_lot::{Mutex, RwLock};
 use rusqlite::Connection;
 use schema::MIGRATIONS;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -24,6 +24,9 @@ enum Job {
     Write(Vec<Change>, oneshot::Sender<StoreResult<()>>),
     /// A test write: answers whether the file accepts commits right now.
     Probe(oneshot::Sender<StoreResult<()>>),
+    /// A snapshot of everything committed before it (`VACUUM INTO` on the writer's connection,
+    /// the only one the exclusive lock allows); writes queue meanwhile.
+    Backup(PathBuf, oneshot::Sender<StoreResult<()>>),
 }
 
 /// Whether the file accepts commits. Set by the writer when one fails, cleared when a test write
@@ -52,6 +55,8 @@ pub struct Journal {
     commits: Arc<AtomicU64>,
     health: Arc<Health>,
     writer: Option<std::thread::JoinHandle<()>>,
+    /// The file, whose directory holds snapshots while they are made and sent.
+    path: PathBuf,
 }
 
 impl Drop for Journal {
@@ -148,6 +153,7 @@ impl Journal {
             commits,
             health,
             writer: Some(writer),
+            path: path.to_path_buf(),
         };
         Ok((journal, state))
     }
@@ -174,6 +180,19 @@ impl Journal {
     /// Transactions committed so far; fewer than the writes submitted when commits are grouped.
     pub fn commits(&self) -> u64 {
         self.commits.load(Ordering::Relaxed)
+    }
+
+    /// A consistent copy beside the file, of everything committed before it was asked for.
+    /// Reads go on from memory meanwhile; writes wait until the copy is made.
+    pub async fn backup(&self) -> StoreResult<Snapshot> {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".backup-{}", uuid::Uuid::new_v4().simple()));
+        let snapshot = Snapshot(self.path.with_file_name(name));
+        let (done, wait) = oneshot::channel();
+        let job = Job::Backup(snapshot.path().to_path_buf(), done);
+        self.jobs.send(job).map_err(|_| stopped())?;
+        wait.await.map_err(|_| stopped())??;
+        Ok(snapshot)
     }
 
     /// Whether the file accepts a commit now: a real (tiny) write, so a full disk shows.
