@@ -70,7 +70,9 @@ pub struct Config {
     /// Current token MAC key (32 bytes, base64url); else a key file beside the store.
     #[serde(deserialize_with = "lossy_secret")]
     pub token_key: Option<Secret<String>>,
-    /// Earlier keys, still accepted for verification after a rotation.
+    /// Earlier keys, still accepted for verification after a rotation: a TOML list, or in the
+    /// environment a comma-separated list.
+    #[serde(deserialize_with = "key_list")]
     pub token_previous_keys: Vec<Secret<String>>,
     /// `tracing` filter, e.g. `info` or `tessera=debug`.
     pub log: String,
@@ -149,6 +151,26 @@ fn listen_address<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Erro
 
 fn lossy_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret<String>>, D::Error> {
     Ok(lossy_string(d)?.map(Secret::new))
+}
+
+/// A list, or one string of comma-separated items (`TESSERA_TOKEN_PREVIOUS_KEYS=k1,k2`): keys
+/// are base64url, which has no comma.
+fn key_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Secret<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        Many(Vec<StringLike>),
+        One(StringLike),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::Many(items) => items.into_iter().map(|i| Secret::new(String::from(i))).collect(),
+        OneOrMany::One(text) => String::from(text)
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| Secret::new(k.to_string()))
+            .collect(),
+    })
 }
 
 /// Command-line values; only those given override the layers below.

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod http;
+pub mod keys;
 pub mod metrics;
 pub mod model;
 pub mod purge;

@@ -50,7 +50,7 @@ enum Command {
         #[arg(long)]
         store: Option<String>,
     },
-    /// Print a new random token key for TESSERA_TOKEN_KEY.
+    /// Token keys: generate one for TESSERA_TOKEN_KEY, or rotate the key file of a SQLite store.
     #[command(name = "key", subcommand)]
     Key(KeyCommand),
     #[command(flatten)]
@@ -59,8 +59,20 @@ enum Command {
 
 #[derive(Subcommand)]
 enum KeyCommand {
-    /// A 256-bit key, base64url.
+    /// Print a new random 256-bit key, base64url.
     Generate,
+    /// With the server stopped: write a new key into the key file beside the SQLite store and keep
+    /// the old one as a previous key, so tokens issued before stay active.
+    Rotate {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        store: Option<String>,
+        /// Instead of rotating, drop the previous keys (once the longest token lifetime has passed
+        /// since the last rotation): tokens issued under them turn inactive.
+        #[arg(long)]
+        forget_previous: bool,
+    },
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -88,6 +100,14 @@ fn main() -> ExitCode {
             println!("{}", tessera::token::generate_key_text());
             Ok(())
         }
+        Command::Key(KeyCommand::Rotate {
+            config,
+            store,
+            forget_previous,
+        }) => Config::load(config.as_deref(), Overrides { listen: None, store })
+            .map_err(anyhow::Error::from)
+            .and_then(|config| tessera::keys::rotate(&config, forget_previous))
+            .map(|done| println!("{done}")),
         Command::Purge { config, store } => Config::load(config.as_deref(), Overrides { listen: None, store })
             .map_err(anyhow::Error::from)
             .and_then(|config| runtime()?.block_on(tessera::server::purge_once(config)))

@@ -7,29 +7,13 @@ use crate::purge::Purger;
 use crate::secret::Secret;
 use crate::service::Service;
 use crate::store::{self, StoreOptions};
-use crate::token::Keyring;
 use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
 
-/// The token key: configured, else the key file beside the store, else (memory store) ephemeral.
-pub fn keyring(config: &Config) -> anyhow::Result<Keyring> {
-    if let Some(key) = &config.token_key {
-        return Keyring::from_config(key, &config.token_previous_keys).context("token_key");
-    }
-    match store::key_file_beside(&config.store) {
-        Some(path) => Keyring::load_or_create(&path).with_context(|| format!("token key file {}", path.display())),
-        // Nodes sharing a database must share the key, and it must never live in that database.
-        None if store::is_shared(&config.store) => anyhow::bail!(
-            "token_key: a postgres or mysql store needs TESSERA_TOKEN_KEY (the same on every node); \
-             generate one with `tessera key generate`"
-        ),
-        // memory:// (tokens die with the process anyway); unknown schemes are named by the store.
-        None => Ok(Keyring::random()),
-    }
-}
+pub use crate::keys::keyring;
 
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn store::Store>> {
     let options = StoreOptions {

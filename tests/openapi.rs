@@ -36,6 +36,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/openapi.json"),
     ("post", "/admin/tenants"),
     ("get", "/admin/tenants"),
+    ("get", "/admin/backup"),
     ("get", "/admin/tenants/{tenant}"),
     ("patch", "/admin/tenants/{tenant}"),
     ("delete", "/admin/tenants/{tenant}"),

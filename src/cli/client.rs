@@ -170,6 +170,30 @@ impl Admin {
         self.send(request).await
     }
 
+    /// A GET under `/admin` that answers with a file rather than JSON: the answer, to be read in
+    /// chunks. A big store takes a while to copy and send, so no total time limit applies.
+    pub async fn download(&self, path: &[&str]) -> CliResult<Response> {
+        let mut segments = vec!["admin"];
+        segments.extend_from_slice(path);
+        let response = self
+            .http
+            .get(self.url(&segments))
+            .header(AUTHORIZATION, format!("Bearer {}", self.token.expose()))
+            .timeout(Duration::from_secs(7 * 24 * 3600))
+            .send()
+            .await
+            .map_err(|e| unreachable(&self.base, &e))?;
+        if !response.status().is_success() {
+            return Err(server_error(response).await);
+        }
+        Ok(response)
+    }
+
+    /// Why reading an answer's body failed part-way.
+    pub fn interrupted(&self, e: &reqwest::Error) -> Failure {
+        unreachable(&self.base, e)
+    }
+
     /// A call that must answer with a JSON body.
     pub async fn json(&self, method: Method, path: &[&str], body: Option<Value>) -> CliResult<Value> {
         self.call(method, path, &[], body)

@@ -1,5 +1,6 @@
 //! The admin CLI: `tessera tenant|client|user|token …` call the admin API of a running server.
 
+mod backup;
 mod client;
 mod clients;
 mod settings;
@@ -73,6 +74,14 @@ pub enum AdminCommand {
         conn: Connection,
         #[command(subcommand)]
         action: tokens::TokenAction,
+    },
+    /// Write a consistent snapshot of the running server's SQLite store to FILE (mode 0600),
+    /// taken while it keeps serving. PostgreSQL and MySQL stores: use pg_dump / mysqldump.
+    Backup {
+        #[command(flatten)]
+        conn: Connection,
+        /// Where to write the snapshot; replaced atomically if it exists.
+        file: std::path::PathBuf,
     },
 }
 
@@ -159,6 +168,7 @@ async fn dispatch(command: AdminCommand) -> CliResult {
         AdminCommand::Client { conn, action } => (conn, Action::Client(action)),
         AdminCommand::User { conn, action } => (conn, Action::User(action)),
         AdminCommand::Token { conn, action } => (conn, Action::Token(action)),
+        AdminCommand::Backup { conn, file } => (conn, Action::Backup(file)),
     };
     // Everything that can be checked locally is checked before the first request.
     let action = action.prepare()?;
@@ -169,6 +179,7 @@ async fn dispatch(command: AdminCommand) -> CliResult {
         Action::Client(a) => clients::run(&admin, &out, a).await,
         Action::User(a) => users::run(&admin, &out, a).await,
         Action::Token(a) => tokens::run(&admin, &out, a).await,
+        Action::Backup(file) => backup::run(&admin, &out, &file).await,
     }
 }
 
@@ -177,6 +188,7 @@ enum Action {
     Client(clients::ClientAction),
     User(users::UserAction),
     Token(tokens::TokenAction),
+    Backup(std::path::PathBuf),
 }
 
 impl Action {

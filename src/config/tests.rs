@@ -224,3 +224,36 @@ fn debug_never_shows_secrets() {
     let shown = format!("{c:?}");
     assert!(!shown.contains("topsecret") && !shown.contains("keykeykey"));
 }
+
+#[test]
+fn previous_keys_from_a_comma_separated_env_value_or_a_toml_list() {
+    let exposed = |c: &Config| {
+        c.token_previous_keys
+            .iter()
+            .map(|k| k.expose().clone())
+            .collect::<Vec<_>>()
+    };
+    Jail::expect_with(|jail| {
+        jail.set_env("TESSERA_TOKEN_PREVIOUS_KEYS", "k-one_A");
+        assert_eq!(exposed(&Config::load(None, Overrides::default()).unwrap()), ["k-one_A"]);
+        jail.set_env("TESSERA_TOKEN_PREVIOUS_KEYS", "k-one_A, k2,");
+        assert_eq!(
+            exposed(&Config::load(None, Overrides::default()).unwrap()),
+            ["k-one_A", "k2"]
+        );
+        jail.set_env("TESSERA_TOKEN_PREVIOUS_KEYS", "[k3,k4]");
+        assert_eq!(
+            exposed(&Config::load(None, Overrides::default()).unwrap()),
+            ["k3", "k4"]
+        );
+        Ok(())
+    });
+    Jail::expect_with(|jail| {
+        jail.create_file("tessera.toml", "token_previous_keys = [\"k5\", \"k6\"]\n")?;
+        assert_eq!(
+            exposed(&Config::load(None, Overrides::default()).unwrap()),
+            ["k5", "k6"]
+        );
+        Ok(())
+    });
+}

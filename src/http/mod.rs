@@ -55,7 +55,8 @@ fn api() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(admin::revoke_tokens))
         .routes(routes!(admin::put_authorization, admin::delete_authorization))
         .routes(routes!(admin::get_token, admin::update_token, admin::delete_token))
-        .routes(routes!(admin::lookup_token));
+        .routes(routes!(admin::lookup_token))
+        .routes(routes!(admin::backup));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(oauth::token))
         .routes(routes!(authorize::authorize))

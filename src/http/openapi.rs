@@ -256,6 +256,7 @@ impl Modify for SecuritySchemes {
         (name = "clients", description = "Clients of a tenant"),
         (name = "users", description = "Users of a tenant"),
         (name = "tokens", description = "Issued tokens: list, read, update, revoke"),
+        (name = "backup", description = "A consistent snapshot of a SQLite store"),
         (name = "meta", description = "Discovery, probes and this document"),
     )
 )]

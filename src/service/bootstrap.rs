@@ -69,6 +69,14 @@ impl Service {
                     if !secret_ok || fixed != *existing {
                         self.store.update_client(fixed).await?;
                     }
+                    if !secret_ok {
+                        // Admin recovery: operators should see that a restart changed the secret.
+                        tracing::warn!(
+                            client_id,
+                            "admin_client_secret (TESSERA_ADMIN_CLIENT_SECRET) differs from the stored secret of the \
+                             admin client: the stored secret was replaced"
+                        );
+                    }
                 }
             }
             return Ok(None);

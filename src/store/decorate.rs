@@ -36,6 +36,7 @@ ops! {
     Health => "health", PurgeExpired => "purge_expired", AcquireLease => "acquire_lease",
     ReleaseLease => "release_lease", ActiveAccessByTenant => "active_access_by_tenant",
     TakeAttempt => "take_attempt", ClearAttempts => "clear_attempts", PurgeAttempts => "purge_attempts",
+    Backup => "backup",
 }
 
 /// What a decorator does around every operation of the store it wraps.
@@ -238,6 +239,9 @@ impl<H: Around> ThrottleStore for Decorated<H> {
 impl<H: Around> Store for Decorated<H> {
     async fn health(&self) -> StoreResult<()> {
         self.hook.around(Op::Health, self.inner.health()).await
+    }
+    async fn backup(&self) -> StoreResult<Result<Snapshot, NoBackup>> {
+        self.hook.around(Op::Backup, self.inner.backup()).await
     }
     async fn purge_expired(&self, before: UnixTime, batch: usize) -> StoreResult<u64> {
         self.hook

@@ -250,6 +250,14 @@ impl Store for EmbeddedStore {
             None => Ok(()),
         }
     }
+    async fn backup(&self) -> StoreResult<Result<Snapshot, NoBackup>> {
+        match &self.journal {
+            Some(journal) => journal.backup().await.map(Ok),
+            None => Ok(Err(NoBackup(
+                "a memory:// store keeps nothing on disk: there is nothing to back up",
+            ))),
+        }
+    }
     async fn purge_expired(&self, before: UnixTime, batch: usize) -> StoreResult<u64> {
         self.apply(|s| s.purge_expired(before, batch)).await
     }

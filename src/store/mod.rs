@@ -45,6 +45,26 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A consistent copy of the store in a file of its own, removed when dropped.
+#[derive(Debug)]
+pub struct Snapshot(PathBuf);
+
+impl Snapshot {
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Why a store cannot back itself up, and what does it instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoBackup(pub &'static str);
+
 #[async_trait]
 pub trait TenantStore: Send + Sync {
     async fn create_tenant(&self, tenant: Tenant) -> StoreResult<()>;
@@ -219,6 +239,9 @@ pub trait ThrottleStore: Send + Sync {
 pub trait Store: TenantStore + ClientStore + UserStore + TokenStore + ConsentStore + ThrottleStore {
     /// Readiness: `Ok` when the backend answers.
     async fn health(&self) -> StoreResult<()>;
+    /// A consistent snapshot taken while the store keeps serving; `NoBackup` when the store has
+    /// none of its own to give (a database server's own tools do it, or there is no file).
+    async fn backup(&self) -> StoreResult<Result<Snapshot, NoBackup>>;
     /// Deletes at most `batch` tokens and codes whose own expiry is before `before`; never-expiring
     /// tokens are never purged. Returns how many rows went.
     async fn purge_expired(&self, before: UnixTime, batch: usize) -> StoreResult<u64>;

@@ -11,9 +11,11 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt;
-use std::path::Path;
 
+mod keyfile;
 mod signed;
+
+pub use keyfile::{KeyFile, KeyPosition};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -100,28 +102,6 @@ impl Keyring {
         Self::from_texts(&generate_key_text(), &[]).expect("generated key is valid")
     }
 
-    /// Loads the key file (first line current, later lines previous keys), creating it with
-    /// owner-only permissions when it does not exist.
-    pub fn load_or_create(path: &Path) -> Result<Self, KeyError> {
-        let io = |source| KeyError::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let text = format!("{}\n", generate_key_text());
-                write_owner_only(path, text.as_bytes()).map_err(io)?;
-                text
-            }
-            Err(e) => return Err(io(e)),
-        };
-        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-        let current = lines.next().ok_or(KeyError::WrongLength(0))?;
-        let previous: Vec<&str> = lines.collect();
-        Self::from_texts(current, &previous)
-    }
-
     pub fn from_config(current: &Secret<String>, previous: &[Secret<String>]) -> Result<Self, KeyError> {
         let prev: Vec<&str> = previous.iter().map(|s| s.expose().as_str()).collect();
         Self::from_texts(current.expose(), &prev)
@@ -200,21 +180,6 @@ impl Keyring {
         });
         verified.then_some((kind, id))
     }
-}
-
-fn write_owner_only(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(contents)?;
-    file.sync_all()
 }
 
 /// A token value on its way to the client. Never printed.

@@ -216,8 +216,10 @@ type Res = Result<Response, AdminError>;
 
 // Every operation also answers 401 and requires the bearer scheme: `super::openapi::finish` adds both.
 
+mod backup;
 mod entities;
 mod tokens;
 
+pub use backup::*;
 pub use entities::*;
 pub use tokens::*;

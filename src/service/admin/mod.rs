@@ -1,6 +1,7 @@
 //! The admin API's rules: who may do what (roles and authorities [R]) and the errors it answers.
 
 pub mod authorizations;
+pub mod backup;
 pub mod clients;
 pub mod tenants;
 pub mod token_update;

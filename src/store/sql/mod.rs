@@ -23,7 +23,7 @@ pub mod testdb;
 mod throttle;
 mod tokens;
 
-use super::{Store, StoreError, StoreResult};
+use super::{NoBackup, Snapshot, Store, StoreError, StoreResult};
 use crate::clock::UnixTime;
 use async_trait::async_trait;
 use dialect::Dialect;
@@ -161,6 +161,13 @@ impl Store for SqlStore {
     async fn health(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.probe).await.map_err(db_err)?;
         Ok(())
+    }
+
+    async fn backup(&self) -> StoreResult<Result<Snapshot, NoBackup>> {
+        Ok(Err(NoBackup(match self.dialect {
+            Dialect::Postgres => "a postgres store is backed up with the database's own tool: use pg_dump",
+            Dialect::MySql => "a mysql store is backed up with the database's own tool: use mysqldump",
+        })))
     }
 
     async fn purge_expired(&self, before: UnixTime, batch: usize) -> StoreResult<u64> {

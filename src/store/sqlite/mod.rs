@@ -6,11 +6,11 @@ mod schema;
 mod writer;
 
 use super::state::{Change, State};
-use super::{StoreError, StoreResult};
+use super::{Snapshot, StoreError, StoreResult};
 use parking_lot::{Mutex, RwLock};
 use rusqlite::Connection;
 use schema::MIGRATIONS;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -24,6 +24,9 @@ enum Job {
     Write(Vec<Change>, oneshot::Sender<StoreResult<()>>),
     /// A test write: answers whether the file accepts commits right now.
     Probe(oneshot::Sender<StoreResult<()>>),
+    /// A snapshot of everything committed before it (`VACUUM INTO` on the writer's connection,
+    /// the only one the exclusive lock allows); writes queue meanwhile.
+    Backup(PathBuf, oneshot::Sender<StoreResult<()>>),
 }
 
 /// Whether the file accepts commits. Set by the writer when one fails, cleared when a test write
@@ -52,6 +55,8 @@ pub struct Journal {
     commits: Arc<AtomicU64>,
     health: Arc<Health>,
     writer: Option<std::thread::JoinHandle<()>>,
+    /// The file, whose directory holds snapshots while they are made and sent.
+    path: PathBuf,
 }
 
 impl Drop for Journal {
@@ -77,6 +82,39 @@ fn stopped() -> StoreError {
     StoreError::Unavailable("sqlite writer stopped".into())
 }
 
+/// Takes the file's lock for the connection's life, or says that another process holds it.
+fn lock_exclusively(conn: &Connection, path: &Path) -> StoreResult<()> {
+    conn.pragma_update(None, "locking_mode", "EXCLUSIVE").map_err(db_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(2)).map_err(db_err)?;
+    conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;").map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy => {
+            StoreError::Unavailable(format!(
+                "{} is in use by another process (a running `tessera serve`?): one process per file",
+                path.display()
+            ))
+        }
+        e => db_err(e),
+    })
+}
+
+/// The store file held by this process, so that no server opens it meanwhile (offline tools
+/// such as `tessera key rotate`). Released on drop.
+pub struct FileLock {
+    _held: Connection,
+}
+
+impl FileLock {
+    /// `None` when there is no file yet (nothing can be using it); never creates one.
+    pub fn take(path: &Path) -> StoreResult<Option<FileLock>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(db_err)?;
+        lock_exclusively(&conn, path)?;
+        Ok(Some(FileLock { _held: conn }))
+    }
+}
+
 impl Journal {
     /// Opens (creating if needed, never its directory) and migrates the file, loads the state, starts the writer.
     pub fn open(path: &Path, synchronous_full: bool) -> StoreResult<(Journal, SharedState)> {
@@ -84,17 +122,7 @@ impl Journal {
         let mut conn = Connection::open(path).map_err(db_err)?;
         // One process per file: the lock is taken now and held for the process's life, which
         // spares every commit two lock system calls and the WAL's shared-memory index.
-        conn.pragma_update(None, "locking_mode", "EXCLUSIVE").map_err(db_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(2)).map_err(db_err)?;
-        conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;").map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy => {
-                StoreError::Unavailable(format!(
-                    "{} is in use by another process (a running `tessera serve`?): one process per file",
-                    path.display()
-                ))
-            }
-            e => db_err(e),
-        })?;
+        lock_exclusively(&conn, path)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
         conn.pragma_update(None, "synchronous", if synchronous_full { "FULL" } else { "NORMAL" })
             .map_err(db_err)?;
@@ -123,6 +151,7 @@ impl Journal {
             commits,
             health,
             writer: Some(writer),
+            path: path.to_path_buf(),
         };
         Ok((journal, state))
     }
@@ -149,6 +178,19 @@ impl Journal {
     /// Transactions committed so far; fewer than the writes submitted when commits are grouped.
     pub fn commits(&self) -> u64 {
         self.commits.load(Ordering::Relaxed)
+    }
+
+    /// A consistent copy beside the file, of everything committed before it was asked for.
+    /// Reads go on from memory meanwhile; writes wait until the copy is made.
+    pub async fn backup(&self) -> StoreResult<Snapshot> {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".backup-{}", uuid::Uuid::new_v4().simple()));
+        let snapshot = Snapshot(self.path.with_file_name(name));
+        let (done, wait) = oneshot::channel();
+        let job = Job::Backup(snapshot.path().to_path_buf(), done);
+        self.jobs.send(job).map_err(|_| stopped())?;
+        wait.await.map_err(|_| stopped())??;
+        Ok(snapshot)
     }
 
     /// Whether the file accepts a commit now: a real (tiny) write, so a full disk shows.

@@ -43,7 +43,11 @@ impl Writer {
                     Err(_) => return,
                 }
             };
-            let batch = self.gather(first);
+            if let Job::Backup(to, done) = first {
+                let _ = done.send(backup(&self.conn, &to));
+                continue;
+            }
+            let (batch, backup_after) = self.gather(first);
             self.commits.fetch_add(1, Ordering::Relaxed);
             match commit(&mut self.conn, &batch) {
                 Ok(()) => {
@@ -58,18 +62,25 @@ impl Writer {
                     let dropped = self.fail(&e, writes);
                     let error = StoreError::Unreachable(format!("sqlite: {e}"));
                     reply(batch, Err(error.clone()));
-                    reply(dropped, Err(error));
+                    reply(dropped, Err(error.clone()));
+                    reply(backup_after.into_iter().collect(), Err(error));
+                    continue;
                 }
+            }
+            if let Some(Job::Backup(to, done)) = backup_after {
+                let _ = done.send(backup(&self.conn, &to));
             }
         }
     }
 
-    /// `first` and whatever else is queued, up to [`MAX_BATCH`] changes.
-    fn gather(&self, first: Job) -> Vec<Job> {
+    /// `first` and whatever else is queued, up to [`MAX_BATCH`] changes or a backup, which
+    /// comes back apart: it is made after the batch commits, of everything before it.
+    fn gather(&self, first: Job) -> (Vec<Job>, Option<Job>) {
         let mut changes = job_len(&first);
         let mut batch = vec![first];
         while changes < MAX_BATCH {
             match self.queue.try_recv() {
+                Ok(job @ Job::Backup(..)) => return (batch, Some(job)),
                 Ok(job) => {
                     changes += job_len(&job);
                     batch.push(job);
@@ -77,7 +88,7 @@ impl Writer {
                 Err(_) => break,
             }
         }
-        batch
+        (batch, None)
     }
 
     /// After a failed commit: refuse writes from now on, take back every queued job (each was
@@ -136,14 +147,14 @@ impl Writer {
 fn job_len(job: &Job) -> usize {
     match job {
         Job::Write(changes, _) => changes.len(),
-        Job::Probe(_) => 0,
+        Job::Probe(_) | Job::Backup(..) => 0,
     }
 }
 
 fn reply(jobs: Vec<Job>, result: Result<(), StoreError>) {
     for job in jobs {
         match job {
-            Job::Write(_, done) | Job::Probe(done) => {
+            Job::Write(_, done) | Job::Probe(done) | Job::Backup(_, done) => {
                 let _ = done.send(result.clone());
             }
         }
@@ -160,9 +171,22 @@ fn commit(conn: &mut Connection, batch: &[Job]) -> rusqlite::Result<()> {
                 }
             }
             Job::Probe(_) => write_probe(&tx)?,
+            // Never gathered into a batch.
+            Job::Backup(..) => {}
         }
     }
     tx.commit()
+}
+
+/// `VACUUM INTO` a new file: a consistent, compact copy, made on this connection because the
+/// exclusive lock admits no other, and fsynced so a finished backup survives a crash.
+fn backup(conn: &Connection, to: &std::path::Path) -> Result<(), StoreError> {
+    let failed = |e: &dyn std::fmt::Display| StoreError::Unavailable(format!("backup to {}: {e}", to.display()));
+    let target = to.to_str().ok_or_else(|| failed(&"the path is not UTF-8"))?;
+    conn.execute("VACUUM INTO ?1", [target]).map_err(|e| failed(&e))?;
+    std::fs::File::open(to)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| failed(&e))
 }
 
 /// A one-row write in a transaction of its own.
