@@ -3,7 +3,7 @@
 mod common;
 
 use common::{spawn, TestServer, ADMIN_ID, ADMIN_SECRET};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -359,7 +359,10 @@ async fn tokens_are_listed_changed_looked_up_and_revoked() {
     s.token_cc("billing", &secret, Some("read")).await;
 
     let list = tessera(&s, &["token", "list", "acme", "billing"]).await.ok();
-    assert!(list.stdout.starts_with("active 2 of limit 10\n"), "{list:?}");
+    assert!(
+        list.stdout.starts_with("active access tokens: 2 of limit 10\n"),
+        "{list:?}"
+    );
     assert_eq!(
         row(&list.stdout, "ID"),
         ["ID", "KIND", "SUBJECT", "SCOPES", "EXPIRES_AT"]
@@ -422,6 +425,34 @@ async fn tokens_are_listed_changed_looked_up_and_revoked() {
 
     let bad = tessera(&s, &["token", "update", &id, "--properties", "[1]"]).await;
     assert_eq!(bad.code, 2, "{bad:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_list_says_which_kind_counts_toward_the_limit() {
+    let s = spawn().await;
+    s.create_tenant(json!({"id": "acme"})).await;
+    s.create_user("acme", "alice", "wonderland", &["ROLE_USER"]).await;
+    let grants = json!({"client_id": "web", "grant_types": ["password", "refresh_token"]});
+    let secret = s.create_client("acme", grants).await;
+    let login = [
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", "wonderland"),
+    ];
+    let (status, body) = s.token_raw("web", &secret, &login, None).await;
+    assert_eq!(status, 200, "{body}");
+
+    let list = tessera(&s, &["token", "list", "acme", "web"]).await.ok();
+    let first = list.stdout.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "active access tokens: 1 of limit none; refresh tokens listed: 1 (not counted)"
+    );
+    assert_eq!(
+        list.stdout.lines().count(),
+        4,
+        "header, column names, two rows: {list:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

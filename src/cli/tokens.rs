@@ -139,7 +139,14 @@ fn show_list(v: &Value) -> String {
         Value::Null => "none".to_string(),
         other => cell(other),
     };
-    let mut text = format!("active {} of limit {limit}\n", cell(&v["active_count"]));
+    // The limit counts access tokens only; refresh tokens are listed too, so say which is which.
+    let rows = v["tokens"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let refresh = rows.iter().filter(|t| t["kind"] == "refresh").count();
+    let mut text = format!("active access tokens: {} of limit {limit}", cell(&v["active_count"]));
+    if refresh > 0 {
+        text.push_str(&format!("; refresh tokens listed: {refresh} (not counted)"));
+    }
+    text.push('\n');
     let mut table = Table::new(&["ID", "KIND", "SUBJECT", "SCOPES", "EXPIRES_AT"]);
     for t in v["tokens"].as_array().into_iter().flatten() {
         table.push(vec![
