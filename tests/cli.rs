@@ -6,6 +6,7 @@ use common::{spawn, TestServer, ADMIN_ID, ADMIN_SECRET};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::sync::LazyLock;
 
 /// What one run of the binary left behind.
 #[derive(Debug)]
@@ -28,6 +29,8 @@ impl Run {
     }
 }
 
+static CACHE: LazyLock<tempfile::TempDir> = LazyLock::new(|| tempfile::tempdir().unwrap());
+
 /// Runs `tessera ARGS` with exactly these TESSERA_* variables (and `stdin` piped in), off the
 /// runtime's worker threads so the in-process server keeps answering.
 async fn tessera_with(envs: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> Run {
@@ -38,6 +41,8 @@ async fn tessera_with(envs: &[(&str, &str)], args: &[&str], stdin: Option<&str>)
             cmd.env_remove(k);
         }
     }
+    // The admin token cache of these runs, away from the user's own.
+    cmd.env("XDG_CACHE_HOME", CACHE.path());
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -453,6 +458,85 @@ async fn token_list_says_which_kind_counts_toward_the_limit() {
         4,
         "header, column names, two rows: {list:?}"
     );
+}
+
+/// The ids of `client`'s active access tokens (tenant `system`).
+async fn admin_tokens(s: &TestServer, client: &str) -> Vec<String> {
+    let path = format!("/admin/tenants/system/clients/{client}/tokens?kind=access");
+    let (status, body) = s.admin(reqwest::Method::GET, &path, None).await;
+    assert_eq!(status, 200, "{body}");
+    let ids = body["tokens"].as_array().unwrap().iter();
+    ids.map(|t| t["id"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_share_one_cached_admin_token_and_replace_a_revoked_one() {
+    let s = spawn().await;
+    let created = json!({"client_id": "ops", "grant_types": ["client_credentials"], "authorities": ["ROLE_ADMIN"]});
+    let secret = s.create_client("system", created).await;
+    let cache = tempfile::tempdir().unwrap();
+    let envs = [
+        ("TESSERA_URL", s.base.as_str()),
+        ("TESSERA_ADMIN_CLIENT_ID", "ops"),
+        ("TESSERA_ADMIN_CLIENT_SECRET", secret.as_str()),
+        ("XDG_CACHE_HOME", cache.path().to_str().unwrap()),
+    ];
+    for _ in 0..5 {
+        tessera_with(&envs, &["tenant", "list"], None).await.ok();
+    }
+    let minted = admin_tokens(&s, "ops").await;
+    assert_eq!(minted.len(), 1, "five commands, one token: {minted:?}");
+
+    // Kept for its owner alone, and without the secret.
+    let dir = cache.path().join("tessera");
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let mode =
+        |p: &std::path::Path| std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(p).unwrap().permissions());
+    assert_eq!((mode(&dir) & 0o777, mode(&files[0]) & 0o777), (0o700, 0o600));
+    assert!(!std::fs::read_to_string(&files[0]).unwrap().contains(&secret));
+
+    // Another secret for the same id does not get that token (it is refused instead).
+    let wrong = [
+        envs[0],
+        envs[1],
+        ("TESSERA_ADMIN_CLIENT_SECRET", "not-the-secret"),
+        envs[3],
+    ];
+    assert_eq!(tessera_with(&wrong, &["tenant", "list"], None).await.code, 1);
+
+    // A revoked cached token: the command gets a new one and succeeds.
+    let (status, body) = s
+        .admin(reqwest::Method::DELETE, &format!("/admin/tokens/{}", minted[0]), None)
+        .await;
+    assert!(status < 300, "{body}");
+    tessera_with(&envs, &["tenant", "list"], None).await.ok();
+    tessera_with(&envs, &["tenant", "list"], None).await.ok();
+    let now = admin_tokens(&s, "ops").await;
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_ne!(now, minted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_output_pipe_ends_the_command_quietly() {
+    let s = spawn().await;
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // like `| head -1` that has already read its line
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    cmd.args(["tenant", "list", "--json"])
+        .env_remove("RUST_LOG")
+        .env("XDG_CACHE_HOME", CACHE.path())
+        .env("TESSERA_URL", &s.base)
+        .env("TESSERA_ADMIN_CLIENT_ID", ADMIN_ID)
+        .env("TESSERA_ADMIN_CLIENT_SECRET", ADMIN_SECRET)
+        .stdout(writer)
+        .stderr(Stdio::piped());
+    let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,6 @@
 //! The admin CLI: `tessera tenant|client|user|token …` call the admin API of a running server.
 
+mod cache;
 mod client;
 mod clients;
 mod settings;
@@ -12,7 +13,7 @@ use crate::secret::Secret;
 use clap::{Args, Subcommand};
 use client::Admin;
 use serde_json::Value;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 /// Where the server is and who we are; accepted before or after the action.
@@ -105,21 +106,50 @@ pub type CliResult<T = ()> = Result<T, Failure>;
 /// How results are printed: the server's JSON, or text for people.
 pub struct Out {
     json: bool,
+    /// The first failed write; `print!` would panic instead (`tessera … | head -1`).
+    error: std::cell::RefCell<Option<std::io::Error>>,
 }
 
 impl Out {
+    fn new(json: bool) -> Self {
+        Out {
+            json,
+            error: Default::default(),
+        }
+    }
     /// Prints `value` as JSON, or what `human` makes of it.
     pub fn show(&self, value: &Value, human: impl FnOnce(&Value) -> String) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+            self.write(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(value).unwrap_or_default()
+            ));
         } else {
-            print!("{}", human(value));
+            self.write(&human(value));
         }
     }
     /// For answers without a body (204): a confirmation for people, nothing for scripts.
     pub fn done(&self, message: &str) {
         if !self.json {
-            println!("{message}");
+            self.write(&format!("{message}\n"));
+        }
+    }
+    fn write(&self, text: &str) {
+        let mut error = self.error.borrow_mut();
+        if error.is_none() {
+            let mut stdout = std::io::stdout().lock();
+            *error = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).err();
+        }
+    }
+    /// The command's outcome, counting the output: a reader that stopped reading (a closed pipe)
+    /// got what it wanted, so that is no failure; any other write error is.
+    fn finish(self, outcome: CliResult) -> CliResult {
+        outcome?;
+        match self.error.into_inner() {
+            Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(Failure::failed(format!("cannot write to standard output: {e}")))
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -163,13 +193,14 @@ async fn dispatch(command: AdminCommand) -> CliResult {
     // Everything that can be checked locally is checked before the first request.
     let action = action.prepare()?;
     let admin = Admin::connect(&conn).await?;
-    let out = Out { json: conn.json };
-    match action {
+    let out = Out::new(conn.json);
+    let outcome = match action {
         Action::Tenant(a) => tenants::run(&admin, &out, a).await,
         Action::Client(a) => clients::run(&admin, &out, a).await,
         Action::User(a) => users::run(&admin, &out, a).await,
         Action::Token(a) => tokens::run(&admin, &out, a).await,
-    }
+    };
+    out.finish(outcome)
 }
 
 enum Action {
