@@ -156,7 +156,12 @@ async fn tenants_round_trip_in_tables_and_json() {
     assert_eq!(updated["max_active_tokens_per_client"], Value::Null);
     assert_eq!(updated["token_policy"], "reuse", "options not given stay as they are");
 
-    let deleted = tessera(&s, &["tenant", "delete", "acme"]).await.ok();
+    // Without a terminal to ask on, a delete needs --yes.
+    let unasked = tessera(&s, &["tenant", "delete", "acme"]).await;
+    assert_eq!(unasked.code, 2, "{unasked:?}");
+    assert!(unasked.stderr.contains("--yes"), "{unasked:?}");
+    tessera(&s, &["tenant", "get", "acme"]).await.ok();
+    let deleted = tessera(&s, &["tenant", "delete", "acme", "--yes"]).await.ok();
     assert!(deleted.stdout.contains("deleted tenant acme"), "{deleted:?}");
     let gone = tessera(&s, &["tenant", "get", "acme"]).await;
     assert_eq!(gone.code, 1, "{gone:?}");
@@ -244,7 +249,10 @@ async fn client_secrets_are_shown_once_and_work() {
     assert!(generated["client_id"].as_str().is_some_and(|id| !id.is_empty()));
     assert!(generated["client_secret"].as_str().is_some());
 
-    tessera(&s, &["client", "delete", "acme", "billing"]).await.ok();
+    assert_eq!(tessera(&s, &["client", "delete", "acme", "billing"]).await.code, 2);
+    tessera(&s, &["client", "delete", "acme", "billing", "--yes"])
+        .await
+        .ok();
     let gone = tessera(&s, &["client", "get", "acme", "billing"]).await;
     assert_eq!(gone.code, 1, "{gone:?}");
 }
@@ -328,7 +336,19 @@ async fn users_are_created_listed_and_disabled() {
     let both = tessera(&s, &["user", "update", "acme", "alice", "--enable", "--disable"]).await;
     assert_eq!(both.code, 2, "{both:?}");
 
-    tessera(&s, &["user", "delete", "acme", "bob"]).await.ok();
+    // One spelling for create and update (`--disabled` stays as a hidden alias).
+    for (name, flag) in [("carol", "--disable"), ("dave", "--disabled")] {
+        let args = ["user", "create", "acme", name, "--password", "pw-1234", flag, "--json"];
+        assert_eq!(tessera(&s, &args).await.json()["enabled"], false, "{flag}");
+    }
+    let help = tessera(&s, &["user", "create", "--help"]).await.ok();
+    assert!(
+        help.stdout.contains("--disable ") && !help.stdout.contains("--disabled"),
+        "{help:?}"
+    );
+
+    assert_eq!(tessera(&s, &["user", "delete", "acme", "bob"]).await.code, 2);
+    tessera(&s, &["user", "delete", "acme", "bob", "--yes"]).await.ok();
     assert_eq!(login("bob", "battery staple").await, 400);
 }
 
@@ -604,6 +624,52 @@ async fn missing_credentials_and_bad_usage_exit_2() {
     assert_eq!(run.code, 2, "{run:?}");
     let run = tessera(&s, &["tenant", "get", "x", "--url", "ftp://example.com"]).await;
     assert_eq!(run.code, 2, "{run:?}");
+
+    // Numbers the server refuses are refused by the parser, naming the option and the rule.
+    for (option, value, says) in [
+        ("--max-active-tokens", "-5", "1 or more"),
+        ("--max-active-tokens", "0", "must be at least 1"),
+        ("--access-token-ttl", "0", "must not be 0"),
+        ("--access-token-ttl", "400000000", "at most ten years"),
+    ] {
+        let run = tessera(&s, &["tenant", "create", "x", option, value]).await;
+        assert_eq!(run.code, 2, "{option} {value}: {run:?}");
+        assert!(run.stderr.contains(option) && run.stderr.contains(says), "{run:?}");
+    }
+    tessera(
+        &s,
+        &[
+            "tenant",
+            "create",
+            "x",
+            "--access-token-ttl",
+            "-1",
+            "--max-active-tokens",
+            "1",
+        ],
+    )
+    .await
+    .ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_positional_argument_is_described() {
+    let s = spawn().await;
+    for (noun, verbs) in [
+        ("tenant", &["get", "create", "update", "delete"][..]),
+        ("client", &["list", "get", "create", "update", "delete", "secret"]),
+        ("user", &["list", "get", "create", "update", "delete"]),
+        ("token", &["list", "revoke-all", "get", "update", "delete"]),
+    ] {
+        for verb in verbs {
+            let help = tessera(&s, &[noun, verb, "--help"]).await.ok().stdout;
+            let arguments = help.split("Arguments:").nth(1).unwrap_or_default();
+            for line in arguments.lines().skip(1).take_while(|l| l.starts_with("  <")) {
+                let described = line.split_once('>').is_some_and(|(_, rest)| !rest.trim().is_empty());
+                assert!(described, "{noun} {verb}: {line:?} has no description");
+            }
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -210,9 +210,50 @@ enum Action {
     Token(tokens::TokenAction),
 }
 
+/// A delete goes ahead with `--yes`, or when the person at the terminal confirms it; without a
+/// terminal to ask on it is refused rather than assumed.
+fn confirm(what: &str, yes: bool) -> CliResult {
+    if yes {
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    if !std::io::IsTerminal::is_terminal(&stdin) {
+        return Err(Failure::usage(format!(
+            "refusing to {what} without --yes (standard input is not a terminal to ask on)"
+        )));
+    }
+    eprint!("{what}? This cannot be undone. Type `yes` to go on: ");
+    let mut answer = String::new();
+    stdin
+        .read_line(&mut answer)
+        .map_err(|e| Failure::usage(format!("cannot read the confirmation: {e}")))?;
+    match answer.trim() {
+        "yes" | "y" => Ok(()),
+        _ => Err(Failure::failed("not confirmed; nothing was deleted")),
+    }
+}
+
 impl Action {
-    /// Reads what comes from standard input (passwords, tokens) before anything goes on the wire.
+    /// Confirms deletes, and reads what comes from standard input (passwords, tokens), before
+    /// anything goes on the wire.
     fn prepare(self) -> CliResult<Self> {
+        let delete = match &self {
+            Action::Tenant(tenants::TenantAction::Delete { id, yes }) => {
+                Some((format!("delete tenant {id} with its clients, users and tokens"), *yes))
+            }
+            Action::Client(clients::ClientAction::Delete { tenant, client, yes }) => Some((
+                format!("delete client {client} of tenant {tenant} and revoke its tokens"),
+                *yes,
+            )),
+            Action::User(users::UserAction::Delete { tenant, user, yes }) => Some((
+                format!("delete user {user} of tenant {tenant} and revoke its tokens"),
+                *yes,
+            )),
+            _ => None,
+        };
+        if let Some((what, yes)) = delete {
+            confirm(&what, yes)?;
+        }
         Ok(match self {
             Action::User(a) => Action::User(a.prepare()?),
             Action::Token(a) => Action::Token(a.prepare()?),
