@@ -670,6 +670,20 @@ async fn every_positional_argument_is_described() {
             }
         }
     }
+    // `serve --help` names every setting's environment variable, and JSON output ends its line.
+    let serve = tessera(&s, &["serve", "--help"]).await.ok().stdout;
+    for variable in [
+        "TESSERA_STORE",
+        "TESSERA_MANAGEMENT_LISTEN",
+        "TESSERA_SQLITE__SYNCHRONOUS",
+    ] {
+        assert!(serve.contains(variable), "{variable}: {serve}");
+    }
+    assert!(tessera(&s, &["tenant", "list", "--json"])
+        .await
+        .ok()
+        .stdout
+        .ends_with("]\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
