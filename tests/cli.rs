@@ -560,6 +560,55 @@ async fn a_closed_output_pipe_ends_the_command_quietly() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_authorizations_are_listed_rescoped_and_withdrawn() {
+    let s = spawn().await;
+    s.create_tenant(json!({"id": "acme"})).await;
+    s.create_user("acme", "alice", "wonderland", &["ROLE_USER"]).await;
+    let web = json!({"client_id": "web", "grant_types": ["password"], "scopes": ["read", "write"]});
+    let secret = s.create_client("acme", web).await;
+    let login = [
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", "wonderland"),
+    ];
+    let (status, body) = s.token_raw("web", &secret, &login, Some("read write")).await;
+    assert_eq!(status, 200, "{body}");
+
+    let listed = tessera(&s, &["authorization", "list", "acme", "alice", "--json"])
+        .await
+        .json();
+    assert_eq!(listed[0]["client_id"], "web", "{listed}");
+    assert_eq!(listed[0]["token_count"], 1, "{listed}");
+    let table = tessera(&s, &["authorization", "list", "acme", "alice"]).await.ok();
+    assert_eq!(row(&table.stdout, "web")[1], "read,write", "{table:?}");
+
+    let args = [
+        "consent",
+        "set-scopes",
+        "acme",
+        "web",
+        "alice",
+        "--scope",
+        "read",
+        "--json",
+    ];
+    assert_eq!(tessera(&s, &args).await.json()["updated"], 1);
+    let listed = tessera(&s, &["authorization", "list", "acme", "alice", "--json"])
+        .await
+        .json();
+    assert_eq!(listed[0]["scopes"], json!(["read"]), "{listed}");
+
+    let unasked = tessera(&s, &["authorization", "delete", "acme", "alice", "web"]).await;
+    assert_eq!(unasked.code, 2, "{unasked:?}");
+    let withdrawn = tessera(&s, &["authorization", "delete", "acme", "alice", "web", "--yes"]).await;
+    assert!(withdrawn.ok().stdout.contains("revoked 1 tokens"));
+    let listed = tessera(&s, &["authorization", "list", "acme", "alice", "--json"])
+        .await
+        .json();
+    assert_eq!(listed, json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_exit_1_with_the_servers_message() {
     let s = spawn().await;
     let bad = tessera(&s, &["tenant", "create", "Bad_Id"]).await;
@@ -660,6 +709,7 @@ async fn every_positional_argument_is_described() {
         ("client", &["list", "get", "create", "update", "delete", "secret"]),
         ("user", &["list", "get", "create", "update", "delete"]),
         ("token", &["list", "revoke-all", "get", "update", "delete"]),
+        ("authorization", &["list", "set-scopes", "delete"]),
     ] {
         for verb in verbs {
             let help = tessera(&s, &[noun, verb, "--help"]).await.ok().stdout;

@@ -1,5 +1,6 @@
 //! The admin CLI: `tessera tenant|client|user|token …` call the admin API of a running server.
 
+mod authorizations;
 mod cache;
 mod client;
 mod clients;
@@ -74,6 +75,14 @@ pub enum AdminCommand {
         conn: Connection,
         #[command(subcommand)]
         action: tokens::TokenAction,
+    },
+    /// A user's authorizations of clients (tokens and remembered consent): list, rescope, withdraw.
+    #[command(visible_alias = "consent")]
+    Authorization {
+        #[command(flatten)]
+        conn: Connection,
+        #[command(subcommand)]
+        action: authorizations::AuthorizationAction,
     },
 }
 
@@ -189,6 +198,7 @@ async fn dispatch(command: AdminCommand) -> CliResult {
         AdminCommand::Client { conn, action } => (conn, Action::Client(action)),
         AdminCommand::User { conn, action } => (conn, Action::User(action)),
         AdminCommand::Token { conn, action } => (conn, Action::Token(action)),
+        AdminCommand::Authorization { conn, action } => (conn, Action::Authorization(action)),
     };
     // Everything that can be checked locally is checked before the first request.
     let action = action.prepare()?;
@@ -199,6 +209,7 @@ async fn dispatch(command: AdminCommand) -> CliResult {
         Action::Client(a) => clients::run(&admin, &out, a).await,
         Action::User(a) => users::run(&admin, &out, a).await,
         Action::Token(a) => tokens::run(&admin, &out, a).await,
+        Action::Authorization(a) => authorizations::run(&admin, &out, a).await,
     };
     out.finish(outcome)
 }
@@ -208,6 +219,7 @@ enum Action {
     Client(clients::ClientAction),
     User(users::UserAction),
     Token(tokens::TokenAction),
+    Authorization(authorizations::AuthorizationAction),
 }
 
 /// A delete goes ahead with `--yes`, or when the person at the terminal confirms it; without a
@@ -247,6 +259,15 @@ impl Action {
             )),
             Action::User(users::UserAction::Delete { tenant, user, yes }) => Some((
                 format!("delete user {user} of tenant {tenant} and revoke its tokens"),
+                *yes,
+            )),
+            Action::Authorization(authorizations::AuthorizationAction::Delete {
+                tenant,
+                user,
+                client,
+                yes,
+            }) => Some((
+                format!("withdraw {user}'s authorization of client {client} in tenant {tenant}"),
                 *yes,
             )),
             _ => None,
