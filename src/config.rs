@@ -7,9 +7,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::net::SocketAddr;
 use std::path::Path;
 
+mod help;
 mod management;
 mod sources;
 
+pub use help::settings_help;
 pub use management::ManagementListen;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]

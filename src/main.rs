@@ -1,6 +1,6 @@
 //! The `tessera` command: `tessera serve` runs the server; `tessera tenant|client|user|token …` administer one.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tessera::config::{Config, LogFormat, Overrides};
@@ -93,7 +93,8 @@ fn init_logging(config: &Config) {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let command = Cli::command().mut_subcommand("serve", |serve| serve.after_help(tessera::config::settings_help()));
+    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         Command::Admin(command) => return tessera::cli::run(*command),
         Command::Key(KeyCommand::Generate) => {

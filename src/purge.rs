@@ -104,7 +104,11 @@ impl Purger {
         let this = &self;
         crate::background::every(interval, shutdown, || async move {
             match this.run_once().await {
-                Ok(report) if !report.skipped => tracing::info!(deleted = report.deleted, "purged expired tokens"),
+                // A quiet run every few minutes is not news at `info`.
+                Ok(report) if !report.skipped && report.deleted > 0 => {
+                    tracing::info!(deleted = report.deleted, "purged expired tokens")
+                }
+                Ok(report) if !report.skipped => tracing::debug!(deleted = 0, "purged expired tokens"),
                 Ok(_) => tracing::debug!("purge lease held by another node"),
                 Err(e) => tracing::warn!(error = %e, "purge failed; will retry"),
             }

@@ -429,6 +429,40 @@ async fn an_unknown_client_or_unregistered_redirect_uri_gets_a_page_not_a_redire
 }
 
 #[tokio::test]
+async fn a_client_not_set_up_for_sign_in_gets_a_page_saying_why() {
+    let s = spawn().await;
+    let cb = callback_server().await;
+    world(&s, &cb).await;
+    s.create_client(
+        "acme",
+        json!({"client_id": "batch", "grant_types": ["client_credentials"]}),
+    )
+    .await;
+    s.create_client(
+        "acme",
+        json!({"client_id": "bare", "grant_types": ["authorization_code"]}),
+    )
+    .await;
+    let browser = Browser::new(false);
+    for (client, says) in [
+        ("batch", "it may not use the authorization_code grant."),
+        ("bare", "it has no registered redirect URIs."),
+    ] {
+        for redirect in ["", "&redirect_uri=https://app.example/cb"] {
+            let url = format!(
+                "{}/oauth/authorize?response_type=code&client_id={client}{redirect}",
+                s.base
+            );
+            let answer = browser.get(&url).await;
+            assert_eq!(answer.status, 400, "{url}");
+            assert!(answer.headers.get("location").is_none(), "{url}");
+            assert!(answer.body.contains(says), "{url}: {}", answer.body);
+            assert!(!answer.body.contains("must name one of"), "{url}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn forms_without_this_browsers_csrf_token_are_refused() {
     let s = spawn().await;
     let cb = callback_server().await;
@@ -456,6 +490,12 @@ async fn forms_without_this_browsers_csrf_token_are_refused() {
             .await
             .unwrap();
         assert_eq!(r.status(), 403, "csrf {csrf:?}");
+        let page = r.text().await.unwrap();
+        assert_eq!(
+            page.matches("application").count(),
+            1,
+            "the advice is given once: {page}"
+        );
     }
     let r = victim
         .http
@@ -505,8 +545,10 @@ async fn failed_logins_say_the_same_and_slow_down_one_username_only() {
         "other users are not slowed"
     );
 
-    let wait: i64 = slowed.headers["retry-after"].to_str().unwrap().parse().unwrap();
-    s.clock.advance(wait);
+    // The third failure waits one second: the page says so in the singular.
+    assert_eq!(slowed.headers["retry-after"], "1");
+    assert!(slowed.body.contains("Try again in 1 second."), "{}", slowed.body);
+    s.clock.advance(1);
     assert!(browser.login(&s, &page, "alice", "wonderland").await.is_consent());
 }
 

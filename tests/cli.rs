@@ -3,9 +3,10 @@
 mod common;
 
 use common::{spawn, TestServer, ADMIN_ID, ADMIN_SECRET};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::sync::LazyLock;
 
 /// What one run of the binary left behind.
 #[derive(Debug)]
@@ -28,6 +29,8 @@ impl Run {
     }
 }
 
+static CACHE: LazyLock<tempfile::TempDir> = LazyLock::new(|| tempfile::tempdir().unwrap());
+
 /// Runs `tessera ARGS` with exactly these TESSERA_* variables (and `stdin` piped in), off the
 /// runtime's worker threads so the in-process server keeps answering.
 async fn tessera_with(envs: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> Run {
@@ -38,6 +41,8 @@ async fn tessera_with(envs: &[(&str, &str)], args: &[&str], stdin: Option<&str>)
             cmd.env_remove(k);
         }
     }
+    // The admin token cache of these runs, away from the user's own.
+    cmd.env("XDG_CACHE_HOME", CACHE.path());
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -151,7 +156,12 @@ async fn tenants_round_trip_in_tables_and_json() {
     assert_eq!(updated["max_active_tokens_per_client"], Value::Null);
     assert_eq!(updated["token_policy"], "reuse", "options not given stay as they are");
 
-    let deleted = tessera(&s, &["tenant", "delete", "acme"]).await.ok();
+    // Without a terminal to ask on, a delete needs --yes.
+    let unasked = tessera(&s, &["tenant", "delete", "acme"]).await;
+    assert_eq!(unasked.code, 2, "{unasked:?}");
+    assert!(unasked.stderr.contains("--yes"), "{unasked:?}");
+    tessera(&s, &["tenant", "get", "acme"]).await.ok();
+    let deleted = tessera(&s, &["tenant", "delete", "acme", "--yes"]).await.ok();
     assert!(deleted.stdout.contains("deleted tenant acme"), "{deleted:?}");
     let gone = tessera(&s, &["tenant", "get", "acme"]).await;
     assert_eq!(gone.code, 1, "{gone:?}");
@@ -239,7 +249,10 @@ async fn client_secrets_are_shown_once_and_work() {
     assert!(generated["client_id"].as_str().is_some_and(|id| !id.is_empty()));
     assert!(generated["client_secret"].as_str().is_some());
 
-    tessera(&s, &["client", "delete", "acme", "billing"]).await.ok();
+    assert_eq!(tessera(&s, &["client", "delete", "acme", "billing"]).await.code, 2);
+    tessera(&s, &["client", "delete", "acme", "billing", "--yes"])
+        .await
+        .ok();
     let gone = tessera(&s, &["client", "get", "acme", "billing"]).await;
     assert_eq!(gone.code, 1, "{gone:?}");
 }
@@ -323,7 +336,19 @@ async fn users_are_created_listed_and_disabled() {
     let both = tessera(&s, &["user", "update", "acme", "alice", "--enable", "--disable"]).await;
     assert_eq!(both.code, 2, "{both:?}");
 
-    tessera(&s, &["user", "delete", "acme", "bob"]).await.ok();
+    // One spelling for create and update (`--disabled` stays as a hidden alias).
+    for (name, flag) in [("carol", "--disable"), ("dave", "--disabled")] {
+        let args = ["user", "create", "acme", name, "--password", "pw-1234", flag, "--json"];
+        assert_eq!(tessera(&s, &args).await.json()["enabled"], false, "{flag}");
+    }
+    let help = tessera(&s, &["user", "create", "--help"]).await.ok();
+    assert!(
+        help.stdout.contains("--disable ") && !help.stdout.contains("--disabled"),
+        "{help:?}"
+    );
+
+    assert_eq!(tessera(&s, &["user", "delete", "acme", "bob"]).await.code, 2);
+    tessera(&s, &["user", "delete", "acme", "bob", "--yes"]).await.ok();
     assert_eq!(login("bob", "battery staple").await, 400);
 }
 
@@ -359,7 +384,10 @@ async fn tokens_are_listed_changed_looked_up_and_revoked() {
     s.token_cc("billing", &secret, Some("read")).await;
 
     let list = tessera(&s, &["token", "list", "acme", "billing"]).await.ok();
-    assert!(list.stdout.starts_with("active 2 of limit 10\n"), "{list:?}");
+    assert!(
+        list.stdout.starts_with("active access tokens: 2 of limit 10\n"),
+        "{list:?}"
+    );
     assert_eq!(
         row(&list.stdout, "ID"),
         ["ID", "KIND", "SUBJECT", "SCOPES", "EXPIRES_AT"]
@@ -422,6 +450,162 @@ async fn tokens_are_listed_changed_looked_up_and_revoked() {
 
     let bad = tessera(&s, &["token", "update", &id, "--properties", "[1]"]).await;
     assert_eq!(bad.code, 2, "{bad:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_list_says_which_kind_counts_toward_the_limit() {
+    let s = spawn().await;
+    s.create_tenant(json!({"id": "acme"})).await;
+    s.create_user("acme", "alice", "wonderland", &["ROLE_USER"]).await;
+    let grants = json!({"client_id": "web", "grant_types": ["password", "refresh_token"]});
+    let secret = s.create_client("acme", grants).await;
+    let login = [
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", "wonderland"),
+    ];
+    let (status, body) = s.token_raw("web", &secret, &login, None).await;
+    assert_eq!(status, 200, "{body}");
+
+    let list = tessera(&s, &["token", "list", "acme", "web"]).await.ok();
+    let first = list.stdout.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "active access tokens: 1 of limit none; refresh tokens listed: 1 (not counted)"
+    );
+    assert_eq!(
+        list.stdout.lines().count(),
+        4,
+        "header, column names, two rows: {list:?}"
+    );
+}
+
+/// The ids of `client`'s active access tokens (tenant `system`).
+async fn admin_tokens(s: &TestServer, client: &str) -> Vec<String> {
+    let path = format!("/admin/tenants/system/clients/{client}/tokens?kind=access");
+    let (status, body) = s.admin(reqwest::Method::GET, &path, None).await;
+    assert_eq!(status, 200, "{body}");
+    let ids = body["tokens"].as_array().unwrap().iter();
+    ids.map(|t| t["id"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_share_one_cached_admin_token_and_replace_a_revoked_one() {
+    let s = spawn().await;
+    let created = json!({"client_id": "ops", "grant_types": ["client_credentials"], "authorities": ["ROLE_ADMIN"]});
+    let secret = s.create_client("system", created).await;
+    let cache = tempfile::tempdir().unwrap();
+    let envs = [
+        ("TESSERA_URL", s.base.as_str()),
+        ("TESSERA_ADMIN_CLIENT_ID", "ops"),
+        ("TESSERA_ADMIN_CLIENT_SECRET", secret.as_str()),
+        ("XDG_CACHE_HOME", cache.path().to_str().unwrap()),
+    ];
+    for _ in 0..5 {
+        tessera_with(&envs, &["tenant", "list"], None).await.ok();
+    }
+    let minted = admin_tokens(&s, "ops").await;
+    assert_eq!(minted.len(), 1, "five commands, one token: {minted:?}");
+
+    // Kept for its owner alone, and without the secret.
+    let dir = cache.path().join("tessera");
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let mode =
+        |p: &std::path::Path| std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(p).unwrap().permissions());
+    assert_eq!((mode(&dir) & 0o777, mode(&files[0]) & 0o777), (0o700, 0o600));
+    assert!(!std::fs::read_to_string(&files[0]).unwrap().contains(&secret));
+
+    // Another secret for the same id does not get that token (it is refused instead).
+    let wrong = [
+        envs[0],
+        envs[1],
+        ("TESSERA_ADMIN_CLIENT_SECRET", "not-the-secret"),
+        envs[3],
+    ];
+    assert_eq!(tessera_with(&wrong, &["tenant", "list"], None).await.code, 1);
+
+    // A revoked cached token: the command gets a new one and succeeds.
+    let (status, body) = s
+        .admin(reqwest::Method::DELETE, &format!("/admin/tokens/{}", minted[0]), None)
+        .await;
+    assert!(status < 300, "{body}");
+    tessera_with(&envs, &["tenant", "list"], None).await.ok();
+    tessera_with(&envs, &["tenant", "list"], None).await.ok();
+    let now = admin_tokens(&s, "ops").await;
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_ne!(now, minted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_output_pipe_ends_the_command_quietly() {
+    let s = spawn().await;
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // like `| head -1` that has already read its line
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    cmd.args(["tenant", "list", "--json"])
+        .env_remove("RUST_LOG")
+        .env("XDG_CACHE_HOME", CACHE.path())
+        .env("TESSERA_URL", &s.base)
+        .env("TESSERA_ADMIN_CLIENT_ID", ADMIN_ID)
+        .env("TESSERA_ADMIN_CLIENT_SECRET", ADMIN_SECRET)
+        .stdout(writer)
+        .stderr(Stdio::piped());
+    let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_authorizations_are_listed_rescoped_and_withdrawn() {
+    let s = spawn().await;
+    s.create_tenant(json!({"id": "acme"})).await;
+    s.create_user("acme", "alice", "wonderland", &["ROLE_USER"]).await;
+    let web = json!({"client_id": "web", "grant_types": ["password"], "scopes": ["read", "write"]});
+    let secret = s.create_client("acme", web).await;
+    let login = [
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", "wonderland"),
+    ];
+    let (status, body) = s.token_raw("web", &secret, &login, Some("read write")).await;
+    assert_eq!(status, 200, "{body}");
+
+    let listed = tessera(&s, &["authorization", "list", "acme", "alice", "--json"])
+        .await
+        .json();
+    assert_eq!(listed[0]["client_id"], "web", "{listed}");
+    assert_eq!(listed[0]["token_count"], 1, "{listed}");
+    let table = tessera(&s, &["authorization", "list", "acme", "alice"]).await.ok();
+    assert_eq!(row(&table.stdout, "web")[1], "read,write", "{table:?}");
+
+    let args = [
+        "consent",
+        "set-scopes",
+        "acme",
+        "web",
+        "alice",
+        "--scope",
+        "read",
+        "--json",
+    ];
+    assert_eq!(tessera(&s, &args).await.json()["updated"], 1);
+    let listed = tessera(&s, &["authorization", "list", "acme", "alice", "--json"])
+        .await
+        .json();
+    assert_eq!(listed[0]["scopes"], json!(["read"]), "{listed}");
+
+    let unasked = tessera(&s, &["authorization", "delete", "acme", "alice", "web"]).await;
+    assert_eq!(unasked.code, 2, "{unasked:?}");
+    let withdrawn = tessera(&s, &["authorization", "delete", "acme", "alice", "web", "--yes"]).await;
+    assert!(withdrawn.ok().stdout.contains("revoked 1 tokens"));
+    let listed = tessera(&s, &["authorization", "list", "acme", "alice", "--json"])
+        .await
+        .json();
+    assert_eq!(listed, json!([]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -489,6 +673,67 @@ async fn missing_credentials_and_bad_usage_exit_2() {
     assert_eq!(run.code, 2, "{run:?}");
     let run = tessera(&s, &["tenant", "get", "x", "--url", "ftp://example.com"]).await;
     assert_eq!(run.code, 2, "{run:?}");
+
+    // Numbers the server refuses are refused by the parser, naming the option and the rule.
+    for (option, value, says) in [
+        ("--max-active-tokens", "-5", "1 or more"),
+        ("--max-active-tokens", "0", "must be at least 1"),
+        ("--access-token-ttl", "0", "must not be 0"),
+        ("--access-token-ttl", "400000000", "at most ten years"),
+    ] {
+        let run = tessera(&s, &["tenant", "create", "x", option, value]).await;
+        assert_eq!(run.code, 2, "{option} {value}: {run:?}");
+        assert!(run.stderr.contains(option) && run.stderr.contains(says), "{run:?}");
+    }
+    tessera(
+        &s,
+        &[
+            "tenant",
+            "create",
+            "x",
+            "--access-token-ttl",
+            "-1",
+            "--max-active-tokens",
+            "1",
+        ],
+    )
+    .await
+    .ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_positional_argument_is_described() {
+    let s = spawn().await;
+    for (noun, verbs) in [
+        ("tenant", &["get", "create", "update", "delete"][..]),
+        ("client", &["list", "get", "create", "update", "delete", "secret"]),
+        ("user", &["list", "get", "create", "update", "delete"]),
+        ("token", &["list", "revoke-all", "get", "update", "delete"]),
+        ("authorization", &["list", "set-scopes", "delete"]),
+    ] {
+        for verb in verbs {
+            let help = tessera(&s, &[noun, verb, "--help"]).await.ok().stdout;
+            let arguments = help.split("Arguments:").nth(1).unwrap_or_default();
+            for line in arguments.lines().skip(1).take_while(|l| l.starts_with("  <")) {
+                let described = line.split_once('>').is_some_and(|(_, rest)| !rest.trim().is_empty());
+                assert!(described, "{noun} {verb}: {line:?} has no description");
+            }
+        }
+    }
+    // `serve --help` names every setting's environment variable, and JSON output ends its line.
+    let serve = tessera(&s, &["serve", "--help"]).await.ok().stdout;
+    for variable in [
+        "TESSERA_STORE",
+        "TESSERA_MANAGEMENT_LISTEN",
+        "TESSERA_SQLITE__SYNCHRONOUS",
+    ] {
+        assert!(serve.contains(variable), "{variable}: {serve}");
+    }
+    assert!(tessera(&s, &["tenant", "list", "--json"])
+        .await
+        .ok()
+        .stdout
+        .ends_with("]\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -841,6 +841,33 @@ async fn check_token_on_a_valid_token_get_and_post() {
 }
 
 #[tokio::test]
+async fn check_token_post_takes_the_token_from_the_query_without_a_body() {
+    let h = harness().await;
+    let token = h.app_token(APP).await;
+    let post = |body: &'static str, content_type: Option<&str>| {
+        let mut builder = Request::post(format!("/oauth/check_token?{}", encode(&[("token", &token)])))
+            .header(AUTHORIZATION, basic(APP, SECRET));
+        if let Some(value) = content_type {
+            builder = builder.header(CONTENT_TYPE, value);
+        }
+        builder.body(Body::from(body)).unwrap()
+    };
+    let reply = h.send(post("", None)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(reply.json()["client_id"], json!(APP));
+    assert_eq!(h.send(post("", Some(FORM))).await.status, StatusCode::OK, "empty form");
+    // A body in another format is still refused, with or without a content type.
+    for (body, content_type) in [("x", None), ("{}", Some("application/json"))] {
+        let reply = h.send(post(body, content_type)).await;
+        assert_error(&reply, 400, "invalid_request");
+        assert!(reply.json()["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("x-www-form-urlencoded"));
+    }
+}
+
+#[tokio::test]
 async fn check_token_refuses_revoked_expired_forged_foreign_and_refresh_tokens() {
     let h = harness().await;
     let revoked = h.app_token(APP).await;

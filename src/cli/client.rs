@@ -1,12 +1,14 @@
 //! The CLI's HTTP client: fetches its own client_credentials token, then calls `/admin/*` with it.
 
+use super::cache::TokenCache;
 use super::{CliResult, Connection, Failure};
 use crate::secret::Secret;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use reqwest::header::{ACCEPT, AUTHORIZATION};
-use reqwest::{Method, RequestBuilder, Response};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
+use std::sync::Mutex;
 use std::time::Duration;
 use url::Url;
 
@@ -14,7 +16,11 @@ use url::Url;
 pub struct Admin {
     http: reqwest::Client,
     base: Url,
-    token: Secret<String>,
+    /// `Basic …` for the token endpoint.
+    credentials: Secret<String>,
+    cache: Option<TokenCache>,
+    /// The bearer token, and whether it came from the cache (then a 401 earns one fresh try).
+    token: Mutex<(Secret<String>, bool)>,
 }
 
 /// RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and Base64-encoded.
@@ -98,24 +104,39 @@ impl Admin {
             .user_agent(concat!("tessera-cli/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Failure::failed(format!("cannot set up the HTTP client: {e}")))?;
-        let mut admin = Admin {
+        let admin = Admin {
             http,
             base,
-            token: Secret::new(String::new()),
+            credentials: Secret::new(basic(id, secret.expose())),
+            cache: TokenCache::new(&conn.url, id, secret),
+            token: Mutex::new((Secret::new(String::new()), false)),
         };
-        let request = admin
+        match admin.cache.as_ref().and_then(TokenCache::load) {
+            Some(token) => *admin.token.lock().unwrap_or_else(|e| e.into_inner()) = (token, true),
+            None => admin.mint().await?,
+        }
+        Ok(admin)
+    }
+
+    /// Trades the credentials for a fresh access token at `/oauth/token`, and caches it.
+    async fn mint(&self) -> CliResult {
+        let request = self
             .http
-            .post(admin.url(&["oauth", "token"]))
-            .header(AUTHORIZATION, basic(id, secret.expose()))
+            .post(self.url(&["oauth", "token"]))
+            .header(AUTHORIZATION, self.credentials.expose())
             .header(ACCEPT, "application/json")
             .form(&[("grant_type", "client_credentials")]);
-        let answer = admin.send(request).await?;
+        let answer = self.send(request).await?;
         let token = answer
             .as_ref()
             .and_then(|body| body["access_token"].as_str())
+            .map(|token| Secret::new(token.to_string()))
             .ok_or_else(|| Failure::failed("the token endpoint answered without an access_token"))?;
-        admin.token = Secret::new(token.to_string());
-        Ok(admin)
+        if let Some(cache) = &self.cache {
+            cache.store(&token, answer.as_ref().and_then(|body| body["expires_in"].as_i64()));
+        }
+        *self.token.lock().unwrap_or_else(|e| e.into_inner()) = (token, false);
+        Ok(())
     }
 
     /// `{base}/seg/seg/…`, each segment percent-encoded; a path prefix in `--url` is kept.
@@ -132,6 +153,10 @@ impl Admin {
     /// Sends the request; `Ok(None)` for an answer without a body (204).
     async fn send(&self, request: RequestBuilder) -> CliResult<Option<Value>> {
         let response = request.send().await.map_err(|e| unreachable(&self.base, &e))?;
+        self.read(response).await
+    }
+
+    async fn read(&self, response: Response) -> CliResult<Option<Value>> {
         if !response.status().is_success() {
             return Err(server_error(response).await);
         }
@@ -159,15 +184,29 @@ impl Admin {
             url.query_pairs_mut()
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
-        let mut request = self
-            .http
-            .request(method, url)
-            .header(AUTHORIZATION, format!("Bearer {}", self.token.expose()))
-            .header(ACCEPT, "application/json");
-        if let Some(body) = body {
-            request = request.json(&body);
+        let request = |token: &Secret<String>| {
+            let request = self
+                .http
+                .request(method.clone(), url.clone())
+                .header(AUTHORIZATION, format!("Bearer {}", token.expose()))
+                .header(ACCEPT, "application/json");
+            match &body {
+                Some(body) => request.json(body),
+                None => request,
+            }
+        };
+        let (token, cached) = self.token.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let response = request(&token).send().await.map_err(|e| unreachable(&self.base, &e))?;
+        if response.status() != StatusCode::UNAUTHORIZED || !cached {
+            return self.read(response).await;
         }
-        self.send(request).await
+        // The cached token was revoked, or the server forgot it: once more with a new one.
+        if let Some(cache) = &self.cache {
+            cache.forget();
+        }
+        self.mint().await?;
+        let token = self.token.lock().unwrap_or_else(|e| e.into_inner()).0.clone();
+        self.send(request(&token)).await
     }
 
     /// A GET under `/admin` that answers with a file rather than JSON: the answer, to be read in
@@ -234,7 +273,9 @@ mod tests {
         let admin = Admin {
             http: reqwest::Client::new(),
             base: parse_base("http://h:1/auth/").unwrap(),
-            token: Secret::new(String::new()),
+            credentials: Secret::new(String::new()),
+            cache: None,
+            token: Mutex::new((Secret::new(String::new()), false)),
         };
         assert_eq!(
             admin.url(&["admin", "tenants", "a/b c"]).as_str(),

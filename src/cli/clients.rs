@@ -10,11 +10,20 @@ use serde_json::{Map, Value};
 #[derive(Subcommand, Debug)]
 pub enum ClientAction {
     /// List the clients of a tenant.
-    List { tenant: String },
+    List {
+        /// The tenant id.
+        tenant: String,
+    },
     /// Show one client.
-    Get { tenant: String, client: String },
+    Get {
+        /// The tenant id.
+        tenant: String,
+        /// The client id.
+        client: String,
+    },
     /// Create a client; its secret is printed once.
     Create {
+        /// The tenant id.
         tenant: String,
         /// The client id (default: generated).
         #[arg(long)]
@@ -42,15 +51,30 @@ pub enum ClientAction {
     },
     /// Change a client; a list option replaces the whole list (give it with no value to empty it).
     Update {
+        /// The tenant id.
         tenant: String,
+        /// The client id.
         client: String,
         #[command(flatten)]
         change: ClientChange,
     },
     /// Delete a client; its tokens are revoked with it.
-    Delete { tenant: String, client: String },
+    Delete {
+        /// The tenant id.
+        tenant: String,
+        /// The client id.
+        client: String,
+        /// Do not ask for confirmation (required when standard input is not a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Generate a new secret (printed once); the old one stops working.
-    Secret { tenant: String, client: String },
+    Secret {
+        /// The tenant id.
+        tenant: String,
+        /// The client id.
+        client: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -173,7 +197,7 @@ pub async fn run(admin: &Admin, out: &Out, action: ClientAction) -> CliResult {
                 .await?;
             out.show(&answer, show_one);
         }
-        ClientAction::Delete { tenant, client } => {
+        ClientAction::Delete { tenant, client, .. } => {
             admin.delete(&["tenants", &tenant, "clients", &client]).await?;
             out.done(&format!("deleted client {client} of tenant {tenant}"));
         }

@@ -1,6 +1,8 @@
 //! The admin CLI: `tessera tenant|client|user|token …` call the admin API of a running server.
 
+mod authorizations;
 mod backup;
+mod cache;
 mod client;
 mod clients;
 mod settings;
@@ -13,7 +15,7 @@ use crate::secret::Secret;
 use clap::{Args, Subcommand};
 use client::Admin;
 use serde_json::Value;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 /// Where the server is and who we are; accepted before or after the action.
@@ -83,6 +85,14 @@ pub enum AdminCommand {
         /// Where to write the snapshot; replaced atomically if it exists.
         file: std::path::PathBuf,
     },
+    /// A user's authorizations of clients (tokens and remembered consent): list, rescope, withdraw.
+    #[command(visible_alias = "consent")]
+    Authorization {
+        #[command(flatten)]
+        conn: Connection,
+        #[command(subcommand)]
+        action: authorizations::AuthorizationAction,
+    },
 }
 
 /// Why a command failed, with the exit code it maps to.
@@ -114,21 +124,50 @@ pub type CliResult<T = ()> = Result<T, Failure>;
 /// How results are printed: the server's JSON, or text for people.
 pub struct Out {
     json: bool,
+    /// The first failed write; `print!` would panic instead (`tessera … | head -1`).
+    error: std::cell::RefCell<Option<std::io::Error>>,
 }
 
 impl Out {
+    fn new(json: bool) -> Self {
+        Out {
+            json,
+            error: Default::default(),
+        }
+    }
     /// Prints `value` as JSON, or what `human` makes of it.
     pub fn show(&self, value: &Value, human: impl FnOnce(&Value) -> String) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+            self.write(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(value).unwrap_or_default()
+            ));
         } else {
-            print!("{}", human(value));
+            self.write(&human(value));
         }
     }
     /// For answers without a body (204): a confirmation for people, nothing for scripts.
     pub fn done(&self, message: &str) {
         if !self.json {
-            println!("{message}");
+            self.write(&format!("{message}\n"));
+        }
+    }
+    fn write(&self, text: &str) {
+        let mut error = self.error.borrow_mut();
+        if error.is_none() {
+            let mut stdout = std::io::stdout().lock();
+            *error = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).err();
+        }
+    }
+    /// The command's outcome, counting the output: a reader that stopped reading (a closed pipe)
+    /// got what it wanted, so that is no failure; any other write error is.
+    fn finish(self, outcome: CliResult) -> CliResult {
+        outcome?;
+        match self.error.into_inner() {
+            Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(Failure::failed(format!("cannot write to standard output: {e}")))
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -169,18 +208,21 @@ async fn dispatch(command: AdminCommand) -> CliResult {
         AdminCommand::User { conn, action } => (conn, Action::User(action)),
         AdminCommand::Token { conn, action } => (conn, Action::Token(action)),
         AdminCommand::Backup { conn, file } => (conn, Action::Backup(file)),
+        AdminCommand::Authorization { conn, action } => (conn, Action::Authorization(action)),
     };
     // Everything that can be checked locally is checked before the first request.
     let action = action.prepare()?;
     let admin = Admin::connect(&conn).await?;
-    let out = Out { json: conn.json };
-    match action {
+    let out = Out::new(conn.json);
+    let outcome = match action {
         Action::Tenant(a) => tenants::run(&admin, &out, a).await,
         Action::Client(a) => clients::run(&admin, &out, a).await,
         Action::User(a) => users::run(&admin, &out, a).await,
         Action::Token(a) => tokens::run(&admin, &out, a).await,
         Action::Backup(file) => backup::run(&admin, &out, &file).await,
-    }
+        Action::Authorization(a) => authorizations::run(&admin, &out, a).await,
+    };
+    out.finish(outcome)
 }
 
 enum Action {
@@ -189,11 +231,62 @@ enum Action {
     User(users::UserAction),
     Token(tokens::TokenAction),
     Backup(std::path::PathBuf),
+    Authorization(authorizations::AuthorizationAction),
+}
+
+/// A delete goes ahead with `--yes`, or when the person at the terminal confirms it; without a
+/// terminal to ask on it is refused rather than assumed.
+fn confirm(what: &str, yes: bool) -> CliResult {
+    if yes {
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    if !std::io::IsTerminal::is_terminal(&stdin) {
+        return Err(Failure::usage(format!(
+            "refusing to {what} without --yes (standard input is not a terminal to ask on)"
+        )));
+    }
+    eprint!("{what}? This cannot be undone. Type `yes` to go on: ");
+    let mut answer = String::new();
+    stdin
+        .read_line(&mut answer)
+        .map_err(|e| Failure::usage(format!("cannot read the confirmation: {e}")))?;
+    match answer.trim() {
+        "yes" | "y" => Ok(()),
+        _ => Err(Failure::failed("not confirmed; nothing was deleted")),
+    }
 }
 
 impl Action {
-    /// Reads what comes from standard input (passwords, tokens) before anything goes on the wire.
+    /// Confirms deletes, and reads what comes from standard input (passwords, tokens), before
+    /// anything goes on the wire.
     fn prepare(self) -> CliResult<Self> {
+        let delete = match &self {
+            Action::Tenant(tenants::TenantAction::Delete { id, yes }) => {
+                Some((format!("delete tenant {id} with its clients, users and tokens"), *yes))
+            }
+            Action::Client(clients::ClientAction::Delete { tenant, client, yes }) => Some((
+                format!("delete client {client} of tenant {tenant} and revoke its tokens"),
+                *yes,
+            )),
+            Action::User(users::UserAction::Delete { tenant, user, yes }) => Some((
+                format!("delete user {user} of tenant {tenant} and revoke its tokens"),
+                *yes,
+            )),
+            Action::Authorization(authorizations::AuthorizationAction::Delete {
+                tenant,
+                user,
+                client,
+                yes,
+            }) => Some((
+                format!("withdraw {user}'s authorization of client {client} in tenant {tenant}"),
+                *yes,
+            )),
+            _ => None,
+        };
+        if let Some((what, yes)) = delete {
+            confirm(&what, yes)?;
+        }
         Ok(match self {
             Action::User(a) => Action::User(a.prepare()?),
             Action::Token(a) => Action::Token(a.prepare()?),

@@ -1,6 +1,7 @@
 //! Options shared by tenants and clients: lifetimes, issuance policy and active-token limit.
 
 use crate::model::TokenPolicy;
+use crate::service::admin::validate;
 use clap::Args;
 use serde_json::{json, Map, Value};
 
@@ -24,22 +25,37 @@ fn is_inherit(s: &str) -> bool {
     matches!(s, "inherit" | "null" | "none")
 }
 
-pub fn seconds(s: &str) -> Result<Setting<i64>, String> {
+/// A number or `inherit`; the number is checked with the server's rule (`problem`), so that a
+/// value the server would refuse never leaves the command line.
+fn number<T: std::str::FromStr + Copy>(
+    s: &str,
+    expected: &str,
+    problem: fn(T) -> Option<&'static str>,
+) -> Result<Setting<T>, String> {
     if is_inherit(s) {
         return Ok(Setting::Inherit);
     }
-    s.parse()
-        .map(Setting::Set)
-        .map_err(|_| "expected whole seconds (negative: never expires) or `inherit`".into())
+    let n: T = s.parse().map_err(|_| expected.to_string())?;
+    match problem(n) {
+        Some(why) => Err(why.into()),
+        None => Ok(Setting::Set(n)),
+    }
+}
+
+pub fn seconds(s: &str) -> Result<Setting<i64>, String> {
+    number(
+        s,
+        "expected whole seconds (negative: never expires) or `inherit`",
+        validate::ttl_problem,
+    )
 }
 
 pub fn count(s: &str) -> Result<Setting<u32>, String> {
-    if is_inherit(s) {
-        return Ok(Setting::Inherit);
-    }
-    s.parse()
-        .map(Setting::Set)
-        .map_err(|_| "expected a non-negative whole number or `inherit`".into())
+    number(
+        s,
+        "expected a whole number of 1 or more, or `inherit`",
+        validate::max_active_problem,
+    )
 }
 
 pub fn policy(s: &str) -> Result<Setting<TokenPolicy>, String> {
@@ -71,7 +87,7 @@ pub struct SettingsArgs {
     #[arg(long, value_name = "POLICY", value_parser = policy)]
     pub token_policy: Option<Setting<TokenPolicy>>,
     /// Most active access tokens a client may hold at once, or `inherit` (no limit of its own).
-    #[arg(long, value_name = "N", value_parser = count)]
+    #[arg(long, value_name = "N", value_parser = count, allow_negative_numbers = true)]
     pub max_active_tokens: Option<Setting<u32>>,
 }
 

@@ -12,7 +12,10 @@ pub enum TenantAction {
     /// List the tenants.
     List,
     /// Show one tenant.
-    Get { id: String },
+    Get {
+        /// The tenant id.
+        id: String,
+    },
     /// Create a tenant.
     Create {
         /// The tenant id: a slug (lowercase letters, digits, `-`).
@@ -25,6 +28,7 @@ pub enum TenantAction {
     },
     /// Change a tenant's name or settings; options not given stay as they are.
     Update {
+        /// The tenant id.
         id: String,
         #[arg(long)]
         name: Option<String>,
@@ -32,7 +36,13 @@ pub enum TenantAction {
         settings: SettingsArgs,
     },
     /// Delete a tenant with its clients, users and tokens.
-    Delete { id: String },
+    Delete {
+        /// The tenant id.
+        id: String,
+        /// Do not ask for confirmation (required when standard input is not a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 const FIELDS: &[&str] = &[
@@ -83,7 +93,7 @@ pub async fn run(admin: &Admin, out: &Out, action: TenantAction) -> CliResult {
             let body = body(name, &settings);
             out.show(&admin.patch(&["tenants", &id], Value::Object(body)).await?, show_one);
         }
-        TenantAction::Delete { id } => {
+        TenantAction::Delete { id, .. } => {
             admin.delete(&["tenants", &id]).await?;
             out.done(&format!("deleted tenant {id}"));
         }

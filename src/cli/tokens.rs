@@ -48,7 +48,9 @@ fn token_arg(s: &str) -> Result<Secret<String>, String> {
 pub enum TokenAction {
     /// List the active tokens of a client, with its active count and limit.
     List {
+        /// The tenant id.
         tenant: String,
+        /// The client id.
         client: String,
         /// Only the tokens of this user.
         #[arg(long)]
@@ -65,16 +67,22 @@ pub enum TokenAction {
     },
     /// Revoke every active token of a client (or of one of its users).
     RevokeAll {
+        /// The tenant id.
         tenant: String,
+        /// The client id.
         client: String,
         /// Only the tokens of this user.
         #[arg(long)]
         subject: Option<String>,
     },
     /// Show one token by its id.
-    Get { id: String },
+    Get {
+        /// The token id (as `token list` shows it).
+        id: String,
+    },
     /// Change a token's scopes, expiry or properties.
     Update {
+        /// The token id (as `token list` shows it).
         id: String,
         /// The scopes (repeat for more; `--scope` alone empties the list).
         #[arg(long = "scope", value_name = "SCOPE", num_args = 0..=1)]
@@ -87,7 +95,10 @@ pub enum TokenAction {
         properties: Option<Value>,
     },
     /// Revoke one token by its id.
-    Delete { id: String },
+    Delete {
+        /// The token id (as `token list` shows it).
+        id: String,
+    },
     /// Find a token by its value (`-` reads it from standard input) and show it.
     Lookup {
         #[arg(value_parser = token_arg)]
@@ -139,7 +150,14 @@ fn show_list(v: &Value) -> String {
         Value::Null => "none".to_string(),
         other => cell(other),
     };
-    let mut text = format!("active {} of limit {limit}\n", cell(&v["active_count"]));
+    // The limit counts access tokens only; refresh tokens are listed too, so say which is which.
+    let rows = v["tokens"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let refresh = rows.iter().filter(|t| t["kind"] == "refresh").count();
+    let mut text = format!("active access tokens: {} of limit {limit}", cell(&v["active_count"]));
+    if refresh > 0 {
+        text.push_str(&format!("; refresh tokens listed: {refresh} (not counted)"));
+    }
+    text.push('\n');
     let mut table = Table::new(&["ID", "KIND", "SUBJECT", "SCOPES", "EXPIRES_AT"]);
     for t in v["tokens"].as_array().into_iter().flatten() {
         table.push(vec![

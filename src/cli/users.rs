@@ -11,12 +11,22 @@ use serde_json::{Map, Value};
 #[derive(Subcommand, Debug)]
 pub enum UserAction {
     /// List the users of a tenant.
-    List { tenant: String },
+    List {
+        /// The tenant id.
+        tenant: String,
+    },
     /// Show one user.
-    Get { tenant: String, user: String },
+    Get {
+        /// The tenant id.
+        tenant: String,
+        /// The username.
+        user: String,
+    },
     /// Create a user.
     Create {
+        /// The tenant id.
         tenant: String,
+        /// The new user's username.
         username: String,
         #[command(flatten)]
         password: PasswordArgs,
@@ -24,12 +34,14 @@ pub enum UserAction {
         #[arg(long = "authority", value_name = "AUTHORITY")]
         authorities: Vec<String>,
         /// Create the user disabled (it cannot log in).
-        #[arg(long)]
+        #[arg(long = "disable", alias = "disabled")]
         disabled: bool,
     },
     /// Change a user's password, authorities or enabled flag; disabling revokes its tokens.
     Update {
+        /// The tenant id.
         tenant: String,
+        /// The username.
         user: String,
         #[command(flatten)]
         password: PasswordArgs,
@@ -44,7 +56,15 @@ pub enum UserAction {
         disable: bool,
     },
     /// Delete a user; its tokens are revoked with it.
-    Delete { tenant: String, user: String },
+    Delete {
+        /// The tenant id.
+        tenant: String,
+        /// The username.
+        user: String,
+        /// Do not ask for confirmation (required when standard input is not a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -179,7 +199,7 @@ pub async fn run(admin: &Admin, out: &Out, action: UserAction) -> CliResult {
                 .await?;
             out.show(&answer, show_one);
         }
-        UserAction::Delete { tenant, user } => {
+        UserAction::Delete { tenant, user, .. } => {
             admin.delete(&["tenants", &tenant, "users", &user]).await?;
             out.done(&format!("deleted user {user} of tenant {tenant}"));
         }

@@ -122,6 +122,32 @@ impl<S: Send + Sync> FromRequest<S> for FormBody {
     }
 }
 
+/// The body of a POST whose parameters may all be in the query: no `Content-Type` and an empty
+/// body is no form at all (`curl -X POST 'https://…?token=…'` sends exactly that).
+pub struct OptionalFormBody(pub Option<Bytes>);
+
+impl<S: Send + Sync> FromRequest<S> for OptionalFormBody {
+    type Rejection = OAuthError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if req.headers().contains_key(CONTENT_TYPE) {
+            return FormBody::from_request(req, state)
+                .await
+                .map(|FormBody(body)| Self(Some(body)));
+        }
+        let body = Bytes::from_request(req, state).await.map_err(|e| {
+            OAuthError::InvalidRequest(format!("could not read the request body: {}", e.body_text()).into())
+        })?;
+        if body.is_empty() {
+            Ok(Self(None))
+        } else {
+            Err(OAuthError::InvalidRequest(
+                "the request body must be application/x-www-form-urlencoded".into(),
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

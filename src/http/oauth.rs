@@ -2,7 +2,7 @@
 
 use super::client_auth::credentials;
 use super::errors::{NO_CACHE, NO_STORE};
-use super::form::{self, FormBody, Pairs};
+use super::form::{self, FormBody, OptionalFormBody, Pairs};
 use super::openapi::{InvalidClient, OAuthBadRequest, TooManyActiveTokens, TooManyAttempts};
 use crate::service::grants::TokenRequest;
 use crate::service::introspect::{CheckToken, Introspection};
@@ -172,9 +172,10 @@ pub async fn check_token_get(
 }
 
 #[utoipa::path(post, path = "/oauth/check_token", tag = "oauth",
-    description = "As the GET form; parameters come from the query and the form (a name in both is refused).",
+    description = "As the GET form; parameters come from the query and the form (a name in both is refused). \
+        With every parameter in the query, the body may be empty and have no `Content-Type`.",
     params(("token" = Option<String>, Query, description = "The token value, unless it is in the form")),
-    request_body(content = TokenParamForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = Option<TokenParamForm>, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = []), ()),
     responses(
         (status = 200, description = "The token is active", body = CheckToken),
@@ -186,9 +187,9 @@ pub async fn check_token_post(
     State(service): State<Arc<Service>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-    FormBody(body): FormBody,
+    OptionalFormBody(body): OptionalFormBody,
 ) -> Result<Response, OAuthError> {
-    let mut pairs = query_and_form(query.as_deref(), Some(&body))?;
+    let mut pairs = query_and_form(query.as_deref(), body.as_deref())?;
     let credentials = credentials(&headers, &mut pairs)?;
     Ok(no_store(Json(
         service.check_token(credentials, required(&pairs, "token")?).await?,

@@ -43,10 +43,24 @@ impl Service {
             ClientCredentials::IdOnly { client_id } => (client_id, None),
             ClientCredentials::None => return Err(fail),
         };
+        let locked = |retry_after: u64| {
+            tracing::warn!(
+                client_id = client_id.as_str(),
+                retry_after,
+                reason = "too many failed attempts",
+                "client secret refused"
+            );
+            OAuthError::TooManyAttempts { retry_after }
+        };
         if let (Some(_), Some(retry_after)) = (secret, self.client_locked(client_id.as_str())) {
-            return Err(OAuthError::TooManyAttempts { retry_after });
+            return Err(locked(retry_after));
         }
         let Some(client) = self.store.get_client(client_id.as_str()).await? else {
+            tracing::info!(
+                client_id = client_id.as_str(),
+                reason = "unknown client",
+                "client authentication refused"
+            );
             return Err(fail);
         };
         let accepted = match (secret, &client.secret_hash) {
@@ -62,10 +76,21 @@ impl Service {
             (true, false) => Ok(client),
             // A wrong secret counts against the client id; a missing one guesses nothing.
             (false, true) => match self.client_secret_failed(client_id.as_str()).await? {
-                Some(retry_after) => Err(OAuthError::TooManyAttempts { retry_after }),
-                None => Err(fail),
+                Some(retry_after) => Err(locked(retry_after)),
+                None => {
+                    let reason = if client.secret_hash.is_some() {
+                        "wrong client secret"
+                    } else {
+                        "public client sent a secret"
+                    };
+                    tracing::info!(client_id = client_id.as_str(), tenant = %client.tenant, reason, "client authentication refused");
+                    Err(fail)
+                }
             },
-            (false, false) => Err(fail),
+            (false, false) => {
+                tracing::info!(client_id = client_id.as_str(), tenant = %client.tenant, reason = "no client secret", "client authentication refused");
+                Err(fail)
+            }
         }
     }
 }

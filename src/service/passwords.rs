@@ -1,5 +1,6 @@
 //! Argon2id for human passwords, always run off the async worker threads.
 
+use crate::model::User;
 use crate::secret::Secret;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -20,6 +21,16 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
+}
+
+/// Why a sign-in was refused, for the log only: the answer never tells these apart.
+pub fn refusal(user: Option<&User>, verified: bool) -> Option<&'static str> {
+    match user {
+        None => Some("unknown user"),
+        Some(_) if !verified => Some("wrong password"),
+        Some(user) if !user.enabled => Some("user disabled"),
+        Some(_) => None,
+    }
 }
 
 pub async fn hash(password: Secret<String>) -> Result<String, tokio::task::JoinError> {

@@ -91,22 +91,35 @@ impl Service {
         let now = self.clock.now();
         let rule = move |failures| decide(failures, now, true);
         let answer = self.store.take_attempt(&user_key(tenant, username), &rule).await?;
+        if let Err(retry_after) = answer {
+            tracing::warn!(
+                tenant,
+                username,
+                retry_after,
+                reason = "too many failed attempts",
+                "password refused"
+            );
+        }
         Ok(answer.map(|stored| match stored {
             Some(_) => Attempt::Counted,
             None => Attempt::Free,
         }))
     }
 
-    /// After the check: a success forgets the failures, a failure not yet counted is counted.
+    /// After the check (`refused` says why it failed): a success forgets the failures, a failure
+    /// not yet counted is counted.
     pub async fn password_checked(
         &self,
         tenant: &str,
         username: &str,
         attempt: Attempt,
-        accepted: bool,
+        refused: Option<&'static str>,
     ) -> Result<(), StoreError> {
+        if let Some(reason) = refused {
+            tracing::info!(tenant, username, reason, "password refused");
+        }
         let key = user_key(tenant, username);
-        match (accepted, attempt) {
+        match (refused.is_none(), attempt) {
             (true, Attempt::Counted) => self.store.clear_attempts(&key).await,
             (true, Attempt::Free) | (false, Attempt::Counted) => Ok(()),
             (false, Attempt::Free) => {

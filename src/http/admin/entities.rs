@@ -15,8 +15,11 @@ pub async fn create_tenant(State(s): Svc, Caller(who): Caller, AdminJson(new): A
 }
 
 #[utoipa::path(get, path = "/tenants", tag = "tenants",
-    description = "Every tenant the caller may read.",
-    responses((status = 200, description = "The tenants", body = Vec<TenantView>)))]
+    description = "Every tenant the caller may read: all of them for a server admin, else the caller's own.",
+    responses(
+        (status = 200, description = "The tenants", body = Vec<TenantView>),
+        (status = 403, response = crate::http::openapi::Forbidden),
+    ))]
 pub async fn list_tenants(State(s): Svc, Caller(who): Caller) -> Res {
     Ok(Json(s.list_tenants(&who).await?).into_response())
 }

@@ -60,8 +60,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminJson<T> {
             .await
             .map_err(|e| AdminError::Invalid(format!("could not read the request body: {}", e.body_text())))?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        let value = serde_path_to_error::deserialize(&mut *de)
-            .map_err(|e| field_error(e.path().to_string(), e.into_inner().to_string()))?;
+        let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+            let path = e.path().to_string();
+            let error = e.into_inner();
+            if error.is_syntax() || error.is_eof() {
+                // No field is to blame (the path would read `?` or `.`): say where the JSON breaks.
+                AdminError::Invalid(format!("the request body is not valid JSON: {error}"))
+            } else {
+                field_error(path, error.to_string())
+            }
+        })?;
         // `{"id":"t"} garbage` is not JSON: a client that sent it meant something else.
         de.end().map_err(|e| {
             AdminError::Invalid(format!(

@@ -180,7 +180,7 @@ async fn resume(s: &Service, headers: &HeaderMap, body: &[u8]) -> Result<(Author
     if !cookies::csrf_ok(s, headers, form::get(&pairs, "csrf")) {
         return Err(error_page(
             StatusCode::FORBIDDEN,
-            "This form has expired or was not sent from this site. Go back to the application and start again.",
+            "This form has expired or was not sent from this site.",
         ));
     }
     let sealed = take(&mut pairs, "request").unwrap_or_default();
@@ -235,7 +235,8 @@ pub async fn login(State(s): Svc, headers: HeaderMap, body: axum::body::Bytes) -
             Some("Invalid username or password."),
         ),
         Err(LoginError::Throttled { retry_after }) => {
-            let error = format!("Too many failed attempts. Try again in {retry_after} seconds.");
+            let unit = if retry_after == 1 { "second" } else { "seconds" };
+            let error = format!("Too many failed attempts. Try again in {retry_after} {unit}.");
             let mut response = login_page(
                 &s,
                 &auth,

@@ -151,6 +151,9 @@ impl Service {
 
     /// Every tenant the caller may read.
     pub async fn list_tenants(&self, who: &Principal) -> AdminResult<Vec<TenantView>> {
+        // A token that may not read even its own tenant is refused, as on every other admin
+        // route, rather than answered with an empty list that looks like "no tenants".
+        who.require(&who.tenant, Area::Settings, Access::Read)?;
         let all = self.store.list_tenants().await?;
         Ok(all
             .iter()

@@ -52,15 +52,19 @@ pub fn name(field: &str, name: &str) -> AdminResult<()> {
     })
 }
 
-/// Lifetimes in seconds: negative never expires, zero is meaningless.
+/// Lifetimes in seconds: negative never expires, zero is meaningless. The CLI checks its options
+/// with the same rule (`ttl_problem`), before anything is sent.
 pub fn ttl(field: &str, value: Option<i64>) -> AdminResult<()> {
+    value
+        .and_then(ttl_problem)
+        .map_or(Ok(()), |why| Err(invalid(field, why)))
+}
+
+pub fn ttl_problem(value: i64) -> Option<&'static str> {
     match value {
-        Some(0) => Err(invalid(
-            field,
-            "must not be 0 (use a negative value for tokens that never expire)",
-        )),
-        Some(v) if v.unsigned_abs() > MAX_LIFETIME.unsigned_abs() => Err(invalid(field, "must be at most ten years")),
-        _ => Ok(()),
+        0 => Some("must not be 0 (use a negative value for tokens that never expire)"),
+        v if v.unsigned_abs() > MAX_LIFETIME.unsigned_abs() => Some("must be at most ten years"),
+        _ => None,
     }
 }
 
@@ -80,10 +84,13 @@ pub fn expiry(field: &str, issued_at: UnixTime, value: Option<UnixTime>) -> Admi
 }
 
 pub fn max_active(field: &str, value: Option<u32>) -> AdminResult<()> {
-    match value {
-        Some(0) => Err(invalid(field, "must be at least 1 (null means no limit)")),
-        _ => Ok(()),
-    }
+    value
+        .and_then(max_active_problem)
+        .map_or(Ok(()), |why| Err(invalid(field, why)))
+}
+
+pub fn max_active_problem(value: u32) -> Option<&'static str> {
+    (value == 0).then_some("must be at least 1 (no value means no limit)")
 }
 
 pub fn scopes(field: &str, scopes: &[String]) -> AdminResult<()> {

@@ -56,10 +56,11 @@ impl Service {
                 tracing::error!(error = %e, "password verification task failed");
                 LoginError::Internal
             })?;
-        let user = user.filter(|user| verified && user.enabled);
-        self.password_checked(tenant, username, attempt, user.is_some())
+        let refused = passwords::refusal(user.as_deref(), verified);
+        self.password_checked(tenant, username, attempt, refused)
             .await
             .map_err(LoginError::Store)?;
+        let user = user.filter(|_| refused.is_none());
         match user {
             Some(user) => {
                 let session = LoginSession {

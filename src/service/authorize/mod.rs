@@ -101,6 +101,20 @@ fn error_redirect(redirect_uri: &str, state: Option<&str>, error: &str, descript
     AuthorizeError::Redirect(error_url(redirect_uri, state, error, description))
 }
 
+/// No redirect URI to send the user back to, so the error is shown here (RFC 6749 §4.1.2.1).
+/// The page names only what the client's own setup lacks; the log says which client and tenant.
+fn no_redirect_uri(client: &Client) -> AuthorizeError {
+    let message = if !client.allows_grant("authorization_code") {
+        "This application is not set up for sign-in here: it may not use the authorization_code grant."
+    } else if client.redirect_uris.is_empty() {
+        "This application is not set up for sign-in here: it has no registered redirect URIs."
+    } else {
+        return AuthorizeError::Page("The request must name one of the application's registered redirect URIs.".into());
+    };
+    tracing::info!(client_id = %client.client_id, tenant = %client.tenant, reason = message, "authorization request refused");
+    AuthorizeError::Page(message.into())
+}
+
 /// RFC 7636 §4.2: an S256 challenge is base64url(SHA-256), always 43 characters; anything else
 /// could never match a verifier.
 fn valid_challenge(challenge: &str) -> bool {
@@ -123,17 +137,14 @@ impl Service {
         let given = params.redirect_uri.is_some();
         let redirect_uri = match params.redirect_uri {
             Some(uri) if client.redirect_uris.contains(&uri) => uri,
+            Some(_) if client.redirect_uris.is_empty() => return Err(no_redirect_uri(&client)),
             Some(_) => {
                 return Err(AuthorizeError::Page(
                     "The redirect_uri is not registered for this application.".into(),
                 ))
             }
             None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
-            None => {
-                return Err(AuthorizeError::Page(
-                    "The request must name one of the application's registered redirect URIs.".into(),
-                ))
-            }
+            None => return Err(no_redirect_uri(&client)),
         };
         let state = params.state.as_deref();
         let fail = |error: &str, description: &str| error_redirect(&redirect_uri, state, error, description);
@@ -214,9 +225,7 @@ impl Service {
     /// A pending request back from a form: signature, expiry, and that the client still exists
     /// with that redirect URI.
     pub async fn resume_authorization(&self, sealed: &str) -> Result<Authorization, AuthorizeError> {
-        let expired = || {
-            AuthorizeError::Page("This sign-in page has expired. Go back to the application and start again.".into())
-        };
+        let expired = || AuthorizeError::Page("This sign-in page has expired.".into());
         let payload = self.keys.open_signed("authorize", sealed).ok_or_else(expired)?;
         let request: PendingRequest = serde_json::from_slice(&payload).map_err(|_| expired())?;
         if request.expires_at <= self.clock.now() {

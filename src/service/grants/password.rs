@@ -31,9 +31,10 @@ impl Service {
                 OAuthError::ServerError
             })?;
         // One message for unknown user, wrong password and disabled user: none is revealed.
-        let user = user.filter(|user| verified && user.enabled);
-        self.password_checked(&client.tenant, username.as_str(), attempt, user.is_some())
+        let refused = passwords::refusal(user.as_deref(), verified);
+        self.password_checked(&client.tenant, username.as_str(), attempt, refused)
             .await?;
+        let user = user.filter(|_| refused.is_none());
         let Some(user) = user else {
             return Err(OAuthError::InvalidGrant(BAD_LOGIN.into()));
         };
