@@ -214,10 +214,11 @@ impl Admin {
     pub async fn download(&self, path: &[&str]) -> CliResult<Response> {
         let mut segments = vec!["admin"];
         segments.extend_from_slice(path);
+        let token = self.token.lock().unwrap_or_else(|e| e.into_inner()).0.clone();
         let response = self
             .http
             .get(self.url(&segments))
-            .header(AUTHORIZATION, format!("Bearer {}", self.token.expose()))
+            .header(AUTHORIZATION, format!("Bearer {}", token.expose()))
             .timeout(Duration::from_secs(7 * 24 * 3600))
             .send()
             .await
