@@ -52,9 +52,10 @@ impl Service {
             );
             OAuthError::TooManyAttempts { retry_after }
         };
-        if let (Some(_), Some(retry_after)) = (secret, self.client_locked(client_id.as_str())) {
-            return Err(locked(retry_after));
-        }
+        let failed_lately = match secret {
+            Some(_) => self.client_standing(client_id.as_str()).map_err(locked)?,
+            None => false,
+        };
         let Some(client) = self.store.get_client(client_id.as_str()).await? else {
             tracing::info!(
                 client_id = client_id.as_str(),
@@ -70,7 +71,9 @@ impl Service {
         };
         match (accepted, secret.is_some()) {
             (true, true) => {
-                self.client_secret_accepted(client_id.as_str()).await?;
+                if failed_lately {
+                    self.client_secret_accepted(client_id.as_str()).await?;
+                }
                 Ok(client)
             }
             (true, false) => Ok(client),

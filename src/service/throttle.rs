@@ -134,12 +134,18 @@ impl Service {
         }
     }
 
-    /// Seconds `client_id` must wait before its secret is checked again, as this node last
-    /// learnt from the shared count; no store round trip.
-    pub fn client_locked(&self, client_id: &str) -> Option<u64> {
-        let until = self.client_locks.0.get(client_id)?;
+    /// What this node last learnt from the shared count of `client_id`'s secret failures, in one
+    /// cache lookup and no store round trip: `Err(seconds)` while it must wait, else whether its
+    /// secret failed lately.
+    pub fn client_standing(&self, client_id: &str) -> Result<bool, u64> {
+        let Some(until) = self.client_locks.0.get(client_id) else {
+            return Ok(false);
+        };
         let now = self.clock.now();
-        (until > now).then(|| (until - now) as u64)
+        if until > now {
+            return Err((until - now) as u64);
+        }
+        Ok(true)
     }
 
     /// A wrong secret for `client_id`: counted in the store; a wait the count calls for is
@@ -158,13 +164,11 @@ impl Service {
         Ok(waited)
     }
 
-    /// A right secret: the count is forgotten if this node saw it fail lately (otherwise there
-    /// is nothing to forget, and a good request costs no write).
+    /// A right secret after failures this node saw: the count is forgotten. (A client with no
+    /// failure seen here has nothing to forget, so a good request costs no write.)
     pub async fn client_secret_accepted(&self, client_id: &str) -> Result<(), StoreError> {
-        if self.client_locks.0.remove(client_id).is_some() {
-            self.store.clear_attempts(&client_key(client_id)).await?;
-        }
-        Ok(())
+        self.client_locks.0.invalidate(client_id);
+        self.store.clear_attempts(&client_key(client_id)).await
     }
 }
 

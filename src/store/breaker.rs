@@ -23,27 +23,30 @@ const SUSPECT_AFTER: Duration = Duration::from_millis(500);
 /// While open, how often the database is checked again.
 const RECHECK_EVERY: Duration = Duration::from_millis(250);
 
-#[derive(Default)]
-pub struct State {
+struct State {
     /// Operations are refused while set.
     open: AtomicBool,
     /// A check is running (at most one at a time, however many requests failed).
     checking: AtomicBool,
     reason: Mutex<String>,
-    /// The store checked; set once the decorator exists (it holds the breaker itself).
-    store: Mutex<Option<Weak<dyn Store>>>,
+    /// The store checked: weak, since the decorator holding the breaker holds the store.
+    store: Weak<dyn Store>,
 }
 
 /// The hook: refuse while open, and on a connection-level failure check the database.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Breaker(Arc<State>);
 
 pub type BreakerStore = Decorated<Breaker>;
 
 /// `inner` behind a breaker. The undecorated store is what the checks use.
 pub fn guarded(inner: Arc<dyn Store>) -> Arc<BreakerStore> {
-    let breaker = Breaker::default();
-    *breaker.0.store.lock() = Some(Arc::downgrade(&inner));
+    let breaker = Breaker(Arc::new(State {
+        open: AtomicBool::new(false),
+        checking: AtomicBool::new(false),
+        reason: Mutex::default(),
+        store: Arc::downgrade(&inner),
+    }));
     Arc::new(Decorated::new(inner, breaker))
 }
 
@@ -107,8 +110,9 @@ impl Breaker {
     /// One health check of the database; `true` if it answered in time (or the store is gone,
     /// so there is nothing left to guard).
     pub async fn run_once(&self) -> bool {
-        let store = self.0.store.lock().as_ref().and_then(Weak::upgrade);
-        let Some(store) = store else { return true };
+        let Some(store) = self.0.store.upgrade() else {
+            return true;
+        };
         matches!(tokio::time::timeout(CHECK_LIMIT, store.health()).await, Ok(Ok(())))
     }
 }
