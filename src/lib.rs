@@ -1,5 +1,6 @@
 //! Tessera: an OAuth 2.0 authorization server for the whole life of a token.
 
+pub mod active_tokens;
 pub mod background;
 pub mod cli;
 pub mod clock;

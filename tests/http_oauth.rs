@@ -13,7 +13,7 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tessera::clock::ManualClock;
-use tessera::model::{Client, Tenant, TokenSettings, User};
+use tessera::model::{Client, GrantType, Tenant, TokenSettings, User};
 use tessera::secret::Secret;
 use tessera::service::Service;
 use tessera::store::embedded::EmbeddedStore;
@@ -83,7 +83,7 @@ fn client(id: &str, tenant: &str, secret: &str, grants: &[&str]) -> Client {
         tenant: tenant.into(),
         name: id.into(),
         secret_hash: Some(hash_client_secret(secret)),
-        grant_types: grants.iter().map(|g| g.to_string()).collect(),
+        grant_types: grants.iter().map(|g| GrantType::parse(g).unwrap()).collect(),
         scopes: vec!["read".into(), "write".into()],
         redirect_uris: vec![],
         authorities: vec!["ROLE_APP".into()],

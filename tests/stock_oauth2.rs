@@ -41,7 +41,10 @@ async fn client(s: &common::TestServer, id: &str, secret: Option<&str>, redirect
 
 fn http() -> reqwest::Client {
     // RFC 6749 §10: token requests do not follow redirects.
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// `flow::world` (clients `web` and `mobile` registered for a loopback redirect URI without a port)
@@ -102,7 +105,10 @@ async fn client_credentials_password_refresh_introspection_and_revocation() {
         .http
         .post(s.url("/oauth/revoke"))
         .basic_auth("svc", Some(&svc_secret))
-        .form(&[("token", cc.access_token().secret().as_str()), ("token_type_hint", "access_token")])
+        .form(&[
+            ("token", cc.access_token().secret().as_str()),
+            ("token_type_hint", "access_token"),
+        ])
         .send()
         .await
         .unwrap();

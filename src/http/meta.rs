@@ -1,7 +1,7 @@
 //! Discovery (RFC 8414), the liveness/readiness probes and the OpenAPI document.
 
+use crate::model::GrantType;
 use crate::service::error::RETRY_AFTER_UNAVAILABLE;
-use crate::service::grants::SUPPORTED_GRANT_TYPES;
 use crate::service::Service;
 use axum::extract::State;
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
@@ -24,7 +24,7 @@ pub struct ServerMetadata {
     token_endpoint: String,
     introspection_endpoint: String,
     revocation_endpoint: String,
-    grant_types_supported: Vec<&'static str>,
+    grant_types_supported: Vec<GrantType>,
     response_types_supported: Vec<&'static str>,
     code_challenge_methods_supported: Vec<&'static str>,
     token_endpoint_auth_methods_supported: Vec<&'static str>,
@@ -42,7 +42,7 @@ pub async fn metadata(State(service): State<Arc<Service>>) -> Response {
         token_endpoint: format!("{base}/oauth/token"),
         introspection_endpoint: format!("{base}/oauth/introspect"),
         revocation_endpoint: format!("{base}/oauth/revoke"),
-        grant_types_supported: SUPPORTED_GRANT_TYPES.to_vec(),
+        grant_types_supported: GrantType::ALL.to_vec(),
         response_types_supported: vec!["code"],
         code_challenge_methods_supported: vec!["S256"],
         token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS.to_vec(),

@@ -4,6 +4,7 @@ use super::client_auth::credentials;
 use super::errors::{NO_CACHE, NO_STORE};
 use super::form::{self, FormBody, OptionalFormBody, Pairs};
 use super::openapi::{InvalidClient, OAuthBadRequest, TooManyActiveTokens, TooManyAttempts};
+use crate::model::GrantType;
 use crate::service::grants::TokenRequest;
 use crate::service::introspect::{CheckToken, Introspection};
 use crate::service::issue::TokenResponse;
@@ -25,17 +26,6 @@ fn no_store(body: impl IntoResponse) -> Response {
 
 // The forms below only document the requests: the handlers parse forms by hand (`super::form`),
 // so that repeated parameters and bad encodings are refused the RFC 6749 way.
-
-/// A grant type the token endpoint supports.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)] // documentation only
-pub enum GrantType {
-    ClientCredentials,
-    Password,
-    RefreshToken,
-    AuthorizationCode,
-}
 
 /// `POST /oauth/token` (RFC 6749 §4.3, §4.4, §6). Which fields apply depends on `grant_type`.
 #[derive(ToSchema)]

@@ -4,7 +4,7 @@
 //! the shared error responses, and schemas for the types that serialize by hand.
 
 use super::errors::ErrorBody;
-use crate::model::{TokenKind, TokenPolicy};
+use crate::model::{GrantType, TokenKind, TokenPolicy};
 use crate::service::introspect::{CheckToken, Introspection};
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::Operation;
@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToResponse, ToSchema};
 mod responses;
 pub use responses::*;
 
-/// `TokenPolicy` and `TokenKind` serialize as snake_case strings (see `crate::model`).
+/// `TokenPolicy`, `TokenKind` and `GrantType` serialize as snake_case strings (see `crate::model`).
 fn string_enum(description: &str, values: &[&'static str]) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::String)
@@ -36,6 +36,16 @@ impl PartialSchema for TokenPolicy {
     }
 }
 impl ToSchema for TokenPolicy {}
+
+impl PartialSchema for GrantType {
+    fn schema() -> RefOr<Schema> {
+        string_enum(
+            "An OAuth grant type (RFC 6749 §4).",
+            &GrantType::ALL.map(GrantType::as_str),
+        )
+    }
+}
+impl ToSchema for GrantType {}
 
 impl PartialSchema for TokenKind {
     fn schema() -> RefOr<Schema> {

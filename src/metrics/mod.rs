@@ -8,19 +8,17 @@ mod active;
 mod histogram;
 mod tokens;
 
-pub use active::{ActiveGauge, ActiveTokenCounter};
+pub use active::ActiveGauge;
 pub use histogram::Histogram;
 
 pub use tokens::{RequestOutcome, Revocation, TokenCounters};
 
-use crate::store::decorate::Op;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::Arc;
 
 /// The media type of [`Metrics::render`]'s output (OpenMetrics text, which Prometheus scrapes).
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -114,7 +112,7 @@ impl Metrics {
     }
 
     /// The whole registry as OpenMetrics text. Reads no store: the active-token gauge holds the
-    /// last count of [`ActiveTokenCounter`].
+    /// last count of the active-token job (`ActiveTokenCounter`, outside this module).
     pub fn render(&self) -> String {
         let _whole = self.active.reading();
         let mut text = String::with_capacity(16 * 1024);
@@ -126,19 +124,12 @@ impl Metrics {
     }
 }
 
-/// One store operation's latency histogram and error counter, registered on first use.
-#[derive(Default)]
-struct OpSlot {
-    latency: OnceLock<Histogram>,
-    errors: OnceLock<Counter>,
-}
-
-/// `tessera_store_operation_duration_seconds{operation}` and `tessera_store_errors_total{operation}`,
-/// indexed by [`Op`].
+/// `tessera_store_operation_duration_seconds{operation}` and `tessera_store_errors_total{operation}`.
+/// The store's metering decorator asks once per operation for its series and keeps the handles,
+/// so a store call costs an observation, not a label lookup.
 pub struct StoreTimers {
     latency: Histograms<1>,
     errors: Family<Labels<1>, Counter>,
-    slots: Box<[OpSlot]>,
 }
 
 impl StoreTimers {
@@ -155,23 +146,17 @@ impl StoreTimers {
             "Store operations that failed, by operation",
             errors.clone(),
         );
-        let slots = Op::NAMES.iter().map(|_| OpSlot::default()).collect();
-        Self { latency, errors, slots }
+        Self { latency, errors }
     }
 
-    pub fn observe(&self, op: Op, took: Duration, failed: bool) {
-        let Some(slot) = self.slots.get(op as usize) else {
-            return;
-        };
-        let label = || [("operation", Arc::<str>::from(op.name()))];
-        slot.latency
-            .get_or_init(|| self.latency.get_or_create_owned(&label()))
-            .observe(took.as_secs_f64());
-        if failed {
-            slot.errors
-                .get_or_init(|| self.errors.get_or_create_owned(&label()))
-                .inc();
-        }
+    /// The latency histogram of `operation` (created, and shown, from its first use).
+    pub fn latency(&self, operation: &'static str) -> Histogram {
+        self.latency.get_or_create_owned(&[("operation", operation.into())])
+    }
+
+    /// The failure counter of `operation` (created, and shown, from its first failure).
+    pub fn errors(&self, operation: &'static str) -> Counter {
+        self.errors.get_or_create_owned(&[("operation", operation.into())])
     }
 }
 
@@ -227,7 +212,8 @@ mod tests {
     fn renders_counters_histograms_and_the_gauges() {
         let m = Metrics::new();
         m.purge.record(PurgeOutcome::Done, 7);
-        m.store.observe(Op::Health, Duration::from_micros(30), true);
+        m.store.latency("health").observe(0.00003);
+        m.store.errors("health").inc();
         m.active.set(Some(&[("acme".into(), 3)]));
         let open = m.connection_gauge("main", 400);
         open.inc();

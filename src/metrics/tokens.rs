@@ -5,7 +5,7 @@
 //! authenticated clients' tokens, so callers cannot grow the map with made-up names.
 
 use super::Labels;
-use crate::service::grants::SUPPORTED_GRANT_TYPES;
+use crate::model::GrantType;
 use parking_lot::RwLock;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -13,7 +13,7 @@ use prometheus_client::registry::Registry;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-const GRANTS: usize = SUPPORTED_GRANT_TYPES.len();
+const GRANTS: usize = GrantType::ALL.len();
 
 /// What became of a token request that reached issuance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,11 +89,9 @@ impl TokenCounters {
         }
     }
 
-    /// Counts one token request's outcome; `grant_type` is one of [`SUPPORTED_GRANT_TYPES`].
-    pub fn token_request(&self, tenant: &str, grant_type: &str, outcome: RequestOutcome) {
-        let Some(g) = SUPPORTED_GRANT_TYPES.iter().position(|t| *t == grant_type) else {
-            return;
-        };
+    /// Counts one token request's outcome.
+    pub fn token_request(&self, tenant: &str, grant_type: GrantType, outcome: RequestOutcome) {
+        let g = grant_type as usize;
         self.with_tenant(tenant, |t| match outcome {
             RequestOutcome::Issued => t.issued[g].inc(),
             RequestOutcome::Reused => t.reused[g].inc(),
@@ -122,8 +120,8 @@ impl TokenCounters {
     /// Every series of a new tenant at once, so its zeros show before its first event.
     fn create(&self, tenant: Arc<str>) -> Tenant {
         let by_grant = |family: &Family<Labels<2>, Counter>| {
-            SUPPORTED_GRANT_TYPES
-                .map(|g| family.get_or_create_owned(&[("tenant", tenant.clone()), ("grant_type", g.into())]))
+            GrantType::ALL
+                .map(|g| family.get_or_create_owned(&[("tenant", tenant.clone()), ("grant_type", g.as_str().into())]))
         };
         Tenant {
             issued: by_grant(&self.issued),
@@ -146,11 +144,11 @@ mod tests {
     fn counts_by_tenant_grant_and_reason() {
         let m = Metrics::new();
         m.tokens
-            .token_request("acme", "client_credentials", RequestOutcome::Issued);
+            .token_request("acme", GrantType::ClientCredentials, RequestOutcome::Issued);
         m.tokens
-            .token_request("acme", "client_credentials", RequestOutcome::Issued);
-        m.tokens.token_request("acme", "password", RequestOutcome::Refused);
-        m.tokens.token_request("acme", "no_such_grant", RequestOutcome::Issued);
+            .token_request("acme", GrantType::ClientCredentials, RequestOutcome::Issued);
+        m.tokens
+            .token_request("acme", GrantType::Password, RequestOutcome::Refused);
         m.tokens.revoked("beta", Revocation::RefreshReplay, 3);
         let text = m.render();
         for line in [

@@ -57,9 +57,6 @@ pub struct Tenant {
 
 pub const SYSTEM_TENANT: &str = "system";
 
-/// The grant types a client may be allowed.
-pub const GRANT_TYPES: [&str; 4] = ["client_credentials", "password", "refresh_token", "authorization_code"];
-
 #[derive(Clone, PartialEq, Eq)]
 pub struct Client {
     pub client_id: String,
@@ -67,7 +64,7 @@ pub struct Client {
     pub name: String,
     /// SHA-256 of the secret; `None` for public clients.
     pub secret_hash: Option<[u8; 32]>,
-    pub grant_types: Vec<String>,
+    pub grant_types: Vec<GrantType>,
     pub scopes: Vec<String>,
     pub redirect_uris: Vec<String>,
     pub authorities: Vec<String>,
@@ -76,8 +73,8 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn allows_grant(&self, grant_type: &str) -> bool {
-        self.grant_types.iter().any(|g| g == grant_type)
+    pub fn allows_grant(&self, grant_type: GrantType) -> bool {
+        self.grant_types.contains(&grant_type)
     }
 }
 
@@ -165,10 +162,12 @@ impl TokenState {
     }
 }
 
+mod grant_type;
 mod names;
 mod token_id;
 mod token_record;
 
+pub use grant_type::GrantType;
 pub use names::{is_invisible, ClientId, NotAName, Username};
 pub use token_id::TokenId;
 pub use token_record::{TokenProfile, TokenRecord};

@@ -2,7 +2,7 @@
 
 use super::admin::ROLE_ADMIN;
 use super::Service;
-use crate::model::{Client, Tenant, TokenSettings, SYSTEM_TENANT};
+use crate::model::{Client, GrantType, Tenant, TokenSettings, SYSTEM_TENANT};
 use crate::secret::Secret;
 use crate::store::StoreError;
 use crate::token::{client_secret_matches, generate_client_secret, hash_client_secret};
@@ -15,7 +15,7 @@ fn admin_client(client_id: &str, secret: &str) -> Client {
         tenant: SYSTEM_TENANT.into(),
         name: "Tessera administrator".into(),
         secret_hash: Some(hash_client_secret(secret)),
-        grant_types: vec!["client_credentials".into()],
+        grant_types: vec![GrantType::ClientCredentials],
         scopes: vec![],
         redirect_uris: vec![],
         authorities: vec![ROLE_ADMIN.into()],
@@ -63,8 +63,8 @@ impl Service {
                     if !fixed.authorities.iter().any(|a| a == ROLE_ADMIN) {
                         fixed.authorities.push(ROLE_ADMIN.into());
                     }
-                    if !fixed.allows_grant("client_credentials") {
-                        fixed.grant_types.push("client_credentials".into());
+                    if !fixed.allows_grant(GrantType::ClientCredentials) {
+                        fixed.grant_types.push(GrantType::ClientCredentials);
                     }
                     if !secret_ok || fixed != *existing {
                         self.store.update_client(fixed).await?;

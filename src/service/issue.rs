@@ -3,7 +3,7 @@
 use super::{defaults, OAuthError, Service};
 use crate::metrics::RequestOutcome;
 use crate::model::{
-    Client, Tenant, TokenId, TokenKind, TokenPolicy, TokenProfile, TokenRecord, TokenSettings, MAX_LIFETIME,
+    Client, GrantType, Tenant, TokenId, TokenKind, TokenPolicy, TokenProfile, TokenRecord, TokenSettings, MAX_LIFETIME,
 };
 use crate::store::{IssueOutcome, IssueRequest};
 use serde::Serialize;
@@ -52,7 +52,7 @@ pub(crate) struct Issuance {
     /// The refresh token this exchange uses up.
     pub consume: Option<TokenId>,
     /// For the metrics: one of `SUPPORTED_GRANT_TYPES`.
-    pub grant_type: &'static str,
+    pub grant_type: GrantType,
 }
 
 pub(crate) enum Issued {

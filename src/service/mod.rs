@@ -56,7 +56,7 @@ impl Service {
     }
 
     /// The job behind `tessera_active_access_tokens`, counting through the timed store.
-    pub fn active_token_counter(&self) -> crate::metrics::ActiveTokenCounter {
-        crate::metrics::ActiveTokenCounter::new(self.store.clone(), self.clock.clone(), self.metrics.clone())
+    pub fn active_token_counter(&self) -> crate::active_tokens::ActiveTokenCounter {
+        crate::active_tokens::ActiveTokenCounter::new(self.store.clone(), self.clock.clone(), self.metrics.clone())
     }
 }

@@ -17,7 +17,7 @@ pub fn fixtures(tenant_id: &str) -> (Tenant, Client) {
         tenant: tenant_id.to_string(),
         name: "App".into(),
         secret_hash: Some([7; 32]),
-        grant_types: vec!["client_credentials".into(), "password".into()],
+        grant_types: vec![GrantType::ClientCredentials, GrantType::Password],
         scopes: vec!["read".into(), "write".into()],
         redirect_uris: vec![],
         authorities: vec!["ROLE_APP".into()],

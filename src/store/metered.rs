@@ -3,18 +3,39 @@
 
 use super::decorate::{Around, Decorated, Op};
 use super::*;
-use crate::metrics::Metrics;
+use crate::metrics::{Histogram, Metrics};
+use prometheus_client::metrics::counter::Counter;
 use std::future::Future;
+use std::sync::OnceLock;
 use std::time::Instant;
 
+/// One operation's series, fetched from the registry on first use and kept.
+#[derive(Default)]
+struct Series {
+    latency: OnceLock<Histogram>,
+    errors: OnceLock<Counter>,
+}
+
 /// Times each operation into the registry.
-pub struct Timing(Arc<Metrics>);
+pub struct Timing {
+    metrics: Arc<Metrics>,
+    /// Indexed by [`Op`].
+    series: Box<[Series]>,
+}
 
 impl Around for Timing {
     async fn around<T: Send>(&self, op: Op, call: impl Future<Output = StoreResult<T>> + Send) -> StoreResult<T> {
         let start = Instant::now();
         let result = call.await;
-        self.0.store.observe(op, start.elapsed(), result.is_err());
+        let series = &self.series[op as usize];
+        let store = &self.metrics.store;
+        series
+            .latency
+            .get_or_init(|| store.latency(op.name()))
+            .observe(start.elapsed().as_secs_f64());
+        if result.is_err() {
+            series.errors.get_or_init(|| store.errors(op.name())).inc();
+        }
         result
     }
 }
@@ -22,7 +43,8 @@ impl Around for Timing {
 pub type MeteredStore = Decorated<Timing>;
 
 pub fn metered(inner: Arc<dyn Store>, metrics: Arc<Metrics>) -> MeteredStore {
-    Decorated::new(inner, Timing(metrics))
+    let series = Op::NAMES.iter().map(|_| Series::default()).collect();
+    Decorated::new(inner, Timing { metrics, series })
 }
 
 #[cfg(test)]

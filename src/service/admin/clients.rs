@@ -3,7 +3,7 @@
 use super::tenants::{apply_settings, check_settings};
 use super::validate::{self, patch, Patch};
 use super::{Access, AdminError, AdminResult, Area, Principal};
-use crate::model::{Client, TokenPolicy, TokenSettings};
+use crate::model::{Client, GrantType, TokenPolicy, TokenSettings};
 use crate::service::Service;
 use crate::token::{generate_client_secret, hash_client_secret};
 use serde::{Deserialize, Serialize};
@@ -22,8 +22,7 @@ pub struct NewClient {
     )]
     pub name: Option<String>,
     /// Defaults to `["client_credentials"]`.
-    #[schema(pattern = "^(client_credentials|password|refresh_token|authorization_code)$")]
-    pub grant_types: Option<Vec<String>>,
+    pub grant_types: Option<Vec<GrantType>>,
     /// RFC 6749 scope tokens the client may ask for.
     #[serde(default)]
     #[schema(pattern = r"^[\x21\x23-\x5B\x5D-\x7E]+$")]
@@ -63,8 +62,7 @@ pub struct ClientPatch {
         pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
     )]
     pub name: Option<String>,
-    #[schema(pattern = "^(client_credentials|password|refresh_token|authorization_code)$")]
-    pub grant_types: Option<Vec<String>>,
+    pub grant_types: Option<Vec<GrantType>>,
     #[schema(pattern = r"^[\x21\x23-\x5B\x5D-\x7E]+$")]
     pub scopes: Option<Vec<String>>,
     #[schema(format = "uri")]
@@ -97,7 +95,7 @@ pub struct ClientView {
     pub client_id: String,
     pub tenant: String,
     pub name: String,
-    pub grant_types: Vec<String>,
+    pub grant_types: Vec<GrantType>,
     pub scopes: Vec<String>,
     pub redirect_uris: Vec<String>,
     pub authorities: Vec<String>,
@@ -146,11 +144,10 @@ impl From<&Client> for ClientView {
 
 fn check_client(c: &Client) -> AdminResult<()> {
     validate::name("name", &c.name)?;
-    validate::grant_types("grant_types", &c.grant_types)?;
     validate::scopes("scopes", &c.scopes)?;
     validate::redirect_uris("redirect_uris", &c.redirect_uris)?;
     validate::authorities("authorities", &c.authorities)?;
-    if c.public && c.allows_grant("client_credentials") {
+    if c.public && c.allows_grant(GrantType::ClientCredentials) {
         return Err(AdminError::Invalid(
             "grant_types: a public client cannot use client_credentials".into(),
         ));
@@ -206,7 +203,7 @@ impl Service {
             client_id,
             tenant: tenant.to_string(),
             secret_hash: secret.as_ref().map(|s| hash_client_secret(s.expose())),
-            grant_types: new.grant_types.unwrap_or_else(|| vec!["client_credentials".into()]),
+            grant_types: new.grant_types.unwrap_or_else(|| vec![GrantType::ClientCredentials]),
             scopes: new.scopes,
             redirect_uris: new.redirect_uris,
             authorities: new.authorities,

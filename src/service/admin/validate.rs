@@ -2,7 +2,7 @@
 
 use super::{AdminError, AdminResult};
 use crate::clock::UnixTime;
-use crate::model::{is_invisible, ClientId, Username, GRANT_TYPES, MAX_LIFETIME};
+use crate::model::{is_invisible, ClientId, Username, MAX_LIFETIME};
 use serde::{Deserialize, Deserializer};
 
 /// A PATCH field: absent (`None`), `null` (`Some(None)`, back to inherit) or a value.
@@ -110,16 +110,6 @@ pub fn authorities(field: &str, authorities: &[String]) -> AdminResult<()> {
     }
 }
 
-pub fn grant_types(field: &str, grants: &[String]) -> AdminResult<()> {
-    match grants.iter().find(|g| !GRANT_TYPES.contains(&g.as_str())) {
-        Some(bad) => Err(invalid(
-            field,
-            &format!("{bad:?} is not one of {}", GRANT_TYPES.join(", ")),
-        )),
-        None => Ok(()),
-    }
-}
-
 /// Absolute URIs without a fragment (RFC 6749 §3.1.2). They are stored as given, so nothing
 /// invisible either: the URL parser would accept (and encode) a NUL that PostgreSQL cannot store.
 pub fn redirect_uris(field: &str, uris: &[String]) -> AdminResult<()> {
@@ -189,7 +179,6 @@ mod tests {
         assert!(redirect_uris("r", &["/relative".into()]).is_err());
         assert!(redirect_uris("r", &["https://a.example/#frag".into()]).is_err());
         assert!(scopes("s", &["read".into(), "bad scope".into()]).is_err());
-        assert!(grant_types("g", &["implicit".into()]).is_err());
         assert!(client_id("c", "my-app_1").is_ok());
         assert!(client_id("c", "my app").is_err());
         assert!(redirect_uris("r", &["https://app.example/c\u{0}b".into()]).is_err());

@@ -8,7 +8,7 @@ pub mod login;
 pub use login::{LoginError, LoginSession};
 
 use super::{scopes, Service};
-use crate::model::{Client, ClientId, Tenant};
+use crate::model::{Client, ClientId, GrantType, Tenant};
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -104,7 +104,7 @@ fn error_redirect(redirect_uri: &str, state: Option<&str>, error: &str, descript
 /// No redirect URI to send the user back to, so the error is shown here (RFC 6749 §4.1.2.1).
 /// The page names only what the client's own setup lacks; the log says which client and tenant.
 fn no_redirect_uri(client: &Client) -> AuthorizeError {
-    let message = if !client.allows_grant("authorization_code") {
+    let message = if !client.allows_grant(GrantType::AuthorizationCode) {
         "This application is not set up for sign-in here: it may not use the authorization_code grant."
     } else if client.redirect_uris.is_empty() {
         "This application is not set up for sign-in here: it has no registered redirect URIs."
@@ -161,7 +161,7 @@ impl Service {
                 ))
             }
         }
-        if !client.allows_grant("authorization_code") {
+        if !client.allows_grant(GrantType::AuthorizationCode) {
             return Err(fail(
                 "unauthorized_client",
                 "the client may not use the authorization_code grant",

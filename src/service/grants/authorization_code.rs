@@ -2,7 +2,7 @@
 //! it was issued to, with the same redirect URI and the PKCE verifier; a second exchange revokes
 //! every token the code produced (§4.1.2).
 
-use crate::model::{Client, TokenKind, TokenRecord, TokenState};
+use crate::model::{Client, GrantType, TokenKind, TokenRecord, TokenState};
 use crate::secret::Secret;
 use crate::service::issue::{Issuance, Issued, TokenResponse};
 use crate::service::{OAuthError, Service};
@@ -109,10 +109,12 @@ impl Service {
             _ => return Err(invalid()),
         };
         let grant = Issuance {
-            grant_type: "authorization_code",
+            grant_type: GrantType::AuthorizationCode,
             subject: Some(subject),
             scopes: code.scopes().clone(),
-            refresh_scopes: client.allows_grant("refresh_token").then(|| code.scopes().clone()),
+            refresh_scopes: client
+                .allows_grant(GrantType::RefreshToken)
+                .then(|| code.scopes().clone()),
             authorities,
             grant_id: Some(code.grant_id),
             consume: Some(code.id),

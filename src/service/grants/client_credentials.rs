@@ -1,6 +1,6 @@
 //! `client_credentials` (RFC 6749 §4.4): an application token carrying the client's authorities.
 
-use crate::model::Client;
+use crate::model::{Client, GrantType};
 use crate::service::issue::{Issuance, Issued, TokenResponse};
 use crate::service::{scopes, OAuthError, Service};
 use std::sync::Arc;
@@ -26,7 +26,7 @@ impl Service {
             authorities,
             grant_id: None,
             consume: None,
-            grant_type: "client_credentials",
+            grant_type: GrantType::ClientCredentials,
         };
         match self.issue(grant).await? {
             Issued::Tokens(response) => Ok(response),

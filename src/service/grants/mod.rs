@@ -8,7 +8,7 @@ mod refresh_token;
 use super::client_auth::ClientCredentials;
 use super::issue::TokenResponse;
 use super::{OAuthError, Service};
-use crate::model::Username;
+use crate::model::{GrantType, Username};
 use crate::secret::Secret;
 use serde::{Deserialize, Deserializer};
 
@@ -36,8 +36,6 @@ pub enum TokenRequest {
     },
 }
 
-pub const SUPPORTED_GRANT_TYPES: [&str; 4] = ["client_credentials", "password", "refresh_token", "authorization_code"];
-
 impl TokenRequest {
     /// Builds the request from form pairs (client authentication parameters already removed).
     pub fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> Result<Self, OAuthError> {
@@ -46,7 +44,7 @@ impl TokenRequest {
             .find(|(k, _)| *k == "grant_type")
             .map(|(_, v)| v)
             .ok_or(OAuthError::InvalidRequest("missing parameter grant_type".into()))?;
-        if !SUPPORTED_GRANT_TYPES.contains(&grant_type) {
+        if GrantType::parse(grant_type).is_none() {
             return Err(OAuthError::UnsupportedGrantType(
                 format!("grant_type {grant_type:?} is not supported").into(),
             ));
@@ -55,12 +53,12 @@ impl TokenRequest {
         TokenRequest::deserialize(de).map_err(|e| OAuthError::InvalidRequest(describe(e).into()))
     }
 
-    pub fn grant_type(&self) -> &'static str {
+    pub fn grant_type(&self) -> GrantType {
         match self {
-            TokenRequest::ClientCredentials { .. } => "client_credentials",
-            TokenRequest::Password { .. } => "password",
-            TokenRequest::RefreshToken { .. } => "refresh_token",
-            TokenRequest::AuthorizationCode { .. } => "authorization_code",
+            TokenRequest::ClientCredentials { .. } => GrantType::ClientCredentials,
+            TokenRequest::Password { .. } => GrantType::Password,
+            TokenRequest::RefreshToken { .. } => GrantType::RefreshToken,
+            TokenRequest::AuthorizationCode { .. } => GrantType::AuthorizationCode,
         }
     }
 }
@@ -160,7 +158,7 @@ pub(crate) mod testing {
                     tenant: "acme".into(),
                     name: id.into(),
                     secret_hash: Some(hash_client_secret(SECRET)),
-                    grant_types: grants.iter().map(|g| g.to_string()).collect(),
+                    grant_types: grants.iter().map(|g| GrantType::parse(g).unwrap()).collect(),
                     scopes: vec!["read".into(), "write".into()],
                     redirect_uris: vec![],
                     authorities: vec!["ROLE_APP".into()],

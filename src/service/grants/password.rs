@@ -1,7 +1,7 @@
 //! `password` (RFC 6749 §4.3) [O]: a user token carrying the user's authorities, with a refresh
 //! token when the client may refresh.
 
-use crate::model::{Client, Username};
+use crate::model::{Client, GrantType, Username};
 use crate::secret::Secret;
 use crate::service::issue::{Issuance, Issued, TokenResponse};
 use crate::service::{passwords, scopes, OAuthError, Service};
@@ -38,7 +38,7 @@ impl Service {
         let Some(user) = user else {
             return Err(OAuthError::InvalidGrant(BAD_LOGIN.into()));
         };
-        let refresh_scopes = client.allows_grant("refresh_token").then(|| scopes.clone());
+        let refresh_scopes = client.allows_grant(GrantType::RefreshToken).then(|| scopes.clone());
         let grant = Issuance {
             subject: Some(user.username.as_str().into()),
             scopes,
@@ -46,7 +46,7 @@ impl Service {
             authorities: Arc::from(user.authorities.as_slice()),
             grant_id: None,
             consume: None,
-            grant_type: "password",
+            grant_type: GrantType::Password,
             client,
         };
         match self.issue(grant).await? {

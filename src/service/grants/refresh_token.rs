@@ -1,7 +1,7 @@
 //! `refresh_token` (RFC 6749 §6) [O]: one use, rotated; a replay revokes the whole lineage.
 
 use crate::metrics::Revocation;
-use crate::model::{Client, TokenKind, TokenRecord, TokenState};
+use crate::model::{Client, GrantType, TokenKind, TokenRecord, TokenState};
 use crate::service::issue::{Issuance, Issued, TokenResponse};
 use crate::service::scopes::DEVICE_SCOPE_PREFIX;
 use crate::service::{OAuthError, Service};
@@ -65,7 +65,7 @@ impl Service {
             authorities,
             grant_id: Some(old.grant_id),
             consume: Some(old.id),
-            grant_type: "refresh_token",
+            grant_type: GrantType::RefreshToken,
             client,
         };
         match self.issue(grant).await? {
