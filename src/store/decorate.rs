@@ -1,5 +1,6 @@
 //! Decorators around a store: one delegation of every operation, through a hook that each
-//! cross-cutting concern (timing, failing fast while the database is down) implements once.
+//! cross-cutting concern (timing, failing fast while the database is down, keeping copies of
+//! clients and tenants) implements once.
 
 use super::*;
 use std::future::Future;
@@ -39,6 +40,20 @@ ops! {
     Backup => "backup",
 }
 
+/// A stored read that a decorator may answer from elsewhere, as many times as it needs.
+pub type Load<'a, T> =
+    &'a (dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = StoreResult<Option<Arc<T>>>> + Send + 'a>> + Send + Sync);
+
+/// A change to a client or tenant that the store has carried out (or failed to: it may have
+/// committed all the same), which copies of it must forget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed<'a> {
+    Tenant(&'a str),
+    /// The tenant is gone, and its clients with it.
+    TenantDeleted(&'a str),
+    Client(&'a str),
+}
+
 /// What a decorator does around every operation of the store it wraps.
 pub trait Around: Send + Sync + 'static {
     fn around<T: Send>(
@@ -46,6 +61,29 @@ pub trait Around: Send + Sync + 'static {
         op: Op,
         call: impl Future<Output = StoreResult<T>> + Send,
     ) -> impl Future<Output = StoreResult<T>> + Send;
+
+    /// The tenant every request reads; by default, from the store.
+    fn tenant<'a>(
+        &'a self,
+        _id: &'a str,
+        load: Load<'a, Tenant>,
+    ) -> impl Future<Output = StoreResult<Option<Arc<Tenant>>>> + Send + 'a {
+        load()
+    }
+
+    /// The client every request reads; by default, from the store.
+    fn client<'a>(
+        &'a self,
+        _client_id: &'a str,
+        load: Load<'a, Client>,
+    ) -> impl Future<Output = StoreResult<Option<Arc<Client>>>> + Send + 'a {
+        load()
+    }
+
+    /// Told after every change to a client or tenant.
+    fn changed(&self, _change: Changed<'_>) -> impl Future<Output = ()> + Send {
+        async {}
+    }
 }
 
 /// `inner`, with `hook` around each of its operations.
@@ -64,215 +102,4 @@ impl<H: Around> Decorated<H> {
     }
 }
 
-#[async_trait]
-impl<H: Around> TenantStore for Decorated<H> {
-    async fn create_tenant(&self, tenant: Tenant) -> StoreResult<()> {
-        self.hook
-            .around(Op::CreateTenant, self.inner.create_tenant(tenant))
-            .await
-    }
-    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Arc<Tenant>>> {
-        self.hook.around(Op::GetTenant, self.inner.get_tenant(id)).await
-    }
-    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
-        self.hook.around(Op::ListTenants, self.inner.list_tenants()).await
-    }
-    async fn update_tenant(&self, tenant: Tenant) -> StoreResult<bool> {
-        self.hook
-            .around(Op::UpdateTenant, self.inner.update_tenant(tenant))
-            .await
-    }
-    async fn delete_tenant(&self, id: &str) -> StoreResult<bool> {
-        self.hook.around(Op::DeleteTenant, self.inner.delete_tenant(id)).await
-    }
-}
-
-#[async_trait]
-impl<H: Around> ClientStore for Decorated<H> {
-    async fn create_client(&self, client: Client) -> StoreResult<()> {
-        self.hook
-            .around(Op::CreateClient, self.inner.create_client(client))
-            .await
-    }
-    async fn get_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>> {
-        self.hook.around(Op::GetClient, self.inner.get_client(client_id)).await
-    }
-    async fn list_clients(&self, tenant: &str) -> StoreResult<Vec<Arc<Client>>> {
-        self.hook.around(Op::ListClients, self.inner.list_clients(tenant)).await
-    }
-    async fn update_client(&self, client: Client) -> StoreResult<bool> {
-        self.hook
-            .around(Op::UpdateClient, self.inner.update_client(client))
-            .await
-    }
-    async fn delete_client(&self, client_id: &str, now: UnixTime) -> StoreResult<bool> {
-        self.hook
-            .around(Op::DeleteClient, self.inner.delete_client(client_id, now))
-            .await
-    }
-}
-
-#[async_trait]
-impl<H: Around> UserStore for Decorated<H> {
-    async fn create_user(&self, user: User) -> StoreResult<()> {
-        self.hook.around(Op::CreateUser, self.inner.create_user(user)).await
-    }
-    async fn get_user(&self, tenant: &str, username: &str) -> StoreResult<Option<Arc<User>>> {
-        self.hook
-            .around(Op::GetUser, self.inner.get_user(tenant, username))
-            .await
-    }
-    async fn list_users(&self, tenant: &str) -> StoreResult<Vec<Arc<User>>> {
-        self.hook.around(Op::ListUsers, self.inner.list_users(tenant)).await
-    }
-    async fn update_user(&self, user: User, now: UnixTime) -> StoreResult<bool> {
-        self.hook
-            .around(Op::UpdateUser, self.inner.update_user(user, now))
-            .await
-    }
-    async fn delete_user(&self, tenant: &str, username: &str, now: UnixTime) -> StoreResult<bool> {
-        self.hook
-            .around(Op::DeleteUser, self.inner.delete_user(tenant, username, now))
-            .await
-    }
-}
-
-#[async_trait]
-impl<H: Around> TokenStore for Decorated<H> {
-    async fn issue(&self, request: IssueRequest) -> StoreResult<IssueOutcome> {
-        self.hook.around(Op::Issue, self.inner.issue(request)).await
-    }
-    async fn insert_code(&self, code: TokenRecord) -> StoreResult<bool> {
-        self.hook.around(Op::InsertCode, self.inner.insert_code(code)).await
-    }
-    async fn get_token(&self, id: &TokenId) -> StoreResult<Option<Arc<TokenRecord>>> {
-        self.hook.around(Op::GetToken, self.inner.get_token(id)).await
-    }
-    async fn revoke_token(&self, id: &TokenId) -> StoreResult<bool> {
-        self.hook.around(Op::RevokeToken, self.inner.revoke_token(id)).await
-    }
-    async fn revoke_grant(&self, grant_id: &TokenId) -> StoreResult<u64> {
-        self.hook
-            .around(Op::RevokeGrant, self.inner.revoke_grant(grant_id))
-            .await
-    }
-    async fn revoke_client_tokens(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> StoreResult<u64> {
-        let call = self.inner.revoke_client_tokens(client_id, subject, now);
-        self.hook.around(Op::RevokeClientTokens, call).await
-    }
-    async fn list_tokens(&self, query: &TokenQuery) -> StoreResult<Vec<Arc<TokenRecord>>> {
-        self.hook.around(Op::ListTokens, self.inner.list_tokens(query)).await
-    }
-    async fn count_active_access(&self, client_id: &str, now: UnixTime) -> StoreResult<u64> {
-        let call = self.inner.count_active_access(client_id, now);
-        self.hook.around(Op::CountActiveAccess, call).await
-    }
-    async fn update_token(
-        &self,
-        id: &TokenId,
-        patch: TokenPatch,
-        now: UnixTime,
-    ) -> StoreResult<Option<Arc<TokenRecord>>> {
-        let call = self.inner.update_token(id, patch, now);
-        self.hook.around(Op::UpdateToken, call).await
-    }
-    async fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> StoreResult<Vec<Authorization>> {
-        let call = self.inner.authorizations(tenant, subject, now);
-        self.hook.around(Op::Authorizations, call).await
-    }
-    async fn set_pair_scopes(
-        &self,
-        client_id: &str,
-        subject: &str,
-        scopes: Arc<[String]>,
-        now: UnixTime,
-    ) -> StoreResult<u64> {
-        let call = self.inner.set_pair_scopes(client_id, subject, scopes, now);
-        self.hook.around(Op::SetPairScopes, call).await
-    }
-}
-
-#[async_trait]
-impl<H: Around> ConsentStore for Decorated<H> {
-    async fn get_consent(&self, client_id: &str, subject: &str) -> StoreResult<Option<Consent>> {
-        self.hook
-            .around(Op::GetConsent, self.inner.get_consent(client_id, subject))
-            .await
-    }
-    async fn grant_consent(&self, consent: Consent) -> StoreResult<Consent> {
-        self.hook
-            .around(Op::GrantConsent, self.inner.grant_consent(consent))
-            .await
-    }
-    async fn delete_consent(&self, client_id: &str, subject: &str) -> StoreResult<bool> {
-        self.hook
-            .around(Op::DeleteConsent, self.inner.delete_consent(client_id, subject))
-            .await
-    }
-    async fn consents_of(&self, tenant: &str, subject: &str) -> StoreResult<Vec<Consent>> {
-        self.hook
-            .around(Op::ConsentsOf, self.inner.consents_of(tenant, subject))
-            .await
-    }
-}
-
-#[async_trait]
-impl<H: Around> ThrottleStore for Decorated<H> {
-    async fn take_attempt(&self, key: &str, decide: Decide<'_>) -> StoreResult<Result<Option<Failures>, u64>> {
-        self.hook
-            .around(Op::TakeAttempt, self.inner.take_attempt(key, decide))
-            .await
-    }
-    async fn clear_attempts(&self, key: &str) -> StoreResult<()> {
-        self.hook
-            .around(Op::ClearAttempts, self.inner.clear_attempts(key))
-            .await
-    }
-    async fn purge_attempts(&self, before: UnixTime) -> StoreResult<u64> {
-        self.hook
-            .around(Op::PurgeAttempts, self.inner.purge_attempts(before))
-            .await
-    }
-}
-
-#[async_trait]
-impl<H: Around> Store for Decorated<H> {
-    async fn health(&self) -> StoreResult<()> {
-        self.hook.around(Op::Health, self.inner.health()).await
-    }
-    async fn backup(&self) -> StoreResult<Result<Snapshot, NoBackup>> {
-        self.hook.around(Op::Backup, self.inner.backup()).await
-    }
-    async fn purge_expired(&self, before: UnixTime, batch: usize) -> StoreResult<u64> {
-        self.hook
-            .around(Op::PurgeExpired, self.inner.purge_expired(before, batch))
-            .await
-    }
-    async fn acquire_lease(&self, name: &str, holder: &str, now: UnixTime, until: UnixTime) -> StoreResult<bool> {
-        let call = self.inner.acquire_lease(name, holder, now, until);
-        self.hook.around(Op::AcquireLease, call).await
-    }
-    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
-        self.hook
-            .around(Op::ReleaseLease, self.inner.release_lease(name, holder))
-            .await
-    }
-    async fn active_access_by_tenant(&self, now: UnixTime) -> StoreResult<Vec<(String, u64)>> {
-        let call = self.inner.active_access_by_tenant(now);
-        self.hook.around(Op::ActiveAccessByTenant, call).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_operation_has_its_own_name() {
-        assert_eq!(Op::ActiveAccessByTenant.name(), "active_access_by_tenant");
-        let mut names = Op::NAMES.to_vec();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), Op::NAMES.len());
-    }
-}
+mod delegate;

@@ -1,6 +1,7 @@
 //! Storage: small traits combined into one `Store`, and the single place a backend is chosen.
 
 pub mod breaker;
+pub mod cached;
 pub mod decorate;
 pub mod embedded;
 pub mod metered;

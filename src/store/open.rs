@@ -1,7 +1,7 @@
 //! Opening a store: its options, the one `match` that picks the backend from the URL, and the
 //! URL helpers (the form to show, whether nodes share it, where its key file lives).
 
-use super::{breaker, embedded, sql, Store, StoreError};
+use super::{breaker, cached, embedded, sql, Store, StoreError};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -86,7 +86,7 @@ pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, O
         server => match sql::dialect::Dialect::from_scheme(server) {
             Some(dialect) => {
                 let store = sql::SqlStore::open(url, dialect, options.max_connections).await?;
-                Ok(breaker::guarded(Arc::new(store)))
+                Ok(breaker::guarded(Arc::new(cached::cached(Arc::new(store)))))
             }
             None => Err(OpenError::UnsupportedScheme(redact_url(url))),
         },

@@ -30,7 +30,7 @@ impl TenantStore for SqlStore {
     }
 
     async fn get_tenant(&self, id: &str) -> StoreResult<Option<Arc<Tenant>>> {
-        self.cached_tenant(id).await
+        self.fetch_tenant(id).await
     }
 
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
@@ -43,7 +43,6 @@ impl TenantStore for SqlStore {
 
     async fn update_tenant(&self, t: Tenant) -> StoreResult<bool> {
         let exists = self.tenant_exists(&t.id).await?;
-        let id = t.id.clone();
         sqlx::query(&self.sql("UPDATE tenants SET name = ?, settings = ? WHERE id = ?"))
             .bind(t.name)
             .bind(json(&t.settings))
@@ -51,7 +50,6 @@ impl TenantStore for SqlStore {
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
-        self.cache.tenant_changed(&id, false).await;
         Ok(exists)
     }
 
@@ -75,7 +73,6 @@ impl TenantStore for SqlStore {
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        self.cache.tenant_changed(id, true).await;
         Ok(gone.rows_affected() > 0)
     }
 }
@@ -108,7 +105,7 @@ impl ClientStore for SqlStore {
     }
 
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>> {
-        self.cached_client(client_id).await
+        self.fetch_client(client_id).await
     }
 
     async fn list_clients(&self, tenant: &str) -> StoreResult<Vec<Arc<Client>>> {
@@ -150,7 +147,6 @@ impl ClientStore for SqlStore {
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
-        self.cache.client_changed(&c.client_id).await;
         Ok(exists)
     }
 
@@ -176,7 +172,6 @@ impl ClientStore for SqlStore {
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        self.cache.client_changed(client_id).await;
         Ok(gone.rows_affected() > 0)
     }
 }

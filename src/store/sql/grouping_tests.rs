@@ -124,7 +124,7 @@ async fn held_connections_are_replaced_when_the_database_drops_them(kind: &str) 
 async fn concurrent_lookups_each_get_their_own_token() {
     for kind in ["postgres", "mysql"] {
         let Some((store, _url, _db)) = open(kind).await else {
-            return;
+            continue;
         };
         let mut known = Vec::new();
         for _ in 0..40 {
@@ -168,7 +168,7 @@ async fn held_connections_are_replaced_when_mysql_drops_them() {
 async fn a_batch_keeps_refresh_tokens_null_expiry_and_properties() {
     for kind in ["postgres", "mysql"] {
         let Some((store, _url, _db)) = open(kind).await else {
-            return;
+            continue;
         };
         let (_, client) = fixtures("gc");
         let mut access = access_token(&client, None, NOW, None);
@@ -201,64 +201,10 @@ async fn postgres_readers_plan_each_lookup_for_its_ids() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_missing_one_cached_client_share_one_load() {
-    let Some((store, _url, _db)) = open("postgres").await else {
-        return;
-    };
-    let (_, client) = fixtures("gc");
-    let loads = || store.cache.loads.load(std::sync::atomic::Ordering::Relaxed);
-    let before = loads();
-    let tasks: Vec<_> = (0..64)
-        .map(|_| {
-            let (store, id) = (store.clone(), client.client_id.clone());
-            tokio::spawn(async move { store.get_client(&id).await.unwrap() })
-        })
-        .collect();
-    for task in tasks {
-        assert_eq!(task.await.unwrap().unwrap().client_id, client.client_id);
-    }
-    assert_eq!(loads() - before, 1, "64 requests, one load");
-    assert!(store.get_client("nobody").await.unwrap().is_none());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_load_that_raced_a_change_is_not_kept() {
-    let Some((store, url, _db)) = open("postgres").await else {
-        return;
-    };
-    let (_, client) = fixtures("gc");
-    // Another session holds the clients table, so the next load waits inside its SELECT.
-    let mut blocker = sqlx::PgConnection::connect(&url).await.unwrap();
-    sqlx::query("BEGIN").execute(&mut blocker).await.unwrap();
-    sqlx::query("LOCK TABLE clients IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut blocker)
-        .await
-        .unwrap();
-    let loading = {
-        let (store, id) = (store.clone(), client.client_id.clone());
-        tokio::spawn(async move { store.get_client(&id).await.unwrap() })
-    };
-    while store.cache.loads.load(std::sync::atomic::Ordering::Relaxed) == 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    // A change commits while the load waits (what update_client does after its UPDATE).
-    store.cache.client_changed(&client.client_id).await;
-    sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
-    assert!(loading.await.unwrap().is_some());
-    assert!(
-        store.cache.clients.get(&client.client_id).await.is_none(),
-        "what the raced load read is not kept"
-    );
-    // The next load keeps what it reads.
-    assert!(store.get_client(&client.client_id).await.unwrap().is_some());
-    assert!(store.cache.clients.get(&client.client_id).await.is_some());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_row_that_does_not_decode_fails_only_its_own_lookups() {
     for kind in ["postgres", "mysql"] {
         let Some((store, url, _db)) = open(kind).await else {
-            return;
+            continue;
         };
         let mut good = Vec::new();
         for _ in 0..50 {

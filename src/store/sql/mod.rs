@@ -1,17 +1,17 @@
 //! The server-database store: PostgreSQL or MySQL/MariaDB through sqlx, shared by many nodes.
 //!
 //! Every token read goes to the database, so a revocation is seen by every node at once. Clients
-//! and tenants, read on every request, are kept for at most [`cache::CACHE_TTL`] (a change on
-//! another node is seen within it, well inside the contract's one second; this node's own changes
-//! at once). Policies and limits hold across nodes because issuance under a limit or
+//! and tenants, read on every request, are kept by the caching decorator wrapped around this store
+//! (`store::cached`) for at most its `CACHE_TTL` (a change on another node is seen within it, well
+//! inside the contract's one second; this node's own changes at once). Policies and limits hold across nodes because issuance under a limit or
 //! a policy locks the client's row (`SELECT … FOR UPDATE`) for its transaction; plain issuance is
 //! batched into multi-row inserts shared by concurrent requests (see `batch.rs`).
 
 mod batch;
-mod cache;
 mod consents;
 pub mod dialect;
 mod entities;
+mod fetch;
 #[cfg(test)]
 mod grouping_tests;
 mod held;
@@ -40,7 +40,6 @@ pub struct SqlStore {
     dialect: Dialect,
     inserts: batch::Batcher,
     lookups: lookups::Lookups,
-    cache: cache::EntityCache,
 }
 
 /// A failure of the connection (or of getting one) says the database cannot be reached right
@@ -106,7 +105,6 @@ impl SqlStore {
             dialect,
             inserts,
             lookups,
-            cache: cache::EntityCache::default(),
         })
     }
 
