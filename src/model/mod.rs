@@ -166,6 +166,7 @@ impl TokenState {
 }
 
 mod names;
+pub mod redirect_uri;
 mod token_id;
 mod token_record;
 
