@@ -175,6 +175,23 @@ fn key_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Secret<String>>, D::E
     })
 }
 
+/// The admin secret must read the same form-encoded or not. RFC 6749 §2.3.1 has clients
+/// form-encode Basic credentials and this server decodes them, so a secret with `+`, `%` or
+/// anything else that encoding changes fails for the many clients that send it raw
+/// (`curl -u`, most libraries). The secret itself is never named in the message.
+fn form_safe_secret(secret: &str) -> Result<(), ConfigError> {
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    if secret.bytes().all(unreserved) {
+        return Ok(());
+    }
+    Err(ConfigError::Invalid(
+        "admin_client_secret (TESSERA_ADMIN_CLIENT_SECRET) contains characters that form-encoding changes, \
+         so clients sending it raw in HTTP Basic (curl -u, most OAuth libraries) would be refused: \
+         use only letters, digits, - . _ and ~ (e.g. the output of tessera key generate)"
+            .into(),
+    ))
+}
+
 /// Command-line values; only those given override the layers below.
 #[derive(Debug, Default, Serialize)]
 pub struct Overrides {
@@ -247,6 +264,9 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "active_tokens_interval must be at least 1 second".into(),
             ));
+        }
+        if let Some(secret) = &self.admin_client_secret {
+            form_safe_secret(secret.expose())?;
         }
         match (&self.admin_client_id, &self.admin_client_secret) {
             (Some(_), None) | (None, Some(_)) => Err(ConfigError::Invalid(

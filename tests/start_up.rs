@@ -132,3 +132,20 @@ fn an_unreachable_database_says_why_once() {
     assert_eq!(out.to_lowercase().matches("connection refused").count(), 1, "{out}");
     assert!(!out.contains("pool timed out"), "{out}");
 }
+
+#[test]
+fn an_admin_secret_that_form_encoding_changes_stops_start_up_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = refused(
+        dir.path(),
+        &["--listen", "127.0.0.1:0", "--store", "memory://"],
+        &[
+            ("TESSERA_ADMIN_CLIENT_ID", "ops"),
+            ("TESSERA_ADMIN_CLIENT_SECRET", "s3cret+with%2Bsigns"),
+        ],
+    );
+    assert!(out.contains("TESSERA_ADMIN_CLIENT_SECRET"), "{out}");
+    assert!(out.contains("form-encoding"), "says why: {out}");
+    assert!(out.contains("letters, digits, - . _ and ~"), "says the fix: {out}");
+    assert!(!out.contains("s3cret"), "never shows the secret: {out}");
+}

@@ -114,6 +114,32 @@ fn bad_settings_are_named() {
 }
 
 #[test]
+fn an_admin_secret_that_form_encoding_changes_is_refused_without_showing_it() {
+    for bad in ["pa+ss", "100%sure", "sp ace", "a/b", "a:b", "caf\u{e9}", "q=1&r", "x*"] {
+        Jail::expect_with(|jail| {
+            jail.set_env("TESSERA_ADMIN_CLIENT_ID", "ops");
+            jail.set_env("TESSERA_ADMIN_CLIENT_SECRET", bad);
+            let err = Config::load(None, Overrides::default()).unwrap_err().to_string();
+            assert!(
+                err.contains("admin_client_secret (TESSERA_ADMIN_CLIENT_SECRET)") && err.contains("letters, digits"),
+                "{bad}: {err}"
+            );
+            assert!(!err.contains(bad), "the secret is not shown: {err}");
+            Ok(())
+        });
+    }
+    let generated = crate::token::generate_key_text();
+    for good in ["Az09-._~", "12345", generated.as_str()] {
+        Jail::expect_with(|jail| {
+            jail.set_env("TESSERA_ADMIN_CLIENT_ID", "ops");
+            jail.set_env("TESSERA_ADMIN_CLIENT_SECRET", good);
+            assert!(Config::load(None, Overrides::default()).is_ok(), "{good}");
+            Ok(())
+        });
+    }
+}
+
+#[test]
 fn variables_that_name_no_setting_are_ignored_and_named() {
     Jail::expect_with(|jail| {
         // What Kubernetes injects beside a Service named `tessera`, and the CLI's own variable.

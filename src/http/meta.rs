@@ -13,8 +13,9 @@ use std::sync::{Arc, OnceLock};
 use utoipa::ToSchema;
 
 const AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
-/// Public clients authenticate at the token endpoint with their `client_id` alone (plus PKCE).
-const TOKEN_AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+/// Public clients authenticate at the token endpoint (plus PKCE) and at revocation with their
+/// `client_id` alone.
+const PUBLIC_AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
 
 /// RFC 8414 authorization server metadata; every endpoint URL is absolute.
 #[derive(Serialize, ToSchema)]
@@ -30,6 +31,8 @@ pub struct ServerMetadata {
     token_endpoint_auth_methods_supported: Vec<&'static str>,
     introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// RFC 9207: every authorization response, success or error, carries `iss`.
+    authorization_response_iss_parameter_supported: bool,
 }
 
 #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "meta",
@@ -45,9 +48,10 @@ pub async fn metadata(State(service): State<Arc<Service>>) -> Response {
         grant_types_supported: GrantType::ALL.to_vec(),
         response_types_supported: vec!["code"],
         code_challenge_methods_supported: vec!["S256"],
-        token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS.to_vec(),
+        token_endpoint_auth_methods_supported: PUBLIC_AUTH_METHODS.to_vec(),
         introspection_endpoint_auth_methods_supported: AUTH_METHODS.to_vec(),
-        revocation_endpoint_auth_methods_supported: AUTH_METHODS.to_vec(),
+        revocation_endpoint_auth_methods_supported: PUBLIC_AUTH_METHODS.to_vec(),
+        authorization_response_iss_parameter_supported: true,
     })
     .into_response()
 }

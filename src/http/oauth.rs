@@ -70,7 +70,7 @@ pub struct TokenParamForm {
     /// Accepted and ignored: the token's prefix tells its kind.
     #[schema(required = false)]
     token_type_hint: String,
-    /// `client_secret_post` (or with Basic, the same id).
+    /// `client_secret_post` (or with Basic, the same id); alone, a public client revoking its own token.
     #[schema(required = false)]
     client_id: String,
     /// `client_secret_post`.

@@ -164,6 +164,7 @@ impl TokenState {
 
 mod grant_type;
 mod names;
+pub mod redirect_uri;
 mod token_id;
 mod token_record;
 

@@ -67,6 +67,8 @@ impl OAuthError {
         }
     }
 
+    /// The `error_description`, always within RFC 6749 §5.2's characters, whatever a request
+    /// put into it.
     pub fn description(&self) -> Text {
         match self {
             OAuthError::InvalidRequest(d)
@@ -74,7 +76,10 @@ impl OAuthError {
             | OAuthError::UnauthorizedClient(d)
             | OAuthError::UnsupportedGrantType(d)
             | OAuthError::InvalidScope(d)
-            | OAuthError::InvalidToken(d) => d.clone(),
+            | OAuthError::InvalidToken(d) => match safe_description(d) {
+                Cow::Borrowed(_) => d.clone(),
+                Cow::Owned(safe) => safe.into(),
+            },
             OAuthError::InvalidClient { .. } => "client authentication failed".into(),
             OAuthError::TooManyActiveTokens { limit, .. } => {
                 format!("the client already holds its limit of {limit} active access tokens").into()
@@ -86,6 +91,28 @@ impl OAuthError {
             OAuthError::ServerError => "the server could not complete the request".into(),
         }
     }
+}
+
+/// RFC 6749 §5.2: `error_description` = 1*( %x20-21 / %x23-5B / %x5D-7E ).
+pub fn is_description_char(c: char) -> bool {
+    matches!(c, '\x20'..='\x7E') && c != '"' && c != '\\'
+}
+
+/// `text` as an `error_description` may carry it: `"` and `\` become `'`, and every other
+/// character outside the set (non-ASCII, control) becomes `?`. Unchanged text is not copied.
+pub fn safe_description(text: &str) -> Cow<'_, str> {
+    if text.chars().all(is_description_char) {
+        return Cow::Borrowed(text);
+    }
+    let safe = text
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' => '\'',
+            c if is_description_char(c) => c,
+            _ => '?',
+        })
+        .collect();
+    Cow::Owned(safe)
 }
 
 impl From<StoreError> for OAuthError {
@@ -124,6 +151,80 @@ mod tests {
             429
         );
         assert_eq!(OAuthError::ServerError.status(), 500);
+    }
+
+    /// Every row of the table, with hostile text where a row carries text from a request.
+    fn every_row(text: &'static str) -> Vec<OAuthError> {
+        let rows = vec![
+            OAuthError::InvalidRequest(text.into()),
+            OAuthError::InvalidClient { basic: false },
+            OAuthError::InvalidGrant(text.into()),
+            OAuthError::UnauthorizedClient(text.into()),
+            OAuthError::UnsupportedGrantType(text.into()),
+            OAuthError::InvalidScope(text.into()),
+            OAuthError::InvalidToken(text.into()),
+            OAuthError::TooManyActiveTokens {
+                retry_after: Some(3),
+                limit: u32::MAX,
+            },
+            OAuthError::TooManyAttempts { retry_after: u64::MAX },
+            OAuthError::TemporarilyUnavailable,
+            OAuthError::ServerError,
+        ];
+        // No catch-all: a new row does not compile until it is numbered here, and then the
+        // count below fails until it is listed above.
+        let number = |e: &OAuthError| match e {
+            OAuthError::InvalidRequest(_) => 0,
+            OAuthError::InvalidClient { .. } => 1,
+            OAuthError::InvalidGrant(_) => 2,
+            OAuthError::UnauthorizedClient(_) => 3,
+            OAuthError::UnsupportedGrantType(_) => 4,
+            OAuthError::InvalidScope(_) => 5,
+            OAuthError::InvalidToken(_) => 6,
+            OAuthError::TooManyActiveTokens { .. } => 7,
+            OAuthError::TooManyAttempts { .. } => 8,
+            OAuthError::TemporarilyUnavailable => 9,
+            OAuthError::ServerError => 10,
+        };
+        let numbers: std::collections::BTreeSet<usize> = rows.iter().map(number).collect();
+        assert_eq!(numbers, (0..11).collect(), "every row once");
+        rows
+    }
+
+    #[test]
+    fn every_description_stays_within_rfc_6749_section_5_2() {
+        let hostile = "scope \"r\u{e9}ad\" \\ \u{a7}3.3 \u{0}\r\n\t\u{7f}\u{202e}\u{1F600}";
+        for text in ["a plain description", hostile] {
+            for row in every_row(text) {
+                let description = row.description();
+                assert!(!description.is_empty(), "{}", row.code());
+                assert!(
+                    description.chars().all(is_description_char),
+                    "{}: {description:?}",
+                    row.code()
+                );
+            }
+        }
+        assert_eq!(
+            OAuthError::InvalidScope(hostile.into()).description(),
+            "scope 'r?ad' ' ?3.3 ???????"
+        );
+    }
+
+    #[test]
+    fn the_description_set_is_rfc_6749s() {
+        let allowed: Vec<u8> = (0u8..=0x7F).filter(|b| is_description_char(char::from(*b))).collect();
+        let expected: Vec<u8> = [0x20u8, 0x21]
+            .into_iter()
+            .chain(0x23..=0x5B)
+            .chain(0x5D..=0x7E)
+            .collect();
+        assert_eq!(allowed, expected);
+        assert!(!is_description_char('\u{a7}'));
+        assert!(matches!(
+            safe_description("already fine"),
+            Cow::Borrowed("already fine")
+        ));
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub fn resolve(requested: Option<&str>, allowed: &[String]) -> Result<Arc<[Strin
     for scope in requested.split(' ').filter(|s| !s.is_empty()) {
         if !valid_scope_token(scope) {
             return Err(OAuthError::InvalidScope(
-                "scope contains characters RFC 6749 §3.3 does not allow".into(),
+                "scope contains characters RFC 6749 section 3.3 does not allow".into(),
             ));
         }
         if !scope.starts_with(DEVICE_SCOPE_PREFIX) && !allowed.iter().any(|a| a == scope) {

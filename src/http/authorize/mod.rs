@@ -100,12 +100,13 @@ fn login_page(
 #[utoipa::path(get, path = "/oauth/authorize", tag = "authorize",
     description = "RFC 6749 §4.1 with PKCE (RFC 7636, `S256` only; required for public clients). Shows \
         the login page, then the consent page unless the user allowed these scopes before, then \
-        redirects to the client with `code` and `state`. An unknown client or unregistered \
+        redirects to the client with `code`, `state` and `iss` (RFC 9207). An unknown client or unregistered \
         `redirect_uri` gets an error page, never a redirect; other errors go back to the client.",
     params(
         ("response_type" = String, Query, description = "`code`"),
         ("client_id" = String, Query),
-        ("redirect_uri" = Option<String>, Query, description = "Exactly as registered; optional when the client has one"),
+        ("redirect_uri" = Option<String>, Query, description = "Exactly as registered, except that a registered \
+            `http://127.0.0.1` or `http://[::1]` URI admits any port; optional when the client has one"),
         ("scope" = Option<String>, Query, description = "Space-separated; defaults to all the client's scopes"),
         ("state" = Option<String>, Query, description = "Returned unchanged"),
         ("code_challenge" = Option<String>, Query, description = "base64url(SHA-256(code_verifier))"),
@@ -113,7 +114,7 @@ fn login_page(
     ),
     responses(
         (status = 200, description = "Login or consent page", content_type = "text/html", body = String),
-        (status = 302, description = "Back to the client with `code` or `error`, and `state`"),
+        (status = 302, description = "Back to the client with `code` or `error`, `state` and `iss`"),
         (status = 400, description = "Error page: unknown client or redirect URI", content_type = "text/html", body = String),
     ))]
 pub async fn authorize(State(s): Svc, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
@@ -197,7 +198,7 @@ async fn resume(s: &Service, headers: &HeaderMap, body: &[u8]) -> Result<(Author
         description = "`request`, `csrf`, `username`, `password`"),
     responses(
         (status = 200, description = "Consent page, or the login page again with an error", content_type = "text/html", body = String),
-        (status = 303, description = "Back to the client (consent given before)"),
+        (status = 303, description = "Back to the client with `code`, `state` and `iss` (consent given before)"),
         (status = 400, description = "Error page", content_type = "text/html", body = String),
         (status = 403, description = "CSRF check failed", content_type = "text/html", body = String),
         (status = 429, description = "Too many failed attempts for this username", content_type = "text/html", body = String),
@@ -264,7 +265,7 @@ pub async fn login(State(s): Svc, headers: HeaderMap, body: axum::body::Bytes) -
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
         description = "`request`, `csrf`, `decision` (`allow` or `deny`)"),
     responses(
-        (status = 303, description = "Back to the client with `code` or `error=access_denied`, and `state`"),
+        (status = 303, description = "Back to the client with `code` or `error=access_denied`, `state` and `iss`"),
         (status = 200, description = "Login page, when the session has ended", content_type = "text/html", body = String),
         (status = 400, description = "Error page", content_type = "text/html", body = String),
         (status = 403, description = "CSRF check failed", content_type = "text/html", body = String),

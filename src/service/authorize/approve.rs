@@ -1,7 +1,7 @@
 //! The end of the pages: whether consent must be asked, remembering it, and answering the
 //! client with a one-use code (or `access_denied`).
 
-use super::{error_redirect, error_url, redirect_with, Authorization, AuthorizeError};
+use super::{Authorization, AuthorizeError};
 use crate::model::{Consent, TokenId, TokenKind, TokenProfile, TokenRecord, User};
 use crate::service::{defaults, Service};
 use crate::store::StoreError;
@@ -20,14 +20,9 @@ impl Service {
         let now = self.clock.now();
         let client = &auth.client;
         let request = &auth.request;
-        let state = request.state.as_deref();
+        let callback = request.callback(&self.issuer);
         let gone = || {
-            error_redirect(
-                &request.redirect_uri,
-                state,
-                "access_denied",
-                "the user or the client is no longer available",
-            )
+            AuthorizeError::Redirect(callback.error("access_denied", "the user or the client is no longer available"))
         };
         if remember {
             let consent = Consent {
@@ -73,20 +68,13 @@ impl Service {
             return Err(gone());
         }
         let value = self.keys.mint(TokenKind::Code, &id);
-        let mut pairs = vec![("code", value.expose())];
-        if let Some(state) = state {
-            pairs.push(("state", state));
-        }
-        Ok(redirect_with(&request.redirect_uri, &pairs))
+        Ok(callback.code(value.expose()))
     }
 
     /// The user said no (§4.1.2.1 `access_denied`).
     pub fn deny(&self, auth: &Authorization) -> String {
-        error_url(
-            &auth.request.redirect_uri,
-            auth.request.state.as_deref(),
-            "access_denied",
-            "the user denied the request",
-        )
+        auth.request
+            .callback(&self.issuer)
+            .error("access_denied", "the user denied the request")
     }
 }

@@ -3,12 +3,14 @@
 //! consent pages carry, signed, so that any node can continue it without server-side state.
 
 mod approve;
+mod callback;
 pub mod login;
 
+pub use callback::Callback;
 pub use login::{LoginError, LoginSession};
 
 use super::{scopes, Service};
-use crate::model::{Client, ClientId, GrantType, Tenant};
+use crate::model::{redirect_uri, Client, ClientId, GrantType, Tenant};
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -52,6 +54,17 @@ pub struct PendingRequest {
     pub expires_at: i64,
 }
 
+impl PendingRequest {
+    /// How to answer this request, for the server known as `issuer`.
+    pub fn callback<'a>(&'a self, issuer: &'a str) -> Callback<'a> {
+        Callback {
+            redirect_uri: &self.redirect_uri,
+            state: self.state.as_deref(),
+            issuer,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum AuthorizeError {
     /// Unknown client or unregistered redirect URI: shown to the user, never redirected (§4.1.2.1).
@@ -73,32 +86,6 @@ pub struct Authorization {
     pub client: Arc<Client>,
     pub tenant: Arc<Tenant>,
     pub request: PendingRequest,
-}
-
-/// `redirect_uri` with `pairs` appended to its query; other query parameters are kept.
-pub fn redirect_with(redirect_uri: &str, pairs: &[(&str, &str)]) -> String {
-    match url::Url::parse(redirect_uri) {
-        Ok(mut url) => {
-            url.query_pairs_mut().extend_pairs(pairs);
-            url.into()
-        }
-        // Registered URIs are validated as absolute URLs; never reached in practice.
-        Err(_) => redirect_uri.to_string(),
-    }
-}
-
-fn error_url(redirect_uri: &str, state: Option<&str>, error: &str, description: &str) -> String {
-    // RFC 6749 §4.1.2.1: error_description excludes '"' and '\\'.
-    let description = description.replace(['"', '\\'], "'");
-    let mut pairs = vec![("error", error), ("error_description", description.as_str())];
-    if let Some(state) = state {
-        pairs.push(("state", state));
-    }
-    redirect_with(redirect_uri, &pairs)
-}
-
-fn error_redirect(redirect_uri: &str, state: Option<&str>, error: &str, description: &str) -> AuthorizeError {
-    AuthorizeError::Redirect(error_url(redirect_uri, state, error, description))
 }
 
 /// No redirect URI to send the user back to, so the error is shown here (RFC 6749 §4.1.2.1).
@@ -136,7 +123,7 @@ impl Service {
         let client = self.store.get_client(client_id.as_str()).await?.ok_or_else(unknown)?;
         let given = params.redirect_uri.is_some();
         let redirect_uri = match params.redirect_uri {
-            Some(uri) if client.redirect_uris.contains(&uri) => uri,
+            Some(uri) if redirect_uri::is_registered(&client.redirect_uris, &uri) => uri,
             Some(_) if client.redirect_uris.is_empty() => return Err(no_redirect_uri(&client)),
             Some(_) => {
                 return Err(AuthorizeError::Page(
@@ -146,8 +133,12 @@ impl Service {
             None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
             None => return Err(no_redirect_uri(&client)),
         };
-        let state = params.state.as_deref();
-        let fail = |error: &str, description: &str| error_redirect(&redirect_uri, state, error, description);
+        let callback = Callback {
+            redirect_uri: &redirect_uri,
+            state: params.state.as_deref(),
+            issuer: &self.issuer,
+        };
+        let fail = |error: &str, description: &str| AuthorizeError::Redirect(callback.error(error, description));
         if params.state.as_ref().is_some_and(|s| s.len() > MAX_STATE) {
             return Err(fail("invalid_request", "state is longer than 1024 characters"));
         }
@@ -235,7 +226,7 @@ impl Service {
             .store
             .get_client(&request.client_id)
             .await?
-            .filter(|c| c.redirect_uris.contains(&request.redirect_uri))
+            .filter(|c| redirect_uri::is_registered(&c.redirect_uris, &request.redirect_uri))
             .ok_or(AuthorizeError::Page(
                 "The application that sent you here is no longer known.".into(),
             ))?;
@@ -257,18 +248,6 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redirects_keep_the_registered_query_and_encode_values() {
-        assert_eq!(
-            redirect_with("https://app.example/cb?tenant=a", &[("code", "x y"), ("state", "a&b")]),
-            "https://app.example/cb?tenant=a&code=x+y&state=a%26b"
-        );
-        assert_eq!(
-            redirect_with("com.example.app:/cb", &[("code", "c")]),
-            "com.example.app:/cb?code=c"
-        );
-    }
 
     #[test]
     fn challenges_are_43_base64url_characters() {

@@ -2,7 +2,7 @@
 //! it was issued to, with the same redirect URI and the PKCE verifier; a second exchange revokes
 //! every token the code produced (§4.1.2).
 
-use crate::model::{Client, GrantType, TokenKind, TokenRecord, TokenState};
+use crate::model::{redirect_uri, Client, GrantType, TokenKind, TokenRecord, TokenState};
 use crate::secret::Secret;
 use crate::service::issue::{Issuance, Issued, TokenResponse};
 use crate::service::{OAuthError, Service};
@@ -101,6 +101,12 @@ impl Service {
                 ))
             }
             _ => {}
+        }
+        // The client may have dropped that redirect URI since; it is matched as at /oauth/authorize.
+        if !bound_uri.is_some_and(|uri| redirect_uri::is_registered(&client.redirect_uris, uri)) {
+            return Err(OAuthError::InvalidGrant(
+                "the code's redirect_uri is no longer registered for this client".into(),
+            ));
         }
         let subject = code.profile().subject.clone().ok_or_else(invalid)?;
         // Current authorities: the user may have lost some since the consent.
