@@ -117,10 +117,7 @@ mod tests {
     fn malformed_headers_are_4xx() {
         for bad in ["Basic !!!", "Basic", &format!("Basic {}", STANDARD.encode("no-colon"))] {
             assert!(
-                matches!(
-                    credentials(&headers(bad), &mut vec![]),
-                    Err(OAuthError::InvalidClient)
-                ),
+                matches!(credentials(&headers(bad), &mut vec![]), Err(OAuthError::InvalidClient)),
                 "{bad}"
             );
         }

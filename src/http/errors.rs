@@ -127,13 +127,10 @@ impl IntoResponse for AdminError {
         if let Some(challenge) = admin_challenge(&self) {
             response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
         }
-        match self {
-            AdminError::Unavailable => {
-                response
-                    .headers_mut()
-                    .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_UNAVAILABLE));
-            }
-            _ => {}
+        if let AdminError::Unavailable = self {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_UNAVAILABLE));
         }
         response
     }

@@ -242,7 +242,11 @@ mod tests {
             .await;
         let store = &f.service.store;
         let settings = TokenSettings::default();
-        let tenant = Tenant { id: "globex".into(), name: "Globex".into(), settings };
+        let tenant = Tenant {
+            id: "globex".into(),
+            name: "Globex".into(),
+            settings,
+        };
         store.create_tenant(tenant).await.unwrap();
         let mut client = (*store.get_client("intruder").await.unwrap().unwrap()).clone();
         (client.client_id, client.tenant) = ("globex-app".into(), "globex".into());
