@@ -299,6 +299,10 @@ fn assert_error(reply: &Reply, status: u16, code: &str) {
     assert_eq!(body["error"], json!(code), "{body}");
     assert!(body["error_description"].is_string(), "{body}");
     assert_eq!(reply.header(CACHE_CONTROL), Some("no-store"));
+    // Every 401, whatever the client tried, names the scheme to use (RFC 9110 §15.5.2).
+    let challenge = reply.header(WWW_AUTHENTICATE);
+    let expected = (status == 401).then_some("Basic realm=\"tessera\"");
+    assert_eq!(challenge, expected, "WWW-Authenticate of a {status}");
 }
 
 /// Hostile input: some 4xx with a JSON `error`, never a 5xx.
@@ -434,7 +438,7 @@ async fn wrong_secret_via_basic_is_401_with_www_authenticate() {
 }
 
 #[tokio::test]
-async fn wrong_secret_via_client_secret_post_is_401_without_www_authenticate() {
+async fn wrong_secret_via_client_secret_post_is_401_with_the_basic_challenge() {
     let h = harness().await;
     let body = encode(&[
         ("grant_type", "client_credentials"),
@@ -443,7 +447,7 @@ async fn wrong_secret_via_client_secret_post_is_401_without_www_authenticate() {
     ]);
     let reply = h.token_raw(None, body).await;
     assert_error(&reply, 401, "invalid_client");
-    assert_eq!(reply.header(WWW_AUTHENTICATE), None);
+    assert_eq!(reply.header(WWW_AUTHENTICATE), Some("Basic realm=\"tessera\""));
 }
 
 #[tokio::test]
@@ -703,8 +707,9 @@ async fn malformed_authorization_headers_are_4xx() {
         assert_error(&reply, 401, "invalid_client");
         assert!(reply.header(WWW_AUTHENTICATE).unwrap().starts_with("Basic"));
     }
+    // Another scheme is a failed client authentication too, a bearer token above all.
     for header in ["Bearer x", "Digest username=app", "x"] {
-        assert_error(&h.token_raw(Some(header), body.clone()).await, 400, "invalid_request");
+        assert_error(&h.token_raw(Some(header), body.clone()).await, 401, "invalid_client");
     }
     // Bytes that are not visible ASCII in the header value.
     let request = Request::post("/oauth/token")
@@ -714,7 +719,7 @@ async fn malformed_authorization_headers_are_4xx() {
         .unwrap();
     let reply = h.send(request).await;
     assert_4xx_json(&reply, "non-ASCII Authorization");
-    assert_error(&reply, 400, "invalid_request");
+    assert_error(&reply, 401, "invalid_client");
 }
 
 #[tokio::test]
@@ -978,12 +983,13 @@ async fn revoke_of_an_expired_token_is_200() {
 }
 
 #[tokio::test]
-async fn a_client_revoking_another_clients_token_leaves_it_active() {
+async fn a_client_revoking_another_clients_token_is_refused_and_leaves_it_active() {
     let h = harness().await;
     let token = h.app_token(APP).await;
-    assert_eq!(h.revoke(INTRUDER, &token).await.status, StatusCode::OK);
+    // RFC 7009 §2.1: the client is told its request was refused.
+    assert_error(&h.revoke(INTRUDER, &token).await, 400, "unauthorized_client");
     assert!(h.is_active(&token).await);
-    // Nor can a client of another tenant.
+    // To a client of another tenant the token is unknown: 200, and nothing revoked.
     assert_eq!(h.revoke(FOREIGN, &token).await.status, StatusCode::OK);
     assert!(h.is_active(&token).await);
 }
@@ -997,9 +1003,10 @@ async fn revoking_a_refresh_token_revokes_the_access_token_of_its_grant() {
     let other = h.login().await;
     let other_access = other["access_token"].as_str().unwrap();
     assert!(h.is_active(access).await);
+    assert_eq!(h.introspect_ok(WEB, refresh).await["active"], json!(true));
     assert_eq!(h.revoke(WEB, refresh).await.status, StatusCode::OK);
     assert!(!h.is_active(access).await);
-    assert!(!h.is_active(refresh).await);
+    assert_eq!(h.introspect_ok(WEB, refresh).await, json!({"active": false}));
     assert!(h.is_active(other_access).await, "another grant is untouched");
     let reply = h
         .token(WEB, &[("grant_type", "refresh_token"), ("refresh_token", refresh)])

@@ -11,14 +11,10 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use percent_encoding::percent_decode_str;
 
-fn malformed_basic() -> OAuthError {
-    OAuthError::InvalidClient { basic: true }
-}
-
 fn parse_basic(encoded: &str) -> Result<(String, String), OAuthError> {
-    let raw = STANDARD.decode(encoded.trim()).map_err(|_| malformed_basic())?;
-    let mut id = String::from_utf8(raw).map_err(|_| malformed_basic())?;
-    let colon = id.find(':').ok_or_else(malformed_basic)?;
+    let raw = STANDARD.decode(encoded.trim()).map_err(|_| OAuthError::InvalidClient)?;
+    let mut id = String::from_utf8(raw).map_err(|_| OAuthError::InvalidClient)?;
+    let colon = id.find(':').ok_or(OAuthError::InvalidClient)?;
     let secret = id.split_off(colon + 1);
     id.truncate(colon);
     // §2.3.1: both parts are form-encoded before Base64.
@@ -33,13 +29,13 @@ fn form_unescape(value: String) -> Result<String, OAuthError> {
     percent_decode_str(&value.replace('+', " "))
         .decode_utf8()
         .map(|c| c.into_owned())
-        .map_err(|_| malformed_basic())
+        .map_err(|_| OAuthError::InvalidClient)
 }
 
 /// A presented client id; one no client can have (a NUL byte, a space, …) fails authentication
 /// here, so no store ever looks it up.
-fn client_id(id: String, basic: bool) -> Result<ClientId, OAuthError> {
-    ClientId::parse(id).map_err(|_| OAuthError::InvalidClient { basic })
+fn client_id(id: String) -> Result<ClientId, OAuthError> {
+    ClientId::parse(id).map_err(|_| OAuthError::InvalidClient)
 }
 
 /// Takes the credentials out of the header and the form; using two methods at once is refused.
@@ -49,11 +45,11 @@ pub fn credentials(headers: &HeaderMap, form: &mut Pairs<'_>) -> Result<ClientCr
     let Some(header) = headers.get(AUTHORIZATION) else {
         return Ok(match (form_id, form_secret) {
             (Some(id), Some(secret)) => ClientCredentials::Post {
-                client_id: client_id(id.into_owned(), false)?,
+                client_id: client_id(id.into_owned())?,
                 secret: Secret::new(secret.into_owned()),
             },
             (Some(id), None) => ClientCredentials::IdOnly {
-                client_id: client_id(id.into_owned(), false)?,
+                client_id: client_id(id.into_owned())?,
             },
             (None, Some(_)) => {
                 return Err(OAuthError::InvalidRequest(
@@ -63,14 +59,12 @@ pub fn credentials(headers: &HeaderMap, form: &mut Pairs<'_>) -> Result<ClientCr
             (None, None) => ClientCredentials::None,
         });
     };
-    let header = header
-        .to_str()
-        .map_err(|_| OAuthError::InvalidRequest("the Authorization header is not valid ASCII".into()))?;
+    // Credentials that are not readable Basic ones (another scheme such as Bearer, bytes that are
+    // not ASCII) are a failed client authentication (RFC 6749 §5.2): 401 and a Basic challenge.
+    let header = header.to_str().map_err(|_| OAuthError::InvalidClient)?;
     let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
     if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(OAuthError::InvalidRequest(
-            "the Authorization header must use the Basic scheme here".into(),
-        ));
+        return Err(OAuthError::InvalidClient);
     }
     let (client_id, secret) = parse_basic(rest)?;
     if form_secret.is_some() {
@@ -84,7 +78,7 @@ pub fn credentials(headers: &HeaderMap, form: &mut Pairs<'_>) -> Result<ClientCr
         ));
     }
     Ok(ClientCredentials::Basic {
-        client_id: self::client_id(client_id, true)?,
+        client_id: self::client_id(client_id)?,
         secret: Secret::new(secret),
     })
 }
@@ -123,17 +117,19 @@ mod tests {
     fn malformed_headers_are_4xx() {
         for bad in ["Basic !!!", "Basic", &format!("Basic {}", STANDARD.encode("no-colon"))] {
             assert!(
-                matches!(
-                    credentials(&headers(bad), &mut vec![]),
-                    Err(OAuthError::InvalidClient { basic: true })
-                ),
+                matches!(credentials(&headers(bad), &mut vec![]), Err(OAuthError::InvalidClient)),
                 "{bad}"
             );
         }
-        assert!(matches!(
-            credentials(&headers("Bearer x"), &mut vec![]),
-            Err(OAuthError::InvalidRequest(_))
-        ));
+        for other_scheme in ["Bearer x", "Digest username=app", "x"] {
+            assert!(
+                matches!(
+                    credentials(&headers(other_scheme), &mut vec![]),
+                    Err(OAuthError::InvalidClient)
+                ),
+                "{other_scheme}"
+            );
+        }
     }
 
     #[test]
@@ -143,7 +139,7 @@ mod tests {
             assert!(
                 matches!(
                     credentials(&headers(&value), &mut vec![]),
-                    Err(OAuthError::InvalidClient { basic: true })
+                    Err(OAuthError::InvalidClient)
                 ),
                 "{id}"
             );
@@ -155,7 +151,7 @@ mod tests {
             assert!(
                 matches!(
                     credentials(&HeaderMap::new(), &mut form),
-                    Err(OAuthError::InvalidClient { basic: false })
+                    Err(OAuthError::InvalidClient)
                 ),
                 "{id}"
             );
@@ -163,7 +159,7 @@ mod tests {
             assert!(
                 matches!(
                     credentials(&HeaderMap::new(), &mut form),
-                    Err(OAuthError::InvalidClient { basic: false })
+                    Err(OAuthError::InvalidClient)
                 ),
                 "{id}"
             );

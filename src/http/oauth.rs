@@ -105,8 +105,8 @@ fn required<'p>(pairs: &'p Pairs<'_>, name: &'static str) -> Result<&'p str, OAu
 }
 
 #[utoipa::path(post, path = "/oauth/introspect", tag = "oauth",
-    description = "RFC 7662. Only tokens of the caller's own tenant are described; anything else is \
-        `{\"active\": false}`. Public clients may not introspect.",
+    description = "RFC 7662. Only tokens of the caller's own tenant are described, and a refresh token only to \
+        the client it was issued to; anything else is `{\"active\": false}`. Public clients may not introspect.",
     request_body(content = TokenParamForm, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = []), ()),
     responses(
@@ -136,7 +136,8 @@ fn query_and_form<'a>(query: Option<&'a str>, body: Option<&'a [u8]>) -> Result<
 }
 
 #[utoipa::path(get, path = "/oauth/check_token", tag = "oauth",
-    description = "Spring-style check [O]; an unknown, expired or revoked token is 400 `invalid_token`.",
+    description = "Spring-style check [O] of access tokens; an unknown, expired or revoked token, or a refresh \
+        token, is 400 `invalid_token`.",
     params(
         ("token" = String, Query, description = "The token value"),
         ("client_id" = Option<String>, Query, description = "With `client_secret`, instead of Basic"),
@@ -187,8 +188,9 @@ pub async fn check_token_post(
 }
 
 #[utoipa::path(post, path = "/oauth/revoke", tag = "oauth",
-    description = "RFC 7009: 200 for any token, known or not; a client revokes only its own tokens, and a refresh \
-        token takes its grant's access tokens with it.",
+    description = "RFC 7009: 200 for a token revoked, or unknown (another tenant's tokens are unknown); a \
+        client revokes only its own tokens: one issued to another client of the tenant is 400 \
+        `unauthorized_client` and stays as it was. A refresh token takes its grant's access tokens with it.",
     request_body(content = TokenParamForm, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = []), ()),
     responses(
@@ -207,7 +209,8 @@ pub async fn revoke(
 }
 
 #[utoipa::path(post, path = "/oauth/revoke_token", tag = "oauth",
-    description = "The Spring-style alias of `/oauth/revoke` [O]: the token may come in the query, and the body is optional.",
+    description = "The Spring-style alias of `/oauth/revoke` [O], with the same answers: the token may come in \
+        the query, and the body is optional.",
     params(("token" = Option<String>, Query, description = "The token value, unless it is in the form")),
     request_body(content = Option<TokenParamForm>, content_type = "application/x-www-form-urlencoded"),
     security(("basic" = []), ()),

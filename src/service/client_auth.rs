@@ -25,17 +25,10 @@ pub enum ClientCredentials {
     None,
 }
 
-impl ClientCredentials {
-    pub fn used_basic(&self) -> bool {
-        matches!(self, ClientCredentials::Basic { .. })
-    }
-}
-
 impl Service {
     /// The authenticated client, or `invalid_client` without saying which part was wrong.
     pub async fn authenticate_client(&self, credentials: &ClientCredentials) -> Result<Arc<Client>, OAuthError> {
-        let basic = credentials.used_basic();
-        let fail = OAuthError::InvalidClient { basic };
+        let fail = OAuthError::InvalidClient;
         let (client_id, secret) = match credentials {
             ClientCredentials::Basic { client_id, secret } | ClientCredentials::Post { client_id, secret } => {
                 (client_id, Some(secret))

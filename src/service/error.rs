@@ -9,9 +9,10 @@ pub type Text = Cow<'static, str>;
 pub enum OAuthError {
     #[error("invalid_request: {0}")]
     InvalidRequest(Text),
-    /// `basic`: the client tried HTTP Basic, so the answer is 401 with `WWW-Authenticate`.
+    /// Client authentication failed, whatever the method tried (or none): 401 with a Basic
+    /// challenge, the one method the server asks for (RFC 6749 §5.2, RFC 9110 §15.5.2).
     #[error("invalid_client")]
-    InvalidClient { basic: bool },
+    InvalidClient,
     #[error("invalid_grant: {0}")]
     InvalidGrant(Text),
     #[error("unauthorized_client: {0}")]
@@ -44,7 +45,7 @@ impl OAuthError {
     pub fn code(&self) -> &'static str {
         match self {
             OAuthError::InvalidRequest(_) => "invalid_request",
-            OAuthError::InvalidClient { .. } => "invalid_client",
+            OAuthError::InvalidClient => "invalid_client",
             OAuthError::InvalidGrant(_) => "invalid_grant",
             OAuthError::UnauthorizedClient(_) => "unauthorized_client",
             OAuthError::UnsupportedGrantType(_) => "unsupported_grant_type",
@@ -59,7 +60,7 @@ impl OAuthError {
 
     pub fn status(&self) -> u16 {
         match self {
-            OAuthError::InvalidClient { .. } => 401,
+            OAuthError::InvalidClient => 401,
             OAuthError::TooManyActiveTokens { .. } | OAuthError::TooManyAttempts { .. } => 429,
             OAuthError::TemporarilyUnavailable => 503,
             OAuthError::ServerError => 500,
@@ -80,7 +81,7 @@ impl OAuthError {
                 Cow::Borrowed(_) => d.clone(),
                 Cow::Owned(safe) => safe.into(),
             },
-            OAuthError::InvalidClient { .. } => "client authentication failed".into(),
+            OAuthError::InvalidClient => "client authentication failed".into(),
             OAuthError::TooManyActiveTokens { limit, .. } => {
                 format!("the client already holds its limit of {limit} active access tokens").into()
             }
@@ -140,7 +141,7 @@ mod tests {
 
     #[test]
     fn statuses_follow_rfc_6749() {
-        assert_eq!(OAuthError::InvalidClient { basic: true }.status(), 401);
+        assert_eq!(OAuthError::InvalidClient.status(), 401);
         assert_eq!(OAuthError::InvalidGrant("x".into()).status(), 400);
         assert_eq!(
             OAuthError::TooManyActiveTokens {
@@ -157,7 +158,7 @@ mod tests {
     fn every_row(text: &'static str) -> Vec<OAuthError> {
         let rows = vec![
             OAuthError::InvalidRequest(text.into()),
-            OAuthError::InvalidClient { basic: false },
+            OAuthError::InvalidClient,
             OAuthError::InvalidGrant(text.into()),
             OAuthError::UnauthorizedClient(text.into()),
             OAuthError::UnsupportedGrantType(text.into()),

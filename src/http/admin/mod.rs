@@ -29,12 +29,17 @@ impl FromRequestParts<Arc<Service>> for Caller {
     type Rejection = AdminError;
 
     async fn from_request_parts(parts: &mut Parts, service: &Arc<Service>) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or(AdminError::Unauthorized)?;
-        let header = header.to_str().map_err(|_| AdminError::Unauthorized)?;
-        let (scheme, token) = header.split_once(' ').ok_or(AdminError::Unauthorized)?;
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(AdminError::Unauthorized);
+        // RFC 6750 §3.1: a request without bearer credentials (none, or another scheme) is told
+        // only the scheme; one whose bearer token is unusable is told `invalid_token`.
+        let header = parts.headers.get(AUTHORIZATION).ok_or(AdminError::NoToken)?.as_bytes();
+        let (scheme, token) = match header.iter().position(|&b| b == b' ') {
+            Some(space) => (&header[..space], &header[space + 1..]),
+            None => (header, &[][..]),
+        };
+        if !scheme.eq_ignore_ascii_case(b"bearer") {
+            return Err(AdminError::NoToken);
         }
+        let token = std::str::from_utf8(token).map_err(|_| AdminError::InvalidToken)?;
         service.principal(token.trim()).await.map(Caller)
     }
 }

@@ -42,15 +42,19 @@ macro_rules! error_responses {
 error_responses! {
     BadRequest => "Bad JSON, query, path or values (`invalid_request`); the description names the field.";
     Unauthorized => "Missing, invalid, expired or revoked bearer token (`unauthorized`).",
-        header "WWW-Authenticate": "`Bearer realm=\"tessera\"`";
-    Forbidden => "The token lacks the role or authority, or the resource is in another tenant (`forbidden`).";
+        header "WWW-Authenticate": "RFC 6750: `Bearer realm=\"tessera\"` when the request carries no bearer token, \
+            `Bearer realm=\"tessera\", error=\"invalid_token\"` when its token is not a live access token";
+    Forbidden => "The token lacks the role or authority, or the resource is in another tenant (`forbidden`).",
+        header "WWW-Authenticate": "RFC 6750: `Bearer realm=\"tessera\", error=\"insufficient_scope\"`";
     NotFound => "No such tenant, client, user or token (`not_found`).";
     Conflict => "The id is taken (`conflict`).";
     NotActive => "The token has expired, was revoked or was used (`conflict`): it stays so, and nothing was changed.";
     OAuthBadRequest => "RFC 6749 §5.2: `invalid_request`, `invalid_grant`, `unauthorized_client`, \
-        `unsupported_grant_type`, `invalid_scope` (and `invalid_token` from check_token).";
-    InvalidClient => "Client authentication failed (`invalid_client`).",
-        header "WWW-Authenticate": "`Basic realm=\"tessera\"`, when the client used HTTP Basic";
+        `unsupported_grant_type`, `invalid_scope` (and `invalid_token` from check_token; `unauthorized_client` \
+        from revocation of a token issued to another client).";
+    InvalidClient => "Client authentication failed (`invalid_client`): wrong, missing or unreadable credentials, \
+        or another scheme than Basic in `Authorization` (a bearer token included).",
+        header "WWW-Authenticate": "`Basic realm=\"tessera\"`, on every 401, whatever method the client tried";
     TooManyActiveTokens => "The client holds its limit of active access tokens (`too_many_active_tokens`), or \
         too many failed attempts lately for the client's secret or the user's password (`too_many_attempts`: \
         even the right one waits).",

@@ -18,8 +18,14 @@ pub use validate::Patch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
+    /// 401: no bearer token at all (no `Authorization`, or another scheme).
     #[error("missing or invalid bearer token")]
-    Unauthorized,
+    NoToken,
+    /// 401: a bearer token that is not a live access token (forged, expired, revoked, a refresh
+    /// token, or its user or client is gone).
+    #[error("missing or invalid bearer token")]
+    InvalidToken,
+    /// 403: the token is good but its authorities do not cover the operation.
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("{0} not found")]
@@ -41,7 +47,7 @@ pub enum AdminError {
 impl AdminError {
     pub fn code(&self) -> &'static str {
         match self {
-            AdminError::Unauthorized => "unauthorized",
+            AdminError::NoToken | AdminError::InvalidToken => "unauthorized",
             AdminError::Forbidden(_) => "forbidden",
             AdminError::NotFound(_) => "not_found",
             AdminError::Invalid(_) => "invalid_request",
@@ -53,7 +59,7 @@ impl AdminError {
     }
     pub fn status(&self) -> u16 {
         match self {
-            AdminError::Unauthorized => 401,
+            AdminError::NoToken | AdminError::InvalidToken => 401,
             AdminError::Forbidden(_) => 403,
             AdminError::NotFound(_) => 404,
             AdminError::Invalid(_) => 400,
@@ -196,16 +202,16 @@ impl Service {
     pub async fn principal(&self, bearer: &str) -> AdminResult<Principal> {
         let token = match self.introspect_token(bearer).await.map_err(|_| AdminError::Internal)? {
             Some(t) if t.kind == TokenKind::Access => t,
-            _ => return Err(AdminError::Unauthorized),
+            _ => return Err(AdminError::InvalidToken),
         };
         let current: Vec<String> = match token.subject() {
             Some(subject) => match self.store.get_user(token.tenant(), subject).await? {
                 Some(user) if user.enabled => user.authorities.clone(),
-                _ => return Err(AdminError::Unauthorized),
+                _ => return Err(AdminError::InvalidToken),
             },
             None => match self.store.get_client(token.client_id()).await? {
                 Some(client) => client.authorities.clone(),
-                None => return Err(AdminError::Unauthorized),
+                None => return Err(AdminError::InvalidToken),
             },
         };
         // The token's own grant still bounds it: a role added later does not widen old tokens.

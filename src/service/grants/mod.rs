@@ -279,19 +279,19 @@ mod tests {
         let req = || parse(&[("grant_type", "client_credentials")]).unwrap();
         assert!(matches!(
             f.service.token(wrong, req()).await,
-            Err(OAuthError::InvalidClient { basic: false })
+            Err(OAuthError::InvalidClient)
         ));
         let unknown = testing::credentials("ghost");
         assert!(matches!(
             f.service.token(unknown, req()).await,
-            Err(OAuthError::InvalidClient { basic: true })
+            Err(OAuthError::InvalidClient)
         ));
         let id_only = ClientCredentials::IdOnly {
             client_id: ClientId::parse("app".into()).unwrap(),
         };
         assert!(matches!(
             f.service.token(id_only, req()).await,
-            Err(OAuthError::InvalidClient { .. })
+            Err(OAuthError::InvalidClient)
         ));
     }
 }

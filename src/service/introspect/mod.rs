@@ -9,6 +9,12 @@ mod answer;
 
 pub use answer::{CheckToken, Introspection};
 
+/// Whether `record` was issued to `client`: the one rule behind refresh-token introspection and
+/// revocation (RFC 7009 §2.1). Client ids are unique across tenants.
+fn issued_to(record: &TokenRecord, client: &Client) -> bool {
+    *record.client_id() == *client.client_id
+}
+
 impl Service {
     /// The record of a usable access or refresh token; `None` for anything else. Forged or
     /// malformed values are refused by the MAC before any store I/O.
@@ -16,8 +22,10 @@ impl Service {
         self.live_token(token, None).await
     }
 
-    /// As [`Service::introspect_token`]; with a `caller`, only tokens of the caller's tenant, and
-    /// the token's client is not looked up again when it is the caller (already authenticated).
+    /// As [`Service::introspect_token`]; with a `caller`, only what the caller may see: tokens of
+    /// its tenant, and of those refresh tokens only when they were issued to it (to anyone else a
+    /// refresh token is no credential: a resource server must not take it for an access token).
+    /// The token's client is not looked up again when it is the caller (already authenticated).
     async fn live_token(&self, token: &str, caller: Option<&Client>) -> Result<Option<Arc<TokenRecord>>, OAuthError> {
         let Some((kind, id)) = self.keys.verify(token) else {
             return Ok(None);
@@ -27,7 +35,9 @@ impl Service {
         }
         let record = self.store.get_token(&id).await?;
         let now = self.clock.now();
-        let in_scope = |t: &TokenRecord| caller.is_none_or(|c| *t.tenant() == *c.tenant);
+        let in_scope = |t: &TokenRecord| {
+            caller.is_none_or(|c| *t.tenant() == *c.tenant && (t.kind == TokenKind::Access || issued_to(t, c)))
+        };
         let Some(record) = record.filter(|t| t.kind == kind && t.is_active(now) && in_scope(t)) else {
             return Ok(None);
         };
@@ -72,18 +82,23 @@ impl Service {
         }
     }
 
-    /// `POST /oauth/revoke` (RFC 7009): succeeds for any token; only the caller's own tokens
-    /// are actually revoked. A refresh token takes its whole grant with it.
+    /// `POST /oauth/revoke` (RFC 7009): succeeds for a token the server does not know, which
+    /// includes one of another tenant (nothing leaks across tenants); refuses one issued to
+    /// another client of the tenant (§2.1) and leaves it alone. A refresh token takes its whole
+    /// grant with it.
     pub async fn revoke(&self, credentials: ClientCredentials, token: &str) -> Result<(), OAuthError> {
         let caller = self.authenticate_client(&credentials).await?;
         let Some((kind, id)) = self.keys.verify(token) else {
             return Ok(());
         };
-        let Some(record) = self.store.get_token(&id).await? else {
+        let record = self.store.get_token(&id).await?;
+        let Some(record) = record.filter(|t| t.kind == kind && *t.tenant() == *caller.tenant) else {
             return Ok(());
         };
-        if *record.client_id() != *caller.client_id || record.kind != kind {
-            return Ok(());
+        if !issued_to(&record, &caller) {
+            return Err(OAuthError::UnauthorizedClient(
+                "the token was issued to another client".into(),
+            ));
         }
         let revoked = match kind {
             TokenKind::Refresh => self.store.revoke_grant(&record.grant_id).await?,
@@ -186,14 +201,57 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_client_cannot_revoke_another_clients_token() {
+    async fn a_refresh_token_is_active_only_for_the_client_it_was_issued_to() {
         let f = fixture().await;
-        f.client("app", &["client_credentials"], TokenSettings::default()).await;
+        let r = f.logged_in().await;
+        f.client("api", &["client_credentials"], TokenSettings::default()).await;
+        let refresh = r.refresh_token.as_deref().unwrap();
+        let ask = |client: &'static str, t: &str| {
+            let (s, t) = (&f.service, t.to_string());
+            async move { serde_json::to_value(s.introspect(credentials(client), &t).await.unwrap()).unwrap() }
+        };
+        assert_eq!(ask("web", refresh).await["token_type"], json!("refresh_token"));
+        assert_eq!(ask("api", refresh).await, json!({"active": false}));
+        assert_eq!(ask("api", &r.access_token).await["active"], json!(true));
+    }
+
+    #[tokio::test]
+    async fn revoking_another_clients_token_is_refused_and_changes_nothing() {
+        let f = fixture().await;
+        let r = f.logged_in().await;
         f.client("intruder", &["client_credentials"], TokenSettings::default())
             .await;
-        let token = issued(&f, "app").await;
+        for token in [r.access_token.as_str(), r.refresh_token.as_deref().unwrap()] {
+            let refused = f.service.revoke(credentials("intruder"), token).await;
+            assert!(matches!(refused, Err(OAuthError::UnauthorizedClient(_))), "{refused:?}");
+            assert!(f.service.introspect_token(token).await.unwrap().is_some());
+        }
+    }
+
+    #[tokio::test]
+    async fn another_tenants_token_is_unknown_to_revocation() {
+        let f = fixture().await;
+        let token = issued_in_other_tenant(&f).await;
         f.service.revoke(credentials("intruder"), &token).await.unwrap();
         assert!(f.service.introspect_token(&token).await.unwrap().is_some());
+    }
+
+    /// A token of client `globex-app` in tenant `globex`, and client `intruder` in `acme`.
+    async fn issued_in_other_tenant(f: &Fixture) -> String {
+        f.client("intruder", &["client_credentials"], TokenSettings::default())
+            .await;
+        let store = &f.service.store;
+        let settings = TokenSettings::default();
+        let tenant = Tenant {
+            id: "globex".into(),
+            name: "Globex".into(),
+            settings,
+        };
+        store.create_tenant(tenant).await.unwrap();
+        let mut client = (*store.get_client("intruder").await.unwrap().unwrap()).clone();
+        (client.client_id, client.tenant) = ("globex-app".into(), "globex".into());
+        store.create_client(client).await.unwrap();
+        issued(f, "globex-app").await
     }
 
     #[tokio::test]
