@@ -10,6 +10,7 @@
 mod batch;
 mod cache;
 mod consents;
+mod consume;
 pub mod dialect;
 mod entities;
 #[cfg(test)]
