@@ -564,6 +564,77 @@ async fn migrate_and_purge_commands(kind: &str) {
     assert_eq!(cluster.cli("purge"), "purged 0 expired tokens and codes");
 }
 
+/// Scenario: the refresh grace across nodes. A refresh token used on A is reused within the
+/// grace on B; a token presented to both at once is exchanged by both; once the grace is over
+/// a replay on B revokes the lineage, as seen on both nodes.
+async fn refresh_grace_holds_across_nodes(kind: &str) {
+    let _slot = SLOTS.acquire().await.unwrap();
+    let Some(cluster) = Cluster::new(kind).await else {
+        return;
+    };
+    let (a, b) = cluster.start_two();
+    let (a, b) = (a.base(), b.base());
+    let api = Api::new(a).await;
+    // Three seconds: a window the second request surely falls in, short enough to wait out.
+    const GRACE: u64 = 3;
+    api.create_tenant(a, json!({"id": "acme", "refresh_token_grace": GRACE}))
+        .await;
+    let body = json!({"client_id": "web", "grant_types": ["password", "refresh_token"]});
+    let secret = api.create_client(a, body).await;
+    let web = ("web", secret.as_str());
+    let password = "correct-horse-battery-staple";
+    let user = json!({"username": "alice", "password": password});
+    api.admin(a, Method::POST, "/admin/tenants/acme/users", Some(user), 201)
+        .await;
+    let refresh = |answer: &Answer| answer.body["refresh_token"].as_str().unwrap().to_string();
+    let exchange = |node: &str, token: &str| {
+        let (api, node, token) = (api.clone(), node.to_string(), token.to_string());
+        async move {
+            let form = [("grant_type", "refresh_token"), ("refresh_token", token.as_str())];
+            api.token(&node, web, &form).await
+        }
+    };
+
+    let login = api.password(a, web, "alice", password).await;
+    let first = exchange(a, &refresh(&login)).await;
+    let again = exchange(b, &refresh(&login)).await;
+    assert_eq!(
+        again.status, 200,
+        "reused within the grace on the other node: {}",
+        again.body
+    );
+    let (on_a, on_b) = tokio::join!(exchange(a, &refresh(&first)), exchange(b, &refresh(&first)));
+    let mut issued = vec![login.access_token(), first.access_token(), again.access_token()];
+    issued.extend([on_a.access_token(), on_b.access_token()]);
+    for node in [a, b] {
+        for token in &issued {
+            assert_eq!(
+                api.introspect(node, web, token).await["active"],
+                true,
+                "nothing revoked"
+            );
+        }
+    }
+
+    tokio::time::sleep(Duration::from_secs(GRACE) + Duration::from_millis(200)).await;
+    let replay = exchange(b, &refresh(&login)).await;
+    assert_eq!(
+        (replay.status, &replay.body["error"]),
+        (400, &json!("invalid_grant")),
+        "{}",
+        replay.body
+    );
+    for node in [a, b] {
+        for token in &issued {
+            assert_eq!(
+                api.introspect(node, web, token).await["active"],
+                false,
+                "the lineage is revoked"
+            );
+        }
+    }
+}
+
 /// Each scenario as one test per backend: `postgres::…` and `mysql::…`.
 macro_rules! on_both_databases {
     ($($scenario:ident),* $(,)?) => {
@@ -592,4 +663,5 @@ on_both_databases!(
     changes_are_visible_across_nodes,
     answered_tokens_survive_sigkill,
     migrate_and_purge_commands,
+    refresh_grace_holds_across_nodes,
 );

@@ -112,6 +112,7 @@ const FIELDS: &[&str] = &[
     "user_access_token_ttl",
     "refresh_token_ttl",
     "code_ttl",
+    "refresh_token_grace",
 ];
 
 /// Key/value lines, with the secret (when the answer has one) set apart at the end.

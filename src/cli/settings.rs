@@ -50,6 +50,14 @@ pub fn seconds(s: &str) -> Result<Setting<i64>, String> {
     )
 }
 
+pub fn grace(s: &str) -> Result<Setting<i64>, String> {
+    number(
+        s,
+        "expected whole seconds from 0 to 86400, or `inherit`",
+        validate::refresh_grace_problem,
+    )
+}
+
 pub fn count(s: &str) -> Result<Setting<u32>, String> {
     number(
         s,
@@ -83,6 +91,10 @@ pub struct SettingsArgs {
     /// Lifetime of authorization codes in seconds (same forms).
     #[arg(long, value_name = "SECONDS", value_parser = seconds, allow_negative_numbers = true)]
     pub code_ttl: Option<Setting<i64>>,
+    /// Seconds after a refresh token's first use during which presenting it again issues new
+    /// tokens instead of revoking them all (0 to 86400; 0: none), or `inherit`.
+    #[arg(long, value_name = "SECONDS", value_parser = grace, allow_negative_numbers = true)]
+    pub refresh_token_grace: Option<Setting<i64>>,
     /// Issuance policy: multi, reuse, single_per_subject, or inherit.
     #[arg(long, value_name = "POLICY", value_parser = policy)]
     pub token_policy: Option<Setting<TokenPolicy>>,
@@ -99,6 +111,7 @@ impl SettingsArgs {
             ("user_access_token_ttl", &self.user_access_token_ttl),
             ("refresh_token_ttl", &self.refresh_token_ttl),
             ("code_ttl", &self.code_ttl),
+            ("refresh_token_grace", &self.refresh_token_grace),
         ];
         for (key, value) in ttls {
             if let Some(v) = value {
@@ -131,15 +144,19 @@ mod tests {
             access_token_ttl: Some(Setting::Set(-1)),
             token_policy: Some(Setting::Set(TokenPolicy::SinglePerSubject)),
             max_active_tokens: Some(Setting::Inherit),
+            refresh_token_grace: Some(Setting::Set(10)),
             ..SettingsArgs::default()
         };
         let mut body = Map::new();
         args.write(&mut body, "max_active_tokens_per_client");
         assert_eq!(
             Value::Object(body),
-            json!({"access_token_ttl": -1, "token_policy": "single_per_subject", "max_active_tokens_per_client": null})
+            json!({"access_token_ttl": -1, "token_policy": "single_per_subject", "max_active_tokens_per_client": null,
+                   "refresh_token_grace": 10})
         );
         assert!(seconds("soon").is_err());
+        assert!(grace("-1").is_err() && grace("86401").is_err());
+        assert_eq!(grace("0"), Ok(Setting::Set(0)));
         assert!(count("-1").is_err());
         assert_eq!(policy("inherit"), Ok(Setting::Inherit));
     }

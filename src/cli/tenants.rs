@@ -54,6 +54,7 @@ const FIELDS: &[&str] = &[
     "user_access_token_ttl",
     "refresh_token_ttl",
     "code_ttl",
+    "refresh_token_grace",
 ];
 
 fn show_one(v: &Value) -> String {

@@ -37,6 +37,10 @@ impl TokenPolicy {
 /// within it.
 pub const MAX_LIFETIME: i64 = 10 * 365 * 86_400;
 
+/// The longest refresh grace window, in seconds (a day): the window is for requests racing each
+/// other, not a second lifetime for a used token.
+pub const MAX_REFRESH_GRACE: i64 = 86_400;
+
 /// Lifetimes and policy that a tenant sets and a client may override; `None` inherits.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenSettings {
@@ -46,6 +50,9 @@ pub struct TokenSettings {
     pub code_ttl: Option<i64>,
     pub token_policy: Option<TokenPolicy>,
     pub max_active_tokens: Option<u32>,
+    /// Seconds after a refresh token's first use during which presenting it again rotates
+    /// again instead of counting as a replay (docs/concepts.md, "Refresh grace").
+    pub refresh_token_grace: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

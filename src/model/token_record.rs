@@ -32,6 +32,9 @@ pub struct TokenRecord {
     pub properties: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
     pub kind: TokenKind,
     pub state: TokenState,
+    /// Seconds from issuance to the first exchange of a `Used` token (see `used_at`): four bytes
+    /// that fit in the padding, where a timestamp would grow every record by eight.
+    used_after: u32,
 }
 
 /// The expiry of a token that never expires. A token given exactly this expiry reads back as
@@ -57,6 +60,7 @@ impl TokenRecord {
             properties: None,
             kind,
             state: TokenState::Active,
+            used_after: 0,
         }
     }
 
@@ -96,6 +100,20 @@ impl TokenRecord {
     }
     pub fn set_expires_at(&mut self, expires_at: Option<UnixTime>) {
         self.expires = expires_at.unwrap_or(NEVER);
+    }
+
+    /// When a `Used` refresh token or code was first exchanged; `None` in any other state. A
+    /// token marked used without a time (stored before the time was kept) reads as used when
+    /// it was issued.
+    pub fn used_at(&self) -> Option<UnixTime> {
+        (self.state == TokenState::Used).then(|| self.issued_at.saturating_add(i64::from(self.used_after)))
+    }
+
+    /// Marks the token exchanged at `at`: a time before issuance (another node's clock) counts
+    /// as the moment of issuance.
+    pub fn mark_used(&mut self, at: UnixTime) {
+        self.state = TokenState::Used;
+        self.used_after = u32::try_from(at.saturating_sub(self.issued_at).max(0)).unwrap_or(u32::MAX);
     }
 
     pub fn is_active(&self, now: UnixTime) -> bool {
@@ -147,6 +165,19 @@ mod tests {
         assert!(t.is_active(19) && !t.is_active(20));
         t.state = TokenState::Revoked;
         assert!(!t.is_active(0));
+    }
+
+    #[test]
+    fn used_at_is_kept_only_for_used_tokens() {
+        let id = TokenId::generate();
+        let mut t = TokenRecord::new(id, TokenKind::Refresh, profile(), 100, None, id);
+        assert_eq!(t.used_at(), None);
+        t.mark_used(130);
+        assert_eq!((t.state, t.used_at()), (TokenState::Used, Some(130)));
+        t.mark_used(90);
+        assert_eq!(t.used_at(), Some(100), "a time before issuance reads as issuance");
+        t.state = TokenState::Revoked;
+        assert_eq!(t.used_at(), None);
     }
 
     #[test]

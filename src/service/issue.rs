@@ -5,7 +5,7 @@ use crate::metrics::RequestOutcome;
 use crate::model::{
     Client, GrantType, Tenant, TokenId, TokenKind, TokenPolicy, TokenProfile, TokenRecord, TokenSettings, MAX_LIFETIME,
 };
-use crate::store::{IssueOutcome, IssueRequest};
+use crate::store::{Consume, IssueOutcome, IssueRequest};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -49,20 +49,23 @@ pub(crate) struct Issuance {
     pub authorities: Arc<[String]>,
     /// The lineage to continue (refresh rotation); a new grant otherwise.
     pub grant_id: Option<TokenId>,
-    /// The refresh token this exchange uses up.
-    pub consume: Option<TokenId>,
+    /// The refresh token or code this exchange uses up (or reuses, within the refresh grace).
+    pub consume: Option<Consume>,
     /// For the metrics: one of `SUPPORTED_GRANT_TYPES`.
     pub grant_type: GrantType,
 }
 
 pub(crate) enum Issued {
     Tokens(TokenResponse),
-    /// `consume` was used by a concurrent exchange first.
-    ConsumedAlready,
+    /// `consume` was not in the state asked for: used by a concurrent exchange first (`used_at`
+    /// says when), or revoked or expired meanwhile (`None`).
+    ConsumedAlready {
+        used_at: Option<i64>,
+    },
 }
 
 /// Client override → tenant setting → built-in default.
-fn resolve<T: Copy>(
+pub(super) fn resolve<T: Copy>(
     pick: impl Fn(&TokenSettings) -> Option<T>,
     client: &Client,
     tenant: Option<&Tenant>,
@@ -153,7 +156,7 @@ impl Service {
                     limit: max_active.unwrap_or(0),
                 });
             }
-            IssueOutcome::ConsumedAlready => return Ok(Issued::ConsumedAlready),
+            IssueOutcome::ConsumedAlready { used_at } => return Ok(Issued::ConsumedAlready { used_at }),
             IssueOutcome::Gone => {
                 return Err(OAuthError::InvalidGrant(
                     "the client or user was removed or disabled during the request".into(),

@@ -333,7 +333,7 @@ macro_rules! store_contract_tests {
                     rotated.grant_id = grant;
                     let mut req = request(next, TokenPolicy::Multi, None, NOW);
                     req.refresh = Some(rotated);
-                    req.consume = Some(refresh_id);
+                    req.consume = Some($crate::store::Consume::First(refresh_id));
                     tokio::spawn(async move { store.issue(req).await.unwrap() })
                 })
                 .collect();
@@ -341,7 +341,7 @@ macro_rules! store_contract_tests {
             for task in tasks {
                 match task.await.unwrap() {
                     IssueOutcome::Issued => wins += 1,
-                    IssueOutcome::ConsumedAlready => {}
+                    IssueOutcome::ConsumedAlready { .. } => {}
                     other => panic!("unexpected {other:?}"),
                 }
             }
@@ -617,6 +617,7 @@ macro_rules! store_contract_tests {
             store.health().await.unwrap();
         }
         $crate::store_consent_contract_tests!($make);
+        $crate::store_grace_contract_tests!($make);
         $crate::store_names_contract_tests!($make);
         $crate::store_throttle_contract_tests!($make);
     };

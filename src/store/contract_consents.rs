@@ -129,7 +129,7 @@ macro_rules! store_consent_contract_tests {
             let refresh = refresh_for(&access, Some(NOW + 600));
             let exchange = |access: TokenRecord, refresh: Option<TokenRecord>| IssueRequest {
                 refresh,
-                consume: Some(code.id),
+                consume: Some($crate::store::Consume::First(code.id)),
                 ..request(access, TokenPolicy::Multi, None, NOW)
             };
             let outcome = store
@@ -144,7 +144,10 @@ macro_rules! store_consent_contract_tests {
             let mut again = access_token(&client, Some("alice"), NOW, Some(NOW + 60));
             again.grant_id = code.id;
             let outcome = store.issue(exchange(again, None)).await.unwrap();
-            assert!(matches!(outcome, IssueOutcome::ConsumedAlready));
+            assert!(matches!(
+                outcome,
+                IssueOutcome::ConsumedAlready { used_at: Some(NOW) }
+            ));
             // The used code itself, the access and the refresh token.
             assert_eq!(store.revoke_grant(&code.id).await.unwrap(), 3);
             for id in [access.id, refresh.id] {

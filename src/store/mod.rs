@@ -15,6 +15,8 @@ pub mod contract;
 #[cfg(test)]
 mod contract_consents;
 #[cfg(test)]
+pub mod contract_grace;
+#[cfg(test)]
 mod contract_names;
 #[cfg(test)]
 pub mod contract_throttle;
@@ -110,9 +112,20 @@ pub struct IssueRequest {
     pub refresh: Option<TokenRecord>,
     pub policy: TokenPolicy,
     pub max_active: Option<u32>,
-    /// Refresh token being exchanged: must still be active, becomes `Used`.
-    pub consume: Option<TokenId>,
+    /// The refresh token or code being exchanged.
+    pub consume: Option<Consume>,
     pub now: UnixTime,
+}
+
+/// What an exchange does to the token it presents. Which one applies is the service's rule (the
+/// refresh grace); the store makes the check and the issuance one atomic step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consume {
+    /// The first use: the token must be active; it becomes `Used`, stamped with `now`.
+    First(TokenId),
+    /// A reuse within the grace window: the token must still be `Used` (not revoked since, not
+    /// expired) and stays as it is.
+    Again(TokenId),
 }
 
 #[derive(Debug, Clone)]
@@ -127,8 +140,10 @@ pub enum IssueOutcome {
     },
     /// The client holds `max_active` active access tokens already.
     LimitReached { earliest_expiry: Option<UnixTime> },
-    /// The token named in `consume` is no longer active (raced with another exchange).
-    ConsumedAlready,
+    /// The token named in `consume` is not in the state it asks for (raced with another
+    /// exchange or a revocation). `used_at`: when it was first used if it is `Used` now; `None`
+    /// if it is revoked, expired or gone.
+    ConsumedAlready { used_at: Option<UnixTime> },
     /// The client was deleted, or the user disabled or deleted, while the request was checked.
     Gone,
 }

@@ -47,6 +47,10 @@ pub struct NewClient {
     pub refresh_token_ttl: Option<i64>,
     #[schema(minimum = -315_360_000, maximum = 315_360_000)]
     pub code_ttl: Option<i64>,
+    /// Seconds after a refresh token's first use during which presenting it again issues new
+    /// tokens instead of revoking the lineage (0 to 86400; 0: none); `null`: inherit the tenant's.
+    #[schema(minimum = 0, maximum = 86_400)]
+    pub refresh_token_grace: Option<i64>,
     pub token_policy: Option<TokenPolicy>,
     #[schema(minimum = 1)]
     pub max_active_tokens: Option<u32>,
@@ -82,6 +86,9 @@ pub struct ClientPatch {
     #[schema(value_type = Option<i64>, minimum = -315_360_000, maximum = 315_360_000)]
     pub code_ttl: Patch<i64>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 86_400)]
+    pub refresh_token_grace: Patch<i64>,
+    #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<TokenPolicy>)]
     pub token_policy: Patch<TokenPolicy>,
     #[serde(default, deserialize_with = "patch")]
@@ -104,6 +111,7 @@ pub struct ClientView {
     pub user_access_token_ttl: Option<i64>,
     pub refresh_token_ttl: Option<i64>,
     pub code_ttl: Option<i64>,
+    pub refresh_token_grace: Option<i64>,
     pub token_policy: Option<TokenPolicy>,
     pub max_active_tokens: Option<u32>,
     /// Only in the answer that created or regenerated it.
@@ -135,6 +143,7 @@ impl From<&Client> for ClientView {
             user_access_token_ttl: s.user_access_token_ttl,
             refresh_token_ttl: s.refresh_token_ttl,
             code_ttl: s.code_ttl,
+            refresh_token_grace: s.refresh_token_grace,
             token_policy: s.token_policy,
             max_active_tokens: s.max_active_tokens,
             client_secret: None,
@@ -213,6 +222,7 @@ impl Service {
                 user_access_token_ttl: new.user_access_token_ttl,
                 refresh_token_ttl: new.refresh_token_ttl,
                 code_ttl: new.code_ttl,
+                refresh_token_grace: new.refresh_token_grace,
                 token_policy: new.token_policy,
                 max_active_tokens: new.max_active_tokens,
             },
@@ -276,6 +286,7 @@ impl Service {
                 change.refresh_token_ttl,
                 change.code_ttl,
             ],
+            change.refresh_token_grace,
             change.token_policy,
             change.max_active_tokens,
         );

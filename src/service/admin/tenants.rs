@@ -31,6 +31,10 @@ pub struct NewTenant {
     /// Authorization codes, seconds.
     #[schema(minimum = -315_360_000, maximum = 315_360_000)]
     pub code_ttl: Option<i64>,
+    /// Seconds after a refresh token's first use during which presenting it again issues new
+    /// tokens instead of revoking the lineage (0 to 86400; 0: none); `null`: inherit.
+    #[schema(minimum = 0, maximum = 86_400)]
+    pub refresh_token_grace: Option<i64>,
     pub token_policy: Option<TokenPolicy>,
     /// Active access tokens one client may hold; `null`: no limit.
     #[schema(minimum = 1)]
@@ -60,6 +64,9 @@ pub struct TenantPatch {
     #[schema(value_type = Option<i64>, minimum = -315_360_000, maximum = 315_360_000)]
     pub code_ttl: Patch<i64>,
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 86_400)]
+    pub refresh_token_grace: Patch<i64>,
+    #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<TokenPolicy>)]
     pub token_policy: Patch<TokenPolicy>,
     #[serde(default, deserialize_with = "patch")]
@@ -76,6 +83,7 @@ pub struct TenantView {
     pub user_access_token_ttl: Option<i64>,
     pub refresh_token_ttl: Option<i64>,
     pub code_ttl: Option<i64>,
+    pub refresh_token_grace: Option<i64>,
     pub token_policy: Option<TokenPolicy>,
     pub max_active_tokens_per_client: Option<u32>,
 }
@@ -90,6 +98,7 @@ impl From<&Tenant> for TenantView {
             user_access_token_ttl: s.user_access_token_ttl,
             refresh_token_ttl: s.refresh_token_ttl,
             code_ttl: s.code_ttl,
+            refresh_token_grace: s.refresh_token_grace,
             token_policy: s.token_policy,
             max_active_tokens_per_client: s.max_active_tokens,
         }
@@ -101,6 +110,7 @@ pub(super) fn check_settings(s: &TokenSettings, max_field: &str) -> AdminResult<
     validate::ttl("user_access_token_ttl", s.user_access_token_ttl)?;
     validate::ttl("refresh_token_ttl", s.refresh_token_ttl)?;
     validate::ttl("code_ttl", s.code_ttl)?;
+    validate::refresh_grace("refresh_token_grace", s.refresh_token_grace)?;
     validate::max_active(max_field, s.max_active_tokens)
 }
 
@@ -114,6 +124,7 @@ fn apply<T>(slot: &mut Option<T>, change: Patch<T>) {
 pub(super) fn apply_settings(
     s: &mut TokenSettings,
     ttls: [Patch<i64>; 4],
+    refresh_grace: Patch<i64>,
     token_policy: Patch<TokenPolicy>,
     max_active: Patch<u32>,
 ) {
@@ -122,6 +133,7 @@ pub(super) fn apply_settings(
     apply(&mut s.user_access_token_ttl, user_access);
     apply(&mut s.refresh_token_ttl, refresh);
     apply(&mut s.code_ttl, code);
+    apply(&mut s.refresh_token_grace, refresh_grace);
     apply(&mut s.token_policy, token_policy);
     apply(&mut s.max_active_tokens, max_active);
 }
@@ -140,6 +152,7 @@ impl Service {
                 user_access_token_ttl: new.user_access_token_ttl,
                 refresh_token_ttl: new.refresh_token_ttl,
                 code_ttl: new.code_ttl,
+                refresh_token_grace: new.refresh_token_grace,
                 token_policy: new.token_policy,
                 max_active_tokens: new.max_active_tokens_per_client,
             },
@@ -184,6 +197,7 @@ impl Service {
                 change.refresh_token_ttl,
                 change.code_ttl,
             ],
+            change.refresh_token_grace,
             change.token_policy,
             change.max_active_tokens_per_client,
         );

@@ -2,7 +2,7 @@
 
 use super::{AdminError, AdminResult};
 use crate::clock::UnixTime;
-use crate::model::{is_invisible, ClientId, Username, MAX_LIFETIME};
+use crate::model::{is_invisible, ClientId, Username, MAX_LIFETIME, MAX_REFRESH_GRACE};
 use serde::{Deserialize, Deserializer};
 
 /// A PATCH field: absent (`None`), `null` (`Some(None)`, back to inherit) or a value.
@@ -81,6 +81,18 @@ pub fn expiry(field: &str, issued_at: UnixTime, value: Option<UnixTime>) -> Admi
         )),
         _ => Ok(()),
     }
+}
+
+/// The refresh grace in seconds: 0 (none) up to a day. The CLI checks its option with the same
+/// rule (`refresh_grace_problem`).
+pub fn refresh_grace(field: &str, value: Option<i64>) -> AdminResult<()> {
+    value
+        .and_then(refresh_grace_problem)
+        .map_or(Ok(()), |why| Err(invalid(field, why)))
+}
+
+pub fn refresh_grace_problem(value: i64) -> Option<&'static str> {
+    (!(0..=MAX_REFRESH_GRACE).contains(&value)).then_some("must be between 0 and 86400 seconds")
 }
 
 pub fn max_active(field: &str, value: Option<u32>) -> AdminResult<()> {

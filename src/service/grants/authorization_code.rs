@@ -123,12 +123,12 @@ impl Service {
                 .then(|| code.scopes().clone()),
             authorities,
             grant_id: Some(code.grant_id),
-            consume: Some(code.id),
+            consume: Some(crate::store::Consume::First(code.id)),
             client,
         };
         match self.issue(grant).await? {
             Issued::Tokens(response) => Ok(response),
-            Issued::ConsumedAlready => Err(self.code_replayed(&code).await),
+            Issued::ConsumedAlready { .. } => Err(self.code_replayed(&code).await),
         }
     }
 

@@ -51,7 +51,7 @@ impl Service {
         };
         match self.issue(grant).await? {
             Issued::Tokens(response) => Ok(response),
-            Issued::ConsumedAlready => Err(OAuthError::ServerError),
+            Issued::ConsumedAlready { .. } => Err(OAuthError::ServerError),
         }
     }
 }

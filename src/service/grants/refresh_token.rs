@@ -1,10 +1,12 @@
-//! `refresh_token` (RFC 6749 §6) [O]: one use, rotated; a replay revokes the whole lineage.
+//! `refresh_token` (RFC 6749 §6) [O]: one use, rotated; a replay revokes the whole lineage,
+//! unless it comes within the refresh grace of the first use (docs/concepts.md, "Refresh grace").
 
 use crate::metrics::Revocation;
-use crate::model::{Client, GrantType, TokenKind, TokenRecord, TokenState};
-use crate::service::issue::{Issuance, Issued, TokenResponse};
+use crate::model::{Client, GrantType, TokenKind, TokenRecord};
+use crate::service::issue::{resolve, Issuance, Issued, TokenResponse};
 use crate::service::scopes::DEVICE_SCOPE_PREFIX;
 use crate::service::{OAuthError, Service};
+use crate::store::Consume;
 use std::sync::Arc;
 
 const INVALID: &str = "refresh token is invalid, expired or revoked";
@@ -27,13 +29,15 @@ impl Service {
         if *old.client_id() != *client.client_id {
             return Err(invalid());
         }
-        if old.state == TokenState::Used {
-            return Err(self.replayed(&old).await);
-        }
         let now = self.clock.now();
-        if !old.is_active(now) {
-            return Err(invalid());
-        }
+        let mut consume = match old.used_at() {
+            None if old.is_active(now) => Consume::First(old.id),
+            None => return Err(invalid()),
+            Some(used_at) if old.expiry_key() > now && self.within_grace(&client, used_at, now).await? => {
+                Consume::Again(old.id)
+            }
+            Some(_) => return Err(self.replayed(&old).await),
+        };
         // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
         // Scopes the client has lost since the grant are not refreshed.
         let still_allowed = |s: &String| s.starts_with(DEVICE_SCOPE_PREFIX) || client.scopes.contains(s);
@@ -58,20 +62,42 @@ impl Service {
             },
             None => Arc::from(client.authorities.as_slice()),
         };
-        let grant = Issuance {
-            subject: old.profile().subject.clone(),
-            scopes,
-            refresh_scopes: Some(granted),
-            authorities,
-            grant_id: Some(old.grant_id),
-            consume: Some(old.id),
-            grant_type: GrantType::RefreshToken,
-            client,
-        };
-        match self.issue(grant).await? {
-            Issued::Tokens(response) => Ok(response),
-            Issued::ConsumedAlready => Err(self.replayed(&old).await),
+        loop {
+            let grant = Issuance {
+                subject: old.profile().subject.clone(),
+                scopes: scopes.clone(),
+                refresh_scopes: Some(granted.clone()),
+                authorities: authorities.clone(),
+                grant_id: Some(old.grant_id),
+                consume: Some(consume),
+                grant_type: GrantType::RefreshToken,
+                client: client.clone(),
+            };
+            match self.issue(grant).await? {
+                Issued::Tokens(response) => {
+                    if let Consume::Again(_) = consume {
+                        tracing::info!(grant = %old.grant_id, "refresh token reused within its grace window");
+                    }
+                    return Ok(response);
+                }
+                // Another exchange used it first, a moment ago: within the grace this one gets
+                // tokens too. Once only: a reuse that fails found the lineage revoked.
+                Issued::ConsumedAlready { used_at: Some(used_at) }
+                    if consume == Consume::First(old.id) && self.within_grace(&client, used_at, now).await? =>
+                {
+                    consume = Consume::Again(old.id);
+                }
+                Issued::ConsumedAlready { .. } => return Err(self.replayed(&old).await),
+            }
         }
+    }
+
+    /// Whether presenting a token first used at `used_at` again at `now` is a reuse within the
+    /// client's (else the tenant's) refresh grace rather than a replay.
+    async fn within_grace(&self, client: &Client, used_at: i64, now: i64) -> Result<bool, OAuthError> {
+        let tenant = self.store.get_tenant(&client.tenant).await?;
+        let grace = resolve(|s| s.refresh_token_grace, client, tenant.as_deref(), 0);
+        Ok(in_grace(used_at, grace, now))
     }
 
     async fn replayed(&self, old: &TokenRecord) -> OAuthError {
@@ -85,6 +111,15 @@ impl Service {
         }
     }
 }
+
+/// The grace rule: strictly less than `grace` seconds after the first use (0: never).
+fn in_grace(used_at: i64, grace: i64, now: i64) -> bool {
+    now < used_at.saturating_add(grace.max(0))
+}
+
+#[cfg(test)]
+#[path = "refresh_grace_tests.rs"]
+mod grace_tests;
 
 #[cfg(test)]
 mod tests {

@@ -52,3 +52,28 @@ async fn sqlite_state_survives_reopen() {
         client.scopes
     );
 }
+
+/// The time of a first use reaches the file: after a restart the grace still counts from it.
+#[tokio::test]
+async fn sqlite_keeps_first_use_times_across_reopen() {
+    use super::super::contract::{access_token, create_users, fixtures, refresh_for, request};
+    use super::super::contract_grace::exchange;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("used.db");
+    let store = EmbeddedStore::open_sqlite(path.clone(), true).await.unwrap();
+    let (tenant, client) = fixtures("used");
+    store.create_tenant(tenant).await.unwrap();
+    store.create_client(client.clone()).await.unwrap();
+    create_users(&store, "used").await;
+    let access = access_token(&client, Some("alice"), 1_000, Some(5_000));
+    let refresh = refresh_for(&access, Some(9_000));
+    let (grant, rt) = (access.grant_id, refresh.id);
+    let mut first = request(access, crate::model::TokenPolicy::Multi, None, 1_000);
+    first.refresh = Some(refresh);
+    store.issue(first).await.unwrap();
+    let (used, _) = exchange(&client, grant, crate::store::Consume::First(rt), 1_234);
+    assert!(matches!(store.issue(used).await.unwrap(), IssueOutcome::Issued));
+    drop(store);
+    let reopened = EmbeddedStore::open_sqlite(path, true).await.unwrap();
+    assert_eq!(reopened.get_token(&rt).await.unwrap().unwrap().used_at(), Some(1_234));
+}

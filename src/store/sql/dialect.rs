@@ -73,7 +73,12 @@ CREATE TABLE consents (
 CREATE INDEX consents_subject ON consents (tenant, subject);
 "#,
     THROTTLE_POSTGRES,
+    USED_AT,
 ];
+
+/// When a used refresh token or code was first exchanged: the refresh grace counts from it
+/// (step 4 on PostgreSQL, 5 on MySQL). Rows used before it read as used when issued.
+const USED_AT: &str = "ALTER TABLE tokens ADD COLUMN used_at BIGINT";
 
 /// The throttles' counters, shared by every node (step 3 on PostgreSQL, 4 on MySQL).
 const THROTTLE_POSTGRES: &str = r#"
@@ -172,6 +177,7 @@ CREATE TABLE throttle (
     INDEX throttle_last (last_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={nopad_bin};
 "#,
+    USED_AT,
 ];
 
 impl Dialect {

@@ -132,4 +132,39 @@ mod tests {
         assert_eq!(count(columns).await, 0, "every text column compares exactly");
         assert_eq!(migrate(&pool, Dialect::MySql).await.unwrap(), 0, "applied once");
     }
+
+    /// A database from before the refresh grace: its used tokens read as used when issued, and
+    /// first uses from now on are stamped.
+    #[tokio::test]
+    async fn an_existing_database_gets_first_use_times() {
+        use crate::model::TokenId;
+        use crate::store::TokenStore;
+        for (kind, dialect) in [("postgres", Dialect::Postgres), ("mysql", Dialect::MySql)] {
+            let Some((url, _db)) = crate::store::contract::test_database(kind).await else {
+                continue;
+            };
+            sqlx::any::install_default_drivers();
+            let pool = AnyPool::connect(&url).await.unwrap();
+            let steps = dialect.migrations();
+            let older = &steps[..steps.len() - 1];
+            assert_eq!(migrate_steps(&pool, dialect, older).await.unwrap(), older.len());
+            let used = TokenId::generate();
+            let sql = dialect.sql_owned(
+                "INSERT INTO tokens (id, kind, tenant, client_id, subject, scopes, authorities, issued_at, \
+                 expires_at, state, properties, grant_id) VALUES (?, 'refresh', 't', 'c', '', '[]', '[]', 100, NULL, \
+                 'used', NULL, ?)",
+            );
+            sqlx::query(&sql)
+                .bind(used.to_text())
+                .bind(used.to_text())
+                .execute(&pool)
+                .await
+                .unwrap();
+
+            let store = SqlStore::open(&url, dialect, 2).await.unwrap();
+            let token = store.get_token(&used).await.unwrap().unwrap();
+            assert_eq!(token.used_at(), Some(100), "{kind}");
+            assert_eq!(migrate(&pool, dialect).await.unwrap(), 0, "{kind}: applied once");
+        }
+    }
 }

@@ -9,6 +9,7 @@
 
 mod batch;
 mod consents;
+mod consume;
 pub mod dialect;
 mod entities;
 mod fetch;

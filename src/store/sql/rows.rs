@@ -7,7 +7,7 @@ use sqlx::Row;
 use std::sync::Arc;
 
 pub const TOKEN_COLUMNS: &str =
-    "id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, state, properties, grant_id";
+    "id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, state, properties, grant_id, used_at";
 pub const CLIENT_COLUMNS: &str =
     "client_id, tenant, name, secret_hash, grant_types, scopes, redirect_uris, authorities, is_public, settings";
 
@@ -142,6 +142,10 @@ pub fn token(row: &AnyRow) -> StoreResult<TokenRecord> {
         token_id(row, "grant_id")?,
     );
     token.state = TokenState::parse(&state).ok_or_else(|| corrupt("state", &state))?;
+    if token.state == TokenState::Used {
+        let used_at: Option<i64> = get(row, "used_at")?;
+        token.mark_used(used_at.unwrap_or(token.issued_at));
+    }
     token.properties = match properties {
         Some(p) => Some(Arc::new(
             serde_json::from_str(&p).map_err(|e| corrupt("properties", e))?,

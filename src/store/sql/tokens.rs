@@ -53,17 +53,10 @@ impl SqlStore {
             tx.rollback().await.map_err(db_err)?;
             return Ok(IssueOutcome::Gone);
         }
-        if let Some(consumed) = &req.consume {
-            let used =
-                sqlx::query(&d.sql_owned(&format!("UPDATE tokens SET state = 'used' WHERE id = ? AND {USABLE}")))
-                    .bind(consumed.to_text())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            if used.rows_affected() != 1 {
+        if let Some(consume) = req.consume {
+            if let Err(used_at) = super::consume::take(&mut tx, d, consume, now).await? {
                 tx.rollback().await.map_err(db_err)?;
-                return Ok(IssueOutcome::ConsumedAlready);
+                return Ok(IssueOutcome::ConsumedAlready { used_at });
             }
         }
         let client_id = req.access.client_id().to_string();
@@ -195,8 +188,7 @@ impl TokenStore for SqlStore {
     }
 
     async fn revoke_grant(&self, grant_id: &TokenId) -> StoreResult<u64> {
-        let sql = "UPDATE tokens SET state = 'revoked' WHERE grant_id = ? AND state <> 'revoked'";
-        self.update_count(sql, |q| q.bind(grant_id.to_text())).await
+        super::consume::revoke_grant(&self.pool, self.dialect, &grant_id.to_text()).await
     }
 
     async fn revoke_client_tokens(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> StoreResult<u64> {

@@ -105,6 +105,10 @@ pub(super) fn apply(tx: &rusqlite::Transaction<'_>, change: &Change) -> rusqlite
                 stmt.execute([&id.0[..]])?;
             }
         }
+        Change::MarkUsed(id, at) => {
+            tx.prepare_cached("UPDATE tokens SET state = 'used', used_at = ?1 WHERE id = ?2")?
+                .execute(params![at, &id.0[..]])?;
+        }
         Change::SetTokenState(ids, state) => {
             let mut stmt = tx.prepare_cached("UPDATE tokens SET state = ?1 WHERE id = ?2")?;
             for id in ids {

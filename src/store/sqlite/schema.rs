@@ -79,6 +79,10 @@ CREATE TABLE probe (
     writes INTEGER NOT NULL
 );
 "#,
+    r#"
+-- When a used refresh token or code was first exchanged: the refresh grace counts from it.
+ALTER TABLE tokens ADD COLUMN used_at INTEGER;
+"#,
 ];
 
 fn parse_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> rusqlite::Result<T> {
@@ -151,7 +155,7 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
         });
     }
     let mut stmt = conn.prepare(
-        "SELECT id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, state, properties, grant_id FROM tokens",
+        "SELECT id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, state, properties, grant_id, used_at FROM tokens",
     )?;
     let mut rows = stmt.query([])?;
     // The state engine shares equal profiles as it inserts: only one allocation per distinct
@@ -176,6 +180,10 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
             token_id("grant id", row.get(11)?)?,
         );
         token.state = TokenState::parse(&state_text).ok_or_else(|| corrupt("token state", &state_text))?;
+        if token.state == TokenState::Used {
+            let used_at: Option<i64> = row.get(12)?;
+            token.mark_used(used_at.unwrap_or(token.issued_at));
+        }
         token.properties = properties
             .map(|p| parse_json::<serde_json::Map<String, serde_json::Value>>("properties", &p).map(Arc::new))
             .transpose()?;

@@ -73,3 +73,26 @@ async fn the_files_are_the_owners_alone() {
         assert_eq!(mode, 0o600, "{:?} holds password hashes", file.file_name());
     }
 }
+
+/// A file from before the refresh grace (schema 4): a used token reads as used when issued.
+#[test]
+fn an_older_file_gets_first_use_times() {
+    use crate::model::TokenId;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("older.db");
+    let conn = Connection::open(&path).unwrap();
+    for (i, step) in MIGRATIONS[..4].iter().enumerate() {
+        conn.execute_batch(step).unwrap();
+        conn.pragma_update(None, "user_version", (i + 1) as i64).unwrap();
+    }
+    let used = TokenId::generate();
+    conn.execute(
+        "INSERT INTO tokens (id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, \
+         state, properties, grant_id) VALUES (?1, 'refresh', 't', 'c', NULL, '[]', '[]', 100, NULL, 'used', NULL, ?1)",
+        [&used.0[..]],
+    )
+    .unwrap();
+    drop(conn);
+    let (_journal, state) = Journal::open(&path, true).unwrap();
+    assert_eq!(state.read().token(&used).unwrap().used_at(), Some(100));
+}

@@ -4,7 +4,7 @@
 use super::{Change, State};
 use crate::clock::UnixTime;
 use crate::model::{TokenId, TokenKind, TokenPolicy, TokenRecord, TokenState};
-use crate::store::{IssueOutcome, IssueRequest};
+use crate::store::{Consume, IssueOutcome, IssueRequest};
 use std::sync::Arc;
 
 impl State {
@@ -39,9 +39,16 @@ impl State {
 
     pub fn issue(&mut self, req: IssueRequest) -> (IssueOutcome, Vec<Change>) {
         let now = req.now;
-        if let Some(consumed) = &req.consume {
-            if !self.tokens.get(consumed).is_some_and(|t| t.is_active(now)) {
-                return (IssueOutcome::ConsumedAlready, vec![]);
+        if let Some(consume) = req.consume {
+            let (Consume::First(id) | Consume::Again(id)) = consume;
+            let token = self.tokens.get(&id);
+            let ready = token.is_some_and(|t| match consume {
+                Consume::First(_) => t.is_active(now),
+                Consume::Again(_) => t.state == TokenState::Used && t.expiry_key() > now,
+            });
+            if !ready {
+                let used_at = token.filter(|t| t.expiry_key() > now).and_then(|t| t.used_at());
+                return (IssueOutcome::ConsumedAlready { used_at }, vec![]);
             }
         }
         let client_id = req.access.profile().client_id.clone();
@@ -98,8 +105,8 @@ impl State {
 
         let mut changes = Vec::with_capacity(4);
         changes.extend(self.set_state(replaced, TokenState::Revoked).1);
-        if let Some(consumed) = req.consume {
-            changes.extend(self.set_state(vec![consumed], TokenState::Used).1);
+        if let Some(Consume::First(id)) = req.consume {
+            changes.extend(self.mark_used(id, now));
         }
         let mut access = req.access;
         self.interner.intern_record(&mut access);

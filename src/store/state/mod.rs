@@ -28,12 +28,20 @@ pub enum Change {
     PutClient(Arc<Client>),
     DeleteClient(String),
     PutUser(Arc<User>),
-    DeleteUser { tenant: String, username: String },
+    DeleteUser {
+        tenant: String,
+        username: String,
+    },
     PutToken(Arc<TokenRecord>),
     SetTokenState(Vec<TokenId>, TokenState),
+    /// The token became `Used` at this time.
+    MarkUsed(TokenId, UnixTime),
     DeleteTokens(Vec<TokenId>),
     PutConsent(Consent),
-    DeleteConsent { client_id: String, subject: String },
+    DeleteConsent {
+        client_id: String,
+        subject: String,
+    },
 }
 
 pub struct State {

@@ -92,6 +92,16 @@ impl State {
         (n, changes)
     }
 
+    /// Marks an active token exchanged at `now` (a refresh token or code used once).
+    pub(super) fn mark_used(&mut self, id: TokenId, now: UnixTime) -> Option<Change> {
+        let slot = self.tokens.get_mut(&id)?;
+        if let Some(index) = self.by_client.get_mut(slot.client_id()) {
+            index.uncount(slot);
+        }
+        Arc::make_mut(slot).mark_used(now);
+        Some(Change::MarkUsed(id, now))
+    }
+
     /// Adds a token to the maps and indexes (also used when loading from disk). Its strings and
     /// scope sets are swapped for shared copies: millions of tokens of one client then hold a
     /// handful of allocations between them instead of several each.
