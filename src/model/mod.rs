@@ -73,12 +73,54 @@ pub struct Client {
     pub authorities: Vec<String>,
     pub public: bool,
     pub settings: TokenSettings,
+    /// Web origins allowed to call the token endpoints from a browser (CORS), besides the
+    /// origins of the redirect URIs.
+    pub allowed_origins: Vec<Origin>,
 }
 
 impl Client {
     pub fn allows_grant(&self, grant_type: &str) -> bool {
         self.grant_types.iter().any(|g| g == grant_type)
     }
+
+    /// Every origin a browser may call the token endpoints from for this client: its
+    /// `allowed_origins` and the origins of its redirect URIs (repeats possible).
+    pub fn origins(&self) -> impl Iterator<Item = Origin> + '_ {
+        let of_redirects = self.redirect_uris.iter().filter_map(|uri| Origin::of_uri(uri));
+        self.allowed_origins.iter().cloned().chain(of_redirects)
+    }
+
+    pub fn allows_origin(&self, origin: &Origin) -> bool {
+        self.allowed_origins.contains(origin)
+            || (self.redirect_uris.iter()).any(|uri| Origin::of_uri(uri).as_ref() == Some(origin))
+    }
+
+    /// The settings as every store keeps them: one JSON text.
+    pub fn stored_settings(&self) -> StoredClientSettings<'_> {
+        StoredClientSettings {
+            tokens: &self.settings,
+            allowed_origins: &self.allowed_origins,
+        }
+    }
+}
+
+/// A client's settings column (JSON text in every backend): the token settings with the allowed
+/// origins beside them, so that adding the origins needed no schema change.
+#[derive(Serialize)]
+pub struct StoredClientSettings<'a> {
+    #[serde(flatten)]
+    pub tokens: &'a TokenSettings,
+    #[serde(skip_serializing_if = "<[Origin]>::is_empty")]
+    pub allowed_origins: &'a [Origin],
+}
+
+/// [`StoredClientSettings`] as read back; rows written before the origins existed have none.
+#[derive(Deserialize)]
+pub struct ClientSettings {
+    #[serde(flatten)]
+    pub tokens: TokenSettings,
+    #[serde(default)]
+    pub allowed_origins: Vec<Origin>,
 }
 
 impl fmt::Debug for Client {
@@ -166,10 +208,12 @@ impl TokenState {
 }
 
 mod names;
+mod origin;
 mod token_id;
 mod token_record;
 
 pub use names::{is_invisible, ClientId, NotAName, Username};
+pub use origin::{NotAnOrigin, Origin};
 pub use token_id::TokenId;
 pub use token_record::{TokenProfile, TokenRecord};
 

@@ -166,6 +166,7 @@ pub(crate) mod testing {
                     authorities: vec!["ROLE_APP".into()],
                     public: false,
                     settings,
+                    allowed_origins: vec![],
                 })
                 .await
                 .unwrap();
