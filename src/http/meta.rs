@@ -36,7 +36,7 @@ pub struct ServerMetadata {
     responses((status = 200, description = "RFC 8414 metadata", body = ServerMetadata)))]
 pub async fn metadata(State(service): State<Arc<Service>>) -> Response {
     let base = &*service.issuer;
-    Json(ServerMetadata {
+    super::cors::public(Json(ServerMetadata {
         issuer: base.to_string(),
         authorization_endpoint: format!("{base}/oauth/authorize"),
         token_endpoint: format!("{base}/oauth/token"),
@@ -48,8 +48,7 @@ pub async fn metadata(State(service): State<Arc<Service>>) -> Response {
         token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS.to_vec(),
         introspection_endpoint_auth_methods_supported: AUTH_METHODS.to_vec(),
         revocation_endpoint_auth_methods_supported: AUTH_METHODS.to_vec(),
-    })
-    .into_response()
+    }))
 }
 
 #[utoipa::path(get, path = "/healthz", tag = "meta",

@@ -235,6 +235,7 @@ impl Service {
         check_client(&client)?;
         who.require_grantable(&client.authorities)?;
         self.store.create_client(client.clone()).await?;
+        self.origins.invalidate();
         let mut view = ClientView::from(&client);
         view.client_secret = secret.map(|s| s.expose().clone());
         Ok(view)
@@ -301,6 +302,7 @@ impl Service {
         if !self.store.update_client(client.clone()).await? {
             return Err(AdminError::NotFound("client"));
         }
+        self.origins.invalidate();
         Ok(ClientView::from(&client))
     }
 
@@ -308,6 +310,7 @@ impl Service {
     pub async fn delete_client(&self, who: &Principal, tenant: &str, client_id: &str) -> AdminResult<()> {
         self.tenant_client(who, tenant, client_id, Access::Update).await?;
         if self.store.delete_client(client_id, self.clock.now()).await? {
+            self.origins.invalidate();
             Ok(())
         } else {
             Err(AdminError::NotFound("client"))

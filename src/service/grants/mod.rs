@@ -8,7 +8,8 @@ mod refresh_token;
 use super::client_auth::ClientCredentials;
 use super::issue::TokenResponse;
 use super::{OAuthError, Service};
-use crate::model::Username;
+use crate::model::{Client, Username};
+use std::sync::Arc;
 use crate::secret::Secret;
 use serde::{Deserialize, Deserializer};
 
@@ -87,6 +88,11 @@ impl Service {
         request: TokenRequest,
     ) -> Result<TokenResponse, OAuthError> {
         let client = self.authenticate_client(&credentials).await?;
+        self.grant(client, request).await
+    }
+
+    /// The token endpoint after client authentication: run the request's grant for `client`.
+    pub async fn grant(&self, client: Arc<Client>, request: TokenRequest) -> Result<TokenResponse, OAuthError> {
         if !client.allows_grant(request.grant_type()) {
             return Err(OAuthError::UnauthorizedClient(
                 format!("the client may not use the {} grant", request.grant_type()).into(),
