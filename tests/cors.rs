@@ -57,13 +57,21 @@ async fn preflights_answer_the_origins_some_client_allows() {
             assert_eq!(status, 204, "{path} {origin}");
             assert_eq!(allow_origin(&h), Some(origin), "{path}");
             assert_eq!(h["access-control-allow-methods"], "POST");
-            assert_eq!(h["access-control-allow-headers"], "authorization, content-type, x-request-id");
+            assert_eq!(
+                h["access-control-allow-headers"],
+                "authorization, content-type, x-request-id"
+            );
             assert_eq!(h["access-control-max-age"], "600");
             assert_eq!(h["vary"], "origin");
             assert!(h.get("access-control-allow-credentials").is_none());
         }
     }
-    for (origin, method) in [("https://evil.example", "POST"), ("null", "POST"), (SPA, "PUT"), (SPA, "GET")] {
+    for (origin, method) in [
+        ("https://evil.example", "POST"),
+        ("null", "POST"),
+        (SPA, "PUT"),
+        (SPA, "GET"),
+    ] {
         let (status, h) = preflight(&s, "/oauth/token", origin, method).await;
         assert_eq!(status, 204, "{origin} {method}");
         assert_eq!(allow_origin(&h), None, "{origin} {method}");
@@ -108,7 +116,10 @@ async fn an_answer_names_the_origin_only_when_its_client_allows_it() {
     let (status, h, _) = token(&s, "wrong", Some(SVC), "read").await;
     assert_eq!((status, allow_origin(&h)), (401, None));
     // Introspection and revocation check the caller the same way.
-    let access = token(&s, &secret, None, "read").await.2["access_token"].as_str().unwrap().to_string();
+    let access = token(&s, &secret, None, "read").await.2["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     for path in ["/oauth/introspect", "/oauth/revoke"] {
         for (origin, expected) in [(SVC, Some(SVC)), (SPA, None)] {
             let r = s
@@ -158,8 +169,17 @@ async fn allowed_origins_are_set_through_the_admin_api_and_checked() {
     let (_, svc) = s.admin(Method::GET, "/admin/tenants/acme/clients/svc", None).await;
     assert_eq!(svc["allowed_origins"], json!([SVC]), "canonical");
     let path = "/admin/tenants/acme/clients/spa";
-    let (status, spa) = s.admin(Method::PATCH, path, Some(json!({"allowed_origins": ["https://new.example:8443"]}))).await;
-    assert_eq!((status, &spa["allowed_origins"]), (200, &json!(["https://new.example:8443"])));
+    let (status, spa) = s
+        .admin(
+            Method::PATCH,
+            path,
+            Some(json!({"allowed_origins": ["https://new.example:8443"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, &spa["allowed_origins"]),
+        (200, &json!(["https://new.example:8443"]))
+    );
     let (status, h) = preflight(&s, "/oauth/token", "https://new.example:8443", "POST").await;
     assert_eq!((status, allow_origin(&h)), (204, Some("https://new.example:8443")));
     let (_, h) = preflight(&s, "/oauth/token", DEV, "POST").await;
@@ -198,7 +218,12 @@ async fn the_metadata_is_public_and_admin_and_pages_get_nothing() {
         .await
         .unwrap();
     assert_eq!((admin.status().as_u16(), allow_origin(admin.headers())), (200, None));
-    for path in ["/admin/tenants", "/oauth/authorize", "/openapi.json", "/oauth/check_token"] {
+    for path in [
+        "/admin/tenants",
+        "/oauth/authorize",
+        "/openapi.json",
+        "/oauth/check_token",
+    ] {
         let (_, h) = preflight(&s, path, SPA, "GET").await;
         assert_eq!(allow_origin(&h), None, "{path}");
         let r = s.http.get(s.url(path)).header("origin", SPA).send().await.unwrap();
@@ -213,7 +238,8 @@ async fn a_preflight_on_a_server_database_knows_a_client_the_admin_api_just_crea
         s.create_tenant(json!({"id": "acme"})).await;
         let (_, h) = preflight(&s, "/oauth/token", SVC, "POST").await;
         assert_eq!(allow_origin(&h), None, "{backend}: not yet");
-        s.create_client("acme", json!({"client_id": "svc", "allowed_origins": [SVC]})).await;
+        s.create_client("acme", json!({"client_id": "svc", "allowed_origins": [SVC]}))
+            .await;
         let (status, h) = preflight(&s, "/oauth/token", SVC, "POST").await;
         assert_eq!((status, allow_origin(&h)), (204, Some(SVC)), "{backend}");
     }

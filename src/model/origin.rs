@@ -122,7 +122,10 @@ mod tests {
     #[test]
     fn a_redirect_uri_has_the_origin_of_its_scheme_host_and_port() {
         let of = |uri| Origin::of_uri(uri).map(|o| o.to_string());
-        assert_eq!(of("https://App.Example:443/cb?x=1").as_deref(), Some("https://app.example"));
+        assert_eq!(
+            of("https://App.Example:443/cb?x=1").as_deref(),
+            Some("https://app.example")
+        );
         assert_eq!(of("http://localhost:8080/cb").as_deref(), Some("http://localhost:8080"));
         assert_eq!(of("com.example.app:/cb"), None);
         assert_eq!(of("not a uri"), None);

@@ -45,7 +45,8 @@ impl OriginIndex {
     fn answer(&self, now: UnixTime, origin: &Origin) -> Option<bool> {
         let guard = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
         let s = guard.as_ref()?;
-        let fresh = s.generation == self.generation.load(Ordering::Acquire) && (s.built..s.built + SNAPSHOT_TTL).contains(&now);
+        let fresh =
+            s.generation == self.generation.load(Ordering::Acquire) && (s.built..s.built + SNAPSHOT_TTL).contains(&now);
         fresh.then(|| s.origins.contains(origin))
     }
 }
@@ -109,9 +110,16 @@ mod tests {
     async fn origins_of_redirect_uris_and_allowed_origins_are_known() {
         let f = fixture().await;
         let store = &f.service.store;
-        store.create_client(spa("spa", "https://app.example:443/cb", &["http://localhost:3000"])).await.unwrap();
+        store
+            .create_client(spa("spa", "https://app.example:443/cb", &["http://localhost:3000"]))
+            .await
+            .unwrap();
         assert!(f.service.origin_allowed(&origin("https://app.example")).await.unwrap());
-        assert!(f.service.origin_allowed(&origin("http://localhost:3000")).await.unwrap());
+        assert!(f
+            .service
+            .origin_allowed(&origin("http://localhost:3000"))
+            .await
+            .unwrap());
         assert!(!f.service.origin_allowed(&origin("https://evil.example")).await.unwrap());
     }
 
@@ -121,11 +129,19 @@ mod tests {
         let (a, b) = (origin("https://a.example"), origin("https://b.example"));
         assert!(!f.service.origin_allowed(&a).await.unwrap());
         // Written straight to the store, as another node would: the snapshot still answers.
-        f.service.store.create_client(spa("a", "https://a.example/cb", &[])).await.unwrap();
+        f.service
+            .store
+            .create_client(spa("a", "https://a.example/cb", &[]))
+            .await
+            .unwrap();
         assert!(!f.service.origin_allowed(&a).await.unwrap());
         f.clock.advance(SNAPSHOT_TTL);
         assert!(f.service.origin_allowed(&a).await.unwrap());
-        f.service.store.create_client(spa("b", "https://b.example/cb", &[])).await.unwrap();
+        f.service
+            .store
+            .create_client(spa("b", "https://b.example/cb", &[]))
+            .await
+            .unwrap();
         assert!(!f.service.origin_allowed(&b).await.unwrap());
         f.service.origins.invalidate();
         assert!(f.service.origin_allowed(&b).await.unwrap());

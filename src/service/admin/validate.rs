@@ -209,7 +209,9 @@ mod tests {
         let both = ["https://app.example".into(), "HTTPS://App.Example:443".into()];
         assert_eq!(origins("o", &both).unwrap().len(), 1);
         let bad = origins("allowed_origins", &["https://app.example/cb".into()]).unwrap_err();
-        assert!(matches!(bad, AdminError::Invalid(m) if m.starts_with("allowed_origins: \"https://app.example/cb\" must")));
+        assert!(
+            matches!(bad, AdminError::Invalid(m) if m.starts_with("allowed_origins: \"https://app.example/cb\" must"))
+        );
     }
 
     #[test]

@@ -9,9 +9,9 @@ use super::client_auth::ClientCredentials;
 use super::issue::TokenResponse;
 use super::{OAuthError, Service};
 use crate::model::{Client, Username};
-use std::sync::Arc;
 use crate::secret::Secret;
 use serde::{Deserialize, Deserializer};
+use std::sync::Arc;
 
 /// A token request, parsed by its `grant_type` (RFC 6749 §4).
 #[derive(Debug, Deserialize)]

@@ -1,7 +1,9 @@
 //! Rows to domain values and back: JSON list columns, '' for "no subject", hex secret hashes.
 
 use super::super::{StoreError, StoreResult};
-use crate::model::{Client, ClientSettings, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenState, User};
+use crate::model::{
+    Client, ClientSettings, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenState, User,
+};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::sync::Arc;

@@ -2,7 +2,8 @@
 
 use super::corrupt;
 use crate::model::{
-    Client, ClientSettings, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenSettings, TokenState, User,
+    Client, ClientSettings, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenSettings, TokenState,
+    User,
 };
 use crate::store::state::State;
 use rusqlite::Connection;
