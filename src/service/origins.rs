@@ -1,13 +1,15 @@
 //! Which web origins some client allows, for CORS preflights: a preflight names no client, so it
-//! is answered from a snapshot of every client's origins, rebuilt at most every
-//! [`SNAPSHOT_TTL`] seconds and dropped by this node's admin writes to clients.
+//! is answered from a snapshot of every client's origins, rebuilt at most once per
+//! [`SNAPSHOT_TTL`] and dropped by this node's admin writes to clients.
 //!
 //! Why a snapshot rather than an indexed query: the origins live inside each client's settings
-//! JSON (no column to index without a schema change), preflights are rare (browsers cache them
-//! for `Access-Control-Max-Age`), and a preflight only decides whether the browser may send the
-//! real request, whose answer is checked against the authenticated client itself. So another
-//! node's change shows within [`SNAPSHOT_TTL`] seconds, this node's at once, and a preflight
-//! from an unknown origin costs a hash lookup, never a store query, except once per TTL.
+//! JSON (no column to index without a schema change), and a preflight only decides whether the
+//! browser may send the real request, whose answer is checked against the authenticated client
+//! itself, so a stale snapshot never lets an origin read an answer. This node's changes show at
+//! once, another node's within a second (the bound every change keeps on a fleet,
+//! docs/concepts.md). A preflight costs a hash lookup, never a store query, except the one that
+//! rebuilds: at most one scan of the clients per second, and only while preflights arrive
+//! (browsers keep a preflight's answer for `Access-Control-Max-Age`).
 
 use super::{OAuthError, Service};
 use crate::clock::UnixTime;
@@ -16,9 +18,9 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-/// How long a snapshot answers, in seconds: the longest another node's client change takes to
-/// reach this node's preflights.
-pub const SNAPSHOT_TTL: i64 = 5;
+/// How long a snapshot answers, in (whole clock) seconds: one, so that another node's client
+/// change reaches this node's preflights within a second.
+pub const SNAPSHOT_TTL: i64 = 1;
 
 #[derive(Default)]
 pub struct OriginIndex {
