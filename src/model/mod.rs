@@ -104,25 +104,6 @@ impl Client {
     }
 }
 
-/// A client's settings column (JSON text in every backend): the token settings with the allowed
-/// origins beside them, so that adding the origins needed no schema change.
-#[derive(Serialize)]
-pub struct StoredClientSettings<'a> {
-    #[serde(flatten)]
-    pub tokens: &'a TokenSettings,
-    #[serde(skip_serializing_if = "<[Origin]>::is_empty")]
-    pub allowed_origins: &'a [Origin],
-}
-
-/// [`StoredClientSettings`] as read back; rows written before the origins existed have none.
-#[derive(Deserialize)]
-pub struct ClientSettings {
-    #[serde(flatten)]
-    pub tokens: TokenSettings,
-    #[serde(default)]
-    pub allowed_origins: Vec<Origin>,
-}
-
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
@@ -207,11 +188,13 @@ impl TokenState {
     }
 }
 
+mod client_settings;
 mod names;
 mod origin;
 mod token_id;
 mod token_record;
 
+pub use client_settings::{ClientSettings, StoredClientSettings};
 pub use names::{is_invisible, ClientId, NotAName, Username};
 pub use origin::{NotAnOrigin, Origin};
 pub use token_id::TokenId;
@@ -248,6 +231,37 @@ mod tests {
     #[test]
     fn scope_set_sorts_and_dedups() {
         assert_eq!(scope_set(["b", "a", "b"]), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn a_client_allows_its_origins_and_those_of_its_redirect_uris() {
+        let client = Client {
+            client_id: "spa".into(),
+            tenant: "acme".into(),
+            name: "spa".into(),
+            secret_hash: None,
+            grant_types: vec![],
+            scopes: vec![],
+            redirect_uris: vec!["https://App.Example:443/cb".into(), "com.example.app:/cb".into()],
+            authorities: vec![],
+            public: true,
+            settings: TokenSettings::default(),
+            allowed_origins: vec![Origin::parse("http://localhost:3000").unwrap()],
+        };
+        for (origin, allowed) in [
+            ("https://app.example", true),
+            ("http://localhost:3000", true),
+            ("http://app.example", false),
+            ("https://app.example:8443", false),
+            ("http://localhost:3001", false),
+        ] {
+            assert_eq!(
+                client.allows_origin(&Origin::parse(origin).unwrap()),
+                allowed,
+                "{origin}"
+            );
+        }
+        assert_eq!(client.origins().count(), 2);
     }
 
     #[test]
