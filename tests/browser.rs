@@ -1,13 +1,16 @@
 //! End to end in a real browser: headless Chromium (driven through ChromeDriver) opens the
 //! authorize URL, signs in, allows, and lands on the client's redirect URI with a code that is
 //! then exchanged for tokens. Screenshots of the login and consent pages are saved under
-//! `target/tmp/screenshots/`.
+//! `target/tmp/screenshots/`. And a page's `fetch` of the token endpoint (CORS): readable from an
+//! origin the client allows, blocked from another.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the
 //! test prints SKIPPED and passes, unless `TEST_REQUIRE_BROWSER=1`.
 
 mod common;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use common::flow::*;
 use common::spawn;
 use fantoccini::{ClientBuilder, Locator};
@@ -67,20 +70,17 @@ async fn save(browser: &fantoccini::Client, name: &str) {
     println!("screenshot: {}", path.display());
 }
 
-#[tokio::test]
-async fn chromium_signs_in_allows_and_lands_on_the_redirect_uri_with_a_code() {
+/// A headless Chromium session and its driver; `None` (the test is skipped) without Chromium.
+async fn chromium() -> Option<(Driver, fantoccini::Client)> {
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
         assert!(
             std::env::var("TEST_REQUIRE_BROWSER").as_deref() != Ok("1"),
             "TEST_REQUIRE_BROWSER=1 but {CHROMIUM} or {CHROMEDRIVER} is missing"
         );
         eprintln!("SKIPPED: install chromium and chromium-driver to run the browser test");
-        return;
+        return None;
     }
-    let s = spawn().await;
-    let cb = callback_server().await;
-    let secret = world(&s, &cb).await;
-    let (_driver, webdriver) = start_driver().await;
+    let (driver, webdriver) = start_driver().await;
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
@@ -96,6 +96,17 @@ async fn chromium_signs_in_allows_and_lands_on_the_redirect_uri_with_a_code() {
         .connect(&webdriver)
         .await
         .expect("a Chromium session");
+    Some((driver, browser))
+}
+
+#[tokio::test]
+async fn chromium_signs_in_allows_and_lands_on_the_redirect_uri_with_a_code() {
+    let Some((_driver, browser)) = chromium().await else {
+        return;
+    };
+    let s = spawn().await;
+    let cb = callback_server().await;
+    let secret = world(&s, &cb).await;
 
     let result = async {
         browser.goto(&authorize_url(&s, "web", &cb, Some("read write"))).await?;
@@ -151,4 +162,46 @@ async fn chromium_signs_in_allows_and_lands_on_the_redirect_uri_with_a_code() {
             .await["sub"],
         "alice"
     );
+}
+
+/// Run on a page of the given origin: `fetch` of the token endpoint with Basic credentials (so the
+/// browser sends a preflight first); what the page could read, or why it could not.
+const FETCH_TOKEN: &str = r#"
+const [url, auth, done] = arguments;
+fetch(url, {method: "POST", body: "grant_type=client_credentials",
+            headers: {"authorization": auth, "content-type": "application/x-www-form-urlencoded"}})
+  .then(r => r.json().then(body => done(r.status + " " + (body.token_type || body.error))))
+  .catch(e => done("blocked: " + e.name));
+"#;
+
+#[tokio::test]
+async fn chromium_reads_token_answers_only_from_an_origin_its_client_allows() {
+    let Some((_driver, browser)) = chromium().await else {
+        return;
+    };
+    let s = spawn().await;
+    let (app, other) = (callback_server().await, callback_server().await);
+    let origin = app.trim_end_matches("/cb");
+    s.create_tenant(serde_json::json!({"id": "acme"})).await;
+    let secret = s
+        .create_client(
+            "acme",
+            serde_json::json!({"client_id": "svc", "allowed_origins": [origin]}),
+        )
+        .await;
+    let auth = format!("Basic {}", STANDARD.encode(format!("svc:{secret}")));
+    let result = async {
+        let mut seen = vec![];
+        for page in [&app, &other] {
+            browser.goto(page).await?;
+            let args = vec![s.url("/oauth/token").into(), auth.clone().into()];
+            seen.push(browser.execute_async(FETCH_TOKEN, args).await?);
+        }
+        Ok::<_, fantoccini::error::CmdError>(seen)
+    }
+    .await;
+    let _ = browser.close().await;
+    let seen = result.expect("the browser ran the script");
+    assert_eq!(seen[0], "200 Bearer", "from the allowed origin");
+    assert_eq!(seen[1], "blocked: TypeError", "from another origin");
 }

@@ -258,6 +258,43 @@ async fn client_secrets_are_shown_once_and_work() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_origins_are_set_listed_and_emptied() {
+    let s = spawn().await;
+    tessera(&s, &["tenant", "create", "acme"]).await.ok();
+    let create = ["client", "create", "acme", "--client-id", "spa", "--public"];
+    let grant = ["--grant-type", "authorization_code"];
+    let origins = [
+        "--allowed-origin",
+        "HTTPS://App.Example:443",
+        "--allowed-origin",
+        "http://localhost:3000",
+    ];
+    let created = tessera(&s, &[&create[..], &grant, &origins].concat()).await.ok();
+    assert_eq!(
+        value_of(&created.stdout, "allowed_origins"),
+        "https://app.example,http://localhost:3000"
+    );
+    let bad = tessera(
+        &s,
+        &[
+            "client",
+            "update",
+            "acme",
+            "spa",
+            "--allowed-origin",
+            "https://app.example/cb",
+        ],
+    )
+    .await;
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert!(bad.stderr.contains("allowed_origins"), "{bad:?}");
+    let emptied = tessera(&s, &["client", "update", "acme", "spa", "--allowed-origin", "--json"])
+        .await
+        .json();
+    assert_eq!(emptied["allowed_origins"], serde_json::json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_are_created_listed_and_disabled() {
     let s = spawn().await;
     tessera(&s, &["tenant", "create", "acme"]).await.ok();

@@ -466,6 +466,55 @@ async fn changes_are_visible_across_nodes(kind: &str) {
     within_bound(changed, "user disabling (login)");
 }
 
+/// A client's browser origin added on A reaches B's CORS preflights (answered from a snapshot
+/// B rebuilds at most once a second), and B's token answers at once (they check the client).
+async fn origins_reach_every_nodes_preflights(kind: &str) {
+    let _slot = SLOTS.acquire().await.unwrap();
+    let Some(cluster) = Cluster::new(kind).await else {
+        return;
+    };
+    let (a, b) = cluster.start_two();
+    let (a, b) = (a.base(), b.base());
+    let api = Api::new(a).await;
+    api.create_tenant(a, json!({"id": "acme"})).await;
+    let origin = "https://app.example";
+    let allowed = |node: &str| {
+        let request = api
+            .http
+            .request(Method::OPTIONS, format!("{node}/oauth/token"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST");
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), 204);
+            r.headers().get("access-control-allow-origin").is_some()
+        }
+    };
+    assert!(!allowed(b).await, "no client allows it yet");
+    let secret = api
+        .create_client(a, json!({"client_id": "spa", "allowed_origins": [origin]}))
+        .await;
+    assert!(allowed(a).await, "at once on the node that made the change");
+    // Polled rather than timed: the bound is the snapshot's one second, the cap only ends a hang.
+    let mut tries = 0;
+    while !allowed(b).await {
+        tries += 1;
+        assert!(tries < 100, "B never allows the origin");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let r = api
+        .http
+        .post(format!("{b}/oauth/token"))
+        .basic_auth("spa", Some(&secret))
+        .header("origin", origin)
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], origin);
+}
+
 /// Scenario 4: 100 tokens answered concurrently survive a SIGKILL right after the last answer.
 async fn answered_tokens_survive_sigkill(kind: &str) {
     let _slot = SLOTS.acquire().await.unwrap();
@@ -661,6 +710,7 @@ on_both_databases!(
     limit_holds_across_nodes,
     reuse_holds_across_nodes,
     changes_are_visible_across_nodes,
+    origins_reach_every_nodes_preflights,
     answered_tokens_survive_sigkill,
     migrate_and_purge_commands,
     refresh_grace_holds_across_nodes,

@@ -93,6 +93,7 @@ fn client(id: &str, tenant: &str, secret: &str, grants: &[&str]) -> Client {
             user_access_token_ttl: Some(TTL),
             ..Default::default()
         },
+        allowed_origins: vec![],
     }
 }
 

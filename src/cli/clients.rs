@@ -40,6 +40,10 @@ pub enum ClientAction {
         /// A redirect URI (authorization-code flow); repeat for more.
         #[arg(long = "redirect-uri", value_name = "URI")]
         redirect_uris: Vec<String>,
+        /// A web origin (scheme://host[:port]) that may call the token endpoints from a browser,
+        /// besides the redirect URIs' origins; repeat for more.
+        #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+        allowed_origins: Vec<String>,
         /// An authority carried by its client_credentials tokens (e.g. ROLE_BILLING); repeat for more.
         #[arg(long = "authority", value_name = "AUTHORITY")]
         authorities: Vec<String>,
@@ -90,6 +94,9 @@ pub struct ClientChange {
     /// The redirect URIs (repeat for more; `--redirect-uri` alone empties the list).
     #[arg(long = "redirect-uri", value_name = "URI", num_args = 0..=1)]
     redirect_uris: Option<Vec<String>>,
+    /// The allowed browser origins (repeat for more; `--allowed-origin` alone empties the list).
+    #[arg(long = "allowed-origin", value_name = "ORIGIN", num_args = 0..=1)]
+    allowed_origins: Option<Vec<String>>,
     /// The authorities (repeat for more; `--authority` alone empties the list).
     #[arg(long = "authority", value_name = "AUTHORITY", num_args = 0..=1)]
     authorities: Option<Vec<String>>,
@@ -105,6 +112,7 @@ const FIELDS: &[&str] = &[
     "grant_types",
     "scopes",
     "redirect_uris",
+    "allowed_origins",
     "authorities",
     "token_policy",
     "max_active_tokens",
@@ -165,6 +173,7 @@ pub async fn run(admin: &Admin, out: &Out, action: ClientAction) -> CliResult {
             grant_types,
             scopes,
             redirect_uris,
+            allowed_origins,
             authorities,
             public,
             settings,
@@ -175,6 +184,7 @@ pub async fn run(admin: &Admin, out: &Out, action: ClientAction) -> CliResult {
             put_list(&mut body, "grant_types", grant_types);
             put_list(&mut body, "scopes", scopes);
             put_list(&mut body, "redirect_uris", redirect_uris);
+            put_list(&mut body, "allowed_origins", allowed_origins);
             put_list(&mut body, "authorities", authorities);
             if public {
                 body.insert("public".into(), Value::Bool(true));
@@ -191,6 +201,7 @@ pub async fn run(admin: &Admin, out: &Out, action: ClientAction) -> CliResult {
             put(&mut body, "grant_types", change.grant_types);
             put(&mut body, "scopes", change.scopes);
             put(&mut body, "redirect_uris", change.redirect_uris);
+            put(&mut body, "allowed_origins", change.allowed_origins);
             put(&mut body, "authorities", change.authorities);
             change.settings.write(&mut body, "max_active_tokens");
             let answer = admin

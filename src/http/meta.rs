@@ -39,7 +39,7 @@ pub struct ServerMetadata {
     responses((status = 200, description = "RFC 8414 metadata", body = ServerMetadata)))]
 pub async fn metadata(State(service): State<Arc<Service>>) -> Response {
     let base = &*service.issuer;
-    Json(ServerMetadata {
+    super::cors::public(Json(ServerMetadata {
         issuer: base.to_string(),
         authorization_endpoint: format!("{base}/oauth/authorize"),
         token_endpoint: format!("{base}/oauth/token"),
@@ -52,8 +52,7 @@ pub async fn metadata(State(service): State<Arc<Service>>) -> Response {
         introspection_endpoint_auth_methods_supported: AUTH_METHODS.to_vec(),
         revocation_endpoint_auth_methods_supported: PUBLIC_AUTH_METHODS.to_vec(),
         authorization_response_iss_parameter_supported: true,
-    })
-    .into_response()
+    }))
 }
 
 #[utoipa::path(get, path = "/healthz", tag = "meta",

@@ -3,6 +3,7 @@
 mod admin;
 mod authorize;
 mod client_auth;
+mod cors;
 mod deadline;
 mod errors;
 mod form;
@@ -58,15 +59,15 @@ fn api() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(admin::lookup_token))
         .routes(routes!(admin::backup));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .routes(routes!(oauth::token))
+        .routes(routes!(oauth::token, cors::token_preflight))
         .routes(routes!(authorize::authorize))
         .routes(routes!(authorize::login))
         .routes(routes!(authorize::consent))
-        .routes(routes!(oauth::introspect))
+        .routes(routes!(oauth::introspect, cors::introspect_preflight))
         .routes(routes!(oauth::check_token_get, oauth::check_token_post))
-        .routes(routes!(oauth::revoke))
-        .routes(routes!(oauth::revoke_token))
-        .routes(routes!(meta::metadata))
+        .routes(routes!(oauth::revoke, cors::revoke_preflight))
+        .routes(routes!(oauth::revoke_token, cors::revoke_token_preflight))
+        .routes(routes!(meta::metadata, cors::metadata_preflight))
         .routes(routes!(meta::healthz))
         .routes(routes!(meta::readyz))
         .routes(routes!(meta::openapi_json))

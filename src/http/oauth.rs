@@ -1,6 +1,7 @@
 //! `/oauth/*` handlers: parse, authenticate, call the service, map the error.
 
 use super::client_auth::credentials;
+use super::cors::Cors;
 use super::errors::{NO_CACHE, NO_STORE};
 use super::form::{self, FormBody, OptionalFormBody, Pairs};
 use super::openapi::{InvalidClient, OAuthBadRequest, TooManyActiveTokens, TooManyAttempts};
@@ -96,8 +97,9 @@ pub async fn token(
     let mut pairs = form::parse(&body)?;
     let credentials = credentials(&headers, &mut pairs)?;
     let request = TokenRequest::from_pairs(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))?;
-    let response = service.token(credentials, request).await?;
-    Ok(no_store(Json(response)))
+    let client = service.authenticate_client(&credentials).await?;
+    let cors = Cors::for_client(&headers, &client);
+    Ok(cors.answer(service.grant(client, request).await.map(|r| no_store(Json(r)))))
 }
 
 fn required<'p>(pairs: &'p Pairs<'_>, name: &'static str) -> Result<&'p str, OAuthError> {
@@ -122,8 +124,10 @@ pub async fn introspect(
 ) -> Result<Response, OAuthError> {
     let mut pairs = form::parse(&body)?;
     let credentials = credentials(&headers, &mut pairs)?;
-    let answer = service.introspect(credentials, required(&pairs, "token")?).await?;
-    Ok(no_store(Json(answer)))
+    let token = required(&pairs, "token")?;
+    let client = service.authenticate_client(&credentials).await?;
+    let cors = Cors::for_client(&headers, &client);
+    Ok(cors.answer(service.introspect_as(&client, token).await.map(|a| no_store(Json(a)))))
 }
 
 /// Parameters from the query string and, for POST, the form body; a name in both is refused.
@@ -250,6 +254,8 @@ async fn revoke_any(
     }
     let mut pairs = query_and_form(query.as_deref(), has_form.then_some(&body[..]))?;
     let credentials = credentials(&headers, &mut pairs)?;
-    service.revoke(credentials, required(&pairs, "token")?).await?;
-    Ok(no_store(()))
+    let token = required(&pairs, "token")?;
+    let client = service.authenticate_client(&credentials).await?;
+    let cors = Cors::for_client(&headers, &client);
+    Ok(cors.answer(service.revoke_as(&client, token).await.map(|()| no_store(()))))
 }

@@ -77,11 +77,34 @@ pub struct Client {
     pub authorities: Vec<String>,
     pub public: bool,
     pub settings: TokenSettings,
+    /// Web origins allowed to call the token endpoints from a browser (CORS), besides the
+    /// origins of the redirect URIs.
+    pub allowed_origins: Vec<Origin>,
 }
 
 impl Client {
     pub fn allows_grant(&self, grant_type: GrantType) -> bool {
         self.grant_types.contains(&grant_type)
+    }
+
+    /// Every origin a browser may call the token endpoints from for this client: its
+    /// `allowed_origins` and the origins of its redirect URIs (repeats possible).
+    pub fn origins(&self) -> impl Iterator<Item = Origin> + '_ {
+        let of_redirects = self.redirect_uris.iter().filter_map(|uri| Origin::of_uri(uri));
+        self.allowed_origins.iter().cloned().chain(of_redirects)
+    }
+
+    pub fn allows_origin(&self, origin: &Origin) -> bool {
+        self.allowed_origins.contains(origin)
+            || (self.redirect_uris.iter()).any(|uri| Origin::of_uri(uri).as_ref() == Some(origin))
+    }
+
+    /// The settings as every store keeps them: one JSON text.
+    pub fn stored_settings(&self) -> StoredClientSettings<'_> {
+        StoredClientSettings {
+            tokens: &self.settings,
+            allowed_origins: &self.allowed_origins,
+        }
     }
 }
 
@@ -169,14 +192,18 @@ impl TokenState {
     }
 }
 
+mod client_settings;
 mod grant_type;
 mod names;
+mod origin;
 pub mod redirect_uri;
 mod token_id;
 mod token_record;
 
+pub use client_settings::{ClientSettings, StoredClientSettings};
 pub use grant_type::GrantType;
 pub use names::{is_invisible, ClientId, NotAName, Username};
+pub use origin::{NotAnOrigin, Origin};
 pub use token_id::TokenId;
 pub use token_record::{TokenProfile, TokenRecord};
 
@@ -211,6 +238,37 @@ mod tests {
     #[test]
     fn scope_set_sorts_and_dedups() {
         assert_eq!(scope_set(["b", "a", "b"]), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn a_client_allows_its_origins_and_those_of_its_redirect_uris() {
+        let client = Client {
+            client_id: "spa".into(),
+            tenant: "acme".into(),
+            name: "spa".into(),
+            secret_hash: None,
+            grant_types: vec![],
+            scopes: vec![],
+            redirect_uris: vec!["https://App.Example:443/cb".into(), "com.example.app:/cb".into()],
+            authorities: vec![],
+            public: true,
+            settings: TokenSettings::default(),
+            allowed_origins: vec![Origin::parse("http://localhost:3000").unwrap()],
+        };
+        for (origin, allowed) in [
+            ("https://app.example", true),
+            ("http://localhost:3000", true),
+            ("http://app.example", false),
+            ("https://app.example:8443", false),
+            ("http://localhost:3001", false),
+        ] {
+            assert_eq!(
+                client.allows_origin(&Origin::parse(origin).unwrap()),
+                allowed,
+                "{origin}"
+            );
+        }
+        assert_eq!(client.origins().count(), 2);
     }
 
     #[test]

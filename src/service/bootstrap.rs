@@ -21,6 +21,7 @@ fn admin_client(client_id: &str, secret: &str) -> Client {
         authorities: vec![ROLE_ADMIN.into()],
         public: false,
         settings: TokenSettings::default(),
+        allowed_origins: vec![],
     }
 }
 

@@ -51,7 +51,7 @@ pub(crate) struct Issuance {
     pub grant_id: Option<TokenId>,
     /// The refresh token or code this exchange uses up (or reuses, within the refresh grace).
     pub consume: Option<Consume>,
-    /// For the metrics: one of `SUPPORTED_GRANT_TYPES`.
+    /// For the metrics.
     pub grant_type: GrantType,
 }
 

@@ -8,6 +8,7 @@ pub mod error;
 pub mod grants;
 pub mod introspect;
 pub mod issue;
+pub mod origins;
 pub mod passwords;
 pub mod scopes;
 pub mod throttle;
@@ -40,6 +41,8 @@ pub struct Service {
     pub client_locks: throttle::ClientLocks,
     /// This server's own metrics registry.
     pub metrics: Arc<Metrics>,
+    /// The origins some client allows, for CORS preflights.
+    pub origins: origins::OriginIndex,
 }
 
 impl Service {
@@ -52,6 +55,7 @@ impl Service {
             issuer: issuer.trim_end_matches('/').into(),
             client_locks: throttle::ClientLocks::default(),
             metrics,
+            origins: origins::OriginIndex::default(),
         }
     }
 

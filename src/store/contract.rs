@@ -23,6 +23,7 @@ pub fn fixtures(tenant_id: &str) -> (Tenant, Client) {
         authorities: vec!["ROLE_APP".into()],
         public: false,
         settings: TokenSettings::default(),
+        allowed_origins: vec![],
     };
     (tenant, client)
 }
@@ -155,6 +156,7 @@ macro_rules! store_contract_tests {
             assert_eq!(*got, client);
             let mut changed = client.clone();
             changed.secret_hash = Some([9; 32]);
+            changed.allowed_origins = vec![Origin::parse("https://app.example").unwrap()];
             assert!(store.update_client(changed.clone()).await.unwrap());
             assert_eq!(*store.get_client(&client.client_id).await.unwrap().unwrap(), changed);
             assert_eq!(store.list_clients("c1").await.unwrap().len(), 1);

@@ -91,6 +91,7 @@ impl Modify for StoreOutages {
                 &mut item.put,
                 &mut item.patch,
                 &mut item.delete,
+                &mut item.options,
             ];
             for operation in operations.into_iter().flatten() {
                 operation

@@ -3,7 +3,7 @@
 use super::tenants::{apply_settings, check_settings};
 use super::validate::{self, patch, Patch};
 use super::{Access, AdminError, AdminResult, Area, Principal};
-use crate::model::{Client, GrantType, TokenPolicy, TokenSettings};
+use crate::model::{Client, GrantType, Origin, TokenPolicy, TokenSettings};
 use crate::service::Service;
 use crate::token::{generate_client_secret, hash_client_secret};
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,11 @@ pub struct NewClient {
     #[serde(default)]
     #[schema(format = "uri")]
     pub redirect_uris: Vec<String>,
+    /// Web origins (`scheme://host[:port]`) that may call the token endpoints from a browser
+    /// (CORS), besides the origins of the redirect URIs.
+    #[serde(default)]
+    #[schema(format = "uri", example = json!(["https://app.example"]))]
+    pub allowed_origins: Vec<String>,
     /// Roles its client-credentials tokens carry.
     #[serde(default)]
     #[schema(pattern = r"^[^\s\x00-\x1F\x7F-\x9F]{1,200}$")]
@@ -71,6 +76,8 @@ pub struct ClientPatch {
     pub scopes: Option<Vec<String>>,
     #[schema(format = "uri")]
     pub redirect_uris: Option<Vec<String>>,
+    #[schema(format = "uri")]
+    pub allowed_origins: Option<Vec<String>>,
     #[schema(pattern = r"^[^\s\x00-\x1F\x7F-\x9F]{1,200}$")]
     pub authorities: Option<Vec<String>>,
     #[serde(default, deserialize_with = "patch")]
@@ -105,6 +112,9 @@ pub struct ClientView {
     pub grant_types: Vec<GrantType>,
     pub scopes: Vec<String>,
     pub redirect_uris: Vec<String>,
+    /// Canonical: lowercase scheme and host, no default port.
+    #[schema(value_type = Vec<String>)]
+    pub allowed_origins: Vec<Origin>,
     pub authorities: Vec<String>,
     pub public: bool,
     pub access_token_ttl: Option<i64>,
@@ -137,6 +147,7 @@ impl From<&Client> for ClientView {
             grant_types: c.grant_types.clone(),
             scopes: c.scopes.clone(),
             redirect_uris: c.redirect_uris.clone(),
+            allowed_origins: c.allowed_origins.clone(),
             authorities: c.authorities.clone(),
             public: c.public,
             access_token_ttl: s.access_token_ttl,
@@ -215,6 +226,7 @@ impl Service {
             grant_types: new.grant_types.unwrap_or_else(|| vec![GrantType::ClientCredentials]),
             scopes: new.scopes,
             redirect_uris: new.redirect_uris,
+            allowed_origins: validate::origins("allowed_origins", &new.allowed_origins)?,
             authorities: new.authorities,
             public: new.public,
             settings: TokenSettings {
@@ -230,6 +242,7 @@ impl Service {
         check_client(&client)?;
         who.require_grantable(&client.authorities)?;
         self.store.create_client(client.clone()).await?;
+        self.origins.invalidate();
         let mut view = ClientView::from(&client);
         view.client_secret = secret.map(|s| s.expose().clone());
         Ok(view)
@@ -274,6 +287,9 @@ impl Service {
         if let Some(v) = change.redirect_uris {
             client.redirect_uris = v;
         }
+        if let Some(v) = change.allowed_origins {
+            client.allowed_origins = validate::origins("allowed_origins", &v)?;
+        }
         if let Some(v) = change.authorities {
             who.require_grantable(v.iter().filter(|a| !client.authorities.contains(a)))?;
             client.authorities = v;
@@ -294,6 +310,7 @@ impl Service {
         if !self.store.update_client(client.clone()).await? {
             return Err(AdminError::NotFound("client"));
         }
+        self.origins.invalidate();
         Ok(ClientView::from(&client))
     }
 
@@ -301,6 +318,7 @@ impl Service {
     pub async fn delete_client(&self, who: &Principal, tenant: &str, client_id: &str) -> AdminResult<()> {
         self.tenant_client(who, tenant, client_id, Access::Update).await?;
         if self.store.delete_client(client_id, self.clock.now()).await? {
+            self.origins.invalidate();
             Ok(())
         } else {
             Err(AdminError::NotFound("client"))

@@ -217,6 +217,7 @@ impl Service {
             ));
         }
         if self.store.delete_tenant(id).await? {
+            self.origins.invalidate();
             Ok(())
         } else {
             Err(AdminError::NotFound("tenant"))

@@ -2,7 +2,7 @@
 
 use super::{AdminError, AdminResult};
 use crate::clock::UnixTime;
-use crate::model::{is_invisible, ClientId, Username, MAX_LIFETIME, MAX_REFRESH_GRACE};
+use crate::model::{is_invisible, ClientId, Origin, Username, MAX_LIFETIME, MAX_REFRESH_GRACE};
 use serde::{Deserialize, Deserializer};
 
 /// A PATCH field: absent (`None`), `null` (`Some(None)`, back to inherit) or a value.
@@ -145,6 +145,18 @@ pub fn redirect_uris(field: &str, uris: &[String]) -> AdminResult<()> {
     Ok(())
 }
 
+/// Web origins, canonical and without repeats; the first entry that is not one is named.
+pub fn origins(field: &str, given: &[String]) -> AdminResult<Vec<Origin>> {
+    let mut origins: Vec<Origin> = Vec::with_capacity(given.len());
+    for entry in given {
+        let origin = Origin::parse(entry).map_err(|why| invalid(field, &format!("{entry:?} {why}")))?;
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(origins)
+}
+
 pub fn password(field: &str, password: &str) -> AdminResult<()> {
     let ok = !password.is_empty() && password.len() <= 1024;
     ok.then_some(()).ok_or_else(|| invalid(field, "must be 1-1024 bytes"))
@@ -195,6 +207,12 @@ mod tests {
         assert!(client_id("c", "my app").is_err());
         assert!(redirect_uris("r", &["https://app.example/c\u{0}b".into()]).is_err());
         assert!(redirect_uris("r", &["https://app.example/c\u{202E}b".into()]).is_err());
+        let both = ["https://app.example".into(), "HTTPS://App.Example:443".into()];
+        assert_eq!(origins("o", &both).unwrap().len(), 1);
+        let bad = origins("allowed_origins", &["https://app.example/cb".into()]).unwrap_err();
+        assert!(
+            matches!(bad, AdminError::Invalid(m) if m.starts_with("allowed_origins: \"https://app.example/cb\" must"))
+        );
     }
 
     #[test]

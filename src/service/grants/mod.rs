@@ -8,9 +8,10 @@ mod refresh_token;
 use super::client_auth::ClientCredentials;
 use super::issue::TokenResponse;
 use super::{OAuthError, Service};
-use crate::model::{GrantType, Username};
+use crate::model::{Client, GrantType, Username};
 use crate::secret::Secret;
 use serde::{Deserialize, Deserializer};
+use std::sync::Arc;
 
 /// A token request, parsed by its `grant_type` (RFC 6749 §4).
 #[derive(Debug, Deserialize)]
@@ -85,6 +86,11 @@ impl Service {
         request: TokenRequest,
     ) -> Result<TokenResponse, OAuthError> {
         let client = self.authenticate_client(&credentials).await?;
+        self.grant(client, request).await
+    }
+
+    /// The token endpoint after client authentication: run the request's grant for `client`.
+    pub async fn grant(&self, client: Arc<Client>, request: TokenRequest) -> Result<TokenResponse, OAuthError> {
         if !client.allows_grant(request.grant_type()) {
             return Err(OAuthError::UnauthorizedClient(
                 format!("the client may not use the {} grant", request.grant_type()).into(),
@@ -164,6 +170,7 @@ pub(crate) mod testing {
                     authorities: vec!["ROLE_APP".into()],
                     public: false,
                     settings,
+                    allowed_origins: vec![],
                 })
                 .await
                 .unwrap();

@@ -51,8 +51,7 @@ impl Service {
     }
 
     /// A caller allowed to ask about tokens: an authenticated confidential client.
-    async fn resource_client(&self, credentials: &ClientCredentials) -> Result<Arc<Client>, OAuthError> {
-        let client = self.authenticate_client(credentials).await?;
+    fn resource_client(client: &Client) -> Result<&Client, OAuthError> {
         if client.public {
             return Err(OAuthError::UnauthorizedClient(
                 "public clients cannot introspect tokens".into(),
@@ -63,8 +62,14 @@ impl Service {
 
     /// `POST /oauth/introspect`: only tokens of the caller's own tenant are ever described.
     pub async fn introspect(&self, credentials: ClientCredentials, token: &str) -> Result<Introspection, OAuthError> {
-        let caller = self.resource_client(&credentials).await?;
-        let record = self.live_token(token, Some(&caller)).await?;
+        let caller = self.authenticate_client(&credentials).await?;
+        self.introspect_as(&caller, token).await
+    }
+
+    /// [`Service::introspect`] for a client already authenticated.
+    pub async fn introspect_as(&self, caller: &Client, token: &str) -> Result<Introspection, OAuthError> {
+        let caller = Self::resource_client(caller)?;
+        let record = self.live_token(token, Some(caller)).await?;
         Ok(Introspection {
             record,
             issuer: self.issuer.clone(),
@@ -73,8 +78,8 @@ impl Service {
 
     /// `/oauth/check_token`: access tokens only; anything else is `invalid_token`.
     pub async fn check_token(&self, credentials: ClientCredentials, token: &str) -> Result<CheckToken, OAuthError> {
-        let caller = self.resource_client(&credentials).await?;
-        match self.live_token(token, Some(&caller)).await? {
+        let caller = self.authenticate_client(&credentials).await?;
+        match self.live_token(token, Some(Self::resource_client(&caller)?)).await? {
             Some(t) if t.kind == TokenKind::Access => Ok(CheckToken(t)),
             _ => Err(OAuthError::InvalidToken(
                 "token is not recognised, expired or revoked".into(),
@@ -88,6 +93,11 @@ impl Service {
     /// grant with it.
     pub async fn revoke(&self, credentials: ClientCredentials, token: &str) -> Result<(), OAuthError> {
         let caller = self.authenticate_client(&credentials).await?;
+        self.revoke_as(&caller, token).await
+    }
+
+    /// [`Service::revoke`] for a client already authenticated.
+    pub async fn revoke_as(&self, caller: &Client, token: &str) -> Result<(), OAuthError> {
         let Some((kind, id)) = self.keys.verify(token) else {
             return Ok(());
         };

@@ -28,7 +28,8 @@ async fn sqlite_state_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reopen.db");
     let store = EmbeddedStore::open_sqlite(path.clone(), true).await.unwrap();
-    let (tenant, client) = super::super::contract::fixtures("reopen");
+    let (tenant, mut client) = super::super::contract::fixtures("reopen");
+    client.allowed_origins = vec![crate::model::Origin::parse("https://app.example").unwrap()];
     store.create_tenant(tenant).await.unwrap();
     store.create_client(client.clone()).await.unwrap();
     let token = super::super::contract::access_token(&client, None, 1_000, Some(5_000));
@@ -47,10 +48,7 @@ async fn sqlite_state_survives_reopen() {
     let reopened = EmbeddedStore::open_sqlite(path, true).await.unwrap();
     let back = reopened.get_token(&id).await.unwrap().expect("token persisted");
     assert!(back.is_active(1_001));
-    assert_eq!(
-        reopened.get_client(&client.client_id).await.unwrap().unwrap().scopes,
-        client.scopes
-    );
+    assert_eq!(*reopened.get_client(&client.client_id).await.unwrap().unwrap(), client);
 }
 
 /// The time of a first use reaches the file: after a restart the grace still counts from it.

@@ -87,6 +87,7 @@ impl ClientStore for SqlStore {
         let secret = if c.secret_hash.is_some() { "?" } else { "NULL" };
         let sql = format!("INSERT INTO clients ({CLIENT_COLUMNS}) VALUES (?, ?, ?, {secret}, ?, ?, ?, ?, ?, ?)");
         let sql = self.dialect.sql_owned(&sql);
+        let settings = json(&c.stored_settings());
         let mut query = sqlx::query(&sql).bind(c.client_id).bind(c.tenant).bind(c.name);
         if let Some(h) = c.secret_hash {
             query = query.bind(hex(&h));
@@ -97,7 +98,7 @@ impl ClientStore for SqlStore {
             .bind(json(&c.redirect_uris))
             .bind(json(&c.authorities))
             .bind(i64::from(c.public))
-            .bind(json(&c.settings))
+            .bind(settings)
             .execute(&self.pool)
             .await
             .map_err(|e| conflict_or(e, "client"))?;
@@ -131,6 +132,7 @@ impl ClientStore for SqlStore {
             .await?
             .is_some_and(|old| old.tenant == c.tenant);
         let sql = self.dialect.sql_owned(&sql);
+        let settings = json(&c.stored_settings());
         let mut query = sqlx::query(&sql).bind(c.name);
         if let Some(h) = c.secret_hash {
             query = query.bind(hex(&h));
@@ -141,7 +143,7 @@ impl ClientStore for SqlStore {
             .bind(json(&c.redirect_uris))
             .bind(json(&c.authorities))
             .bind(i64::from(c.public))
-            .bind(json(&c.settings))
+            .bind(settings)
             .bind(c.client_id.clone())
             .bind(c.tenant)
             .execute(&self.pool)

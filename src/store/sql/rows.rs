@@ -1,7 +1,9 @@
 //! Rows to domain values and back: JSON list columns, '' for "no subject", hex secret hashes.
 
 use super::super::{StoreError, StoreResult};
-use crate::model::{Client, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenState, User};
+use crate::model::{
+    Client, ClientSettings, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenState, User,
+};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::sync::Arc;
@@ -83,6 +85,10 @@ pub fn client(row: &AnyRow) -> StoreResult<Client> {
         Some(h) => Some(unhex(&h).ok_or_else(|| corrupt("secret_hash", "not 64 hex digits"))?),
         None => None,
     };
+    let ClientSettings {
+        tokens: settings,
+        allowed_origins,
+    } = parse(row, "settings")?;
     Ok(Client {
         client_id: text(row, "client_id")?,
         tenant: text(row, "tenant")?,
@@ -93,7 +99,8 @@ pub fn client(row: &AnyRow) -> StoreResult<Client> {
         redirect_uris: parse(row, "redirect_uris")?,
         authorities: parse(row, "authorities")?,
         public: get::<i64>(row, "is_public")? != 0,
-        settings: parse(row, "settings")?,
+        settings,
+        allowed_origins,
     })
 }
 

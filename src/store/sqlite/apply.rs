@@ -35,7 +35,7 @@ pub(super) fn apply(tx: &rusqlite::Transaction<'_>, change: &Change) -> rusqlite
                 json(&c.redirect_uris),
                 json(&c.authorities),
                 c.public,
-                json(&c.settings),
+                json(&c.stored_settings()),
             ])?;
         }
         Change::DeleteClient(id) => {

@@ -2,7 +2,8 @@
 
 use super::corrupt;
 use crate::model::{
-    Client, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenSettings, TokenState, User,
+    Client, ClientSettings, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenSettings, TokenState,
+    User,
 };
 use crate::store::state::State;
 use rusqlite::Connection;
@@ -119,6 +120,10 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
             Some(h) => Some(h.try_into().map_err(|_| corrupt("secret_hash", "not 32 bytes"))?),
             None => None,
         };
+        let ClientSettings {
+            tokens: settings,
+            allowed_origins,
+        } = parse_json("client settings", &row.get::<_, String>(9)?)?;
         state.load_client(Client {
             client_id: row.get(0)?,
             tenant: row.get(1)?,
@@ -129,7 +134,8 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
             redirect_uris: parse_json("redirect_uris", &row.get::<_, String>(6)?)?,
             authorities: parse_json("authorities", &row.get::<_, String>(7)?)?,
             public: row.get(8)?,
-            settings: parse_json("client settings", &row.get::<_, String>(9)?)?,
+            settings,
+            allowed_origins,
         });
     }
     let mut stmt = conn.prepare("SELECT tenant, username, password_hash, authorities, enabled FROM users")?;
