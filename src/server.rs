@@ -52,9 +52,17 @@ fn bind(at: SocketAddr) -> std::io::Result<TcpListener> {
 }
 
 pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Prepared> {
-    // The store first: a missing directory is its to name, before the key file is looked for there.
-    let store = open_store(config).await?;
-    let keys = Arc::new(keyring(config)?);
+    // A shared database's key comes from the configuration alone: a missing one is refused before
+    // the database is touched (connected to, let alone migrated). A SQLite store first: a missing
+    // directory is its to name, before the key file is looked for there.
+    let (store, keys) = if store::is_shared(&config.store) {
+        let keys = keyring(config)?;
+        (open_store(config).await?, keys)
+    } else {
+        let store = open_store(config).await?;
+        (store, keyring(config)?)
+    };
+    let keys = Arc::new(keys);
     let listener = bind(config.listen).with_context(|| format!("listen: cannot bind {}", config.listen))?;
     let addr = listener.local_addr()?;
     let management = match config.management_listen.address() {

@@ -193,9 +193,11 @@ async fn first_start_prints_a_generated_admin_secret_once() {
 fn a_bad_setting_stops_start_up_and_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&str, &str, &[&str], &str); 4] = [
+        // A database that does not exist: the missing key is named before the store is opened,
+        // so nothing is created or migrated anywhere.
         (
             "TESSERA_STORE",
-            "postgres://postgres@127.0.0.1:5432/postgres",
+            "postgres://postgres@127.0.0.1:5432/tessera_never_created",
             &["--listen", "127.0.0.1:0"],
             "token_key",
         ),
