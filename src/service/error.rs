@@ -176,7 +176,7 @@ mod tests {
         // count below fails until it is listed above.
         let number = |e: &OAuthError| match e {
             OAuthError::InvalidRequest(_) => 0,
-            OAuthError::InvalidClient { .. } => 1,
+            OAuthError::InvalidClient => 1,
             OAuthError::InvalidGrant(_) => 2,
             OAuthError::UnauthorizedClient(_) => 3,
             OAuthError::UnsupportedGrantType(_) => 4,

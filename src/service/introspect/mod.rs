@@ -105,7 +105,7 @@ impl Service {
         let Some(record) = record.filter(|t| t.kind == kind && *t.tenant() == *caller.tenant) else {
             return Ok(());
         };
-        if !issued_to(&record, &caller) {
+        if !issued_to(&record, caller) {
             return Err(OAuthError::UnauthorizedClient(
                 "the token was issued to another client".into(),
             ));
