@@ -82,7 +82,7 @@ impl Service {
             }
             return Ok(None);
         }
-        let clients = self.store.list_clients(SYSTEM_TENANT).await?;
+        let clients = self.store.list_clients(Some(SYSTEM_TENANT)).await?;
         if clients.iter().any(|c| c.authorities.iter().any(|a| a == ROLE_ADMIN)) {
             return Ok(None);
         }

@@ -8,7 +8,7 @@
 //! itself, so a stale snapshot never lets an origin read an answer. This node's changes show at
 //! once, another node's within a second (the bound every change keeps on a fleet,
 //! docs/concepts.md). A preflight costs a hash lookup, never a store query, except the one that
-//! rebuilds: at most one scan of the clients per second, and only while preflights arrive
+//! rebuilds: at most one scan of the clients (one query) per second, and only while preflights arrive
 //! (browsers keep a preflight's answer for `Access-Control-Max-Age`).
 
 use super::{OAuthError, Service};
@@ -67,10 +67,8 @@ impl Service {
         }
         let generation = index.generation.load(Ordering::Acquire);
         let mut origins = HashSet::new();
-        for tenant in self.store.list_tenants().await? {
-            for client in self.store.list_clients(&tenant.id).await? {
-                origins.extend(client.origins());
-            }
+        for client in self.store.list_clients(None).await? {
+            origins.extend(client.origins());
         }
         let answer = origins.contains(origin);
         *index.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Some(Snapshot {

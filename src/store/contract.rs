@@ -159,8 +159,15 @@ macro_rules! store_contract_tests {
             changed.allowed_origins = vec![Origin::parse("https://app.example").unwrap()];
             assert!(store.update_client(changed.clone()).await.unwrap());
             assert_eq!(*store.get_client(&client.client_id).await.unwrap().unwrap(), changed);
-            assert_eq!(store.list_clients("c1").await.unwrap().len(), 1);
-            assert!(store.list_clients("other").await.unwrap().is_empty());
+            assert_eq!(store.list_clients(Some("c1")).await.unwrap().len(), 1);
+            assert!(store.list_clients(Some("other")).await.unwrap().is_empty());
+            let (second_tenant, second) = fixtures("c1b");
+            store.create_tenant(second_tenant).await.unwrap();
+            store.create_client(second.clone()).await.unwrap();
+            let every: Vec<String> = store.list_clients(None).await.unwrap().iter().map(|c| c.client_id.clone()).collect();
+            let mut expected = vec![client.client_id.clone(), second.client_id.clone()];
+            expected.sort();
+            assert_eq!(every, expected, "every tenant's clients, in client id order");
         }
 
         #[tokio::test]

@@ -109,7 +109,7 @@ impl ClientStore for EmbeddedStore {
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>> {
         Ok(self.state.read().client(client_id))
     }
-    async fn list_clients(&self, tenant: &str) -> StoreResult<Vec<Arc<Client>>> {
+    async fn list_clients(&self, tenant: Option<&str>) -> StoreResult<Vec<Arc<Client>>> {
         Ok(self.state.read().clients_of(tenant))
     }
     async fn update_client(&self, client: Client) -> StoreResult<bool> {

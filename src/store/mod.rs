@@ -87,7 +87,9 @@ pub trait ClientStore: Send + Sync {
     async fn create_client(&self, client: Client) -> StoreResult<()>;
     /// Hot path (every authenticated request): backends answer from memory where they can.
     async fn get_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>>;
-    async fn list_clients(&self, tenant: &str) -> StoreResult<Vec<Arc<Client>>>;
+    /// One tenant's clients, or with `None` every client of the server (one scan, not one per
+    /// tenant), ordered by client id.
+    async fn list_clients(&self, tenant: Option<&str>) -> StoreResult<Vec<Arc<Client>>>;
     async fn update_client(&self, client: Client) -> StoreResult<bool>;
     /// Deletes the client and revokes every token issued to it.
     async fn delete_client(&self, client_id: &str, now: UnixTime) -> StoreResult<bool>;

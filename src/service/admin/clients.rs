@@ -254,7 +254,7 @@ impl Service {
         self.existing_tenant(tenant).await?;
         Ok(self
             .store
-            .list_clients(tenant)
+            .list_clients(Some(tenant))
             .await?
             .iter()
             .map(|c| ClientView::from(&**c))

@@ -45,7 +45,7 @@ impl<H: Around> ClientStore for Decorated<H> {
             .around(Op::GetClient, self.hook.client(client_id, &load))
             .await
     }
-    async fn list_clients(&self, tenant: &str) -> StoreResult<Vec<Arc<Client>>> {
+    async fn list_clients(&self, tenant: Option<&str>) -> StoreResult<Vec<Arc<Client>>> {
         self.hook.around(Op::ListClients, self.inner.list_clients(tenant)).await
     }
     async fn update_client(&self, client: Client) -> StoreResult<bool> {

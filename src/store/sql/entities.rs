@@ -109,15 +109,20 @@ impl ClientStore for SqlStore {
         self.fetch_client(client_id).await
     }
 
-    async fn list_clients(&self, tenant: &str) -> StoreResult<Vec<Arc<Client>>> {
-        let sql = self.dialect.sql_owned(&format!(
-            "SELECT {CLIENT_COLUMNS} FROM clients WHERE tenant = ? ORDER BY client_id"
-        ));
-        let found = sqlx::query(&sql)
-            .bind(tenant.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
+    async fn list_clients(&self, tenant: Option<&str>) -> StoreResult<Vec<Arc<Client>>> {
+        let found = match tenant {
+            Some(tenant) => {
+                let sql = self.dialect.sql_owned(&format!(
+                    "SELECT {CLIENT_COLUMNS} FROM clients WHERE tenant = ? ORDER BY client_id"
+                ));
+                sqlx::query(&sql).bind(tenant.to_string()).fetch_all(&self.pool).await
+            }
+            None => {
+                let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients ORDER BY client_id");
+                sqlx::query(&sql).fetch_all(&self.pool).await
+            }
+        }
+        .map_err(db_err)?;
         found.iter().map(|r| rows::client(r).map(Arc::new)).collect()
     }
 

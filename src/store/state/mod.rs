@@ -149,8 +149,10 @@ impl State {
         self.clients.get(client_id).cloned()
     }
 
-    pub fn clients_of(&self, tenant: &str) -> Vec<Arc<Client>> {
-        let mut all: Vec<Arc<Client>> = self.clients.values().filter(|c| c.tenant == tenant).cloned().collect();
+    /// One tenant's clients, or every client.
+    pub fn clients_of(&self, tenant: Option<&str>) -> Vec<Arc<Client>> {
+        let of = |c: &&Arc<Client>| tenant.is_none_or(|t| c.tenant == t);
+        let mut all: Vec<Arc<Client>> = self.clients.values().filter(of).cloned().collect();
         all.sort_by(|a, b| a.client_id.cmp(&b.client_id));
         all
     }

@@ -197,7 +197,7 @@ impl State {
 
     pub fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> Vec<Authorization> {
         let mut found = Vec::new();
-        for client in self.clients_of(tenant) {
+        for client in self.clients_of(Some(tenant)) {
             let mut scopes = BTreeSet::new();
             let mut count = 0;
             for id in self.usable_tokens_of(&client.client_id, Some(subject), now) {
