@@ -99,6 +99,13 @@ async fn while_the_database_is_down_requests_fail_fast_and_recover_by_themselves
             assert_eq!((status, error.as_str()), (503, "temporarily_unavailable"), "{kind}");
             assert_eq!(retry.as_deref(), Some("1"), "{kind}");
         }
+        // The admin API authenticates its bearer through the store too: 503, not 500.
+        let (status, body) = s.admin(reqwest::Method::GET, "/admin/tenants", None).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (503, Some("temporarily_unavailable")),
+            "{kind}"
+        );
 
         proxy.up();
         wait_ready(&s, 200).await;

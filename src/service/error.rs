@@ -60,11 +60,16 @@ impl OAuthError {
 
     pub fn status(&self) -> u16 {
         match self {
+            OAuthError::InvalidRequest(_)
+            | OAuthError::InvalidGrant(_)
+            | OAuthError::UnauthorizedClient(_)
+            | OAuthError::UnsupportedGrantType(_)
+            | OAuthError::InvalidScope(_)
+            | OAuthError::InvalidToken(_) => 400,
             OAuthError::InvalidClient => 401,
             OAuthError::TooManyActiveTokens { .. } | OAuthError::TooManyAttempts { .. } => 429,
             OAuthError::TemporarilyUnavailable => 503,
             OAuthError::ServerError => 500,
-            _ => 400,
         }
     }
 
@@ -116,21 +121,12 @@ pub fn safe_description(text: &str) -> Cow<'_, str> {
     Cow::Owned(safe)
 }
 
+/// The store logged the failure with its operation (`store::metered`); this only picks the answer.
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unreachable(why) => {
-                tracing::debug!(error = %why, "store unreachable");
-                OAuthError::TemporarilyUnavailable
-            }
-            StoreError::Unavailable(_) => {
-                tracing::error!(error = %e, "store failure");
-                OAuthError::TemporarilyUnavailable
-            }
-            StoreError::Conflict(_) | StoreError::Missing(_) | StoreError::Corrupt(_) => {
-                tracing::error!(error = %e, "store failure");
-                OAuthError::ServerError
-            }
+            StoreError::Unreachable(_) | StoreError::Unavailable(_) => OAuthError::TemporarilyUnavailable,
+            StoreError::Conflict(_) | StoreError::Missing(_) | StoreError::Corrupt(_) => OAuthError::ServerError,
         }
     }
 }

@@ -69,21 +69,12 @@ pub(super) fn authorize_error(e: AuthorizeError, redirect_status: StatusCode) ->
     match e {
         AuthorizeError::Page(message) => error_page(StatusCode::BAD_REQUEST, &message),
         AuthorizeError::Redirect(url) => redirect(redirect_status, &url, vec![]),
-        AuthorizeError::Store(StoreError::Unreachable(why)) => {
-            tracing::debug!(error = %why, "store unreachable on the authorization pages");
-            unavailable_page()
-        }
-        AuthorizeError::Store(e @ StoreError::Unavailable(_)) => {
-            tracing::error!(error = %e, "store failure on the authorization pages");
-            unavailable_page()
-        }
-        AuthorizeError::Store(e @ (StoreError::Conflict(_) | StoreError::Missing(_) | StoreError::Corrupt(_))) => {
-            tracing::error!(error = %e, "store failure on the authorization pages");
-            error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on our side. Please try again.",
-            )
-        }
+        // The store logged the failure with its operation (`store::metered`).
+        AuthorizeError::Store(StoreError::Unreachable(_) | StoreError::Unavailable(_)) => unavailable_page(),
+        AuthorizeError::Store(StoreError::Conflict(_) | StoreError::Missing(_) | StoreError::Corrupt(_)) => error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side. Please try again.",
+        ),
     }
 }
 

@@ -71,32 +71,14 @@ impl AdminError {
     }
 }
 
+/// The store logged the failure with its operation (`store::metered`); this only picks the answer.
 impl From<StoreError> for AdminError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(what) => AdminError::Conflict(what),
             StoreError::Missing(what) => AdminError::NotFound(what),
-            StoreError::Unreachable(why) => {
-                tracing::debug!(error = %why, "store unreachable");
-                AdminError::Unavailable
-            }
-            StoreError::Unavailable(_) => {
-                tracing::error!(error = %e, "store failure in admin API");
-                AdminError::Unavailable
-            }
-            StoreError::Corrupt(_) => {
-                tracing::error!(error = %e, "store failure in admin API");
-                AdminError::Internal
-            }
-        }
-    }
-}
-
-impl From<super::OAuthError> for AdminError {
-    fn from(e: super::OAuthError) -> Self {
-        match e {
-            super::OAuthError::TemporarilyUnavailable => AdminError::Unavailable,
-            _ => AdminError::Internal,
+            StoreError::Unreachable(_) | StoreError::Unavailable(_) => AdminError::Unavailable,
+            StoreError::Corrupt(_) => AdminError::Internal,
         }
     }
 }
@@ -200,7 +182,7 @@ impl Service {
     /// Authorities are read from the client or user as they are now, so taking a role away
     /// takes it from tokens already issued too.
     pub async fn principal(&self, bearer: &str) -> AdminResult<Principal> {
-        let token = match self.introspect_token(bearer).await.map_err(|_| AdminError::Internal)? {
+        let token = match self.introspect_token(bearer).await? {
             Some(t) if t.kind == TokenKind::Access => t,
             _ => return Err(AdminError::InvalidToken),
         };

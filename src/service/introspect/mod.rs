@@ -3,6 +3,7 @@
 use super::client_auth::ClientCredentials;
 use super::{OAuthError, Service};
 use crate::model::{Client, TokenKind, TokenRecord};
+use crate::store::StoreResult;
 use std::sync::Arc;
 
 mod answer;
@@ -18,7 +19,7 @@ fn issued_to(record: &TokenRecord, client: &Client) -> bool {
 impl Service {
     /// The record of a usable access or refresh token; `None` for anything else. Forged or
     /// malformed values are refused by the MAC before any store I/O.
-    pub async fn introspect_token(&self, token: &str) -> Result<Option<Arc<TokenRecord>>, OAuthError> {
+    pub async fn introspect_token(&self, token: &str) -> StoreResult<Option<Arc<TokenRecord>>> {
         self.live_token(token, None).await
     }
 
@@ -26,7 +27,7 @@ impl Service {
     /// its tenant, and of those refresh tokens only when they were issued to it (to anyone else a
     /// refresh token is no credential: a resource server must not take it for an access token).
     /// The token's client is not looked up again when it is the caller (already authenticated).
-    async fn live_token(&self, token: &str, caller: Option<&Client>) -> Result<Option<Arc<TokenRecord>>, OAuthError> {
+    async fn live_token(&self, token: &str, caller: Option<&Client>) -> StoreResult<Option<Arc<TokenRecord>>> {
         let Some((kind, id)) = self.keys.verify(token) else {
             return Ok(None);
         };
