@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-/// The public, non-secret identifier of a token: 128 random bits.
+/// The public, non-secret identifier of a token: 128 bits, a counter in issue order and 64 random
+/// bits (see [`TokenId::generate`]).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TokenId(pub [u8; 16]);
 
