@@ -41,60 +41,59 @@ pub enum OAuthError {
 /// database or disk coming back.
 pub const RETRY_AFTER_UNAVAILABLE: u64 = 1;
 
+/// An `error_description` as the table gives it: fixed text, what the request's handling said, or
+/// built from the error's figures.
+enum Description<'a> {
+    Fixed(&'static str),
+    Given(&'a Text),
+    Limit(u32),
+    RetryIn(u64),
+}
+
 impl OAuthError {
-    pub fn code(&self) -> &'static str {
+    /// The one table: each error's code, HTTP status and description, a row each, no fallback.
+    fn row(&self) -> (&'static str, u16, Description<'_>) {
+        use Description::*;
         match self {
-            OAuthError::InvalidRequest(_) => "invalid_request",
-            OAuthError::InvalidClient => "invalid_client",
-            OAuthError::InvalidGrant(_) => "invalid_grant",
-            OAuthError::UnauthorizedClient(_) => "unauthorized_client",
-            OAuthError::UnsupportedGrantType(_) => "unsupported_grant_type",
-            OAuthError::InvalidScope(_) => "invalid_scope",
-            OAuthError::InvalidToken(_) => "invalid_token",
-            OAuthError::TooManyActiveTokens { .. } => "too_many_active_tokens",
-            OAuthError::TooManyAttempts { .. } => "too_many_attempts",
-            OAuthError::TemporarilyUnavailable => "temporarily_unavailable",
-            OAuthError::ServerError => "server_error",
+            OAuthError::InvalidRequest(d) => ("invalid_request", 400, Given(d)),
+            OAuthError::InvalidClient => ("invalid_client", 401, Fixed("client authentication failed")),
+            OAuthError::InvalidGrant(d) => ("invalid_grant", 400, Given(d)),
+            OAuthError::UnauthorizedClient(d) => ("unauthorized_client", 400, Given(d)),
+            OAuthError::UnsupportedGrantType(d) => ("unsupported_grant_type", 400, Given(d)),
+            OAuthError::InvalidScope(d) => ("invalid_scope", 400, Given(d)),
+            OAuthError::InvalidToken(d) => ("invalid_token", 400, Given(d)),
+            OAuthError::TooManyActiveTokens { limit, .. } => ("too_many_active_tokens", 429, Limit(*limit)),
+            OAuthError::TooManyAttempts { retry_after } => ("too_many_attempts", 429, RetryIn(*retry_after)),
+            OAuthError::TemporarilyUnavailable => (
+                "temporarily_unavailable",
+                503,
+                Fixed("the server cannot reach its store right now; retry shortly"),
+            ),
+            OAuthError::ServerError => ("server_error", 500, Fixed("the server could not complete the request")),
         }
     }
 
+    pub fn code(&self) -> &'static str {
+        self.row().0
+    }
+
     pub fn status(&self) -> u16 {
-        match self {
-            OAuthError::InvalidRequest(_)
-            | OAuthError::InvalidGrant(_)
-            | OAuthError::UnauthorizedClient(_)
-            | OAuthError::UnsupportedGrantType(_)
-            | OAuthError::InvalidScope(_)
-            | OAuthError::InvalidToken(_) => 400,
-            OAuthError::InvalidClient => 401,
-            OAuthError::TooManyActiveTokens { .. } | OAuthError::TooManyAttempts { .. } => 429,
-            OAuthError::TemporarilyUnavailable => 503,
-            OAuthError::ServerError => 500,
-        }
+        self.row().1
     }
 
     /// The `error_description`, always within RFC 6749 §5.2's characters, whatever a request
     /// put into it.
     pub fn description(&self) -> Text {
-        match self {
-            OAuthError::InvalidRequest(d)
-            | OAuthError::InvalidGrant(d)
-            | OAuthError::UnauthorizedClient(d)
-            | OAuthError::UnsupportedGrantType(d)
-            | OAuthError::InvalidScope(d)
-            | OAuthError::InvalidToken(d) => match safe_description(d) {
+        match self.row().2 {
+            Description::Fixed(text) => text.into(),
+            Description::Given(d) => match safe_description(d) {
                 Cow::Borrowed(_) => d.clone(),
                 Cow::Owned(safe) => safe.into(),
             },
-            OAuthError::InvalidClient => "client authentication failed".into(),
-            OAuthError::TooManyActiveTokens { limit, .. } => {
+            Description::Limit(limit) => {
                 format!("the client already holds its limit of {limit} active access tokens").into()
             }
-            OAuthError::TooManyAttempts { retry_after } => {
-                format!("too many failed attempts lately: retry in {retry_after} s").into()
-            }
-            OAuthError::TemporarilyUnavailable => "the server cannot reach its store right now; retry shortly".into(),
-            OAuthError::ServerError => "the server could not complete the request".into(),
+            Description::RetryIn(seconds) => format!("too many failed attempts lately: retry in {seconds} s").into(),
         }
     }
 }

@@ -45,29 +45,25 @@ pub enum AdminError {
 }
 
 impl AdminError {
-    pub fn code(&self) -> &'static str {
+    /// The table: each error's code and HTTP status, a row each (the text is its `#[error]`).
+    fn row(&self) -> (&'static str, u16) {
         match self {
-            AdminError::NoToken | AdminError::InvalidToken => "unauthorized",
-            AdminError::Forbidden(_) => "forbidden",
-            AdminError::NotFound(_) => "not_found",
-            AdminError::Invalid(_) => "invalid_request",
-            AdminError::Conflict(_) => "conflict",
-            AdminError::Unavailable => "temporarily_unavailable",
-            AdminError::NotActive(_) => "conflict",
-            AdminError::Internal => "server_error",
+            AdminError::NoToken | AdminError::InvalidToken => ("unauthorized", 401),
+            AdminError::Forbidden(_) => ("forbidden", 403),
+            AdminError::NotFound(_) => ("not_found", 404),
+            AdminError::Invalid(_) => ("invalid_request", 400),
+            AdminError::Conflict(_) | AdminError::NotActive(_) => ("conflict", 409),
+            AdminError::Unavailable => ("temporarily_unavailable", 503),
+            AdminError::Internal => ("server_error", 500),
         }
     }
+
+    pub fn code(&self) -> &'static str {
+        self.row().0
+    }
+
     pub fn status(&self) -> u16 {
-        match self {
-            AdminError::NoToken | AdminError::InvalidToken => 401,
-            AdminError::Forbidden(_) => 403,
-            AdminError::NotFound(_) => 404,
-            AdminError::Invalid(_) => 400,
-            AdminError::Conflict(_) => 409,
-            AdminError::Unavailable => 503,
-            AdminError::NotActive(_) => 409,
-            AdminError::Internal => 500,
-        }
+        self.row().1
     }
 }
 
