@@ -23,6 +23,7 @@ pub struct Purger {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     grace: i64,
+    forget_attempts_after: i64,
     /// The longest one run may hold the lease (a crashed holder frees it after this).
     lease_seconds: i64,
     holder: String,
@@ -30,11 +31,20 @@ pub struct Purger {
 }
 
 impl Purger {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, grace: i64, interval: Duration) -> Self {
+    /// `forget_attempts_after`: seconds after which a failed sign-in attempt no longer counts
+    /// (the throttle's rule, which the service owns).
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        grace: i64,
+        interval: Duration,
+        forget_attempts_after: i64,
+    ) -> Self {
         Self {
             store,
             clock,
             grace,
+            forget_attempts_after,
             lease_seconds: (interval.as_secs() as i64).clamp(10, 600),
             holder: crate::model::TokenId::generate().to_text(),
             metrics: None,
@@ -72,7 +82,7 @@ impl Purger {
         // Throttle counters idle past any wait go too (their count is no longer used).
         let forgotten = self
             .store
-            .purge_attempts(now.saturating_sub(crate::service::throttle::FORGET_AFTER))
+            .purge_attempts(now.saturating_sub(self.forget_attempts_after))
             .await;
         // Each goes on whatever the other did; the first failure is the run's.
         let purged = self.purge_batches(before).await.and_then(|n| forgotten.map(|_| n));
@@ -139,7 +149,7 @@ mod tests {
         for t in [expired, recent, forever] {
             store.issue(request(t, TokenPolicy::Multi, None, 1_000)).await.unwrap();
         }
-        let purger = Purger::new(store.clone(), clock.clone(), 3600, Duration::from_secs(300));
+        let purger = Purger::new(store.clone(), clock.clone(), 3600, Duration::from_secs(300), 3600);
         assert_eq!(
             purger.run_once().await.unwrap(),
             PurgeReport {
@@ -171,8 +181,14 @@ mod tests {
             store.issue(request(t, TokenPolicy::Multi, None, 1_000)).await.unwrap();
         }
         let metrics = Arc::new(Metrics::new());
-        let purger = Purger::new(store, Arc::new(ManualClock::new(10_000)), 0, Duration::from_secs(300))
-            .with_metrics(metrics.clone());
+        let purger = Purger::new(
+            store,
+            Arc::new(ManualClock::new(10_000)),
+            0,
+            Duration::from_secs(300),
+            3600,
+        )
+        .with_metrics(metrics.clone());
         purger.run_once().await.unwrap();
         purger.run_once().await.unwrap();
         let text = metrics.render();

@@ -146,7 +146,7 @@ fn spawn_management(
         max_connections: limits::MANAGEMENT_CONNECTIONS,
         request_timeout: Duration::from_secs(config.request_timeout),
         open: service
-            .metrics
+            .metrics()
             .connection_gauge("management", limits::MANAGEMENT_CONNECTIONS),
     };
     let counting = service
@@ -203,17 +203,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         prepared.addr,
         store::redact_url(&config.store)
     );
-    tracing::info!(addr = %prepared.addr, issuer = %prepared.service.issuer, "listening");
+    tracing::info!(addr = %prepared.addr, issuer = %prepared.service.issuer(), "listening");
     // One signal stops the purge job and the management listener once the main listener has drained.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let interval = Duration::from_secs(config.purge_interval.max(1));
-    let purger = Purger::new(
-        prepared.service.store.clone(),
-        prepared.service.clock.clone(),
-        config.purge_grace,
-        interval,
-    )
-    .with_metrics(prepared.service.metrics.clone());
+    let purger = prepared.service.purger(config.purge_grace, interval);
     let purge_task = tokio::spawn(purger.run(interval, stopped.clone()));
     let management_task = prepared
         .management
@@ -222,7 +216,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         workers,
         max_connections: cap,
         request_timeout: Duration::from_secs(config.request_timeout),
-        open: prepared.service.metrics.connection_gauge("main", cap),
+        open: prepared.service.metrics().connection_gauge("main", cap),
     };
     let app = crate::http::router(prepared.service);
     let served = serve::serve(prepared.listener, app, "tessera-http", options, shutdown_signal())
@@ -240,10 +234,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 pub async fn purge_once(config: Config) -> anyhow::Result<crate::purge::PurgeReport> {
     let store = open_store(&config).await?;
     let interval = Duration::from_secs(config.purge_interval.max(1));
-    let report = Purger::new(store, Arc::new(SystemClock), config.purge_grace, interval)
-        .run_once()
-        .await
-        .context("purge")?;
+    let report = Purger::new(
+        store,
+        Arc::new(SystemClock),
+        config.purge_grace,
+        interval,
+        crate::service::throttle::FORGET_AFTER,
+    )
+    .run_once()
+    .await
+    .context("purge")?;
     Ok(report)
 }
 

@@ -17,6 +17,7 @@ use tessera::model::{Client, GrantType, Tenant, TokenSettings, User};
 use tessera::secret::Secret;
 use tessera::service::Service;
 use tessera::store::embedded::EmbeddedStore;
+use tessera::store::{ClientStore, TenantStore, UserStore};
 use tessera::token::{hash_client_secret, Keyring};
 use tower::ServiceExt;
 
@@ -109,8 +110,7 @@ fn tenant(id: &str) -> Tenant {
 async fn harness() -> Harness {
     let clock = Arc::new(ManualClock::new(START));
     let store = Arc::new(EmbeddedStore::in_memory());
-    let service = Service::new(store, clock.clone(), Arc::new(Keyring::random()), ISSUER);
-    let store = &service.store;
+    let service = Service::new(store.clone(), clock.clone(), Arc::new(Keyring::random()), ISSUER);
     store.create_tenant(tenant(TENANT_A)).await.unwrap();
     store.create_tenant(tenant(TENANT_B)).await.unwrap();
     store

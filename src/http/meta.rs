@@ -38,7 +38,7 @@ pub struct ServerMetadata {
 #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "meta",
     responses((status = 200, description = "RFC 8414 metadata", body = ServerMetadata)))]
 pub async fn metadata(State(service): State<Arc<Service>>) -> Response {
-    let base = &*service.issuer;
+    let base = service.issuer();
     super::cors::public(Json(ServerMetadata {
         issuer: base.to_string(),
         authorization_endpoint: format!("{base}/oauth/authorize"),
@@ -80,7 +80,7 @@ pub async fn readyz(State(service): State<Arc<Service>>) -> Response {
     };
     // A store that takes longer than this to show it can work is as good as down to a load
     // balancer; the answer must come before the balancer's own probe gives up.
-    match tokio::time::timeout(READINESS_LIMIT, service.store.health()).await {
+    match tokio::time::timeout(READINESS_LIMIT, service.store_health()).await {
         Ok(Ok(())) => "ready".into_response(),
         Ok(Err(e)) => unready(&e),
         Err(_) => unready(&"the store did not answer within a second"),

@@ -19,7 +19,7 @@ use tower::{Layer, Service as TowerService};
 /// `GET /metrics` on the management listener only: tenants' names and token counts are not for
 /// the public listener's callers.
 pub async fn metrics(State(service): State<Arc<Service>>) -> axum::response::Response {
-    let mut response = axum::response::Response::new(axum::body::Body::from(service.metrics.render()));
+    let mut response = axum::response::Response::new(axum::body::Body::from(service.metrics().render()));
     response
         .headers_mut()
         .insert(CONTENT_TYPE_HEADER, HeaderValue::from_static(CONTENT_TYPE));

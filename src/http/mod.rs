@@ -82,7 +82,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The main (public) listener's routes.
 pub fn router(service: Arc<Service>) -> Router {
     let (routes, doc) = api().split_for_parts();
-    let timers = metrics::RouteTimers::new(service.metrics.http.clone(), doc.paths.paths.keys().map(String::as_str));
+    let timers = metrics::RouteTimers::new(
+        service.metrics().http.clone(),
+        doc.paths.paths.keys().map(String::as_str),
+    );
     finish(routes, service, timers)
 }
 
@@ -94,7 +97,7 @@ pub fn management_router(service: Arc<Service>) -> Router {
         .route(PATHS[0], axum::routing::get(metrics::metrics))
         .route(PATHS[1], axum::routing::get(meta::healthz))
         .route(PATHS[2], axum::routing::get(meta::readyz));
-    let timers = metrics::RouteTimers::new(service.metrics.http.clone(), PATHS);
+    let timers = metrics::RouteTimers::new(service.metrics().http.clone(), PATHS);
     finish(routes, service, timers)
 }
 

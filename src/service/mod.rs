@@ -30,19 +30,21 @@ pub mod defaults {
     pub const CODE_TTL: i64 = 60;
 }
 
+/// Every rule of the product, over one store. Its parts are private: the HTTP layer and the jobs
+/// reach the store, the key ring and the clock only through what the service decides.
 pub struct Service {
     /// The backend, wrapped so that every operation is timed for the metrics.
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<dyn Clock>,
-    pub keys: Arc<Keyring>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    keys: Arc<Keyring>,
     /// Public base URL, without a trailing slash; `iss` of introspection answers.
-    pub issuer: Arc<str>,
+    issuer: Arc<str>,
     /// Clients this node saw fail their secret lately (the count itself is in the store).
-    pub client_locks: throttle::ClientLocks,
+    client_locks: throttle::ClientLocks,
     /// This server's own metrics registry.
-    pub metrics: Arc<Metrics>,
+    metrics: Arc<Metrics>,
     /// The origins some client allows, for CORS preflights.
-    pub origins: origins::OriginIndex,
+    origins: origins::OriginIndex,
 }
 
 impl Service {
@@ -62,5 +64,32 @@ impl Service {
     /// The job behind `tessera_active_access_tokens`, counting through the timed store.
     pub fn active_token_counter(&self) -> crate::active_tokens::ActiveTokenCounter {
         crate::active_tokens::ActiveTokenCounter::new(self.store.clone(), self.clock.clone(), self.metrics.clone())
+    }
+
+    /// The purge job, through the timed store, forgetting failed attempts once they no longer count.
+    pub fn purger(&self, grace: i64, interval: std::time::Duration) -> crate::purge::Purger {
+        crate::purge::Purger::new(
+            self.store.clone(),
+            self.clock.clone(),
+            grace,
+            interval,
+            throttle::FORGET_AFTER,
+        )
+        .with_metrics(self.metrics.clone())
+    }
+
+    /// Public base URL, without a trailing slash.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// This server's own metrics registry.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Whether the store can serve now (SQLite: a test write commits): readiness.
+    pub async fn store_health(&self) -> crate::store::StoreResult<()> {
+        self.store.health().await
     }
 }

@@ -31,7 +31,7 @@ fn build(service: &Service, name: &'static str, value: String, max_age: Option<i
         .path(PATH)
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(service.issuer.starts_with("https://"))
+        .secure(service.issuer().starts_with("https://"))
         .build();
     if let Some(seconds) = max_age {
         cookie.set_max_age(cookie::time::Duration::seconds(seconds));
@@ -61,7 +61,7 @@ pub fn csrf_cookie(service: &Service, secret: &str) -> HeaderValue {
 }
 
 pub fn csrf_token(service: &Service, secret: &str) -> String {
-    service.keys.sign("csrf", secret.as_bytes())
+    service.csrf_token(secret)
 }
 
 /// The form's token must be this browser's cookie, signed by us.
@@ -69,10 +69,7 @@ pub fn csrf_ok(service: &Service, headers: &HeaderMap, token: Option<&str>) -> b
     let (Some(cookie), Some(token)) = (read(headers, CSRF), token) else {
         return false;
     };
-    service
-        .keys
-        .open_signed("csrf", token)
-        .is_some_and(|secret| subtle::ConstantTimeEq::ct_eq(secret.as_slice(), cookie.as_bytes()).into())
+    service.csrf_matches(token, cookie)
 }
 
 pub fn set(headers: &mut HeaderMap, cookie: HeaderValue) {

@@ -46,9 +46,9 @@ async fn after_login(
     mut cookies: Vec<HeaderValue>,
     redirect_status: StatusCode,
 ) -> Response {
-    let user = match service.store.get_user(&auth.client.tenant, username).await {
-        Ok(Some(user)) if user.enabled => user,
-        Ok(_) => return error_page(StatusCode::BAD_REQUEST, "This account is no longer available."),
+    let user = match service.signed_in_user(auth, username).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return error_page(StatusCode::BAD_REQUEST, "This account is no longer available."),
         Err(e) => return authorize_error(e.into(), redirect_status),
     };
     match service.consent_covers(auth, &user).await {

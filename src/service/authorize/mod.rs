@@ -4,6 +4,7 @@
 
 mod approve;
 mod callback;
+mod csrf;
 pub mod login;
 
 pub use callback::Callback;
