@@ -61,13 +61,16 @@ impl Service {
         Ok(client)
     }
 
-    /// `POST /oauth/introspect`: only tokens of the caller's own tenant are ever described.
+    /// Authenticate, then [`Service::introspect_as`]: the one-call form the unit tests use (the
+    /// handler authenticates first, to know which client's CORS origins apply).
+    #[cfg(test)]
     pub async fn introspect(&self, credentials: ClientCredentials, token: &str) -> Result<Introspection, OAuthError> {
         let caller = self.authenticate_client(&credentials).await?;
         self.introspect_as(&caller, token).await
     }
 
-    /// [`Service::introspect`] for a client already authenticated.
+    /// `POST /oauth/introspect` for a client already authenticated: only tokens of the caller's
+    /// own tenant are ever described.
     pub async fn introspect_as(&self, caller: &Client, token: &str) -> Result<Introspection, OAuthError> {
         let caller = Self::resource_client(caller)?;
         let record = self.live_token(token, Some(caller)).await?;
@@ -88,16 +91,17 @@ impl Service {
         }
     }
 
-    /// `POST /oauth/revoke` (RFC 7009): succeeds for a token the server does not know, which
-    /// includes one of another tenant (nothing leaks across tenants); refuses one issued to
-    /// another client of the tenant (§2.1) and leaves it alone. A refresh token takes its whole
-    /// grant with it.
+    /// Authenticate, then [`Service::revoke_as`]: the one-call form the unit tests use.
+    #[cfg(test)]
     pub async fn revoke(&self, credentials: ClientCredentials, token: &str) -> Result<(), OAuthError> {
         let caller = self.authenticate_client(&credentials).await?;
         self.revoke_as(&caller, token).await
     }
 
-    /// [`Service::revoke`] for a client already authenticated.
+    /// `POST /oauth/revoke` (RFC 7009) for a client already authenticated: succeeds for a token
+    /// the server does not know, which includes one of another tenant (nothing leaks across
+    /// tenants); refuses one issued to another client of the tenant (§2.1) and leaves it alone.
+    /// A refresh token takes its whole grant with it.
     pub async fn revoke_as(&self, caller: &Client, token: &str) -> Result<(), OAuthError> {
         let Some((kind, id)) = self.keys.verify(token) else {
             return Ok(());

@@ -19,7 +19,7 @@ pub(super) async fn take(
     consume: Consume,
     now: UnixTime,
 ) -> StoreResult<Result<(), Option<UnixTime>>> {
-    let taken = match consume {
+    match consume {
         // One statement, as before the grace existed: the time rides along with the state.
         Consume::First(id) => {
             let sql = format!("UPDATE tokens SET state = 'used', used_at = ? WHERE id = ? AND {USABLE}");
@@ -30,46 +30,44 @@ pub(super) async fn take(
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            done.rows_affected() == 1
+            if done.rows_affected() == 1 {
+                return Ok(Ok(()));
+            }
+            // A lost race or a replay: when was it first used?
+            Ok(Err(locked_first_use(tx, d, &id.to_text(), now).await?))
         }
         // Locked so that a revocation of the lineage waits for this issuance (`revoke_grant`).
-        Consume::Again(id) => {
-            let sql = "SELECT id FROM tokens WHERE id = ? AND state = 'used' \
-                       AND (expires_at IS NULL OR expires_at > ?) FOR UPDATE";
-            let row = sqlx::query(&d.sql_owned(sql))
-                .bind(id.to_text())
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            row.is_some()
-        }
-    };
-    if taken {
-        return Ok(Ok(()));
+        Consume::Again(id) => match locked_first_use(tx, d, &id.to_text(), now).await? {
+            Some(_) => Ok(Ok(())),
+            None => Ok(Err(None)),
+        },
     }
-    // Only a lost race or a replay gets here. A locking read sees the latest commit, where a
-    // plain one could read MySQL's older snapshot.
-    let (Consume::First(id) | Consume::Again(id)) = consume;
+}
+
+/// When a used, unexpired token was first used, locking its row; `None` if it is not such a
+/// token (revoked, expired or gone). A locking read sees the latest commit, where a plain one
+/// could read MySQL's older snapshot. Rows used before the grace existed have no `used_at`:
+/// their issue time stands in, which puts them outside any grace.
+async fn locked_first_use(
+    tx: &mut AnyConnection,
+    d: Dialect,
+    id: &str,
+    now: UnixTime,
+) -> StoreResult<Option<UnixTime>> {
     let sql = "SELECT used_at, issued_at FROM tokens WHERE id = ? AND state = 'used' \
                AND (expires_at IS NULL OR expires_at > ?) FOR UPDATE";
     let row = sqlx::query(&d.sql_owned(sql))
-        .bind(id.to_text())
+        .bind(id.to_string())
         .bind(now)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err)?;
-    let used_at = match row {
-        Some(row) => {
-            let used_at: Option<i64> = row.try_get(0).map_err(db_err)?;
-            Some(match used_at {
-                Some(at) => at,
-                None => row.try_get(1).map_err(db_err)?,
-            })
-        }
-        None => None,
-    };
-    Ok(Err(used_at))
+    let Some(row) = row else { return Ok(None) };
+    let used_at: Option<i64> = row.try_get(0).map_err(db_err)?;
+    match used_at {
+        Some(at) => Ok(Some(at)),
+        None => Ok(Some(row.try_get(1).map_err(db_err)?)),
+    }
 }
 
 /// Revokes every token of a lineage not revoked yet. The first statement waits for issuances
