@@ -124,7 +124,9 @@ pub fn safe_description(text: &str) -> Cow<'_, str> {
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unreachable(_) | StoreError::Unavailable(_) => OAuthError::TemporarilyUnavailable,
+            StoreError::Unreachable(_) | StoreError::Unavailable(_) | StoreError::Deadlock(_) => {
+                OAuthError::TemporarilyUnavailable
+            }
             StoreError::Conflict(_) | StoreError::Missing(_) | StoreError::Corrupt(_) => OAuthError::ServerError,
         }
     }

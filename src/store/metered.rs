@@ -47,7 +47,7 @@ impl Around for Timing {
 /// row is an answer (409, 404) or a race the caller handles.
 fn log_failure(op: Op, e: &StoreError) {
     match e {
-        StoreError::Unavailable(_) | StoreError::Corrupt(_) => {
+        StoreError::Unavailable(_) | StoreError::Deadlock(_) | StoreError::Corrupt(_) => {
             tracing::error!(operation = op.name(), error = %e, "store operation failed")
         }
         StoreError::Unreachable(_) | StoreError::Conflict(_) | StoreError::Missing(_) => {

@@ -39,6 +39,10 @@ pub enum StoreError {
     /// recovers, which it does by itself.
     #[error("store unreachable: {0}")]
     Unreachable(String),
+    /// The database aborted this transaction to break a deadlock with another. The SQL store
+    /// runs such a transaction again itself; this is what is left when every try lost.
+    #[error("store deadlock: {0}")]
+    Deadlock(String),
     /// A row with this key exists already.
     #[error("{0} already exists")]
     Conflict(&'static str),

@@ -70,7 +70,9 @@ pub(super) fn authorize_error(e: AuthorizeError, redirect_status: StatusCode) ->
         AuthorizeError::Page(message) => error_page(StatusCode::BAD_REQUEST, &message),
         AuthorizeError::Redirect(url) => redirect(redirect_status, &url, vec![]),
         // The store logged the failure with its operation (`store::metered`).
-        AuthorizeError::Store(StoreError::Unreachable(_) | StoreError::Unavailable(_)) => unavailable_page(),
+        AuthorizeError::Store(StoreError::Unreachable(_) | StoreError::Unavailable(_) | StoreError::Deadlock(_)) => {
+            unavailable_page()
+        }
         AuthorizeError::Store(StoreError::Conflict(_) | StoreError::Missing(_) | StoreError::Corrupt(_)) => error_page(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Something went wrong on our side. Please try again.",

@@ -73,7 +73,9 @@ impl From<StoreError> for AdminError {
         match e {
             StoreError::Conflict(what) => AdminError::Conflict(what),
             StoreError::Missing(what) => AdminError::NotFound(what),
-            StoreError::Unreachable(_) | StoreError::Unavailable(_) => AdminError::Unavailable,
+            StoreError::Unreachable(_) | StoreError::Unavailable(_) | StoreError::Deadlock(_) => {
+                AdminError::Unavailable
+            }
             StoreError::Corrupt(_) => AdminError::Internal,
         }
     }

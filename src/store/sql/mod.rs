@@ -10,6 +10,7 @@
 mod batch;
 mod consents;
 mod consume;
+mod deadlock;
 pub mod dialect;
 mod entities;
 mod fetch;
@@ -46,6 +47,9 @@ pub struct SqlStore {
 /// A failure of the connection (or of getting one) says the database cannot be reached right
 /// now; any other failure is this operation's own.
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    if deadlock::is_deadlock(&e) {
+        return StoreError::Deadlock(format!("database: {e}"));
+    }
     let unreachable = held::connection_lost(&e)
         || matches!(
             e,

@@ -1,19 +1,12 @@
 //! The throttles' counters in the shared database, so that N nodes do not allow N times the
 //! guesses: taking an attempt locks the counter's row for the read, the rule and the write.
 
+use super::deadlock::{is_deadlock, MAX_DEADLOCK_RETRIES};
 use super::{db_err, SqlStore};
 use crate::clock::UnixTime;
 use crate::store::{Decide, Failures, StoreResult, ThrottleStore};
 use async_trait::async_trait;
 use sqlx::Row;
-
-/// How many times an attempt goes again after losing a deadlock before it gives up (503).
-const MAX_DEADLOCK_RETRIES: u32 = 5;
-
-/// SQLSTATE 40001 (MySQL's 1213 deadlock, a serialization failure) or PostgreSQL's 40P01.
-fn is_deadlock(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40001" | "40P01")))
-}
 
 #[async_trait]
 impl ThrottleStore for SqlStore {

@@ -22,7 +22,7 @@ impl SqlStore {
         rows.iter().map(rows::token).collect()
     }
 
-    async fn issue_locked(&self, req: IssueRequest) -> StoreResult<IssueOutcome> {
+    async fn issue_locked(&self, req: &IssueRequest) -> StoreResult<IssueOutcome> {
         let d = self.dialect;
         let now = req.now;
         let mut tx = self.pool.begin().await.map_err(db_err)?;
@@ -171,7 +171,7 @@ impl TokenStore for SqlStore {
             self.inserts.insert(rows).await?;
             return Ok(IssueOutcome::Issued);
         }
-        self.issue_locked(req).await
+        super::deadlock::retrying_deadlocks(|| self.issue_locked(&req)).await
     }
 
     async fn insert_code(&self, code: TokenRecord) -> StoreResult<bool> {
@@ -188,7 +188,8 @@ impl TokenStore for SqlStore {
     }
 
     async fn revoke_grant(&self, grant_id: &TokenId) -> StoreResult<u64> {
-        super::consume::revoke_grant(&self.pool, self.dialect, &grant_id.to_text()).await
+        let grant_id = grant_id.to_text();
+        super::deadlock::retrying_deadlocks(|| super::consume::revoke_grant(&self.pool, self.dialect, &grant_id)).await
     }
 
     async fn revoke_client_tokens(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> StoreResult<u64> {
