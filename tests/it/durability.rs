@@ -1,0 +1,239 @@
+//! The real binary on SQLite: answered tokens survive SIGKILL, nothing usable rests on disk,
+//! first-start bootstrap and start-up errors.
+
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::Command;
+
+const ENV: [(&str, &str); 2] = [
+    ("TESSERA_ADMIN_CLIENT_ID", ADMIN_ID),
+    ("TESSERA_ADMIN_CLIENT_SECRET", ADMIN_SECRET),
+];
+
+async fn post_form(http: &reqwest::Client, url: String, auth: (&str, &str), form: &[(&str, &str)]) -> (u16, Value) {
+    let r = http
+        .post(url)
+        .basic_auth(auth.0, Some(auth.1))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+async fn admin_post(http: &reqwest::Client, base: &str, token: &str, path: &str, body: Value) -> Value {
+    let r = http
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    r.json().await.unwrap()
+}
+
+fn files_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("tessera.db"))
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+        .collect()
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn answered_tokens_survive_sigkill_and_the_files_hold_no_usable_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_binary(dir.path(), &ENV);
+    let base = server.base.clone();
+    let http = reqwest::Client::new();
+    let (_, admin) = post_form(
+        &http,
+        format!("{base}/oauth/token"),
+        (ADMIN_ID, ADMIN_SECRET),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    let admin_token = admin["access_token"].as_str().unwrap().to_string();
+    admin_post(&http, &base, &admin_token, "/admin/tenants", json!({"id": "acme"})).await;
+    let client = admin_post(
+        &http,
+        &base,
+        &admin_token,
+        "/admin/tenants/acme/clients",
+        json!({"client_id": "durable-app", "grant_types": ["client_credentials", "password", "refresh_token"], "scopes": ["read"]}),
+    )
+    .await;
+    let secret = client["client_secret"].as_str().unwrap().to_string();
+    let password = "correct-horse-battery-staple";
+    admin_post(
+        &http,
+        &base,
+        &admin_token,
+        "/admin/tenants/acme/users",
+        json!({"username": "alice", "password": password}),
+    )
+    .await;
+
+    // Many concurrent requests, so commits are grouped; kill the moment the last answer arrives.
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let (http, base, secret) = (http.clone(), base.clone(), secret.clone());
+            tokio::spawn(async move {
+                let form: &[(&str, &str)] = if i % 10 == 0 {
+                    &[
+                        ("grant_type", "password"),
+                        ("username", "alice"),
+                        ("password", "correct-horse-battery-staple"),
+                    ]
+                } else {
+                    &[("grant_type", "client_credentials")]
+                };
+                post_form(&http, format!("{base}/oauth/token"), ("durable-app", &secret), form).await
+            })
+        })
+        .collect();
+    let mut answered = Vec::new();
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        answered.push(body["access_token"].as_str().unwrap().to_string());
+        if let Some(refresh) = body["refresh_token"].as_str() {
+            answered.push(refresh.to_string());
+        }
+    }
+    let mut server = server;
+    server.child.kill().unwrap(); // SIGKILL: no shutdown hook runs
+    server.child.wait().unwrap();
+
+    // Nothing in the database files lets anyone call an API.
+    let files = files_bytes(dir.path());
+    assert!(
+        files.iter().any(|(_, bytes)| contains(bytes, "durable-app")),
+        "sanity: the files were read"
+    );
+    for (name, bytes) in &files {
+        for token in &answered {
+            assert!(!contains(bytes, token), "{name} holds an issued token");
+            assert!(!contains(bytes, &token[4..]), "{name} holds a token body");
+        }
+        for secret in [secret.as_str(), ADMIN_SECRET, admin_token.as_str(), password] {
+            assert!(!contains(bytes, secret), "{name} holds a secret");
+        }
+    }
+
+    let restarted = start_binary(dir.path(), &ENV);
+    for token in &answered {
+        let (status, info) = post_form(
+            &http,
+            format!("{}/oauth/introspect", restarted.base),
+            ("durable-app", &secret),
+            &[("token", token)],
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(info["active"], true, "token lost after SIGKILL");
+    }
+}
+
+#[tokio::test]
+async fn first_start_prints_a_generated_admin_secret_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = start_binary(dir.path(), &[]);
+    let banner = first.banner.join("\n");
+    let id = banner
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("client_id:"))
+        .expect(&banner)
+        .trim()
+        .to_string();
+    let secret = banner
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("client_secret:"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let http = reqwest::Client::new();
+    let (status, _) = post_form(
+        &http,
+        format!("{}/oauth/token", first.base),
+        (&id, &secret),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        !first.stderr.lock().unwrap().contains(&secret),
+        "the secret is printed, never logged"
+    );
+    drop(first);
+
+    let second = start_binary(dir.path(), &[]);
+    assert!(!second.banner.join("\n").contains("client_secret"), "shown only once");
+    let (status, _) = post_form(
+        &http,
+        format!("{}/oauth/token", second.base),
+        (&id, &secret),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_eq!(status, 200, "the generated admin survives restarts");
+    assert!(dir.path().join("tessera.key").exists());
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_and_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str, &[&str], &str); 4] = [
+        // A database that does not exist: the missing key is named before the store is opened,
+        // so nothing is created or migrated anywhere.
+        (
+            "TESSERA_STORE",
+            "postgres://postgres@127.0.0.1:5432/tessera_never_created",
+            &["--listen", "127.0.0.1:0"],
+            "token_key",
+        ),
+        ("TESSERA_LISTEN", "nowhere", &[], "listen"),
+        (
+            "TESSERA_STORE",
+            "redis://localhost",
+            &["--listen", "127.0.0.1:0"],
+            "redis://localhost",
+        ),
+        ("TESSERA_TOKEN_KEY", "short", &["--listen", "127.0.0.1:0"], "token_key"),
+    ];
+    for (key, value, flags, named) in cases {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .arg("serve")
+            .args(flags)
+            .current_dir(dir.path())
+            .env(key, value)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A start-up that wrongly succeeds would run forever: give it a bounded time.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("{key}={value} did not stop start-up");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert!(!status.success(), "{key}={value} must stop start-up");
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(stderr.to_lowercase().contains(named), "{key}: {stderr}");
+    }
+}
