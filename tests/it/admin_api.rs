@@ -1,34 +1,11 @@
 //! The admin API over HTTP: tenants, clients, users, who may call what, and errors (never a 500).
 
-
+use crate::helpers::Response;
 use crate::helpers::{spawn, TestApp, ADMIN_ID, ADMIN_SECRET};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 // ---- helpers ---------------------------------------------------------------------------------
-
-/// An admin call with the bootstrap admin's token; never a 5xx.
-async fn call(s: &TestApp, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let token = s.admin_token.clone();
-    call_as(s, &token, method, path, body).await
-}
-
-/// An admin call with `token`; never a 5xx.
-async fn call_as(s: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let (status, answer) = s.admin_as(token, method.clone(), path, body).await;
-    assert!(status < 500, "{method} {path} answered {status}: {answer}");
-    (status, answer)
-}
-
-/// A raw request to the server (any headers, any body); never a 5xx.
-async fn raw(req: reqwest::RequestBuilder, what: &str) -> (u16, reqwest::header::HeaderMap, Value) {
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    let text = r.text().await.unwrap();
-    assert!(status < 500, "{what} answered {status}: {text}");
-    (status, headers, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 /// The RFC 6750 §3 challenges of the admin API.
 const NO_TOKEN: &str = "Bearer realm=\"tessera\"";
@@ -59,41 +36,6 @@ fn assert_error(status: u16, body: &Value, expected: u16) {
     );
 }
 
-async fn token_raw(s: &TestApp, id: &str, secret: &str, params: &[(&str, &str)]) -> (u16, Value) {
-    let (status, body) = s.token_raw(id, secret, params, None).await;
-    assert!(status < 500, "/oauth/token answered {status}: {body}");
-    (status, body)
-}
-
-/// A client_credentials access token (asserting 200).
-async fn cc_token(s: &TestApp, id: &str, secret: &str) -> String {
-    s.token_cc(id, secret, None).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-async fn login(s: &TestApp, client: &str, secret: &str, username: &str, password: &str) -> (u16, Value) {
-    token_raw(
-        s,
-        client,
-        secret,
-        &[
-            ("grant_type", "password"),
-            ("username", username),
-            ("password", password),
-        ],
-    )
-    .await
-}
-
-async fn active(s: &TestApp, id: &str, secret: &str, token: &str) -> bool {
-    let answer = s.introspect(id, secret, token).await;
-    answer["active"]
-        .as_bool()
-        .unwrap_or_else(|| panic!("introspection without `active`: {answer}"))
-}
-
 async fn tenant(s: &TestApp, id: &str) {
     s.create_tenant(json!({"id": id, "name": format!("{id} corp")})).await;
 }
@@ -118,13 +60,15 @@ fn assert_no_password(body: &Value, password: &str) {
 #[tokio::test]
 async fn tenant_lifecycle() {
     let s = spawn().await;
-    let (status, created) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants",
-        Some(json!({"id": "acme", "name": "Acme Inc", "access_token_ttl": 600, "refresh_token_ttl": 7200})),
-    )
-    .await;
+    let Response {
+        status, json: created, ..
+    } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants",
+            Some(json!({"id": "acme", "name": "Acme Inc", "access_token_ttl": 600, "refresh_token_ttl": 7200})),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     for key in [
         "id",
@@ -146,7 +90,7 @@ async fn tenant_lifecycle() {
     assert_eq!(created["max_active_tokens_per_client"], Value::Null);
 
     // list holds system and acme
-    let (status, list) = call(&s, Method::GET, "/admin/tenants", None).await;
+    let Response { status, json: list, .. } = s.admin(Method::GET, "/admin/tenants", None).await;
     assert_eq!(status, 200, "{list}");
     let ids: Vec<&str> = list
         .as_array()
@@ -157,18 +101,20 @@ async fn tenant_lifecycle() {
     assert!(ids.contains(&"acme") && ids.contains(&"system"), "{list}");
 
     // get
-    let (status, got) = call(&s, Method::GET, "/admin/tenants/acme", None).await;
+    let Response { status, json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme", None).await;
     assert_eq!(status, 200, "{got}");
     assert_eq!(got, created);
 
     // PATCH one lifetime and the policy; the others stay
-    let (status, patched) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme",
-        Some(json!({"access_token_ttl": 120, "token_policy": "reuse", "max_active_tokens_per_client": 5})),
-    )
-    .await;
+    let Response {
+        status, json: patched, ..
+    } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme",
+            Some(json!({"access_token_ttl": 120, "token_policy": "reuse", "max_active_tokens_per_client": 5})),
+        )
+        .await;
     assert_eq!(status, 200, "{patched}");
     assert_eq!(patched["access_token_ttl"], 120);
     assert_eq!(patched["refresh_token_ttl"], 7200);
@@ -182,13 +128,15 @@ async fn tenant_lifecycle() {
     assert_eq!(issued["expires_in"], 120, "{issued}");
 
     // null = inherit
-    let (status, patched) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme",
-        Some(json!({"refresh_token_ttl": null, "max_active_tokens_per_client": null})),
-    )
-    .await;
+    let Response {
+        status, json: patched, ..
+    } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme",
+            Some(json!({"refresh_token_ttl": null, "max_active_tokens_per_client": null})),
+        )
+        .await;
     assert_eq!(status, 200, "{patched}");
     assert_eq!(patched["refresh_token_ttl"], Value::Null);
     assert_eq!(patched["max_active_tokens_per_client"], Value::Null);
@@ -196,7 +144,7 @@ async fn tenant_lifecycle() {
         patched["access_token_ttl"], 120,
         "an absent field is left alone: {patched}"
     );
-    let (_, got) = call(&s, Method::GET, "/admin/tenants/acme", None).await;
+    let Response { json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme", None).await;
     assert_eq!(got, patched, "PATCH answer and later GET agree");
 
     // delete, then 404 everywhere; its clients, users and tokens go with it
@@ -208,38 +156,42 @@ async fn tenant_lifecycle() {
         &["ROLE_ADMIN_CUSTOMER"],
     )
     .await;
-    let boss = cc_token(&s, "acme-boss", &boss).await;
+    let boss = s.access_token(("acme-boss", &boss)).await;
     s.create_user("acme", "alice", "alices-password", &[]).await;
-    let (status, body) = call(&s, Method::DELETE, "/admin/tenants/acme", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::DELETE, "/admin/tenants/acme", None).await;
     assert_eq!(status, 204, "{body}");
-    let (status, body) = call_as(&s, &boss, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&boss, Method::GET, "/admin/tenants/acme/clients", None)
+        .await;
     assert_error(status, &body, 401);
-    let (status, body) = token_raw(&s, "acme-app", &secret, &[("grant_type", "client_credentials")]).await;
+    let Response { status, json: body, .. } = s
+        .token(("acme-app", &secret), &[("grant_type", "client_credentials")])
+        .await;
     assert_eq!(status, 401, "{body}");
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients", None).await;
     assert_error(status, &body, 404);
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/acme", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/acme", None).await;
     assert_error(status, &body, 404);
-    let (status, body) = call(&s, Method::DELETE, "/admin/tenants/acme", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::DELETE, "/admin/tenants/acme", None).await;
     assert_error(status, &body, 404);
-    let (status, body) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme",
-        Some(json!({"access_token_ttl": 5})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme",
+            Some(json!({"access_token_ttl": 5})),
+        )
+        .await;
     assert_error(status, &body, 404);
-    let (_, list) = call(&s, Method::GET, "/admin/tenants", None).await;
+    let Response { json: list, .. } = s.admin(Method::GET, "/admin/tenants", None).await;
     assert!(!list.as_array().unwrap().iter().any(|t| t["id"] == "acme"), "{list}");
 
     // the id can be used again, and nothing of the old tenant comes back
     tenant(&s, "acme").await;
-    let (_, got) = call(&s, Method::GET, "/admin/tenants/acme", None).await;
+    let Response { json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme", None).await;
     assert_eq!(got["access_token_ttl"], Value::Null, "{got}");
-    let (_, clients) = call(&s, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let Response { json: clients, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients", None).await;
     assert_eq!(clients, json!([]));
-    let (_, users) = call(&s, Method::GET, "/admin/tenants/acme/users", None).await;
+    let Response { json: users, .. } = s.admin(Method::GET, "/admin/tenants/acme/users", None).await;
     assert_eq!(users, json!([]));
 }
 
@@ -249,133 +201,140 @@ async fn tenant_input_errors() {
     tenant(&s, "acme").await;
 
     // duplicate
-    let (status, body) = call(&s, Method::POST, "/admin/tenants", Some(json!({"id": "acme"}))).await;
+    let Response { status, json: body, .. } = s
+        .admin(Method::POST, "/admin/tenants", Some(json!({"id": "acme"})))
+        .await;
     assert_error(status, &body, 409);
 
     // invalid slugs
     for bad in ["Bad_Id", "-x", "x-", "a b", ""] {
-        let (status, body) = call(&s, Method::POST, "/admin/tenants", Some(json!({"id": bad}))).await;
+        let Response { status, json: body, .. } =
+            s.admin(Method::POST, "/admin/tenants", Some(json!({"id": bad}))).await;
         assert_bad(status, &body, "id");
     }
-    let (status, body) = call(&s, Method::POST, "/admin/tenants", Some(json!({"id": "a".repeat(64)}))).await;
+    let Response { status, json: body, .. } = s
+        .admin(Method::POST, "/admin/tenants", Some(json!({"id": "a".repeat(64)})))
+        .await;
     assert_bad(status, &body, "id");
 
     // unknown field
-    let (status, body) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants",
-        Some(json!({"id": "globex", "colour": "red"})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants",
+            Some(json!({"id": "globex", "colour": "red"})),
+        )
+        .await;
     assert_bad(status, &body, "colour");
-    let (status, body) = call(&s, Method::PATCH, "/admin/tenants/acme", Some(json!({"colour": "red"}))).await;
+    let Response { status, json: body, .. } = s
+        .admin(Method::PATCH, "/admin/tenants/acme", Some(json!({"colour": "red"})))
+        .await;
     assert_bad(status, &body, "colour");
 
     // wrong types
-    let (status, body) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants",
-        Some(json!({"id": "globex", "access_token_ttl": "x"})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants",
+            Some(json!({"id": "globex", "access_token_ttl": "x"})),
+        )
+        .await;
     assert_bad(status, &body, "access_token_ttl");
-    let (status, body) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme",
-        Some(json!({"access_token_ttl": "x"})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme",
+            Some(json!({"access_token_ttl": "x"})),
+        )
+        .await;
     assert_bad(status, &body, "access_token_ttl");
-    let (status, body) = call(&s, Method::POST, "/admin/tenants", Some(json!({"id": 7}))).await;
+    let Response { status, json: body, .. } = s.admin(Method::POST, "/admin/tenants", Some(json!({"id": 7}))).await;
     assert_bad(status, &body, "id");
-    let (status, body) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants",
-        Some(json!({"id": "globex", "token_policy": "sometimes"})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants",
+            Some(json!({"id": "globex", "token_policy": "sometimes"})),
+        )
+        .await;
     assert_bad(status, &body, "token_policy");
-    let (status, body) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants",
-        Some(json!({"id": "globex", "max_active_tokens_per_client": -1})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants",
+            Some(json!({"id": "globex", "max_active_tokens_per_client": -1})),
+        )
+        .await;
     assert_bad(status, &body, "max_active_tokens_per_client");
 
     // bad values
-    let (status, body) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants",
-        Some(json!({"id": "globex", "access_token_ttl": 0})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants",
+            Some(json!({"id": "globex", "access_token_ttl": 0})),
+        )
+        .await;
     assert_bad(status, &body, "access_token_ttl");
-    let (status, body) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme",
-        Some(json!({"max_active_tokens_per_client": 0})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme",
+            Some(json!({"max_active_tokens_per_client": 0})),
+        )
+        .await;
     assert_bad(status, &body, "max_active_tokens_per_client");
-    let (status, body) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants",
-        Some(json!({"id": "globex", "name": "  "})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants",
+            Some(json!({"id": "globex", "name": "  "})),
+        )
+        .await;
     assert_bad(status, &body, "name");
-    let (status, body) = call(&s, Method::POST, "/admin/tenants", Some(json!({"name": "no id"}))).await;
+    let Response { status, json: body, .. } = s
+        .admin(Method::POST, "/admin/tenants", Some(json!({"name": "no id"})))
+        .await;
     assert_bad(status, &body, "id");
 
     // none of those created anything
-    let (_, list) = call(&s, Method::GET, "/admin/tenants", None).await;
+    let Response { json: list, .. } = s.admin(Method::GET, "/admin/tenants", None).await;
     assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
 
     // a non-JSON content type, a missing body, and malformed JSON
-    let (status, _, body) = raw(
-        s.http
-            .post(s.url("/admin/tenants"))
-            .bearer_auth(&s.admin_token)
-            .header("content-type", "text/plain")
-            .body(r#"{"id":"globex"}"#),
-        "text/plain body",
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .send(
+            s.http
+                .post(s.url("/admin/tenants"))
+                .bearer_auth(&s.admin_token)
+                .header("content-type", "text/plain")
+                .body(r#"{"id":"globex"}"#),
+        )
+        .await;
     assert_error(status, &body, 400);
-    let (status, _, body) = raw(
-        s.http
-            .post(s.url("/admin/tenants"))
-            .bearer_auth(&s.admin_token)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("id=globex"),
-        "form body",
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .send(
+            s.http
+                .post(s.url("/admin/tenants"))
+                .bearer_auth(&s.admin_token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("id=globex"),
+        )
+        .await;
     assert_error(status, &body, 400);
-    let (status, _, body) = raw(
-        s.http.post(s.url("/admin/tenants")).bearer_auth(&s.admin_token),
-        "no body",
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .send(s.http.post(s.url("/admin/tenants")).bearer_auth(&s.admin_token))
+        .await;
     assert_error(status, &body, 400);
-    let (status, _, body) = raw(
-        s.http
-            .post(s.url("/admin/tenants"))
-            .bearer_auth(&s.admin_token)
-            .header("content-type", "application/json")
-            .body(r#"{"id": "globex""#),
-        "truncated JSON",
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .send(
+            s.http
+                .post(s.url("/admin/tenants"))
+                .bearer_auth(&s.admin_token)
+                .header("content-type", "application/json")
+                .body(r#"{"id": "globex""#),
+        )
+        .await;
     assert_error(status, &body, 400);
     assert_eq!(
         description(&body),
@@ -386,15 +345,15 @@ async fn tenant_input_errors() {
         ("", "EOF while parsing a value at line 1 column 0"),
         (r#"{"id" "x"}"#, "expected `:` at line 1 column 7"),
     ] {
-        let (status, _, body) = raw(
-            s.http
-                .post(s.url("/admin/tenants"))
-                .bearer_auth(&s.admin_token)
-                .header("content-type", "application/json")
-                .body(text),
-            text,
-        )
-        .await;
+        let Response { status, json: body, .. } = s
+            .send(
+                s.http
+                    .post(s.url("/admin/tenants"))
+                    .bearer_auth(&s.admin_token)
+                    .header("content-type", "application/json")
+                    .body(text),
+            )
+            .await;
         assert_error(status, &body, 400);
         assert_eq!(
             description(&body),
@@ -402,34 +361,34 @@ async fn tenant_input_errors() {
             "{text}"
         );
     }
-    let (status, _, body) = raw(
-        s.http
-            .post(s.url("/admin/tenants"))
-            .bearer_auth(&s.admin_token)
-            .header("content-type", "application/json")
-            .body("[1, 2]"),
-        "JSON array",
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .send(
+            s.http
+                .post(s.url("/admin/tenants"))
+                .bearer_auth(&s.admin_token)
+                .header("content-type", "application/json")
+                .body("[1, 2]"),
+        )
+        .await;
     assert_error(status, &body, 400);
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/globex", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/globex", None).await;
     assert_error(status, &body, 404);
 
     // an invalid id in the path
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/Bad_Id", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/Bad_Id", None).await;
     assert_bad(status, &body, "tenant");
-    let (status, body) = call(&s, Method::DELETE, "/admin/tenants/-x", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::DELETE, "/admin/tenants/-x", None).await;
     assert_bad(status, &body, "tenant");
 
     // the system tenant stays
-    let (status, body) = call(&s, Method::DELETE, "/admin/tenants/system", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::DELETE, "/admin/tenants/system", None).await;
     assert!(
         (400..500).contains(&status),
         "deleting system must be refused: {status} {body}"
     );
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/system", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/system", None).await;
     assert_eq!(status, 200, "{body}");
-    cc_token(&s, ADMIN_ID, ADMIN_SECRET).await;
+    s.access_token((ADMIN_ID, ADMIN_SECRET)).await;
 }
 
 // ---- clients ---------------------------------------------------------------------------------
@@ -438,21 +397,23 @@ async fn tenant_input_errors() {
 async fn client_lifecycle() {
     let s = spawn().await;
     tenant(&s, "acme").await;
-    let (status, created) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants/acme/clients",
-        Some(json!({
-            "client_id": "web-app",
-            "name": "Web app",
-            "grant_types": ["client_credentials", "password"],
-            "scopes": ["read", "write"],
-            "redirect_uris": ["https://app.example/cb"],
-            "authorities": ["ROLE_SERVICE"],
-            "access_token_ttl": 300,
-        })),
-    )
-    .await;
+    let Response {
+        status, json: created, ..
+    } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants/acme/clients",
+            Some(json!({
+                "client_id": "web-app",
+                "name": "Web app",
+                "grant_types": ["client_credentials", "password"],
+                "scopes": ["read", "write"],
+                "redirect_uris": ["https://app.example/cb"],
+                "authorities": ["ROLE_SERVICE"],
+                "access_token_ttl": 300,
+            })),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     let secret = created["client_secret"]
         .as_str()
@@ -482,30 +443,37 @@ async fn client_lifecycle() {
     assert_eq!(issued["expires_in"], 300, "{issued}");
 
     // GET and list never show the secret
-    let (status, got) = call(&s, Method::GET, "/admin/tenants/acme/clients/web-app", None).await;
+    let Response { status, json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/web-app", None).await;
     assert_eq!(status, 200, "{got}");
     assert!(got.get("client_secret").is_none(), "{got}");
     assert!(!got.to_string().contains(&secret), "{got}");
     assert_eq!(got["scopes"], json!(["read", "write"]));
 
     // a generated client_id
-    let (status, generated) = call(&s, Method::POST, "/admin/tenants/acme/clients", Some(json!({}))).await;
+    let Response {
+        status,
+        json: generated,
+        ..
+    } = s
+        .admin(Method::POST, "/admin/tenants/acme/clients", Some(json!({})))
+        .await;
     assert_eq!(status, 201, "{generated}");
     let generated_id = generated["client_id"].as_str().unwrap().to_string();
     assert!(generated_id.len() >= 8, "{generated}");
     assert!(generated["client_secret"].is_string(), "{generated}");
-    let (status, got) = call(
-        &s,
-        Method::GET,
-        &format!("/admin/tenants/acme/clients/{generated_id}"),
-        None,
-    )
-    .await;
+    let Response { status, json: got, .. } = s
+        .admin(
+            Method::GET,
+            &format!("/admin/tenants/acme/clients/{generated_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{got}");
     assert!(got.get("client_secret").is_none(), "{got}");
-    cc_token(&s, &generated_id, generated["client_secret"].as_str().unwrap()).await;
+    s.access_token((&generated_id, generated["client_secret"].as_str().unwrap()))
+        .await;
 
-    let (status, list) = call(&s, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let Response { status, json: list, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients", None).await;
     assert_eq!(status, 200, "{list}");
     let list = list.as_array().unwrap().clone();
     assert_eq!(list.len(), 2, "{list:?}");
@@ -520,22 +488,23 @@ async fn client_lifecycle() {
 
     // another tenant's list does not show them
     tenant(&s, "globex").await;
-    let (status, other) = call(&s, Method::GET, "/admin/tenants/globex/clients", None).await;
+    let Response {
+        status, json: other, ..
+    } = s.admin(Method::GET, "/admin/tenants/globex/clients", None).await;
     assert_eq!(status, 200, "{other}");
     assert_eq!(other, json!([]));
     // nor can the client be reached through the wrong tenant
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/globex/clients/web-app", None).await;
+    let Response { status, json: body, .. } = s
+        .admin(Method::GET, "/admin/tenants/globex/clients/web-app", None)
+        .await;
     assert_error(status, &body, 404);
-    let (status, body) = call(&s, Method::DELETE, "/admin/tenants/globex/clients/web-app", None).await;
+    let Response { status, json: body, .. } = s
+        .admin(Method::DELETE, "/admin/tenants/globex/clients/web-app", None)
+        .await;
     assert_error(status, &body, 404);
 
     // PATCH scopes and grant types
-    let (status, patched) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme/clients/web-app",
-        Some(json!({"scopes": ["read", "admin"], "grant_types": ["client_credentials", "refresh_token"], "access_token_ttl": null})),
-    )
+    let Response { status, json: patched, .. } = s.admin(Method::PATCH, "/admin/tenants/acme/clients/web-app", Some(json!({"scopes": ["read", "admin"], "grant_types": ["client_credentials", "refresh_token"], "access_token_ttl": null})))
     .await;
     assert_eq!(status, 200, "{patched}");
     assert!(patched.get("client_secret").is_none(), "{patched}");
@@ -547,15 +516,13 @@ async fn client_lifecycle() {
         json!(["https://app.example/cb"]),
         "untouched: {patched}"
     );
-    let (_, got) = call(&s, Method::GET, "/admin/tenants/acme/clients/web-app", None).await;
+    let Response { json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/web-app", None).await;
     assert_eq!(got, patched);
     // and they take effect
-    let (status, body) = s
-        .token_raw(
-            "web-app",
-            &secret,
-            &[("grant_type", "client_credentials")],
-            Some("write"),
+    let Response { status, json: body, .. } = s
+        .token(
+            ("web-app", &secret),
+            &[("grant_type", "client_credentials"), ("scope", "write")],
         )
         .await;
     assert_eq!(status, 400, "write was removed: {body}");
@@ -564,33 +531,33 @@ async fn client_lifecycle() {
     assert_eq!(issued["expires_in"], 3600, "back to the default lifetime: {issued}");
 
     // duplicate id, across tenants too
-    let (status, body) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants/acme/clients",
-        Some(json!({"client_id": "web-app"})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants/acme/clients",
+            Some(json!({"client_id": "web-app"})),
+        )
+        .await;
     assert_error(status, &body, 409);
-    let (status, body) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants/globex/clients",
-        Some(json!({"client_id": "web-app"})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants/globex/clients",
+            Some(json!({"client_id": "web-app"})),
+        )
+        .await;
     assert_error(status, &body, 409);
 
     // a client in an unknown tenant
-    let (status, body) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants/nowhere/clients",
-        Some(json!({"client_id": "x"})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants/nowhere/clients",
+            Some(json!({"client_id": "x"})),
+        )
+        .await;
     assert_error(status, &body, 404);
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/nowhere/clients", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/nowhere/clients", None).await;
     assert_error(status, &body, 404);
 }
 
@@ -633,10 +600,14 @@ async fn client_input_errors() {
         ),
     ];
     for (body, field) in cases {
-        let (status, answer) = call(&s, Method::POST, "/admin/tenants/acme/clients", Some(body.clone())).await;
+        let Response {
+            status, json: answer, ..
+        } = s
+            .admin(Method::POST, "/admin/tenants/acme/clients", Some(body.clone()))
+            .await;
         assert_bad(status, &answer, field);
     }
-    let (_, list) = call(&s, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let Response { json: list, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients", None).await;
     assert_eq!(list, json!([]), "nothing was created");
 
     client(&s, "acme", "app", &["client_credentials"], &[]).await;
@@ -649,10 +620,14 @@ async fn client_input_errors() {
         (json!({"user_access_token_ttl": 0}), "user_access_token_ttl"),
     ];
     for (body, field) in cases {
-        let (status, answer) = call(&s, Method::PATCH, "/admin/tenants/acme/clients/app", Some(body.clone())).await;
+        let Response {
+            status, json: answer, ..
+        } = s
+            .admin(Method::PATCH, "/admin/tenants/acme/clients/app", Some(body.clone()))
+            .await;
         assert_bad(status, &answer, field);
     }
-    let (_, got) = call(&s, Method::GET, "/admin/tenants/acme/clients/app", None).await;
+    let Response { json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/app", None).await;
     assert_eq!(
         got["grant_types"],
         json!(["client_credentials"]),
@@ -661,7 +636,7 @@ async fn client_input_errors() {
     assert_eq!(got["redirect_uris"], json!([]), "{got}");
 
     // an invalid client id in the path
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/acme/clients/bad%20id", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/bad%20id", None).await;
     assert_bad(status, &body, "client");
 }
 
@@ -670,31 +645,39 @@ async fn regenerating_a_secret_retires_the_old_one_at_once() {
     let s = spawn().await;
     tenant(&s, "acme").await;
     let old = client(&s, "acme", "app", &["client_credentials"], &[]).await;
-    cc_token(&s, "app", &old).await;
+    s.access_token(("app", &old)).await;
 
-    let (status, answer) = call(&s, Method::POST, "/admin/tenants/acme/clients/app/secret", None).await;
+    let Response {
+        status, json: answer, ..
+    } = s
+        .admin(Method::POST, "/admin/tenants/acme/clients/app/secret", None)
+        .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["client_id"], "app");
     let new = answer["client_secret"].as_str().expect("the new secret").to_string();
     assert_ne!(new, old);
 
-    let (status, body) = token_raw(&s, "app", &old, &[("grant_type", "client_credentials")]).await;
+    let Response { status, json: body, .. } = s.token(("app", &old), &[("grant_type", "client_credentials")]).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"], "invalid_client");
-    cc_token(&s, "app", &new).await;
+    s.access_token(("app", &new)).await;
 
     // the secret is shown once: not in GET afterwards
-    let (_, got) = call(&s, Method::GET, "/admin/tenants/acme/clients/app", None).await;
+    let Response { json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/app", None).await;
     assert!(got.get("client_secret").is_none(), "{got}");
     assert!(!got.to_string().contains(&new), "{got}");
 
     // unknown client, wrong tenant
-    let (status, body) = call(&s, Method::POST, "/admin/tenants/acme/clients/ghost/secret", None).await;
+    let Response { status, json: body, .. } = s
+        .admin(Method::POST, "/admin/tenants/acme/clients/ghost/secret", None)
+        .await;
     assert_error(status, &body, 404);
     tenant(&s, "globex").await;
-    let (status, body) = call(&s, Method::POST, "/admin/tenants/globex/clients/app/secret", None).await;
+    let Response { status, json: body, .. } = s
+        .admin(Method::POST, "/admin/tenants/globex/clients/app/secret", None)
+        .await;
     assert_error(status, &body, 404);
-    cc_token(&s, "app", &new).await;
+    s.access_token(("app", &new)).await;
 }
 
 #[tokio::test]
@@ -703,38 +686,44 @@ async fn deleting_a_client_revokes_its_tokens() {
     tenant(&s, "acme").await;
     let doomed = client(&s, "acme", "doomed", &["client_credentials"], &[]).await;
     let watcher = client(&s, "acme", "watcher", &["client_credentials"], &[]).await;
-    let token = cc_token(&s, "doomed", &doomed).await;
-    let kept = cc_token(&s, "watcher", &watcher).await;
-    assert!(active(&s, "watcher", &watcher, &token).await);
+    let token = s.access_token(("doomed", &doomed)).await;
+    let kept = s.access_token(("watcher", &watcher)).await;
+    assert!(s.is_active(("watcher", &watcher), &token).await);
 
-    let (status, body) = call(&s, Method::DELETE, "/admin/tenants/acme/clients/doomed", None).await;
+    let Response { status, json: body, .. } = s
+        .admin(Method::DELETE, "/admin/tenants/acme/clients/doomed", None)
+        .await;
     assert_eq!(status, 204, "{body}");
 
     assert_eq!(
-        s.introspect("watcher", &watcher, &token).await,
+        s.introspect(("watcher", &watcher), &token).await.json,
         json!({"active": false})
     );
     assert!(
-        active(&s, "watcher", &watcher, &kept).await,
+        s.is_active(("watcher", &watcher), &kept).await,
         "other clients' tokens stay"
     );
-    let (status, body) = token_raw(&s, "doomed", &doomed, &[("grant_type", "client_credentials")]).await;
+    let Response { status, json: body, .. } = s
+        .token(("doomed", &doomed), &[("grant_type", "client_credentials")])
+        .await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"], "invalid_client");
 
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/acme/clients/doomed", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/doomed", None).await;
     assert_error(status, &body, 404);
-    let (status, body) = call(&s, Method::DELETE, "/admin/tenants/acme/clients/doomed", None).await;
+    let Response { status, json: body, .. } = s
+        .admin(Method::DELETE, "/admin/tenants/acme/clients/doomed", None)
+        .await;
     assert_error(status, &body, 404);
-    let (status, body) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme/clients/doomed",
-        Some(json!({"name": "x"})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme/clients/doomed",
+            Some(json!({"name": "x"})),
+        )
+        .await;
     assert_error(status, &body, 404);
-    let (_, list) = call(&s, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let Response { json: list, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients", None).await;
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
 }
 
@@ -756,31 +745,33 @@ async fn user_lifecycle_and_password_is_write_only() {
     tenant(&s, "acme").await;
     let web = client(&s, "acme", "web", &["password", "refresh_token"], &[]).await;
 
-    let (status, created) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants/acme/users",
-        Some(json!({"username": "alice", "password": PASSWORD, "authorities": ["ROLE_USER"]})),
-    )
-    .await;
+    let Response {
+        status, json: created, ..
+    } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants/acme/users",
+            Some(json!({"username": "alice", "password": PASSWORD, "authorities": ["ROLE_USER"]})),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     assert_no_password(&created, PASSWORD);
     assert_eq!(created["username"], "alice");
     assert_eq!(created["authorities"], json!(["ROLE_USER"]));
     assert_eq!(created["enabled"], true);
 
-    let (status, body) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants/acme/users",
-        Some(json!({"username": "bob@acme.example", "password": "hunter2-hunter2", "enabled": false})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants/acme/users",
+            Some(json!({"username": "bob@acme.example", "password": "hunter2-hunter2", "enabled": false})),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["enabled"], false);
     assert_no_password(&body, "hunter2-hunter2");
 
-    let (status, list) = call(&s, Method::GET, "/admin/tenants/acme/users", None).await;
+    let Response { status, json: list, .. } = s.admin(Method::GET, "/admin/tenants/acme/users", None).await;
     assert_eq!(status, 200, "{list}");
     assert_no_password(&list, PASSWORD);
     assert_no_password(&list, "hunter2-hunter2");
@@ -796,77 +787,85 @@ async fn user_lifecycle_and_password_is_write_only() {
         "{list}"
     );
 
-    let (status, got) = call(&s, Method::GET, "/admin/tenants/acme/users/alice", None).await;
+    let Response { status, json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme/users/alice", None).await;
     assert_eq!(status, 200, "{got}");
     assert_no_password(&got, PASSWORD);
     assert_eq!(got["username"], "alice");
 
     // duplicate
-    let (status, body) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants/acme/users",
-        Some(json!({"username": "alice", "password": "other"})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants/acme/users",
+            Some(json!({"username": "alice", "password": "other"})),
+        )
+        .await;
     assert_error(status, &body, 409);
 
     // the password grant works
-    let (status, issued) = login(&s, "web", &web, "alice", PASSWORD).await;
+    let Response {
+        status, json: issued, ..
+    } = s.login(("web", &web), "alice", PASSWORD).await;
     assert_eq!(status, 200, "{issued}");
     assert!(issued["refresh_token"].is_string(), "{issued}");
     assert_eq!(issued["authorities"], json!(["ROLE_USER"]), "{issued}");
-    let (status, body) = login(&s, "web", &web, "alice", "wrong").await;
+    let Response { status, json: body, .. } = s.login(("web", &web), "alice", "wrong").await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"], "invalid_grant");
     // a disabled-at-creation user cannot log in
-    let (status, body) = login(&s, "web", &web, "bob@acme.example", "hunter2-hunter2").await;
+    let Response { status, json: body, .. } = s.login(("web", &web), "bob@acme.example", "hunter2-hunter2").await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"], "invalid_grant");
 
     // PATCH authorities
-    let (status, patched) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme/users/alice",
-        Some(json!({"authorities": ["ROLE_USER", "Orders:READ"]})),
-    )
-    .await;
+    let Response {
+        status, json: patched, ..
+    } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme/users/alice",
+            Some(json!({"authorities": ["ROLE_USER", "Orders:READ"]})),
+        )
+        .await;
     assert_eq!(status, 200, "{patched}");
     assert_no_password(&patched, PASSWORD);
     assert_eq!(patched["authorities"], json!(["ROLE_USER", "Orders:READ"]));
     assert_eq!(patched["enabled"], true);
-    let (_, got) = call(&s, Method::GET, "/admin/tenants/acme/users/alice", None).await;
+    let Response { json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme/users/alice", None).await;
     assert_eq!(got, patched);
-    let (status, issued) = login(&s, "web", &web, "alice", PASSWORD).await;
+    let Response {
+        status, json: issued, ..
+    } = s.login(("web", &web), "alice", PASSWORD).await;
     assert_eq!(status, 200, "{issued}");
     assert_eq!(issued["authorities"], json!(["ROLE_USER", "Orders:READ"]), "{issued}");
 
     // PATCH the password: the old one stops working
-    let (status, patched) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme/users/alice",
-        Some(json!({"password": "a brand new password"})),
-    )
-    .await;
+    let Response {
+        status, json: patched, ..
+    } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme/users/alice",
+            Some(json!({"password": "a brand new password"})),
+        )
+        .await;
     assert_eq!(status, 200, "{patched}");
     assert_no_password(&patched, "a brand new password");
-    let (status, body) = login(&s, "web", &web, "alice", PASSWORD).await;
+    let Response { status, json: body, .. } = s.login(("web", &web), "alice", PASSWORD).await;
     assert_eq!(status, 400, "{body}");
-    let (status, body) = login(&s, "web", &web, "alice", "a brand new password").await;
+    let Response { status, json: body, .. } = s.login(("web", &web), "alice", "a brand new password").await;
     assert_eq!(status, 200, "{body}");
 
     // users are tenant-scoped
     tenant(&s, "globex").await;
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/globex/users/alice", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/globex/users/alice", None).await;
     assert_error(status, &body, 404);
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/globex/users", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/globex/users", None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, json!([]));
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/acme/users/nobody", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/acme/users/nobody", None).await;
     assert_error(status, &body, 404);
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/nowhere/users", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/nowhere/users", None).await;
     assert_error(status, &body, 404);
 }
 
@@ -897,29 +896,33 @@ async fn user_input_errors() {
         (json!({"password": "pw"}), "username"),
     ];
     for (body, field) in cases {
-        let (status, answer) = call(&s, Method::POST, "/admin/tenants/acme/users", Some(body.clone())).await;
+        let Response {
+            status, json: answer, ..
+        } = s
+            .admin(Method::POST, "/admin/tenants/acme/users", Some(body.clone()))
+            .await;
         assert_bad(status, &answer, field);
         assert!(!answer.to_string().contains("\"pw\""), "{answer}");
     }
-    let (_, list) = call(&s, Method::GET, "/admin/tenants/acme/users", None).await;
+    let Response { json: list, .. } = s.admin(Method::GET, "/admin/tenants/acme/users", None).await;
     assert_eq!(list, json!([]), "nothing was created");
 
     s.create_user("acme", "alice", PASSWORD, &[]).await;
-    let (status, body) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme/users/alice",
-        Some(json!({"enabled": "no"})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme/users/alice",
+            Some(json!({"enabled": "no"})),
+        )
+        .await;
     assert_bad(status, &body, "enabled");
-    let (status, body) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme/users/alice",
-        Some(json!({"username": "bob"})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme/users/alice",
+            Some(json!({"username": "bob"})),
+        )
+        .await;
     assert_bad(status, &body, "username");
 
     // invalid characters in the path
@@ -928,11 +931,11 @@ async fn user_input_errors() {
         "/admin/tenants/acme/users/a%2Fb",
         "/admin/tenants/acme/users/%3Cscript%3E",
     ] {
-        let (status, body) = call(&s, Method::GET, path, None).await;
+        let Response { status, json: body, .. } = s.admin(Method::GET, path, None).await;
         assert_bad(status, &body, "user");
-        let (status, body) = call(&s, Method::DELETE, path, None).await;
+        let Response { status, json: body, .. } = s.admin(Method::DELETE, path, None).await;
         assert_bad(status, &body, "user");
-        let (status, body) = call(&s, Method::PATCH, path, Some(json!({"enabled": false}))).await;
+        let Response { status, json: body, .. } = s.admin(Method::PATCH, path, Some(json!({"enabled": false}))).await;
         assert_bad(status, &body, "user");
     }
 }
@@ -944,63 +947,73 @@ async fn disabling_a_user_revokes_its_tokens_and_re_enabling_allows_login() {
     s.create_user("acme", "bob", "bobs-password", &[]).await;
     let watcher = client(&s, "acme", "watcher", &["client_credentials"], &[]).await;
 
-    let (status, issued) = login(&s, "web", &web, "alice", PASSWORD).await;
+    let Response {
+        status, json: issued, ..
+    } = s.login(("web", &web), "alice", PASSWORD).await;
     assert_eq!(status, 200, "{issued}");
     let access = issued["access_token"].as_str().unwrap().to_string();
     let refresh = issued["refresh_token"].as_str().unwrap().to_string();
-    let (status, bobs) = login(&s, "web", &web, "bob", "bobs-password").await;
+    let Response { status, json: bobs, .. } = s.login(("web", &web), "bob", "bobs-password").await;
     assert_eq!(status, 200, "{bobs}");
     let bobs = bobs["access_token"].as_str().unwrap().to_string();
-    assert!(active(&s, "watcher", &watcher, &access).await);
-    assert!(active(&s, "web", &web, &refresh).await);
+    assert!(s.is_active(("watcher", &watcher), &access).await);
+    assert!(s.is_active(("web", &web), &refresh).await);
 
-    let (status, patched) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme/users/alice",
-        Some(json!({"enabled": false})),
-    )
-    .await;
+    let Response {
+        status, json: patched, ..
+    } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme/users/alice",
+            Some(json!({"enabled": false})),
+        )
+        .await;
     assert_eq!(status, 200, "{patched}");
     assert_eq!(patched["enabled"], false);
 
     assert_eq!(
-        s.introspect("watcher", &watcher, &access).await,
+        s.introspect(("watcher", &watcher), &access).await.json,
         json!({"active": false})
     );
-    assert_eq!(s.introspect("web", &web, &refresh).await, json!({"active": false}));
+    assert_eq!(
+        s.introspect(("web", &web), &refresh).await.json,
+        json!({"active": false})
+    );
     assert!(
-        active(&s, "watcher", &watcher, &bobs).await,
+        s.is_active(("watcher", &watcher), &bobs).await,
         "other users keep their tokens"
     );
-    let (status, body) = login(&s, "web", &web, "alice", PASSWORD).await;
+    let Response { status, json: body, .. } = s.login(("web", &web), "alice", PASSWORD).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"], "invalid_grant");
-    let (status, body) = token_raw(
-        &s,
-        "web",
-        &web,
-        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .token(
+            ("web", &web),
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"], "invalid_grant");
 
-    let (status, patched) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme/users/alice",
-        Some(json!({"enabled": true})),
-    )
-    .await;
+    let Response {
+        status, json: patched, ..
+    } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme/users/alice",
+            Some(json!({"enabled": true})),
+        )
+        .await;
     assert_eq!(status, 200, "{patched}");
     assert_eq!(patched["enabled"], true);
-    let (status, issued) = login(&s, "web", &web, "alice", PASSWORD).await;
+    let Response {
+        status, json: issued, ..
+    } = s.login(("web", &web), "alice", PASSWORD).await;
     assert_eq!(status, 200, "{issued}");
     let fresh = issued["access_token"].as_str().unwrap().to_string();
-    assert!(active(&s, "watcher", &watcher, &fresh).await);
+    assert!(s.is_active(("watcher", &watcher), &fresh).await);
     assert!(
-        !active(&s, "watcher", &watcher, &access).await,
+        !s.is_active(("watcher", &watcher), &access).await,
         "re-enabling does not revive old tokens"
     );
 }
@@ -1010,55 +1023,59 @@ async fn deleting_a_user_revokes_its_tokens() {
     let s = spawn().await;
     let web = acme_with_alice(&s).await;
     let watcher = client(&s, "acme", "watcher", &["client_credentials"], &[]).await;
-    let (status, issued) = login(&s, "web", &web, "alice", PASSWORD).await;
+    let Response {
+        status, json: issued, ..
+    } = s.login(("web", &web), "alice", PASSWORD).await;
     assert_eq!(status, 200, "{issued}");
     let access = issued["access_token"].as_str().unwrap().to_string();
     let refresh = issued["refresh_token"].as_str().unwrap().to_string();
-    let app_token = cc_token(&s, "watcher", &watcher).await;
+    let app_token = s.access_token(("watcher", &watcher)).await;
 
-    let (status, body) = call(&s, Method::DELETE, "/admin/tenants/acme/users/alice", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::DELETE, "/admin/tenants/acme/users/alice", None).await;
     assert_eq!(status, 204, "{body}");
     assert_eq!(
-        s.introspect("watcher", &watcher, &access).await,
+        s.introspect(("watcher", &watcher), &access).await.json,
         json!({"active": false})
     );
-    assert_eq!(s.introspect("web", &web, &refresh).await, json!({"active": false}));
+    assert_eq!(
+        s.introspect(("web", &web), &refresh).await.json,
+        json!({"active": false})
+    );
     assert!(
-        active(&s, "watcher", &watcher, &app_token).await,
+        s.is_active(("watcher", &watcher), &app_token).await,
         "application tokens stay"
     );
-    let (status, body) = login(&s, "web", &web, "alice", PASSWORD).await;
+    let Response { status, json: body, .. } = s.login(("web", &web), "alice", PASSWORD).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"], "invalid_grant");
-    let (status, body) = token_raw(
-        &s,
-        "web",
-        &web,
-        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .token(
+            ("web", &web),
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
 
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/acme/users/alice", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/acme/users/alice", None).await;
     assert_error(status, &body, 404);
-    let (status, body) = call(&s, Method::DELETE, "/admin/tenants/acme/users/alice", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::DELETE, "/admin/tenants/acme/users/alice", None).await;
     assert_error(status, &body, 404);
-    let (status, body) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme/users/alice",
-        Some(json!({"enabled": true})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme/users/alice",
+            Some(json!({"enabled": true})),
+        )
+        .await;
     assert_error(status, &body, 404);
-    let (_, list) = call(&s, Method::GET, "/admin/tenants/acme/users", None).await;
+    let Response { json: list, .. } = s.admin(Method::GET, "/admin/tenants/acme/users", None).await;
     assert_eq!(list, json!([]));
 
     // the name can be used again, with a fresh password
     s.create_user("acme", "alice", "second life", &[]).await;
-    let (status, body) = login(&s, "web", &web, "alice", PASSWORD).await;
+    let Response { status, json: body, .. } = s.login(("web", &web), "alice", PASSWORD).await;
     assert_eq!(status, 400, "{body}");
-    let (status, body) = login(&s, "web", &web, "alice", "second life").await;
+    let Response { status, json: body, .. } = s.login(("web", &web), "alice", "second life").await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -1081,7 +1098,12 @@ async fn missing_or_bad_bearer_is_401() {
         if method == Method::POST {
             req = req.json(&json!({"id": "x"}));
         }
-        let (status, headers, body) = raw(req, &what).await;
+        let Response {
+            status,
+            headers,
+            json: body,
+            ..
+        } = s.send(req).await;
         assert_error(status, &body, 401);
         // RFC 6750 §3.1: no credentials, so no error code in the challenge.
         let challenge = headers.get("www-authenticate").map(|v| v.to_str().unwrap().to_string());
@@ -1101,7 +1123,12 @@ async fn missing_or_bad_bearer_is_401() {
                 req = req.json(&json!({"id": "x"}));
             }
             let what = format!("{method} {path} with {header:?}");
-            let (status, headers, body) = raw(req, &what).await;
+            let Response {
+                status,
+                headers,
+                json: body,
+                ..
+            } = s.send(req).await;
             assert_error(status, &body, 401);
             assert_eq!(headers.get("www-authenticate").unwrap(), expected, "{what}");
         }
@@ -1111,7 +1138,12 @@ async fn missing_or_bad_bearer_is_401() {
             .http
             .request(method.clone(), s.url(path))
             .basic_auth(ADMIN_ID, Some(ADMIN_SECRET));
-        let (status, headers, body) = raw(req, &format!("{method} {path} with Basic")).await;
+        let Response {
+            status,
+            headers,
+            json: body,
+            ..
+        } = s.send(req).await;
         assert_error(status, &body, 401);
         assert_eq!(headers.get("www-authenticate").unwrap(), NO_TOKEN);
     }
@@ -1127,16 +1159,20 @@ async fn missing_or_bad_bearer_is_401() {
     )
     .await;
     s.create_user("acme", "alice", PASSWORD, &["ROLE_ADMIN_CUSTOMER"]).await;
-    let (status, issued) = login(&s, "web", &web, "alice", PASSWORD).await;
+    let Response {
+        status, json: issued, ..
+    } = s.login(("web", &web), "alice", PASSWORD).await;
     assert_eq!(status, 200, "{issued}");
     let refresh = issued["refresh_token"].as_str().unwrap();
-    let (status, body) = call_as(&s, refresh, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(refresh, Method::GET, "/admin/tenants/acme/clients", None)
+        .await;
     assert_error(status, &body, 401);
     // the client secret itself is not a bearer token either
-    let (status, body) = call_as(&s, ADMIN_SECRET, Method::GET, "/admin/tenants", None).await;
+    let Response { status, json: body, .. } = s.admin_as(ADMIN_SECRET, Method::GET, "/admin/tenants", None).await;
     assert_error(status, &body, 401);
     // nothing was created by any of that
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/x", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/x", None).await;
     assert_error(status, &body, 404);
 }
 
@@ -1145,9 +1181,11 @@ async fn a_client_without_admin_roles_is_forbidden() {
     let s = spawn().await;
     tenant(&s, "acme").await;
     let plain = client(&s, "acme", "plain", &["client_credentials"], &["ROLE_SERVICE"]).await;
-    let token = cc_token(&s, "plain", &plain).await;
+    let token = s.access_token(("plain", &plain)).await;
 
-    let (status, body) = call_as(&s, &token, Method::POST, "/admin/tenants", Some(json!({"id": "evil"}))).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&token, Method::POST, "/admin/tenants", Some(json!({"id": "evil"})))
+        .await;
     assert_error(status, &body, 403);
     for (method, path, body) in [
         (Method::GET, "/admin/tenants/acme", None),
@@ -1172,18 +1210,20 @@ async fn a_client_without_admin_roles_is_forbidden() {
             Some(json!({"username": "evil", "password": "pw"})),
         ),
     ] {
-        let (status, answer) = call_as(&s, &token, method.clone(), path, body).await;
+        let Response {
+            status, json: answer, ..
+        } = s.admin_as(&token, method.clone(), path, body).await;
         assert_error(status, &answer, 403);
     }
-    let (status, list) = call_as(&s, &token, Method::GET, "/admin/tenants", None).await;
+    let Response { status, json: list, .. } = s.admin_as(&token, Method::GET, "/admin/tenants", None).await;
     assert_error(status, &list, 403);
 
     // nothing changed
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/evil", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/evil", None).await;
     assert_error(status, &body, 404);
-    let (_, clients) = call(&s, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let Response { json: clients, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients", None).await;
     assert_eq!(clients.as_array().unwrap().len(), 1, "{clients}");
-    cc_token(&s, "plain", &plain).await;
+    s.access_token(("plain", &plain)).await;
 }
 
 #[tokio::test]
@@ -1191,32 +1231,38 @@ async fn role_admin_counts_only_in_the_system_tenant() {
     let s = spawn().await;
     tenant(&s, "acme").await;
     let secret = client(&s, "acme", "fake-admin", &["client_credentials"], &["ROLE_ADMIN"]).await;
-    let token = cc_token(&s, "fake-admin", &secret).await;
+    let token = s.access_token(("fake-admin", &secret)).await;
 
-    let (status, body) = call_as(&s, &token, Method::POST, "/admin/tenants", Some(json!({"id": "evil"}))).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&token, Method::POST, "/admin/tenants", Some(json!({"id": "evil"})))
+        .await;
     assert_error(status, &body, 403);
-    let (status, body) = call_as(&s, &token, Method::DELETE, "/admin/tenants/acme", None).await;
+    let Response { status, json: body, .. } = s.admin_as(&token, Method::DELETE, "/admin/tenants/acme", None).await;
     assert_error(status, &body, 403);
-    let (status, body) = call_as(&s, &token, Method::GET, "/admin/tenants/system/clients", None).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&token, Method::GET, "/admin/tenants/system/clients", None)
+        .await;
     assert_error(status, &body, 403);
-    let (status, body) = call_as(
-        &s,
-        &token,
-        Method::POST,
-        "/admin/tenants/system/clients/test-admin/secret",
-        None,
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin_as(
+            &token,
+            Method::POST,
+            "/admin/tenants/system/clients/test-admin/secret",
+            None,
+        )
+        .await;
     assert_error(status, &body, 403);
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/evil", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/evil", None).await;
     assert_error(status, &body, 404);
 
     // a second ROLE_ADMIN client in system does count
     let real = client(&s, "system", "ops", &["client_credentials"], &["ROLE_ADMIN"]).await;
-    let real = cc_token(&s, "ops", &real).await;
-    let (status, body) = call_as(&s, &real, Method::POST, "/admin/tenants", Some(json!({"id": "globex"}))).await;
+    let real = s.access_token(("ops", &real)).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&real, Method::POST, "/admin/tenants", Some(json!({"id": "globex"})))
+        .await;
     assert_eq!(status, 201, "{body}");
-    let (status, body) = call_as(&s, &real, Method::DELETE, "/admin/tenants/globex", None).await;
+    let Response { status, json: body, .. } = s.admin_as(&real, Method::DELETE, "/admin/tenants/globex", None).await;
     assert_eq!(status, 204, "{body}");
 }
 
@@ -1235,68 +1281,78 @@ async fn a_customer_admin_manages_only_its_own_tenant() {
         &["ROLE_ADMIN_CUSTOMER"],
     )
     .await;
-    let token = cc_token(&s, "acme-admin", &secret).await;
+    let token = s.access_token(("acme-admin", &secret)).await;
 
     // its own tenant: clients and users
-    let (status, created) = call_as(
-        &s,
-        &token,
-        Method::POST,
-        "/admin/tenants/acme/clients",
-        Some(json!({"client_id": "acme-web", "grant_types": ["password"]})),
-    )
-    .await;
+    let Response {
+        status, json: created, ..
+    } = s
+        .admin_as(
+            &token,
+            Method::POST,
+            "/admin/tenants/acme/clients",
+            Some(json!({"client_id": "acme-web", "grant_types": ["password"]})),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     assert!(created["client_secret"].is_string(), "{created}");
-    let (status, list) = call_as(&s, &token, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let Response { status, json: list, .. } = s
+        .admin_as(&token, Method::GET, "/admin/tenants/acme/clients", None)
+        .await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
-    let (status, body) = call_as(
-        &s,
-        &token,
-        Method::PATCH,
-        "/admin/tenants/acme/clients/acme-web",
-        Some(json!({"scopes": ["read"]})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin_as(
+            &token,
+            Method::PATCH,
+            "/admin/tenants/acme/clients/acme-web",
+            Some(json!({"scopes": ["read"]})),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call_as(
-        &s,
-        &token,
-        Method::POST,
-        "/admin/tenants/acme/clients/acme-web/secret",
-        None,
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin_as(
+            &token,
+            Method::POST,
+            "/admin/tenants/acme/clients/acme-web/secret",
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call_as(
-        &s,
-        &token,
-        Method::POST,
-        "/admin/tenants/acme/users",
-        Some(json!({"username": "alice", "password": PASSWORD})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin_as(
+            &token,
+            Method::POST,
+            "/admin/tenants/acme/users",
+            Some(json!({"username": "alice", "password": PASSWORD})),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     assert_no_password(&body, PASSWORD);
-    let (status, body) = call_as(&s, &token, Method::GET, "/admin/tenants/acme/users/alice", None).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&token, Method::GET, "/admin/tenants/acme/users/alice", None)
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call_as(
-        &s,
-        &token,
-        Method::PATCH,
-        "/admin/tenants/acme/users/alice",
-        Some(json!({"authorities": ["ROLE_USER"]})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin_as(
+            &token,
+            Method::PATCH,
+            "/admin/tenants/acme/users/alice",
+            Some(json!({"authorities": ["ROLE_USER"]})),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call_as(&s, &token, Method::DELETE, "/admin/tenants/acme/users/alice", None).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&token, Method::DELETE, "/admin/tenants/acme/users/alice", None)
+        .await;
     assert_eq!(status, 204, "{body}");
-    let (status, body) = call_as(&s, &token, Method::DELETE, "/admin/tenants/acme/clients/acme-web", None).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&token, Method::DELETE, "/admin/tenants/acme/clients/acme-web", None)
+        .await;
     assert_eq!(status, 204, "{body}");
-    let (status, body) = call_as(&s, &token, Method::GET, "/admin/tenants/acme", None).await;
+    let Response { status, json: body, .. } = s.admin_as(&token, Method::GET, "/admin/tenants/acme", None).await;
     assert_eq!(status, 200, "{body}");
-    let (status, list) = call_as(&s, &token, Method::GET, "/admin/tenants", None).await;
+    let Response { status, json: list, .. } = s.admin_as(&token, Method::GET, "/admin/tenants", None).await;
     assert_eq!(status, 200, "{list}");
     let ids: Vec<&str> = list
         .as_array()
@@ -1347,32 +1403,31 @@ async fn a_customer_admin_manages_only_its_own_tenant() {
         (Method::GET, "/admin/tenants/system/clients", None),
         (Method::POST, "/admin/tenants/system/clients/test-admin/secret", None),
     ] {
-        let (status, answer) = call_as(&s, &token, method.clone(), path, body).await;
+        let Response {
+            status, json: answer, ..
+        } = s.admin_as(&token, method.clone(), path, body).await;
         assert_eq!(status, 403, "{method} {path}: {answer}");
         assert_eq!(answer["error"], "forbidden", "{method} {path}: {answer}");
     }
     // a globex client reached through acme's path is simply not there
-    let (status, body) = call_as(&s, &token, Method::GET, "/admin/tenants/acme/clients/globex-app", None).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&token, Method::GET, "/admin/tenants/acme/clients/globex-app", None)
+        .await;
     assert_error(status, &body, 404);
-    let (status, body) = call_as(
-        &s,
-        &token,
-        Method::DELETE,
-        "/admin/tenants/acme/clients/test-admin",
-        None,
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&token, Method::DELETE, "/admin/tenants/acme/clients/test-admin", None)
+        .await;
     assert_error(status, &body, 404);
 
     // globex is untouched
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/globex/users/gina", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/globex/users/gina", None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["enabled"], true);
-    let (_, clients) = call(&s, Method::GET, "/admin/tenants/globex/clients", None).await;
+    let Response { json: clients, .. } = s.admin(Method::GET, "/admin/tenants/globex/clients", None).await;
     assert_eq!(clients.as_array().unwrap().len(), 1, "{clients}");
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/evil", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/evil", None).await;
     assert_error(status, &body, 404);
-    cc_token(&s, ADMIN_ID, ADMIN_SECRET).await;
+    s.access_token((ADMIN_ID, ADMIN_SECRET)).await;
 }
 
 #[tokio::test]
@@ -1387,12 +1442,16 @@ async fn fine_grained_permissions() {
         &["Auth.Customer.Clients:READ"],
     )
     .await;
-    let reader = cc_token(&s, "reader", &reader).await;
+    let reader = s.access_token(("reader", &reader)).await;
 
-    let (status, list) = call_as(&s, &reader, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let Response { status, json: list, .. } = s
+        .admin_as(&reader, Method::GET, "/admin/tenants/acme/clients", None)
+        .await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
-    let (status, body) = call_as(&s, &reader, Method::GET, "/admin/tenants/acme/clients/reader", None).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&reader, Method::GET, "/admin/tenants/acme/clients/reader", None)
+        .await;
     assert_eq!(status, 200, "{body}");
     for (method, path, body) in [
         (
@@ -1420,10 +1479,12 @@ async fn fine_grained_permissions() {
         ),
         (Method::POST, "/admin/tenants", Some(json!({"id": "evil"}))),
     ] {
-        let (status, answer) = call_as(&s, &reader, method.clone(), path, body).await;
+        let Response {
+            status, json: answer, ..
+        } = s.admin_as(&reader, method.clone(), path, body).await;
         assert_eq!(status, 403, "{method} {path}: {answer}");
     }
-    let (_, got) = call(&s, Method::GET, "/admin/tenants/acme/clients/reader", None).await;
+    let Response { json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/reader", None).await;
     assert_eq!(
         got["authorities"],
         json!(["Auth.Customer.Clients:READ"]),
@@ -1439,19 +1500,23 @@ async fn fine_grained_permissions() {
         &["Auth.Customer.Clients:UPDATE"],
     )
     .await;
-    let writer = cc_token(&s, "writer", &writer).await;
-    let (status, body) = call_as(
-        &s,
-        &writer,
-        Method::POST,
-        "/admin/tenants/acme/clients",
-        Some(json!({"client_id": "new-one"})),
-    )
-    .await;
+    let writer = s.access_token(("writer", &writer)).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(
+            &writer,
+            Method::POST,
+            "/admin/tenants/acme/clients",
+            Some(json!({"client_id": "new-one"})),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
-    let (status, body) = call_as(&s, &writer, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&writer, Method::GET, "/admin/tenants/acme/clients", None)
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call_as(&s, &writer, Method::GET, "/admin/tenants/acme/users", None).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&writer, Method::GET, "/admin/tenants/acme/users", None)
+        .await;
     assert_eq!(status, 403, "{body}");
 
     // Users:UPDATE manages users but not clients
@@ -1463,44 +1528,48 @@ async fn fine_grained_permissions() {
         &["Auth.Customer.Users:UPDATE"],
     )
     .await;
-    let users = cc_token(&s, "users-admin", &users).await;
-    let (status, body) = call_as(
-        &s,
-        &users,
-        Method::POST,
-        "/admin/tenants/acme/users",
-        Some(json!({"username": "u", "password": "pw"})),
-    )
-    .await;
+    let users = s.access_token(("users-admin", &users)).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(
+            &users,
+            Method::POST,
+            "/admin/tenants/acme/users",
+            Some(json!({"username": "u", "password": "pw"})),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
-    let (status, body) = call_as(&s, &users, Method::GET, "/admin/tenants/acme/users", None).await;
+    let Response { status, json: body, .. } = s.admin_as(&users, Method::GET, "/admin/tenants/acme/users", None).await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call_as(&s, &users, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&users, Method::GET, "/admin/tenants/acme/clients", None)
+        .await;
     assert_eq!(status, 403, "{body}");
 }
 
 #[tokio::test]
 async fn a_revoked_or_expired_admin_token_is_401() {
     let s = spawn().await;
-    let token = cc_token(&s, ADMIN_ID, ADMIN_SECRET).await;
-    let (status, body) = call_as(&s, &token, Method::GET, "/admin/tenants", None).await;
+    let token = s.access_token((ADMIN_ID, ADMIN_SECRET)).await;
+    let Response { status, json: body, .. } = s.admin_as(&token, Method::GET, "/admin/tenants", None).await;
     assert_eq!(status, 200, "{body}");
 
-    let (status, _, body) = raw(
-        s.http
-            .post(s.url("/oauth/revoke"))
-            .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
-            .form(&[("token", token.as_str())]),
-        "revoke",
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .send(
+            s.http
+                .post(s.url("/oauth/revoke"))
+                .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
+                .form(&[("token", token.as_str())]),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call_as(&s, &token, Method::GET, "/admin/tenants", None).await;
+    let Response { status, json: body, .. } = s.admin_as(&token, Method::GET, "/admin/tenants", None).await;
     assert_error(status, &body, 401);
-    let (status, body) = call_as(&s, &token, Method::POST, "/admin/tenants", Some(json!({"id": "late"}))).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&token, Method::POST, "/admin/tenants", Some(json!({"id": "late"})))
+        .await;
     assert_error(status, &body, 401);
     // the harness token is another token and still works
-    let (status, body) = call(&s, Method::GET, "/admin/tenants", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants", None).await;
     assert_eq!(status, 200, "{body}");
 
     // a customer admin whose client is deleted loses access at once
@@ -1513,18 +1582,24 @@ async fn a_revoked_or_expired_admin_token_is_401() {
         &["ROLE_ADMIN_CUSTOMER"],
     )
     .await;
-    let customer = cc_token(&s, "acme-admin", &secret).await;
-    let (status, body) = call_as(&s, &customer, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let customer = s.access_token(("acme-admin", &secret)).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&customer, Method::GET, "/admin/tenants/acme/clients", None)
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call(&s, Method::DELETE, "/admin/tenants/acme/clients/acme-admin", None).await;
+    let Response { status, json: body, .. } = s
+        .admin(Method::DELETE, "/admin/tenants/acme/clients/acme-admin", None)
+        .await;
     assert_eq!(status, 204, "{body}");
-    let (status, body) = call_as(&s, &customer, Method::GET, "/admin/tenants/acme/clients", None).await;
+    let Response { status, json: body, .. } = s
+        .admin_as(&customer, Method::GET, "/admin/tenants/acme/clients", None)
+        .await;
     assert_error(status, &body, 401);
 
     // an expired token
-    let token = cc_token(&s, ADMIN_ID, ADMIN_SECRET).await;
+    let token = s.access_token((ADMIN_ID, ADMIN_SECRET)).await;
     s.clock.advance(3601);
-    let (status, body) = call_as(&s, &token, Method::GET, "/admin/tenants", None).await;
+    let Response { status, json: body, .. } = s.admin_as(&token, Method::GET, "/admin/tenants", None).await;
     assert_error(status, &body, 401);
 }
 
@@ -1550,7 +1625,7 @@ async fn unknown_routes_and_ids_are_404_json() {
         "/admin/tenants/acme/clients/ghost",
         "/admin/tenants/acme/users/ghost",
     ] {
-        let (status, body) = call(&s, Method::GET, path, None).await;
+        let Response { status, json: body, .. } = s.admin(Method::GET, path, None).await;
         assert_eq!(status, 404, "GET {path}: {body}");
         assert!(body["error"].is_string(), "GET {path} answers JSON: {body}");
     }
@@ -1577,7 +1652,9 @@ async fn unknown_routes_and_ids_are_404_json() {
         ),
         (Method::DELETE, "/admin/tenants/acme/users/ghost", None),
     ] {
-        let (status, answer) = call(&s, method.clone(), path, body).await;
+        let Response {
+            status, json: answer, ..
+        } = s.admin(method.clone(), path, body).await;
         assert_eq!(status, 404, "{method} {path}: {answer}");
         assert_eq!(answer["error"], "not_found", "{method} {path}: {answer}");
     }
@@ -1588,12 +1665,12 @@ async fn unknown_routes_and_ids_are_404_json() {
         (Method::PUT, "/admin/tenants/acme"),
         (Method::GET, "/admin/tenants/acme/clients/x/secret"),
     ] {
-        let (status, body) = call(&s, method.clone(), path, None).await;
+        let Response { status, json: body, .. } = s.admin(method.clone(), path, None).await;
         assert!((400..500).contains(&status), "{method} {path}: {status} {body}");
     }
     // a body over the limit is refused, not a 500
     let big = json!({"id": "big", "name": "x".repeat(100_000)});
-    let (status, body) = call(&s, Method::POST, "/admin/tenants", Some(big)).await;
+    let Response { status, json: body, .. } = s.admin(Method::POST, "/admin/tenants", Some(big)).await;
     assert!((400..500).contains(&status), "{status} {body}");
 }
 
@@ -1613,21 +1690,23 @@ async fn extreme_values_are_400_not_500() {
         ("name", json!("x".repeat(201))),
         ("name", json!("tab\there")),
     ] {
-        let (status, body) = call(&s, Method::PATCH, "/admin/tenants/acme", Some(json!({ field: value }))).await;
+        let Response { status, json: body, .. } = s
+            .admin(Method::PATCH, "/admin/tenants/acme", Some(json!({ field: value })))
+            .await;
         assert_bad(status, &body, field);
     }
-    let (_, got) = call(&s, Method::GET, "/admin/tenants/acme", None).await;
+    let Response { json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme", None).await;
     assert_eq!(got["access_token_ttl"], Value::Null, "{got}");
     assert_eq!(got["name"], "acme corp", "{got}");
 
     // a negative lifetime is valid: never expires, so no expires_in
-    let (status, body) = call(
-        &s,
-        Method::PATCH,
-        "/admin/tenants/acme",
-        Some(json!({"access_token_ttl": -1})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::PATCH,
+            "/admin/tenants/acme",
+            Some(json!({"access_token_ttl": -1})),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     let secret = client(&s, "acme", "app", &["client_credentials"], &[]).await;
     let issued = s.token_cc("app", &secret, None).await;
@@ -1635,15 +1714,15 @@ async fn extreme_values_are_400_not_500() {
 
     // deeply nested and very long input
     let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let (status, _, body) = raw(
-        s.http
-            .post(s.url("/admin/tenants"))
-            .bearer_auth(&s.admin_token)
-            .header("content-type", "application/json")
-            .body(nested),
-        "deeply nested JSON",
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .send(
+            s.http
+                .post(s.url("/admin/tenants"))
+                .bearer_auth(&s.admin_token)
+                .header("content-type", "application/json")
+                .body(nested),
+        )
+        .await;
     assert!((400..500).contains(&status), "{status} {body}");
     let long = "a".repeat(5000);
     for path in [
@@ -1651,24 +1730,24 @@ async fn extreme_values_are_400_not_500() {
         format!("/admin/tenants/acme/clients/{long}"),
         format!("/admin/tenants/acme/users/{long}"),
     ] {
-        let (status, body) = call(&s, Method::GET, &path, None).await;
+        let Response { status, json: body, .. } = s.admin(Method::GET, &path, None).await;
         assert_eq!(status, 400, "{body}");
     }
-    let (status, body) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants/acme/users",
-        Some(json!({"username": "big", "password": "p".repeat(1025)})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants/acme/users",
+            Some(json!({"username": "big", "password": "p".repeat(1025)})),
+        )
+        .await;
     assert_bad(status, &body, "password");
-    let (status, body) = call(
-        &s,
-        Method::POST,
-        "/admin/tenants/acme/users",
-        Some(json!({"username": "u".repeat(129), "password": "pw"})),
-    )
-    .await;
+    let Response { status, json: body, .. } = s
+        .admin(
+            Method::POST,
+            "/admin/tenants/acme/users",
+            Some(json!({"username": "u".repeat(129), "password": "pw"})),
+        )
+        .await;
     assert_bad(status, &body, "username");
 }
 
@@ -1696,23 +1775,24 @@ async fn trailing_bytes_after_the_json_body_are_400() {
         (Method::POST, "/admin/tokens/lookup", r#"{"token":"tsa_x"} x"#),
         (Method::PUT, pair, r#"{"scopes":[]} x"#),
     ] {
-        let what = format!("{method} {path} {body}");
         let request = s
             .http
             .request(method, s.url(path))
             .bearer_auth(&s.admin_token)
             .header("content-type", "application/json")
             .body(body);
-        let (status, _, answer) = raw(request, &what).await;
+        let Response {
+            status, json: answer, ..
+        } = s.send(request).await;
         assert_bad(
             status,
             &answer,
             "trailing characters after the JSON value at line 1 column",
         );
     }
-    let (status, body) = call(&s, Method::GET, "/admin/tenants/t", None).await;
+    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/t", None).await;
     assert_error(status, &body, 404);
-    let (_, body) = call(&s, Method::GET, "/admin/tenants/acme", None).await;
+    let Response { json: body, .. } = s.admin(Method::GET, "/admin/tenants/acme", None).await;
     assert_eq!(body["name"], "acme corp", "{body}");
 
     // The description gives the position; whitespace after the value is fine.
@@ -1723,12 +1803,12 @@ async fn trailing_bytes_after_the_json_body_are_400() {
             .header("content-type", "application/json")
             .body(body)
     };
-    let (status, _, body) = raw(request(r#"{"id":"t"} garbage"#), "garbage").await;
+    let Response { status, json: body, .. } = s.send(request(r#"{"id":"t"} garbage"#)).await;
     assert_bad(
         status,
         &body,
         "body: trailing characters after the JSON value at line 1 column 12",
     );
-    let (status, _, body) = raw(request("{\"id\":\"t\"} \r\n\t "), "whitespace").await;
+    let Response { status, json: body, .. } = s.send(request("{\"id\":\"t\"} \r\n\t ")).await;
     assert_eq!(status, 201, "{body}");
 }

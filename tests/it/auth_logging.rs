@@ -2,7 +2,6 @@
 //! (at `info`, naming the client or user, the tenant and the reason, never the secret itself),
 //! `warn` for a lockout, and no purge chatter at `info` when there was nothing to purge.
 
-
 use crate::helpers::*;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

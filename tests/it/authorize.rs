@@ -1,9 +1,9 @@
 //! The authorization-code flow over HTTP, clicked through by a scripted browser: login, consent,
 //! code exchange with PKCE, refresh, and every error path of RFC 6749 §4.1 and RFC 7636.
 
-
 use crate::helpers::flow::*;
 use crate::helpers::spawn;
+use crate::helpers::Response;
 use reqwest::Method;
 use serde_json::json;
 
@@ -72,18 +72,20 @@ async fn a_user_signs_in_allows_and_the_client_gets_tokens() {
     assert_eq!(tokens["scope"], "read write");
     assert_eq!(tokens["token_type"], "Bearer");
     let access = tokens["access_token"].as_str().unwrap();
-    let about = s.introspect("web", &secret, access).await;
+    let about = s.introspect(("web", &secret), access).await.json;
     assert_eq!(about["active"], true);
     assert_eq!(about["sub"], "alice");
     assert_eq!(about["authorities"], json!(["ROLE_USER"]));
 
     let refresh = tokens["refresh_token"].as_str().unwrap();
-    let (status, refreshed) = s
-        .token_raw(
-            "web",
-            &secret,
+    let Response {
+        status,
+        json: refreshed,
+        ..
+    } = s
+        .token(
+            ("web", &secret),
             &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
-            None,
         )
         .await;
     assert_eq!(status, 200, "{refreshed}");
@@ -112,7 +114,9 @@ async fn consent_is_remembered_asked_again_for_more_and_after_it_is_withdrawn() 
     assert!(more.is_consent(), "{}", more.body);
     assert!(browser.decide(&s, &more, "allow").await.param("code").is_some());
 
-    let (status, found) = s
+    let Response {
+        status, json: found, ..
+    } = s
         .admin(Method::GET, "/admin/tenants/acme/users/alice/authorizations", None)
         .await;
     assert_eq!(status, 200);
@@ -125,7 +129,7 @@ async fn consent_is_remembered_asked_again_for_more_and_after_it_is_withdrawn() 
         .clone();
     assert_eq!(web["consent"]["scopes"], json!(["admin", "read", "write"]));
 
-    let (status, _) = s
+    let Response { status, .. } = s
         .admin(
             Method::DELETE,
             "/admin/tenants/acme/users/alice/authorizations/web",
@@ -133,7 +137,7 @@ async fn consent_is_remembered_asked_again_for_more_and_after_it_is_withdrawn() 
         )
         .await;
     assert_eq!(status, 200);
-    let (_, found) = s
+    let Response { json: found, .. } = s
         .admin(Method::GET, "/admin/tenants/acme/users/alice/authorizations", None)
         .await;
     assert!(
@@ -156,7 +160,7 @@ async fn deny_sends_access_denied_back_with_the_state() {
     assert_eq!(landed.param("error").as_deref(), Some("access_denied"));
     assert_eq!(landed.param("state").as_deref(), Some("xyz"));
     assert_eq!(landed.param("code"), None);
-    let (_, found) = s
+    let Response { json: found, .. } = s
         .admin(Method::GET, "/admin/tenants/acme/users/alice/authorizations", None)
         .await;
     assert_eq!(found, json!([]), "nothing remembered");
@@ -190,14 +194,12 @@ async fn a_replayed_code_is_refused_and_revokes_what_it_issued() {
         "{again}"
     );
     let access = tokens["access_token"].as_str().unwrap();
-    assert_eq!(s.introspect("web", &secret, access).await["active"], false);
+    assert_eq!(s.introspect(("web", &secret), access).await.json["active"], false);
     let refresh = tokens["refresh_token"].as_str().unwrap();
-    let (status, body) = s
-        .token_raw(
-            "web",
-            &secret,
+    let Response { status, json: body, .. } = s
+        .token(
+            ("web", &secret),
             &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
-            None,
         )
         .await;
     assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
@@ -272,7 +274,7 @@ async fn the_code_lifetime_follows_the_tenant_setting() {
     let s = spawn().await;
     let cb = callback_server().await;
     let secret = world(&s, &cb).await;
-    let (status, _) = s
+    let Response { status, .. } = s
         .admin(Method::PATCH, "/admin/tenants/acme", Some(json!({"code_ttl": 5})))
         .await;
     assert_eq!(status, 200);
@@ -379,7 +381,7 @@ async fn bad_requests_go_back_to_the_client_with_error_and_state() {
         assert_eq!(param("state").as_deref(), Some("st"), "{what}");
         assert!(param("error_description").is_some(), "{what}");
     }
-    let (status, _) = s
+    let Response { status, .. } = s
         .admin(
             Method::PATCH,
             "/admin/tenants/acme/clients/web",

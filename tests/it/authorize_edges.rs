@@ -1,9 +1,9 @@
 //! The authorization-code flow's edges: parallel password guesses, codes without PKCE and the
 //! downgrade, lifetimes, tampered or expired pages, and headers on every kind of answer.
 
-
 use crate::helpers::flow::*;
 use crate::helpers::spawn;
+use crate::helpers::Response;
 use reqwest::Method;
 use serde_json::json;
 
@@ -117,7 +117,7 @@ async fn the_clients_code_lifetime_wins_over_the_tenants() {
     let secret = world(&s, &cb).await;
     s.admin(Method::PATCH, "/admin/tenants/acme", Some(json!({"code_ttl": 300})))
         .await;
-    let (status, _) = s
+    let Response { status, .. } = s
         .admin(
             Method::PATCH,
             "/admin/tenants/acme/clients/web",

@@ -1,7 +1,6 @@
 //! `tessera backup FILE` (the real binary) against an in-process server: a snapshot taken while
 //! tokens are being issued restores into a server that knows every token, client and user.
 
-
 use crate::helpers::*;
 use serde_json::json;
 use std::path::Path;
@@ -93,18 +92,19 @@ async fn a_backup_taken_under_load_restores_every_token_client_and_user() {
     std::fs::copy(dir.path().join("t.key"), restored.path().join("r.key")).unwrap();
     let r = spawn_with_store(&format!("sqlite://{}", restored.path().join("r.db").display())).await;
     for token in &tokens[..50] {
-        assert_eq!(r.introspect("app", &secret, token).await["active"], true, "{token}");
+        assert_eq!(
+            r.introspect(("app", &secret), token).await.json["active"],
+            true,
+            "{token}"
+        );
     }
-    let (status, _) = r
-        .admin(reqwest::Method::GET, "/admin/tenants/acme/clients/app", None)
-        .await;
-    assert_eq!(status, 200);
-    let (status, user) = r
+    assert_eq!(r.get_client("acme", "app").await.status, 200);
+    let Response { status, json: user, .. } = r
         .admin(reqwest::Method::GET, "/admin/tenants/acme/users/alice", None)
         .await;
     assert_eq!(status, 200, "{user}");
     assert!(
-        r.introspect("app", &secret, &tokens[50]).await["active"] == false,
+        r.introspect(("app", &secret), &tokens[50]).await.json["active"] == false,
         "issued after the backup"
     );
 }
@@ -114,7 +114,7 @@ async fn only_a_server_admin_may_back_up() {
     let dir = tempfile::tempdir().unwrap();
     let (s, secret) = sqlite_with_app(dir.path(), &["ROLE_ADMIN_CUSTOMER"]).await;
     let token = issue(&s, &secret).await;
-    let (status, body) = s.admin_as(&token, reqwest::Method::GET, "/admin/backup", None).await;
+    let Response { status, json: body, .. } = s.admin_as(&token, reqwest::Method::GET, "/admin/backup", None).await;
     assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")));
 }
 
@@ -127,7 +127,7 @@ async fn stores_without_a_snapshot_of_their_own_are_refused_naming_what_to_use()
         }
     }
     for (s, named) in cases {
-        let (status, body) = s.admin(reqwest::Method::GET, "/admin/backup", None).await;
+        let Response { status, json: body, .. } = s.admin(reqwest::Method::GET, "/admin/backup", None).await;
         assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")));
         assert!(body["error_description"].as_str().unwrap().contains(named), "{body}");
         let dir = tempfile::tempdir().unwrap();

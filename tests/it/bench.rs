@@ -1,9 +1,8 @@
 //! End-to-end: `tessera-bench` drives the real binary through every scenario and a preload.
 //! It asserts on counts and errors only, never on timing.
 
-
-use clap::Parser;
 use crate::helpers::{start_binary, ADMIN_ID, ADMIN_SECRET};
+use clap::Parser;
 use tessera_bench::args::Args;
 
 fn server(dir: &std::path::Path) -> crate::helpers::Process {

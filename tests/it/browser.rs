@@ -7,11 +7,10 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the
 //! test prints SKIPPED and passes, unless `TEST_REQUIRE_BROWSER=1`.
 
-
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use crate::helpers::flow::*;
 use crate::helpers::spawn;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use fantoccini::{ClientBuilder, Locator};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -157,8 +156,9 @@ async fn chromium_signs_in_allows_and_lands_on_the_redirect_uri_with_a_code() {
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(tokens["scope"], "read write");
     assert_eq!(
-        s.introspect("web", &secret, tokens["access_token"].as_str().unwrap())
-            .await["sub"],
+        s.introspect(("web", &secret), tokens["access_token"].as_str().unwrap())
+            .await
+            .json["sub"],
         "alice"
     );
 }

@@ -3,27 +3,16 @@
 //! challenges: no error code without a token, `invalid_token` for a bad one, and
 //! `insufficient_scope` on a 403.
 
-
+use crate::helpers::Response;
 use crate::helpers::{spawn, TestApp};
-use reqwest::{Method, RequestBuilder};
-use serde_json::{json, Value};
+use reqwest::Method;
+use serde_json::json;
 
 const BASIC: &str = "Basic realm=\"tessera\"";
 const NO_TOKEN: &str = "Bearer realm=\"tessera\"";
 const INVALID_TOKEN: &str = "Bearer realm=\"tessera\", error=\"invalid_token\"";
+const CHALLENGE: &str = "www-authenticate";
 const INSUFFICIENT_SCOPE: &str = "Bearer realm=\"tessera\", error=\"insufficient_scope\"";
-
-/// Status, `WWW-Authenticate` and JSON body.
-async fn send(request: RequestBuilder) -> (u16, Option<String>, Value) {
-    let r = request.send().await.unwrap();
-    let status = r.status().as_u16();
-    let challenge = r
-        .headers()
-        .get("www-authenticate")
-        .map(|v| v.to_str().unwrap().to_string());
-    let text = r.text().await.unwrap();
-    (status, challenge, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 /// A client `app` of tenant `acme` with no authorities; its secret.
 async fn plain_client(s: &TestApp) -> String {
@@ -72,23 +61,23 @@ async fn every_client_authentication_failure_is_401_with_the_basic_challenge() {
             ("a bearer token", request(&[]).bearer_auth(&token)),
         ];
         for (what, request) in failures {
-            let (status, challenge, body) = send(request).await;
-            assert_eq!(status, 401, "{method} {path}, {what}: {body}");
-            assert_eq!(body["error"], json!("invalid_client"), "{method} {path}, {what}");
-            assert_eq!(challenge.as_deref(), Some(BASIC), "{method} {path}, {what}");
+            let answer = s.send(request).await;
+            assert_eq!(answer.status, 401, "{method} {path}, {what}: {}", answer.text);
+            assert_eq!(answer.json["error"], json!("invalid_client"), "{method} {path}, {what}");
+            assert_eq!(answer.header(CHALLENGE), Some(BASIC), "{method} {path}, {what}");
         }
         // A success forgets the two wrong secrets, before they add up to a lock (429).
         s.token_cc("app", &secret, None).await;
     }
 }
 
-/// An admin call with these headers: status, challenge and body.
-async fn admin(s: &TestApp, authorization: Option<&str>) -> (u16, Option<String>, Value) {
+/// An admin call with this raw `Authorization` header, if any.
+async fn admin(s: &TestApp, authorization: Option<&str>) -> Response {
     let mut request = s.http.get(s.url("/admin/tenants/acme/clients"));
     if let Some(value) = authorization {
         request = request.header("authorization", value);
     }
-    send(request).await
+    s.send(request).await
 }
 
 #[tokio::test]
@@ -99,16 +88,21 @@ async fn the_admin_api_answers_rfc_6750_challenges() {
     let bearer = |token: &str| format!("Bearer {token}");
 
     for without in [None, Some("Basic YXBwOng="), Some("garbage")] {
+        let answer = admin(&s, without).await;
         assert_eq!(
-            admin(&s, without).await,
-            (401, Some(NO_TOKEN.into()), unauthorized.clone()),
+            (answer.status, answer.header(CHALLENGE), &answer.json),
+            (401, Some(NO_TOKEN), &unauthorized),
             "{without:?}"
         );
     }
     let forged = format!("tsa_{}", "A".repeat(44));
     for bad in ["Bearer", "Bearer not-a-token", &bearer(&forged), &bearer(&secret)] {
         let answer = admin(&s, Some(bad)).await;
-        assert_eq!(answer, (401, Some(INVALID_TOKEN.into()), unauthorized.clone()), "{bad}");
+        assert_eq!(
+            (answer.status, answer.header(CHALLENGE), &answer.json),
+            (401, Some(INVALID_TOKEN), &unauthorized),
+            "{bad}"
+        );
     }
 
     // A good token without the authority: 403, the same body as before, and insufficient_scope.
@@ -116,26 +110,30 @@ async fn the_admin_api_answers_rfc_6750_challenges() {
         .as_str()
         .unwrap()
         .to_string();
-    let (status, challenge, body) = admin(&s, Some(&bearer(&token))).await;
+    let answer = admin(&s, Some(&bearer(&token))).await;
     assert_eq!(
-        (status, challenge.as_deref()),
+        (answer.status, answer.header(CHALLENGE)),
         (403, Some(INSUFFICIENT_SCOPE)),
-        "{body}"
+        "{}",
+        answer.text
     );
-    assert_eq!(body["error"], json!("forbidden"));
+    assert_eq!(answer.json["error"], json!("forbidden"));
 
     // The same token once revoked, and another once expired: invalid_token.
-    let revoked = s
-        .http
-        .post(s.url("/oauth/revoke"))
-        .basic_auth("app", Some(&secret))
-        .form(&[("token", &token)]);
-    assert_eq!(send(revoked).await.0, 200);
-    let (status, challenge, _) = admin(&s, Some(&bearer(&token))).await;
-    assert_eq!((status, challenge.as_deref()), (401, Some(INVALID_TOKEN)), "revoked");
+    assert_eq!(s.revoke(("app", &secret), &token).await.status, 200);
+    let answer = admin(&s, Some(&bearer(&token))).await;
+    assert_eq!(
+        (answer.status, answer.header(CHALLENGE)),
+        (401, Some(INVALID_TOKEN)),
+        "revoked"
+    );
     let admin_token = s.admin_token.clone();
-    assert_eq!(admin(&s, Some(&bearer(&admin_token))).await.0, 200);
+    assert_eq!(admin(&s, Some(&bearer(&admin_token))).await.status, 200);
     s.clock.advance(24 * 3600);
-    let (status, challenge, _) = admin(&s, Some(&bearer(&admin_token))).await;
-    assert_eq!((status, challenge.as_deref()), (401, Some(INVALID_TOKEN)), "expired");
+    let answer = admin(&s, Some(&bearer(&admin_token))).await;
+    assert_eq!(
+        (answer.status, answer.header(CHALLENGE)),
+        (401, Some(INVALID_TOKEN)),
+        "expired"
+    );
 }

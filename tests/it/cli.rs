@@ -1,6 +1,6 @@
 //! The admin CLI end to end: the real `tessera` binary against an in-process server.
 
-
+use crate::helpers::Response;
 use crate::helpers::{spawn, TestApp, ADMIN_ID, ADMIN_SECRET};
 use serde_json::{json, Value};
 use std::io::Write;
@@ -214,8 +214,8 @@ async fn client_secrets_are_shown_once_and_work() {
         .json();
     let new_secret = regenerated["client_secret"].as_str().unwrap();
     assert_ne!(new_secret, secret);
-    let (status, _) = s
-        .token_raw("billing", &secret, &[("grant_type", "client_credentials")], None)
+    let Response { status, .. } = s
+        .token(("billing", &secret), &[("grant_type", "client_credentials")])
         .await;
     assert_eq!(status, 401, "the old secret stops working");
     s.token_cc("billing", new_secret, None).await;
@@ -339,7 +339,7 @@ async fn users_are_created_listed_and_disabled() {
     let login = |user: &'static str, password: &'static str| {
         let params = [("grant_type", "password"), ("username", user), ("password", password)];
         let (s, secret) = (&s, app_secret.clone());
-        async move { s.token_raw("web", &secret, &params, None).await.0 }
+        async move { s.token(("web", &secret), &params).await.status }
     };
     assert_eq!(
         login("bob", "battery staple").await,
@@ -470,12 +470,12 @@ async fn tokens_are_listed_changed_looked_up_and_revoked() {
     assert_eq!(updated["scopes"], serde_json::json!(["read"]), "{updated}");
     assert_eq!(updated["expires_at"], crate::helpers::START + 600);
     assert_eq!(updated["properties"]["device"], "kiosk-7");
-    let introspected = s.introspect("billing", &secret, &first).await;
+    let introspected = s.introspect(("billing", &secret), &first).await.json;
     assert_eq!(introspected["device"], "kiosk-7", "{introspected}");
 
     let deleted = tessera(&s, &["token", "delete", &id]).await.ok();
     assert!(deleted.stdout.contains(&id), "{deleted:?}");
-    assert_eq!(s.introspect("billing", &secret, &first).await["active"], false);
+    assert_eq!(s.introspect(("billing", &secret), &first).await.json["active"], false);
 
     let revoked = tessera(&s, &["token", "revoke-all", "acme", "billing"]).await.ok();
     assert_eq!(revoked.stdout.trim(), "revoked 1 tokens");
@@ -500,7 +500,7 @@ async fn token_list_says_which_kind_counts_toward_the_limit() {
         ("username", "alice"),
         ("password", "wonderland"),
     ];
-    let (status, body) = s.token_raw("web", &secret, &login, None).await;
+    let Response { status, json: body, .. } = s.token(("web", &secret), &login).await;
     assert_eq!(status, 200, "{body}");
 
     let list = tessera(&s, &["token", "list", "acme", "web"]).await.ok();
@@ -519,7 +519,7 @@ async fn token_list_says_which_kind_counts_toward_the_limit() {
 /// The ids of `client`'s active access tokens (tenant `system`).
 async fn admin_tokens(s: &TestApp, client: &str) -> Vec<String> {
     let path = format!("/admin/tenants/system/clients/{client}/tokens?kind=access");
-    let (status, body) = s.admin(reqwest::Method::GET, &path, None).await;
+    let Response { status, json: body, .. } = s.admin(reqwest::Method::GET, &path, None).await;
     assert_eq!(status, 200, "{body}");
     let ids = body["tokens"].as_array().unwrap().iter();
     ids.map(|t| t["id"].as_str().unwrap().to_string()).collect()
@@ -562,7 +562,7 @@ async fn commands_share_one_cached_admin_token_and_replace_a_revoked_one() {
     assert_eq!(tessera_with(&wrong, &["tenant", "list"], None).await.code, 1);
 
     // A revoked cached token: the command gets a new one and succeeds.
-    let (status, body) = s
+    let Response { status, json: body, .. } = s
         .admin(reqwest::Method::DELETE, &format!("/admin/tokens/{}", minted[0]), None)
         .await;
     assert!(status < 300, "{body}");
@@ -606,8 +606,9 @@ async fn a_users_authorizations_are_listed_rescoped_and_withdrawn() {
         ("grant_type", "password"),
         ("username", "alice"),
         ("password", "wonderland"),
+        ("scope", "read write"),
     ];
-    let (status, body) = s.token_raw("web", &secret, &login, Some("read write")).await;
+    let Response { status, json: body, .. } = s.token(("web", &secret), &login).await;
     assert_eq!(status, 200, "{body}");
 
     let listed = tessera(&s, &["authorization", "list", "acme", "alice", "--json"])

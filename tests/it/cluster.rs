@@ -2,7 +2,6 @@
 //! across nodes, answered tokens survive SIGKILL, and `tessera purge` / `tessera migrate` work
 //! against the database. Every scenario runs on both backends.
 
-
 use crate::helpers::{start_binary, Process, ADMIN_ID, ADMIN_SECRET};
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -1,8 +1,8 @@
 //! CORS for browser apps over HTTP: preflights of the token endpoints, the origin of an actual
 //! answer checked against the client that authenticated, the public metadata, and none elsewhere.
 
-
 use crate::helpers::flow::*;
+use crate::helpers::Response;
 use crate::helpers::{spawn, spawn_on, TestApp};
 use reqwest::header::HeaderMap;
 use reqwest::Method;
@@ -165,10 +165,10 @@ async fn a_public_pkce_client_reads_its_tokens_and_errors_from_its_redirect_orig
 async fn allowed_origins_are_set_through_the_admin_api_and_checked() {
     let s = spawn().await;
     clients(&s).await;
-    let (_, svc) = s.admin(Method::GET, "/admin/tenants/acme/clients/svc", None).await;
+    let Response { json: svc, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/svc", None).await;
     assert_eq!(svc["allowed_origins"], json!([SVC]), "canonical");
     let path = "/admin/tenants/acme/clients/spa";
-    let (status, spa) = s
+    let Response { status, json: spa, .. } = s
         .admin(
             Method::PATCH,
             path,
@@ -185,7 +185,9 @@ async fn allowed_origins_are_set_through_the_admin_api_and_checked() {
     assert_eq!(allow_origin(&h), None, "removed at once on this node");
     for bad in ["https://app.example/cb", "*", "https://*.app.example", "app.example"] {
         let body = json!({"allowed_origins": [SPA, bad]});
-        let (status, answer) = s.admin(Method::PATCH, path, Some(body)).await;
+        let Response {
+            status, json: answer, ..
+        } = s.admin(Method::PATCH, path, Some(body)).await;
         assert_eq!(status, 400, "{bad}");
         let description = answer["error_description"].as_str().unwrap();
         assert!(
@@ -193,7 +195,7 @@ async fn allowed_origins_are_set_through_the_admin_api_and_checked() {
             "{description}"
         );
         let body = json!({"client_id": "other", "allowed_origins": [bad]});
-        let (status, _) = s.admin(Method::POST, "/admin/tenants/acme/clients", Some(body)).await;
+        let Response { status, .. } = s.admin(Method::POST, "/admin/tenants/acme/clients", Some(body)).await;
         assert_eq!(status, 400, "{bad}");
     }
 }

@@ -2,7 +2,6 @@
 //! MariaDB): requests answer 503 at once instead of waiting on the pool, `/readyz` says so
 //! within a second, everything resumes by itself, and no token answered is lost.
 
-
 use crate::helpers::proxy::Proxy;
 use crate::helpers::*;
 use serde_json::json;
@@ -99,7 +98,7 @@ async fn while_the_database_is_down_requests_fail_fast_and_recover_by_themselves
             assert_eq!(retry.as_deref(), Some("1"), "{kind}");
         }
         // The admin API authenticates its bearer through the store too: 503, not 500.
-        let (status, body) = s.admin(reqwest::Method::GET, "/admin/tenants", None).await;
+        let Response { status, json: body, .. } = s.admin(reqwest::Method::GET, "/admin/tenants", None).await;
         assert_eq!(
             (status, body["error"].as_str()),
             (503, Some("temporarily_unavailable")),
@@ -128,9 +127,8 @@ async fn a_database_restart_under_load_loses_no_answered_token() {
                 tokio::spawn(async move {
                     let (mut answered, mut statuses) = (Vec::new(), Vec::new());
                     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        let (status, body) = s
-                            .token_raw("app", &secret, &[("grant_type", "client_credentials")], None)
-                            .await;
+                        let Response { status, json: body, .. } =
+                            s.token(("app", &secret), &[("grant_type", "client_credentials")]).await;
                         match status {
                             200 => answered.push(body["access_token"].as_str().unwrap().to_string()),
                             _ => statuses.push((status, body["error"].to_string())),
@@ -166,7 +164,7 @@ async fn a_database_restart_under_load_loses_no_answered_token() {
         for token in &answered {
             let (status, _, _) = introspect(&s, &secret, token).await.unwrap();
             assert_eq!(status, 200);
-            let info = s.introspect("app", &secret, token).await;
+            let info = s.introspect(("app", &secret), token).await.json;
             assert_eq!(info["active"], true, "{kind}: an answered token was lost");
         }
     }

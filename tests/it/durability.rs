@@ -1,7 +1,6 @@
 //! The real binary on SQLite: answered tokens survive SIGKILL, nothing usable rests on disk,
 //! first-start bootstrap and start-up errors.
 
-
 use crate::helpers::*;
 use serde_json::{json, Value};
 use std::path::Path;

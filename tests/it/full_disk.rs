@@ -2,7 +2,6 @@
 //! leaves no trace, the server says it is unavailable (503, `/readyz`) instead of failing, and
 //! once space is back the same requests succeed and survive SIGKILL.
 
-
 use crate::helpers::flow::{challenge, Browser};
 use crate::helpers::tmpfs::Tmpfs;
 use crate::helpers::*;

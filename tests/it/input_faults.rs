@@ -3,8 +3,8 @@
 //! collations took `billing ` for `billing`), control and invisible formatting characters. Each is
 //! refused with the RFC 6749 code before any query, and never names the id it resembles.
 
-
 use crate::helpers::flow::*;
+use crate::helpers::Response;
 use crate::helpers::{spawn_on, TestApp, BACKENDS};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -160,7 +160,7 @@ async fn ids_and_usernames_compare_exactly() {
         refused_everywhere(&s, backend, &secret, &cb, &|name| format!("{name} ")).await;
         refused_everywhere(&s, backend, &secret, &cb, &|name| name.to_uppercase()).await;
         refused_everywhere(&s, backend, &secret, &cb, &|name| format!("{name}\u{200B}")).await;
-        let (status, _) = s
+        let Response { status, .. } = s
             .admin(Method::GET, "/admin/tenants/acme/clients/billing%20", None)
             .await;
         assert_eq!(status, 400, "{backend}");
@@ -182,36 +182,40 @@ async fn names_refuse_control_and_invisible_formatting_characters() {
         };
         for c in invisible {
             let name = format!("Ac{c}me");
-            let (status, body) = s
+            let Response { status, json: body, .. } = s
                 .admin(Method::POST, "/admin/tenants", Some(json!({"id": "t1", "name": name})))
                 .await;
             refused(status, &body, "name");
-            let (status, body) = s
+            let Response { status, json: body, .. } = s
                 .admin(Method::PATCH, "/admin/tenants/acme", Some(json!({"name": name})))
                 .await;
             refused(status, &body, "name");
             let client = json!({"client_id": "app", "name": name});
-            let (status, body) = s.admin(Method::POST, "/admin/tenants/acme/clients", Some(client)).await;
+            let Response { status, json: body, .. } =
+                s.admin(Method::POST, "/admin/tenants/acme/clients", Some(client)).await;
             refused(status, &body, "name");
             let client = json!({"client_id": format!("ap{c}p")});
-            let (status, body) = s.admin(Method::POST, "/admin/tenants/acme/clients", Some(client)).await;
+            let Response { status, json: body, .. } =
+                s.admin(Method::POST, "/admin/tenants/acme/clients", Some(client)).await;
             refused(status, &body, "client_id");
             let user = json!({"username": format!("al{c}ice"), "password": "wonderland"});
-            let (status, body) = s.admin(Method::POST, "/admin/tenants/acme/users", Some(user)).await;
+            let Response { status, json: body, .. } =
+                s.admin(Method::POST, "/admin/tenants/acme/users", Some(user)).await;
             refused(status, &body, "username");
             let uri = format!("https://app.example/c{c}b");
             let client = json!({"client_id": "app", "redirect_uris": [uri], "grant_types": ["authorization_code"]});
-            let (status, body) = s.admin(Method::POST, "/admin/tenants/acme/clients", Some(client)).await;
+            let Response { status, json: body, .. } =
+                s.admin(Method::POST, "/admin/tenants/acme/clients", Some(client)).await;
             refused(status, &body, "redirect_uris");
         }
-        let (status, body) = s.admin(Method::GET, "/admin/tenants/acme/clients", None).await;
+        let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients", None).await;
         assert_eq!(
             (status, body.as_array().map(Vec::len)),
             (200, Some(0)),
             "{backend}: nothing was created"
         );
         // Visible letters of any script are names.
-        let (status, body) = s
+        let Response { status, json: body, .. } = s
             .admin(
                 Method::PATCH,
                 "/admin/tenants/acme",

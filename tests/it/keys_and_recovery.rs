@@ -1,7 +1,6 @@
 //! The real binary on SQLite: `tessera key rotate` keeps earlier tokens active, a configured key
 //! that overrides the key file is warned about, and restarting with a new admin secret says so.
 
-
 use crate::helpers::*;
 use serde_json::Value;
 use std::path::Path;

@@ -1,7 +1,6 @@
 //! Logs and request ids: `x-request-id` is taken or generated and echoed; JSON logs at debug level
 //! carry it; and nothing the server logs, at any level, contains a token, secret or password.
 
-
 use crate::helpers::*;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

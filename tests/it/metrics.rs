@@ -2,20 +2,19 @@
 //! by tenant and grant type, the active-token gauge (counted by a job, not per scrape), store
 //! latency; each in-process server with its own numbers. Never on the public listener.
 
-
 use crate::helpers::*;
 use reqwest::Method;
 use serde_json::json;
 
 async fn scrape(s: &TestApp) -> String {
-    let r = s.http.get(format!("{}/metrics", s.management)).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    let content_type = r.headers()["content-type"].to_str().unwrap().to_string();
+    let answer = s.metrics().await;
+    assert_eq!(answer.status, 200);
+    let content_type = answer.header("content-type").unwrap();
     assert!(
         content_type.starts_with("application/openmetrics-text"),
         "{content_type}"
     );
-    r.text().await.unwrap()
+    answer.text
 }
 
 /// The value of the sample whose name and labels are exactly `series`.
@@ -41,8 +40,8 @@ async fn issuance_refusal_and_revocation_are_counted_by_tenant_and_grant() {
         .unwrap()
         .to_string();
     s.token_cc("lim-app", &secret, None).await;
-    let (status, _) = s
-        .token_raw("lim-app", &secret, &[("grant_type", "client_credentials")], None)
+    let Response { status, .. } = s
+        .token(("lim-app", &secret), &[("grant_type", "client_credentials")])
         .await;
     assert_eq!(status, 429);
 
@@ -133,9 +132,9 @@ async fn reuse_is_counted_apart_from_issuance() {
 async fn routes_are_labelled_by_template_never_by_raw_path() {
     let s = spawn().await;
     s.create_tenant(json!({"id": "rt"})).await;
-    let (status, _) = s.admin(Method::GET, "/admin/tenants/rt", None).await;
+    let Response { status, .. } = s.admin(Method::GET, "/admin/tenants/rt", None).await;
     assert_eq!(status, 200);
-    let (status, _) = s.admin(Method::GET, "/admin/tenants/nope", None).await;
+    let Response { status, .. } = s.admin(Method::GET, "/admin/tenants/nope", None).await;
     assert_eq!(status, 404);
     let missing = s.http.get(s.url("/no/such/thing/123")).send().await.unwrap();
     assert_eq!(missing.status(), 404);

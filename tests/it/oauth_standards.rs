@@ -2,9 +2,9 @@
 //! (RFC 8252 §7.3), `iss` on every authorization response (RFC 9207), `error_description`
 //! within RFC 6749 §5.2's characters, and revocation by a public client.
 
-
 use crate::helpers::flow::*;
-use crate::helpers::{spawn, TestApp};
+use crate::helpers::spawn;
+use crate::helpers::Response;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -14,15 +14,6 @@ fn within_rfc_6749(description: &str) -> bool {
         && description
             .chars()
             .all(|c| matches!(c, ' '..='~') && c != '"' && c != '\\')
-}
-
-async fn metadata(s: &TestApp) -> Value {
-    let r = s
-        .http
-        .get(s.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await;
-    r.unwrap().json().await.unwrap()
 }
 
 /// The Location of the authorization endpoint's answer to `url`, not followed.
@@ -103,7 +94,7 @@ async fn a_code_whose_redirect_uri_was_unregistered_since_is_refused() {
     let landed = through_pages(&s, &Browser::default(), &authorize_url(&s, "web", &cb, None)).await;
     let code = landed.param("code").unwrap();
     let patch = json!({"redirect_uris": ["https://app.example/cb"]});
-    let (status, _) = s
+    let Response { status, .. } = s
         .admin(Method::PATCH, "/admin/tenants/acme/clients/web", Some(patch))
         .await;
     assert_eq!(status, 200);
@@ -121,7 +112,7 @@ async fn every_authorization_response_names_the_issuer() {
     let s = spawn().await;
     let cb = callback_server().await;
     world(&s, &cb).await;
-    let issuer = metadata(&s).await["issuer"].as_str().unwrap().to_string();
+    let issuer = s.metadata().await.json["issuer"].as_str().unwrap().to_string();
     let encoded = format!(
         "iss={}",
         url::form_urlencoded::byte_serialize(issuer.as_bytes()).collect::<String>()
@@ -150,7 +141,7 @@ async fn every_authorization_response_names_the_issuer() {
 #[tokio::test]
 async fn metadata_announces_iss_and_public_revocation() {
     let s = spawn().await;
-    let doc = metadata(&s).await;
+    let doc = s.metadata().await.json;
     assert_eq!(doc["issuer"], json!(s.base));
     assert_eq!(doc["authorization_response_iss_parameter_supported"], json!(true));
     assert_eq!(
@@ -183,7 +174,10 @@ async fn a_public_client_revokes_with_its_client_id_alone() {
         tokens["access_token"].as_str().unwrap(),
     );
     // Asked by a confidential client of the same tenant.
-    assert_eq!(s.introspect("web", &web_secret, access).await["active"], json!(true));
+    assert_eq!(
+        s.introspect(("web", &web_secret), access).await.json["active"],
+        json!(true)
+    );
     let revoke = [("token", refresh), ("client_id", "mobile")];
     let r = s.http.post(s.url("/oauth/revoke")).form(&revoke).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -200,7 +194,7 @@ async fn a_public_client_revokes_with_its_client_id_alone() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400, "the refresh token is revoked");
-    let answer = s.introspect("web", &web_secret, access).await;
+    let answer = s.introspect(("web", &web_secret), access).await.json;
     assert_eq!(answer["active"], json!(false), "its access token went with it");
 }
 

@@ -1,7 +1,7 @@
 //! `GET /openapi.json`: an OpenAPI 3.1 document of every route, each documented operation served by
 //! the router, every answer and error documented, and real answers fitting their schemas.
 
-
+use crate::helpers::Response;
 use crate::helpers::{spawn, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -298,58 +298,64 @@ async fn real_answers_fit_their_schemas() {
         .await;
     s.create_user("acme", "alice", "correct horse", &[]).await;
 
-    let (_, tenant) = s.admin(Method::GET, "/admin/tenants/acme", None).await;
+    let Response { json: tenant, .. } = s.admin(Method::GET, "/admin/tenants/acme", None).await;
     check_against(&doc, "TenantView", &tenant);
-    let (_, client) = s.admin(Method::GET, "/admin/tenants/acme/clients/billing", None).await;
+    let Response { json: client, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/billing", None).await;
     check_against(&doc, "ClientView", &client);
-    let (_, regenerated) = s
+    let Response { json: regenerated, .. } = s
         .admin(Method::POST, "/admin/tenants/acme/clients/billing/secret", None)
         .await;
     check_against(&doc, "ClientView", &regenerated);
     let secret = regenerated["client_secret"].as_str().unwrap_or(&secret).to_string();
-    let (_, user) = s.admin(Method::GET, "/admin/tenants/acme/users/alice", None).await;
+    let Response { json: user, .. } = s.admin(Method::GET, "/admin/tenants/acme/users/alice", None).await;
     check_against(&doc, "UserView", &user);
 
-    let (status, issued) = s
-        .token_raw(
-            "billing",
-            &secret,
+    let Response {
+        status, json: issued, ..
+    } = s
+        .token(
+            ("billing", &secret),
             &[
                 ("grant_type", "password"),
                 ("username", "alice"),
                 ("password", "correct horse"),
             ],
-            None,
         )
         .await;
     assert_eq!(status, 200, "{issued}");
     check_against(&doc, "TokenResponse", &issued);
     let access = issued["access_token"].as_str().unwrap();
 
-    let (_, token) = s
+    let Response { json: token, .. } = s
         .admin(Method::POST, "/admin/tokens/lookup", Some(json!({"token": access})))
         .await;
     check_against(&doc, "TokenView", &token);
-    let (_, list) = s
+    let Response { json: list, .. } = s
         .admin(Method::GET, "/admin/tenants/acme/clients/billing/tokens", None)
         .await;
     check_against(&doc, "TokenList", &list);
     check_against(&doc, "TokenView", &list["tokens"][0]);
-    let (_, authorizations) = s
+    let Response {
+        json: authorizations, ..
+    } = s
         .admin(Method::GET, "/admin/tenants/acme/users/alice/authorizations", None)
         .await;
     check_against(&doc, "AuthorizationView", &authorizations[0]);
 
-    let (status, error) = s.admin(Method::GET, "/admin/tenants/nope", None).await;
+    let Response {
+        status, json: error, ..
+    } = s.admin(Method::GET, "/admin/tenants/nope", None).await;
     assert_eq!(status, 404);
     check_against(&doc, "ErrorBody", &error);
-    let (status, error) = s
-        .token_raw("billing", "wrong", &[("grant_type", "client_credentials")], None)
+    let Response {
+        status, json: error, ..
+    } = s
+        .token(("billing", "wrong"), &[("grant_type", "client_credentials")])
         .await;
     assert_eq!(status, 401);
     check_against(&doc, "ErrorBody", &error);
 
-    let introspection = s.introspect("billing", &secret, access).await;
+    let introspection = s.introspect(("billing", &secret), access).await.json;
     check_against(&doc, "Introspection", &introspection);
     let metadata: Value = s
         .http

@@ -1,6 +1,5 @@
 //! Issuance policies, limits and lifetimes over HTTP against a spawned server (port 0).
 
-
 use crate::helpers::*;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -64,7 +63,7 @@ async fn sixty_four_concurrent_requests_against_a_limit_of_ten() {
     assert_eq!(tokens.len(), 10);
     assert_eq!(refused, 54);
     for token in &tokens {
-        assert_eq!(s.introspect("app", &secret, token).await["active"], true);
+        assert_eq!(s.introspect(("app", &secret), token).await.json["active"], true);
     }
     // Revoking one frees exactly one slot.
     let r = s
@@ -170,12 +169,10 @@ async fn reuse_returns_the_identical_token_to_32_concurrent_requests() {
 }
 
 async fn login(s: &TestApp, client: &str, secret: &str, user: &str) -> Value {
-    let (status, body) = s
-        .token_raw(
-            client,
-            secret,
+    let Response { status, json: body, .. } = s
+        .token(
+            (client, secret),
             &[("grant_type", "password"), ("username", user), ("password", "pw-12345")],
-            None,
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -206,9 +203,9 @@ async fn single_per_subject_revokes_that_users_earlier_tokens_only() {
         .unwrap()
         .to_string();
     assert_ne!(first, second);
-    assert_eq!(s.introspect("web", &secret, &first).await["active"], false);
-    assert_eq!(s.introspect("web", &secret, &second).await["active"], true);
-    assert_eq!(s.introspect("web", &secret, &bob).await["active"], true);
+    assert_eq!(s.introspect(("web", &secret), &first).await.json["active"], false);
+    assert_eq!(s.introspect(("web", &secret), &second).await.json["active"], true);
+    assert_eq!(s.introspect(("web", &secret), &bob).await.json["active"], true);
 }
 
 #[tokio::test]
@@ -229,10 +226,10 @@ async fn lifetimes_resolve_client_then_tenant_then_default() {
     let user = login(&s, "web", &secret, "alice").await;
     assert_eq!(user["expires_in"], 900, "user token: tenant user setting");
     let refresh = user["refresh_token"].as_str().unwrap();
-    let info = s.introspect("web", &secret, refresh).await;
+    let info = s.introspect(("web", &secret), refresh).await.json;
     assert_eq!(info["exp"], START + 1_209_600, "refresh token: built-in default");
 
-    let (status, _) = s
+    let Response { status, .. } = s
         .admin(
             Method::PATCH,
             "/admin/tenants/acme/clients/web",
@@ -245,7 +242,7 @@ async fn lifetimes_resolve_client_then_tenant_then_default() {
         30,
         "client override"
     );
-    let (status, _) = s
+    let Response { status, .. } = s
         .admin(
             Method::PATCH,
             "/admin/tenants/acme/clients/web",
@@ -270,7 +267,7 @@ async fn a_negative_lifetime_never_expires() {
     assert!(body.get("expires_in").is_none(), "{body}");
     let token = body["access_token"].as_str().unwrap();
     s.clock.advance(20 * 365 * 86_400);
-    let info = s.introspect("app", &secret, token).await;
+    let info = s.introspect(("app", &secret), token).await.json;
     assert_eq!(info["active"], true);
     assert!(info.get("exp").is_none());
 }
@@ -284,9 +281,12 @@ async fn tokens_expire_on_the_injected_clock() {
         .unwrap()
         .to_string();
     s.clock.advance(59);
-    assert_eq!(s.introspect("app", &secret, &token).await["active"], true);
+    assert_eq!(s.introspect(("app", &secret), &token).await.json["active"], true);
     s.clock.advance(1);
-    assert_eq!(s.introspect("app", &secret, &token).await, json!({"active": false}));
+    assert_eq!(
+        s.introspect(("app", &secret), &token).await.json,
+        json!({"active": false})
+    );
     let r = s
         .http
         .get(s.url(&format!("/oauth/check_token?token={token}")))

@@ -3,7 +3,6 @@
 //! do not arrive in time are cut off, and a flood of connections waits past the connection cap
 //! while established clients and the health checks are answered.
 
-
 use crate::helpers::raw::{address, get_once, Raw, READ_BOUND};
 use crate::helpers::*;
 use std::io::{Read, Write};

@@ -1,7 +1,6 @@
 //! Start-up in real environments, with the real binary: what stops it (naming the setting and the
 //! cause, once) and what only warns.
 
-
 use crate::helpers::*;
 use std::path::Path;
 use std::process::{Command, Stdio};

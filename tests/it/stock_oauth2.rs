@@ -2,7 +2,6 @@
 //! revocation and the authorization-code flow with PKCE from a random loopback port, against a real
 //! server. (The Python libraries run in `.ci/stock-clients`.)
 
-
 use crate::helpers::flow::{self, Browser};
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
 use oauth2::{

@@ -2,7 +2,6 @@
 //! for the login page and the password grant, one per client id for secrets, shared by the
 //! nodes of a cluster; during a wait even the right password answers 429 with `Retry-After`.
 
-
 use crate::helpers::flow::{authorize_url, world, Browser};
 use crate::helpers::*;
 use serde_json::{json, Value};
@@ -14,7 +13,9 @@ const CB: &str = "http://127.0.0.1:9/cb";
 async fn guessing_ground(s: &TestApp) {
     world(s, CB).await;
     let body = json!({"client_id": "cli", "public": true, "grant_types": ["password"], "scopes": ["read"]});
-    let (status, answer) = s
+    let Response {
+        status, json: answer, ..
+    } = s
         .admin(reqwest::Method::POST, "/admin/tenants/acme/clients", Some(body))
         .await;
     assert_eq!(status, 201, "{answer}");
@@ -98,10 +99,14 @@ async fn wrong_client_secrets_are_throttled_per_client_id() {
     let other = s.create_client("acme", body).await;
     let cc = [("grant_type", "client_credentials")];
     for guess in ["a", "b", "c"] {
-        let (status, answer) = s.token_raw("app", guess, &cc, None).await;
+        let Response {
+            status, json: answer, ..
+        } = s.token(("app", guess), &cc).await;
         assert_eq!((status, answer["error"].as_str()), (401, Some("invalid_client")));
     }
-    let (status, answer) = s.token_raw("app", &secret, &cc, None).await;
+    let Response {
+        status, json: answer, ..
+    } = s.token(("app", &secret), &cc).await;
     assert_eq!(
         (status, answer["error"].as_str()),
         (429, Some("too_many_attempts")),
@@ -119,12 +124,12 @@ async fn wrong_client_secrets_are_throttled_per_client_id() {
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
     assert_eq!(
-        s.token_raw("other", &other, &cc, None).await.0,
+        s.token(("other", &other), &cc).await.status,
         200,
         "other clients are unaffected"
     );
     s.clock.advance(1);
-    assert_eq!(s.token_raw("app", &secret, &cc, None).await.0, 200);
+    assert_eq!(s.token(("app", &secret), &cc).await.status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

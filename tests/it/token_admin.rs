@@ -1,7 +1,6 @@
 //! Token management over HTTP: list/limit/update/revoke [R][T], authorizations, and the
 //! principal × endpoint permission matrix with cross-tenant attempts.
 
-
 use crate::helpers::*;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -45,19 +44,17 @@ impl World {
     }
     async fn login(&self, user: &str) -> Value {
         let password = format!("{user}-password");
-        let (status, body) = self
+        let Response { status, json: body, .. } = self
             .s
-            .token_raw(
-                "web",
-                &self.web_secret,
+            .token(
+                ("web", &self.web_secret),
                 &[("grant_type", "password"), ("username", user), ("password", &password)],
-                None,
             )
             .await;
         assert_eq!(status, 200, "{body}");
         body
     }
-    async fn get(&self, path: &str) -> (u16, Value) {
+    async fn get(&self, path: &str) -> Response {
         self.s.admin(Method::GET, path, None).await
     }
     /// A principal: a client in `tenant` with these authorities, and its access token.
@@ -73,15 +70,13 @@ impl World {
     }
 }
 
-async fn patch(w: &World, id: &str, body: Value) -> (u16, Value) {
+async fn patch(w: &World, id: &str, body: Value) -> Response {
     w.s.admin(Method::PATCH, &format!("/admin/tokens/{id}"), Some(body))
         .await
 }
 
 async fn token_id(w: &World, token: &str) -> String {
-    let (status, view) =
-        w.s.admin(Method::POST, "/admin/tokens/lookup", Some(json!({"token": token})))
-            .await;
+    let Response { status, json: view, .. } = w.s.lookup_token(token).await;
     assert_eq!(status, 200, "{view}");
     view["id"].as_str().unwrap().to_string()
 }
@@ -93,7 +88,7 @@ async fn a_clients_tokens_are_listed_with_count_limit_filters_and_pages() {
     for _ in 0..3 {
         issued.push(w.app_token().await);
     }
-    let (status, list) = w.get("/admin/tenants/acme/clients/app/tokens").await;
+    let Response { status, json: list, .. } = w.get("/admin/tenants/acme/clients/app/tokens").await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["active_count"], 3);
     assert_eq!(list["max_active_tokens"], 5, "the effective (tenant) limit");
@@ -120,9 +115,9 @@ async fn a_clients_tokens_are_listed_with_count_limit_filters_and_pages() {
     );
 
     // Pages of two, joined by the cursor, cover all three once.
-    let (_, page1) = w.get("/admin/tenants/acme/clients/app/tokens?limit=2").await;
+    let Response { json: page1, .. } = w.get("/admin/tenants/acme/clients/app/tokens?limit=2").await;
     let cursor = page1["next_cursor"].as_str().expect("a second page").to_string();
-    let (_, page2) = w
+    let Response { json: page2, .. } = w
         .get(&format!(
             "/admin/tenants/acme/clients/app/tokens?limit=2&cursor={cursor}"
         ))
@@ -141,9 +136,9 @@ async fn a_clients_tokens_are_listed_with_count_limit_filters_and_pages() {
     // Filters: subject and kind, on the password client.
     w.login("alice").await;
     w.login("bob").await;
-    let (_, alice) = w.get("/admin/tenants/acme/clients/web/tokens?subject=alice").await;
+    let Response { json: alice, .. } = w.get("/admin/tenants/acme/clients/web/tokens?subject=alice").await;
     assert_eq!(alice["tokens"].as_array().unwrap().len(), 2, "access + refresh");
-    let (_, refresh) = w.get("/admin/tenants/acme/clients/web/tokens?kind=refresh").await;
+    let Response { json: refresh, .. } = w.get("/admin/tenants/acme/clients/web/tokens?kind=refresh").await;
     assert!(refresh["tokens"]
         .as_array()
         .unwrap()
@@ -163,7 +158,8 @@ async fn bad_list_parameters_are_400_naming_them() {
         ("cursor=AAAA", "cursor"),
         ("colour=blue", "colour"),
     ] {
-        let (status, body) = w.get(&format!("/admin/tenants/acme/clients/app/tokens?{query}")).await;
+        let Response { status, json: body, .. } =
+            w.get(&format!("/admin/tenants/acme/clients/app/tokens?{query}")).await;
         assert_eq!(status, 400, "{query}: {body}");
         assert!(
             body["error_description"].as_str().unwrap().contains(named),
@@ -171,12 +167,12 @@ async fn bad_list_parameters_are_400_naming_them() {
         );
     }
     // A real cursor with one character changed is refused.
-    let (_, page) = w.get("/admin/tenants/acme/clients/app/tokens?limit=1").await;
+    let Response { json: page, .. } = w.get("/admin/tenants/acme/clients/app/tokens?limit=1").await;
     if let Some(cursor) = page["next_cursor"].as_str() {
         let mut tampered = cursor.to_string().into_bytes();
         tampered[5] = if tampered[5] == b'A' { b'B' } else { b'A' };
         let tampered = String::from_utf8(tampered).unwrap();
-        let (status, _) = w
+        let Response { status, .. } = w
             .get(&format!("/admin/tenants/acme/clients/app/tokens?cursor={tampered}"))
             .await;
         assert_eq!(status, 400);
@@ -190,25 +186,25 @@ async fn revoking_all_frees_the_slots_at_once() {
     for _ in 0..5 {
         tokens.push(w.app_token().await);
     }
-    let (status, _) =
-        w.s.token_raw("app", &w.app_secret, &[("grant_type", "client_credentials")], None)
+    let Response { status, .. } =
+        w.s.token(("app", &w.app_secret), &[("grant_type", "client_credentials")])
             .await;
     assert_eq!(status, 429);
-    let (status, body) =
+    let Response { status, json: body, .. } =
         w.s.admin(Method::POST, "/admin/tenants/acme/clients/app/tokens/revoke", None)
             .await;
     assert_eq!((status, body), (200, json!({"revoked": 5})));
     for t in &tokens {
-        assert_eq!(w.s.introspect("app", &w.app_secret, t).await["active"], false);
+        assert_eq!(w.s.introspect(("app", &w.app_secret), t).await.json["active"], false);
     }
     w.app_token().await;
-    let (_, list) = w.get("/admin/tenants/acme/clients/app/tokens").await;
+    let Response { json: list, .. } = w.get("/admin/tenants/acme/clients/app/tokens").await;
     assert_eq!(list["active_count"], 1);
 
     // With a subject, only that subject's tokens go.
     let alice = w.login("alice").await;
     let bob = w.login("bob").await;
-    let (status, body) =
+    let Response { status, json: body, .. } =
         w.s.admin(
             Method::POST,
             "/admin/tenants/acme/clients/web/tokens/revoke",
@@ -217,13 +213,15 @@ async fn revoking_all_frees_the_slots_at_once() {
         .await;
     assert_eq!((status, body), (200, json!({"revoked": 2})));
     assert_eq!(
-        w.s.introspect("web", &w.web_secret, alice["access_token"].as_str().unwrap())
-            .await["active"],
+        w.s.introspect(("web", &w.web_secret), alice["access_token"].as_str().unwrap())
+            .await
+            .json["active"],
         false
     );
     assert_eq!(
-        w.s.introspect("web", &w.web_secret, bob["access_token"].as_str().unwrap())
-            .await["active"],
+        w.s.introspect(("web", &w.web_secret), bob["access_token"].as_str().unwrap())
+            .await
+            .json["active"],
         true
     );
 }
@@ -233,18 +231,18 @@ async fn one_token_is_read_updated_and_deleted_and_introspection_follows() {
     let w = world().await;
     let token = w.app_token().await;
     let id = token_id(&w, &token).await;
-    let (status, view) = w.get(&format!("/admin/tokens/{id}")).await;
+    let Response { status, json: view, .. } = w.get(&format!("/admin/tokens/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(view["client_id"], "app");
     assert_eq!(view["scopes"], json!(["read"]));
 
     let patch =
         json!({"scopes": ["read", "write"], "properties": {"plan": "gold", "quota": 10}, "expires_at": START + 99});
-    let (status, view) =
+    let Response { status, json: view, .. } =
         w.s.admin(Method::PATCH, &format!("/admin/tokens/{id}"), Some(patch))
             .await;
     assert_eq!(status, 200, "{view}");
-    let info = w.s.introspect("app", &w.app_secret, &token).await;
+    let info = w.s.introspect(("app", &w.app_secret), &token).await.json;
     assert_eq!(info["scope"], "read write");
     assert_eq!(info["exp"], START + 99);
     assert_eq!(info["plan"], "gold");
@@ -266,7 +264,9 @@ async fn one_token_is_read_updated_and_deleted_and_introspection_follows() {
         (json!({"expires_at": i64::MAX}), "expires_at"),
         (json!({"owner": "x"}), "owner"),
     ] {
-        let (status, answer) =
+        let Response {
+            status, json: answer, ..
+        } =
             w.s.admin(Method::PATCH, &format!("/admin/tokens/{id}"), Some(body))
                 .await;
         assert_eq!(status, 400, "{answer}");
@@ -275,10 +275,13 @@ async fn one_token_is_read_updated_and_deleted_and_introspection_follows() {
             "{answer}"
         );
     }
-    assert_eq!(w.s.introspect("app", &w.app_secret, &token).await["plan"], "gold");
+    assert_eq!(
+        w.s.introspect(("app", &w.app_secret), &token).await.json["plan"],
+        "gold"
+    );
 
     // An expiry at the token's issue (here also now) ends it on the very next call.
-    let (status, _) =
+    let Response { status, .. } =
         w.s.admin(
             Method::PATCH,
             &format!("/admin/tokens/{id}"),
@@ -287,17 +290,20 @@ async fn one_token_is_read_updated_and_deleted_and_introspection_follows() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(
-        w.s.introspect("app", &w.app_secret, &token).await,
+        w.s.introspect(("app", &w.app_secret), &token).await.json,
         json!({"active": false})
     );
 
     let other = w.app_token().await;
     let other_id = token_id(&w, &other).await;
-    let (status, _) =
+    let Response { status, .. } =
         w.s.admin(Method::DELETE, &format!("/admin/tokens/{other_id}"), None)
             .await;
     assert_eq!(status, 204);
-    assert_eq!(w.s.introspect("app", &w.app_secret, &other).await["active"], false);
+    assert_eq!(
+        w.s.introspect(("app", &w.app_secret), &other).await.json["active"],
+        false
+    );
 }
 
 /// `MAX_LIFETIME`: the bound of lifetimes and of an expiry set by PATCH.
@@ -312,26 +318,24 @@ async fn an_ended_token_cannot_be_patched_back_to_life() {
 
     let ended = w.app_token().await;
     let ended_id = token_id(&w, &ended).await;
-    assert_eq!(patch(&w, &ended_id, json!({"expires_at": START})).await.0, 200);
+    assert_eq!(patch(&w, &ended_id, json!({"expires_at": START})).await.status, 200);
     let revoked = w.app_token().await;
     let revoked_id = token_id(&w, &revoked).await;
     assert_eq!(
         w.s.admin(Method::DELETE, &format!("/admin/tokens/{revoked_id}"), None)
             .await
-            .0,
+            .status,
         204
     );
     let login = w.login("alice").await;
     let used_id = token_id(&w, login["refresh_token"].as_str().unwrap()).await;
-    let (status, _) =
-        w.s.token_raw(
-            "web",
-            &w.web_secret,
+    let Response { status, .. } =
+        w.s.token(
+            ("web", &w.web_secret),
             &[
                 ("grant_type", "refresh_token"),
                 ("refresh_token", login["refresh_token"].as_str().unwrap()),
             ],
-            None,
         )
         .await;
     assert_eq!(status, 200);
@@ -351,23 +355,23 @@ async fn an_ended_token_cannot_be_patched_back_to_life() {
         ("used", &used_id),
         ("lapsed", &lapsed_id),
     ] {
-        let (status, body) = patch(&w, id, revive.clone()).await;
+        let Response { status, json: body, .. } = patch(&w, id, revive.clone()).await;
         assert_eq!(status, 409, "{what}: {body}");
         assert_eq!(body["error"], "conflict", "{what}: {body}");
         let description = body["error_description"].as_str().unwrap();
         assert!(description.contains("no longer active"), "{what}: {body}");
-        let (_, view) = w.get(&format!("/admin/tokens/{id}")).await;
+        let Response { json: view, .. } = w.get(&format!("/admin/tokens/{id}")).await;
         assert_eq!(view["active"], false, "{what}: {view}");
         assert_eq!(view["properties"], Value::Null, "{what}: nothing changed: {view}");
     }
     for token in [&ended, &revoked] {
         assert_eq!(
-            w.s.introspect("app", &w.app_secret, token).await,
+            w.s.introspect(("app", &w.app_secret), token).await.json,
             json!({"active": false})
         );
     }
     assert_eq!(
-        w.s.introspect("brief", &brief_secret, &lapsed).await,
+        w.s.introspect(("brief", &brief_secret), &lapsed).await.json,
         json!({"active": false})
     );
 }
@@ -380,14 +384,14 @@ async fn expires_at_is_bounded_and_retry_after_stays_within_a_lifetime() {
     let first = w.app_token().await;
     let id = token_id(&w, &first).await;
     for far in [i64::MAX, START + TEN_YEARS + 1] {
-        let (status, body) = patch(&w, &id, json!({"expires_at": far})).await;
+        let Response { status, json: body, .. } = patch(&w, &id, json!({"expires_at": far})).await;
         assert_eq!(status, 400, "{far}: {body}");
         assert!(
             body["error_description"].as_str().unwrap().starts_with("expires_at: "),
             "{body}"
         );
     }
-    let (status, view) = patch(&w, &id, json!({"expires_at": START + TEN_YEARS})).await;
+    let Response { status, json: view, .. } = patch(&w, &id, json!({"expires_at": START + TEN_YEARS})).await;
     assert_eq!(
         (status, &view["expires_at"]),
         (200, &json!(START + TEN_YEARS)),
@@ -412,13 +416,13 @@ async fn expires_at_is_bounded_and_retry_after_stays_within_a_lifetime() {
 #[tokio::test]
 async fn lookup_and_unknown_ids() {
     let w = world().await;
-    let (status, _) =
+    let Response { status, .. } =
         w.s.admin(Method::POST, "/admin/tokens/lookup", Some(json!({"token": "tsa_nope"})))
             .await;
     assert_eq!(status, 404);
-    let (status, _) = w.get("/admin/tokens/AAAAAAAAAAAAAAAAAAAAAA").await;
+    let Response { status, .. } = w.get("/admin/tokens/AAAAAAAAAAAAAAAAAAAAAA").await;
     assert_eq!(status, 404);
-    let (status, body) = w.get("/admin/tokens/not!an!id").await;
+    let Response { status, json: body, .. } = w.get("/admin/tokens/not!an!id").await;
     assert_eq!(status, 400, "{body}");
 }
 
@@ -426,14 +430,16 @@ async fn lookup_and_unknown_ids() {
 async fn a_users_authorizations_can_be_rescoped_and_revoked_per_client() {
     let w = world().await;
     let first = w.login("alice").await;
-    let (status, found) = w.get("/admin/tenants/acme/users/alice/authorizations").await;
+    let Response {
+        status, json: found, ..
+    } = w.get("/admin/tenants/acme/users/alice/authorizations").await;
     assert_eq!(status, 200);
     assert_eq!(
         found,
         json!([{"client_id": "web", "scopes": ["read", "write"], "token_count": 2, "consent": null}])
     );
 
-    let (status, body) =
+    let Response { status, json: body, .. } =
         w.s.admin(
             Method::PUT,
             "/admin/tenants/acme/clients/web/authorizations/alice",
@@ -442,8 +448,11 @@ async fn a_users_authorizations_can_be_rescoped_and_revoked_per_client() {
         .await;
     assert_eq!((status, body), (200, json!({"updated": 2})));
     let access = first["access_token"].as_str().unwrap();
-    assert_eq!(w.s.introspect("web", &w.web_secret, access).await["scope"], "read");
-    let (status, _) =
+    assert_eq!(
+        w.s.introspect(("web", &w.web_secret), access).await.json["scope"],
+        "read"
+    );
+    let Response { status, .. } =
         w.s.admin(
             Method::PUT,
             "/admin/tenants/acme/clients/web/authorizations/alice",
@@ -452,7 +461,7 @@ async fn a_users_authorizations_can_be_rescoped_and_revoked_per_client() {
         .await;
     assert_eq!(status, 400);
 
-    let (status, body) =
+    let Response { status, json: body, .. } =
         w.s.admin(
             Method::DELETE,
             "/admin/tenants/acme/clients/web/authorizations/alice",
@@ -460,10 +469,13 @@ async fn a_users_authorizations_can_be_rescoped_and_revoked_per_client() {
         )
         .await;
     assert_eq!((status, body), (200, json!({"revoked": 2})));
-    assert_eq!(w.s.introspect("web", &w.web_secret, access).await["active"], false);
-    let (_, found) = w.get("/admin/tenants/acme/users/alice/authorizations").await;
+    assert_eq!(
+        w.s.introspect(("web", &w.web_secret), access).await.json["active"],
+        false
+    );
+    let Response { json: found, .. } = w.get("/admin/tenants/acme/users/alice/authorizations").await;
     assert_eq!(found, json!([]));
-    let (status, _) = w.get("/admin/tenants/acme/users/nobody/authorizations").await;
+    let Response { status, .. } = w.get("/admin/tenants/acme/users/nobody/authorizations").await;
     assert_eq!(status, 404);
 }
 
@@ -617,7 +629,9 @@ async fn the_permission_matrix_holds_on_every_route() {
         let id = token_id(&w, bob["access_token"].as_str().unwrap()).await;
         let token = w.principal(tenant, "principal", authorities).await;
         for (method, path, body, area) in routes(&id) {
-            let (status, answer) = w.s.admin_as(&token, method.clone(), &path, body).await;
+            let Response {
+                status, json: answer, ..
+            } = w.s.admin_as(&token, method.clone(), &path, body).await;
             assert!(status < 500, "{method} {path}: {status} {answer}");
             let who = format!("{tenant} {authorities:?} {method} {path}");
             if allowed(area) {
@@ -639,7 +653,9 @@ async fn without_a_valid_bearer_every_route_is_401() {
     let id = token_id(&w, bob["access_token"].as_str().unwrap()).await;
     for (method, path, body, _) in routes(&id) {
         for bearer in ["", "tsa_forged", bob["refresh_token"].as_str().unwrap()] {
-            let (status, answer) = w.s.admin_as(bearer, method.clone(), &path, body.clone()).await;
+            let Response {
+                status, json: answer, ..
+            } = w.s.admin_as(bearer, method.clone(), &path, body.clone()).await;
             assert_eq!(status, 401, "{method} {path} with {bearer:?}: {answer}");
         }
     }
@@ -653,7 +669,7 @@ async fn a_partial_admin_cannot_take_over_a_stronger_client_or_user() {
         json!({"client_id": "boss", "authorities": ["ROLE_ADMIN_CUSTOMER"]}),
     )
     .await;
-    let (status, _) =
+    let Response { status, .. } =
         w.s.admin(
             Method::PATCH,
             "/admin/tenants/acme/users/bob",
@@ -689,12 +705,14 @@ async fn a_partial_admin_cannot_take_over_a_stronger_client_or_user() {
         ),
         (&users_admin, Method::DELETE, "/admin/tenants/acme/users/bob", None),
     ] {
-        let (status, answer) = w.s.admin_as(token, method.clone(), path, body).await;
+        let Response {
+            status, json: answer, ..
+        } = w.s.admin_as(token, method.clone(), path, body).await;
         assert_eq!(status, 403, "{method} {path}: {answer}");
     }
     // Whoever holds the authority may manage the client that holds it.
     let tenant_admin = w.principal("acme", "tenant-admin", &["ROLE_ADMIN_CUSTOMER"]).await;
-    let (status, _) =
+    let Response { status, .. } =
         w.s.admin_as(
             &tenant_admin,
             Method::POST,
@@ -709,11 +727,11 @@ async fn a_partial_admin_cannot_take_over_a_stronger_client_or_user() {
 async fn taking_a_role_away_takes_it_from_tokens_already_issued() {
     let w = world().await;
     let token = w.principal("acme", "boss", &["ROLE_ADMIN_CUSTOMER"]).await;
-    let (status, _) =
+    let Response { status, .. } =
         w.s.admin_as(&token, Method::GET, "/admin/tenants/acme/users", None)
             .await;
     assert_eq!(status, 200);
-    let (status, _) =
+    let Response { status, .. } =
         w.s.admin(
             Method::PATCH,
             "/admin/tenants/acme/clients/boss",
@@ -721,7 +739,7 @@ async fn taking_a_role_away_takes_it_from_tokens_already_issued() {
         )
         .await;
     assert_eq!(status, 200);
-    let (status, _) =
+    let Response { status, .. } =
         w.s.admin_as(&token, Method::GET, "/admin/tenants/acme/users", None)
             .await;
     assert_eq!(status, 403, "the demoted client's old token no longer carries the role");
@@ -730,7 +748,7 @@ async fn taking_a_role_away_takes_it_from_tokens_already_issued() {
 #[tokio::test]
 async fn a_users_authorities_count_for_the_admin_api_too() {
     let w = world().await;
-    let (status, _) =
+    let Response { status, .. } =
         w.s.admin(
             Method::PATCH,
             "/admin/tenants/acme/users/alice",
@@ -739,11 +757,11 @@ async fn a_users_authorities_count_for_the_admin_api_too() {
         .await;
     assert_eq!(status, 200);
     let alice = w.login("alice").await["access_token"].as_str().unwrap().to_string();
-    let (status, _) =
+    let Response { status, .. } =
         w.s.admin_as(&alice, Method::GET, "/admin/tenants/acme/clients/app/tokens", None)
             .await;
     assert_eq!(status, 200, "a user token carries the user's authorities");
-    let (status, _) =
+    let Response { status, .. } =
         w.s.admin_as(
             &alice,
             Method::POST,
@@ -753,7 +771,7 @@ async fn a_users_authorities_count_for_the_admin_api_too() {
         .await;
     assert_eq!(status, 403, "READ does not imply UPDATE");
     let bob = w.login("bob").await["access_token"].as_str().unwrap().to_string();
-    let (status, _) =
+    let Response { status, .. } =
         w.s.admin_as(&bob, Method::GET, "/admin/tenants/acme/clients/app/tokens", None)
             .await;
     assert_eq!(status, 403);

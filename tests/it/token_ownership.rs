@@ -2,9 +2,9 @@
 //! only for the client it was issued to, and revoking another client's token is refused
 //! (RFC 7009 §2.1) while another tenant's token looks unknown.
 
-
+use crate::helpers::Response;
 use crate::helpers::{spawn, TestApp};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const PASSWORD: &str = "wonderland";
 
@@ -24,28 +24,13 @@ async fn fixture(s: &TestApp) -> [String; 3] {
     [web, api, globex]
 }
 
-/// An answer of `/oauth/*` as `id` with HTTP Basic: status and JSON body.
-async fn post(s: &TestApp, path: &str, (id, secret): (&str, &str), form: &[(&str, &str)]) -> (u16, Value) {
-    let r = s
-        .http
-        .post(s.url(path))
-        .basic_auth(id, Some(secret))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn alice_signs_in(s: &TestApp, web: &str) -> (String, String) {
     let form = [
         ("grant_type", "password"),
         ("username", "alice"),
         ("password", PASSWORD),
     ];
-    let (status, body) = post(s, "/oauth/token", ("web", web), &form).await;
+    let Response { status, json: body, .. } = s.token(("web", web), &form).await;
     assert_eq!(status, 200, "{body}");
     let token = |name: &str| body[name].as_str().unwrap().to_string();
     (token("access_token"), token("refresh_token"))
@@ -57,17 +42,20 @@ async fn a_refresh_token_is_active_only_for_the_client_it_was_issued_to() {
     let [web, api, _] = fixture(&s).await;
     let (access, refresh) = alice_signs_in(&s, &web).await;
 
-    let mine = s.introspect("web", &web, &refresh).await;
+    let mine = s.introspect(("web", &web), &refresh).await.json;
     assert_eq!(mine["active"], json!(true), "{mine}");
     assert_eq!(mine["token_type"], json!("refresh_token"));
     assert_eq!(mine["client_id"], json!("web"));
     // To a resource server (any other client) it is no credential at all.
-    assert_eq!(s.introspect("api", &api, &refresh).await, json!({"active": false}));
-    assert_eq!(s.introspect("api", &api, &access).await["active"], json!(true));
+    assert_eq!(
+        s.introspect(("api", &api), &refresh).await.json,
+        json!({"active": false})
+    );
+    assert_eq!(s.introspect(("api", &api), &access).await.json["active"], json!(true));
 
     // check_token describes access tokens only, to anyone: a refresh token is invalid_token.
     for (id, secret) in [("web", &web), ("api", &api)] {
-        let (status, body) = post(&s, "/oauth/check_token", (id, secret), &[("token", &refresh)]).await;
+        let Response { status, json: body, .. } = s.check_token((id, secret), &refresh).await;
         assert_eq!((status, &body["error"]), (400, &json!("invalid_token")), "{id}: {body}");
     }
 }
@@ -87,29 +75,27 @@ async fn revoking_another_clients_token_is_refused_and_leaves_it_alone() {
         ("/oauth/revoke", &refresh),
         ("/oauth/revoke_token", &refresh),
     ] {
-        let (status, body) = post(&s, path, ("api", &api), &[("token", token)]).await;
+        let Response { status, json: body, .. } = s.post_form(path, ("api", &api), &[("token", token)]).await;
         assert_eq!(status, 400, "{path}: {body}");
         assert_eq!(body["error"], json!("unauthorized_client"), "{body}");
         assert!(body["error_description"].is_string(), "{body}");
     }
-    let (status, body) = post(&s, "/oauth/revoke", ("web", &web), &[("token", &service_token)]).await;
+    let Response { status, json: body, .. } = s.revoke(("web", &web), &service_token).await;
     assert_eq!((status, &body["error"]), (400, &json!("unauthorized_client")), "{body}");
-    assert_eq!(s.introspect("web", &web, &refresh).await["active"], json!(true));
-    assert_eq!(s.introspect("web", &web, &access).await["active"], json!(true));
-    assert_eq!(s.introspect("web", &web, &service_token).await["active"], json!(true));
+    assert_eq!(s.introspect(("web", &web), &refresh).await.json["active"], json!(true));
+    assert_eq!(s.introspect(("web", &web), &access).await.json["active"], json!(true));
+    assert_eq!(
+        s.introspect(("web", &web), &service_token).await.json["active"],
+        json!(true)
+    );
 
     // The owner still revokes its own, and an unknown token is still 200.
+    assert_eq!(s.revoke(("web", &web), &refresh).await.status, 200);
     assert_eq!(
-        post(&s, "/oauth/revoke", ("web", &web), &[("token", &refresh)]).await.0,
-        200
+        s.introspect(("api", &api), &access).await.json,
+        json!({"active": false})
     );
-    assert_eq!(s.introspect("api", &api, &access).await, json!({"active": false}));
-    assert_eq!(
-        post(&s, "/oauth/revoke", ("api", &api), &[("token", "garbage")])
-            .await
-            .0,
-        200
-    );
+    assert_eq!(s.revoke(("api", &api), "garbage").await.status, 200);
 }
 
 #[tokio::test]
@@ -118,9 +104,9 @@ async fn another_tenants_token_looks_unknown_to_revocation() {
     let [web, _, globex] = fixture(&s).await;
     let (access, refresh) = alice_signs_in(&s, &web).await;
     for token in [&access, &refresh] {
-        let (status, body) = post(&s, "/oauth/revoke", ("globex-app", &globex), &[("token", token)]).await;
+        let Response { status, json: body, .. } = s.revoke(("globex-app", &globex), token).await;
         assert_eq!(status, 200, "{body}");
     }
-    assert_eq!(s.introspect("web", &web, &refresh).await["active"], json!(true));
-    assert_eq!(s.introspect("web", &web, &access).await["active"], json!(true));
+    assert_eq!(s.introspect(("web", &web), &refresh).await.json["active"], json!(true));
+    assert_eq!(s.introspect(("web", &web), &access).await.json["active"], json!(true));
 }
