@@ -443,7 +443,7 @@ async fn client_lifecycle() {
     assert_eq!(issued["expires_in"], 300, "{issued}");
 
     // GET and list never show the secret
-    let Response { status, json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/web-app", None).await;
+    let Response { status, json: got, .. } = s.get_client("acme", "web-app").await;
     assert_eq!(status, 200, "{got}");
     assert!(got.get("client_secret").is_none(), "{got}");
     assert!(!got.to_string().contains(&secret), "{got}");
@@ -494,9 +494,7 @@ async fn client_lifecycle() {
     assert_eq!(status, 200, "{other}");
     assert_eq!(other, json!([]));
     // nor can the client be reached through the wrong tenant
-    let Response { status, json: body, .. } = s
-        .admin(Method::GET, "/admin/tenants/globex/clients/web-app", None)
-        .await;
+    let Response { status, json: body, .. } = s.get_client("globex", "web-app").await;
     assert_error(status, &body, 404);
     let Response { status, json: body, .. } = s
         .admin(Method::DELETE, "/admin/tenants/globex/clients/web-app", None)
@@ -516,7 +514,7 @@ async fn client_lifecycle() {
         json!(["https://app.example/cb"]),
         "untouched: {patched}"
     );
-    let Response { json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/web-app", None).await;
+    let Response { json: got, .. } = s.get_client("acme", "web-app").await;
     assert_eq!(got, patched);
     // and they take effect
     let Response { status, json: body, .. } = s
@@ -627,7 +625,7 @@ async fn client_input_errors() {
             .await;
         assert_bad(status, &answer, field);
     }
-    let Response { json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/app", None).await;
+    let Response { json: got, .. } = s.get_client("acme", "app").await;
     assert_eq!(
         got["grant_types"],
         json!(["client_credentials"]),
@@ -663,7 +661,7 @@ async fn regenerating_a_secret_retires_the_old_one_at_once() {
     s.access_token(("app", &new)).await;
 
     // the secret is shown once: not in GET afterwards
-    let Response { json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/app", None).await;
+    let Response { json: got, .. } = s.get_client("acme", "app").await;
     assert!(got.get("client_secret").is_none(), "{got}");
     assert!(!got.to_string().contains(&new), "{got}");
 
@@ -709,7 +707,7 @@ async fn deleting_a_client_revokes_its_tokens() {
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"], "invalid_client");
 
-    let Response { status, json: body, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/doomed", None).await;
+    let Response { status, json: body, .. } = s.get_client("acme", "doomed").await;
     assert_error(status, &body, 404);
     let Response { status, json: body, .. } = s
         .admin(Method::DELETE, "/admin/tenants/acme/clients/doomed", None)
@@ -1484,7 +1482,7 @@ async fn fine_grained_permissions() {
         } = s.admin_as(&reader, method.clone(), path, body).await;
         assert_eq!(status, 403, "{method} {path}: {answer}");
     }
-    let Response { json: got, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/reader", None).await;
+    let Response { json: got, .. } = s.get_client("acme", "reader").await;
     assert_eq!(
         got["authorities"],
         json!(["Auth.Customer.Clients:READ"]),
@@ -1553,14 +1551,7 @@ async fn a_revoked_or_expired_admin_token_is_401() {
     let Response { status, json: body, .. } = s.admin_as(&token, Method::GET, "/admin/tenants", None).await;
     assert_eq!(status, 200, "{body}");
 
-    let Response { status, json: body, .. } = s
-        .send(
-            s.http
-                .post(s.url("/oauth/revoke"))
-                .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
-                .form(&[("token", token.as_str())]),
-        )
-        .await;
+    let Response { status, json: body, .. } = s.revoke((ADMIN_ID, ADMIN_SECRET), &token).await;
     assert_eq!(status, 200, "{body}");
     let Response { status, json: body, .. } = s.admin_as(&token, Method::GET, "/admin/tenants", None).await;
     assert_error(status, &body, 401);

@@ -34,13 +34,6 @@ async fn sqlite_with_app(dir: &Path, authorities: &[&str]) -> (TestApp, String) 
     (s, secret)
 }
 
-async fn issue(s: &TestApp, secret: &str) -> String {
-    s.token_cc("app", secret, None).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_backup_taken_under_load_restores_every_token_client_and_user() {
     let dir = tempfile::tempdir().unwrap();
@@ -49,7 +42,7 @@ async fn a_backup_taken_under_load_restores_every_token_client_and_user() {
     s.create_user("acme", "alice", "alice-password-1", &["ROLE_USER"]).await;
     let mut tokens = Vec::new();
     for _ in 0..50 {
-        tokens.push(issue(&s, &secret).await);
+        tokens.push(s.access_token(("app", &secret)).await);
     }
 
     // Requests keep coming while the snapshot is taken and sent.
@@ -59,7 +52,7 @@ async fn a_backup_taken_under_load_restores_every_token_client_and_user() {
         tokio::spawn(async move {
             let mut issued = 0;
             while !stop.load(Ordering::Relaxed) {
-                issue(&s, &secret).await;
+                s.access_token(("app", &secret)).await;
                 issued += 1;
             }
             issued
@@ -84,7 +77,7 @@ async fn a_backup_taken_under_load_restores_every_token_client_and_user() {
         .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("backup"));
     assert_eq!(beside_store.count(), 0, "the server's snapshot file is gone once sent");
     // Still serving, writes included.
-    tokens.push(issue(&s, &secret).await);
+    tokens.push(s.access_token(("app", &secret)).await);
 
     // Restore: the snapshot where a store points, the key file beside it.
     let restored = tempfile::tempdir().unwrap();
@@ -113,7 +106,7 @@ async fn a_backup_taken_under_load_restores_every_token_client_and_user() {
 async fn only_a_server_admin_may_back_up() {
     let dir = tempfile::tempdir().unwrap();
     let (s, secret) = sqlite_with_app(dir.path(), &["ROLE_ADMIN_CUSTOMER"]).await;
-    let token = issue(&s, &secret).await;
+    let token = s.access_token(("app", &secret)).await;
     let Response { status, json: body, .. } = s.admin_as(&token, reqwest::Method::GET, "/admin/backup", None).await;
     assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")));
 }

@@ -25,10 +25,7 @@ async fn plain_client(s: &TestApp) -> String {
 async fn every_client_authentication_failure_is_401_with_the_basic_challenge() {
     let s = spawn().await;
     let secret = plain_client(&s).await;
-    let token = s.token_cc("app", &secret, None).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = s.access_token(("app", &secret)).await;
     let endpoints = [
         (Method::POST, "/oauth/token"),
         (Method::POST, "/oauth/introspect"),
@@ -106,10 +103,7 @@ async fn the_admin_api_answers_rfc_6750_challenges() {
     }
 
     // A good token without the authority: 403, the same body as before, and insufficient_scope.
-    let token = s.token_cc("app", &secret, None).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = s.access_token(("app", &secret)).await;
     let answer = admin(&s, Some(&bearer(&token))).await;
     assert_eq!(
         (answer.status, answer.header(CHALLENGE)),

@@ -30,16 +30,14 @@ async fn clients(s: &TestApp) -> String {
 }
 
 async fn preflight(s: &TestApp, path: &str, origin: &str, method: &str) -> (u16, HeaderMap) {
-    let r = s
+    let request = s
         .http
         .request(Method::OPTIONS, s.url(path))
         .header("origin", origin)
         .header("access-control-request-method", method)
-        .header("access-control-request-headers", "authorization,content-type")
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.headers().clone())
+        .header("access-control-request-headers", "authorization,content-type");
+    let r = s.send(request).await;
+    (r.status, r.headers)
 }
 
 fn allow_origin(headers: &HeaderMap) -> Option<&str> {
@@ -79,17 +77,16 @@ async fn preflights_answer_the_origins_some_client_allows() {
 }
 
 async fn token(s: &TestApp, secret: &str, origin: Option<&str>, scope: &str) -> (u16, HeaderMap, Value) {
-    let mut r = s
+    let mut request = s
         .http
         .post(s.url("/oauth/token"))
         .basic_auth("svc", Some(secret))
         .form(&[("grant_type", "client_credentials"), ("scope", scope)]);
     if let Some(origin) = origin {
-        r = r.header("origin", origin);
+        request = request.header("origin", origin);
     }
-    let r = r.send().await.unwrap();
-    let (status, headers) = (r.status().as_u16(), r.headers().clone());
-    (status, headers, r.json().await.unwrap())
+    let r = s.send(request).await;
+    (r.status, r.headers, r.json)
 }
 
 #[tokio::test]
@@ -165,7 +162,7 @@ async fn a_public_pkce_client_reads_its_tokens_and_errors_from_its_redirect_orig
 async fn allowed_origins_are_set_through_the_admin_api_and_checked() {
     let s = spawn().await;
     clients(&s).await;
-    let Response { json: svc, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/svc", None).await;
+    let Response { json: svc, .. } = s.get_client("acme", "svc").await;
     assert_eq!(svc["allowed_origins"], json!([SVC]), "canonical");
     let path = "/admin/tenants/acme/clients/spa";
     let Response { status, json: spa, .. } = s

@@ -79,10 +79,7 @@ async fn while_the_database_is_down_requests_fail_fast_and_recover_by_themselves
             continue;
         };
         let secret = app(&s).await;
-        let token = s.token_cc("app", &secret, None).await["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let token = s.access_token(("app", &secret)).await;
         assert_eq!(introspect(&s, &secret, &token).await.unwrap().0, 200);
 
         proxy.down();

@@ -23,30 +23,16 @@ async fn world_with_billing(s: &TestApp) -> (String, String) {
     (cb, secret)
 }
 
-async fn answer(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let body = response.json().await.unwrap_or(Value::Null);
-    (status, body)
-}
-
 /// A token request with `id` in Basic, then in the form, then (a public client's way) alone.
 async fn token_as(s: &TestApp, id: &str, secret: &str) -> Vec<(u16, Value)> {
     let grant = ("grant_type", "client_credentials");
-    let basic = s
-        .http
-        .post(s.url("/oauth/token"))
-        .basic_auth(id, Some(secret))
-        .form(&[grant]);
-    let post = s
-        .http
-        .post(s.url("/oauth/token"))
-        .form(&[grant, ("client_id", id), ("client_secret", secret)]);
-    let alone = s.http.post(s.url("/oauth/token")).form(&[grant, ("client_id", id)]);
-    let mut answers = Vec::new();
-    for request in [basic, post, alone] {
-        answers.push(answer(request.send().await.unwrap()).await);
-    }
-    answers
+    let answers = [
+        s.token((id, secret), &[grant]).await,
+        s.token_public(&[grant, ("client_id", id), ("client_secret", secret)])
+            .await,
+        s.token_public(&[grant, ("client_id", id)]).await,
+    ];
+    answers.into_iter().map(|r| (r.status, r.json)).collect()
 }
 
 /// Introspect, check_token (GET and POST), revoke and revoke_token, as client `id`.
@@ -58,34 +44,19 @@ async fn token_endpoints_as(s: &TestApp, id: &str, secret: &str) -> Vec<(&'stati
         "/oauth/revoke",
         "/oauth/revoke_token",
     ] {
-        let request = s
-            .http
-            .post(s.url(path))
-            .basic_auth(id, Some(secret))
-            .form(&[("token", "x")]);
-        let (status, body) = answer(request.send().await.unwrap()).await;
-        answers.push((path, status, body));
+        let r = s.post_form(path, (id, secret), &[("token", "x")]).await;
+        answers.push((path, r.status, r.json));
     }
     let query = [("token", "x"), ("client_id", id), ("client_secret", secret)];
-    let request = s.http.get(s.url("/oauth/check_token")).query(&query);
-    let (status, body) = answer(request.send().await.unwrap()).await;
-    answers.push(("GET /oauth/check_token", status, body));
+    let r = s.send(s.http.get(s.url("/oauth/check_token")).query(&query)).await;
+    answers.push(("GET /oauth/check_token", r.status, r.json));
     answers
 }
 
 /// The password grant for `username` as `billing`.
 async fn password_grant(s: &TestApp, secret: &str, username: &str) -> (u16, Value) {
-    let form = [
-        ("grant_type", "password"),
-        ("username", username),
-        ("password", "wonderland"),
-    ];
-    let request = s
-        .http
-        .post(s.url("/oauth/token"))
-        .basic_auth("billing", Some(secret))
-        .form(&form);
-    answer(request.send().await.unwrap()).await
+    let r = s.login(("billing", secret), username, "wonderland").await;
+    (r.status, r.json)
 }
 
 /// Every way a request names a client or a user, with `bad` in place of `billing`/`web`/`alice`.

@@ -35,10 +35,7 @@ async fn issuance_refusal_and_revocation_are_counted_by_tenant_and_grant() {
     let secret = s
         .create_client("lim", json!({"client_id": "lim-app", "scopes": ["read"]}))
         .await;
-    let first = s.token_cc("lim-app", &secret, None).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let first = s.access_token(("lim-app", &secret)).await;
     s.token_cc("lim-app", &secret, None).await;
     let Response { status, .. } = s
         .token(("lim-app", &secret), &[("grant_type", "client_credentials")])
@@ -83,15 +80,7 @@ async fn issuance_refusal_and_revocation_are_counted_by_tenant_and_grant() {
             >= 4.0
     );
 
-    let revoked = s
-        .http
-        .post(s.url("/oauth/revoke"))
-        .basic_auth("lim-app", Some(&secret))
-        .form(&[("token", first.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoked.status(), 200);
+    assert_eq!(s.revoke(("lim-app", &secret), &first).await.status, 200);
     s.clock.advance(3601);
     s.count_active_tokens().await;
     let text = scrape(&s).await;

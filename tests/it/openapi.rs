@@ -300,7 +300,7 @@ async fn real_answers_fit_their_schemas() {
 
     let Response { json: tenant, .. } = s.admin(Method::GET, "/admin/tenants/acme", None).await;
     check_against(&doc, "TenantView", &tenant);
-    let Response { json: client, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/billing", None).await;
+    let Response { json: client, .. } = s.get_client("acme", "billing").await;
     check_against(&doc, "ClientView", &client);
     let Response { json: regenerated, .. } = s
         .admin(Method::POST, "/admin/tenants/acme/clients/billing/secret", None)
@@ -326,9 +326,7 @@ async fn real_answers_fit_their_schemas() {
     check_against(&doc, "TokenResponse", &issued);
     let access = issued["access_token"].as_str().unwrap();
 
-    let Response { json: token, .. } = s
-        .admin(Method::POST, "/admin/tokens/lookup", Some(json!({"token": access})))
-        .await;
+    let Response { json: token, .. } = s.lookup_token(access).await;
     check_against(&doc, "TokenView", &token);
     let Response { json: list, .. } = s
         .admin(Method::GET, "/admin/tenants/acme/clients/billing/tokens", None)

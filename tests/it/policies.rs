@@ -16,16 +16,6 @@ async fn server_with_acme(tenant: Value) -> (TestApp, tempfile::TempDir) {
     (server, dir)
 }
 
-async fn token_response(s: &TestApp, id: &str, secret: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    s.http
-        .post(s.url("/oauth/token"))
-        .basic_auth(id, Some(secret))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixty_four_concurrent_requests_against_a_limit_of_ten() {
     let (s, _dir) = server_with_acme(json!({"max_active_tokens_per_client": 10, "access_token_ttl": 600})).await;
@@ -37,11 +27,9 @@ async fn sixty_four_concurrent_requests_against_a_limit_of_ten() {
         .map(|_| {
             let (s, secret) = (s.clone(), secret.clone());
             tokio::spawn(async move {
-                let r = token_response(&s, "app", &secret, &[("grant_type", "client_credentials")]).await;
-                let status = r.status().as_u16();
-                let retry_after = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
-                let body: Value = r.json().await.unwrap();
-                (status, retry_after, body)
+                let r = s.token(("app", &secret), &[("grant_type", "client_credentials")]).await;
+                let retry_after = r.header("retry-after").map(str::to_string);
+                (r.status, retry_after, r.json)
             })
         })
         .collect();
@@ -66,25 +54,17 @@ async fn sixty_four_concurrent_requests_against_a_limit_of_ten() {
         assert_eq!(s.introspect(("app", &secret), token).await.json["active"], true);
     }
     // Revoking one frees exactly one slot.
-    let r = s
-        .http
-        .post(s.url("/oauth/revoke"))
-        .basic_auth("app", Some(&secret))
-        .form(&[("token", tokens[0].as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(s.revoke(("app", &secret), &tokens[0]).await.status, 200);
     assert_eq!(
-        token_response(&s, "app", &secret, &[("grant_type", "client_credentials")])
+        s.token(("app", &secret), &[("grant_type", "client_credentials")])
             .await
-            .status(),
+            .status,
         200
     );
     assert_eq!(
-        token_response(&s, "app", &secret, &[("grant_type", "client_credentials")])
+        s.token(("app", &secret), &[("grant_type", "client_credentials")])
             .await
-            .status(),
+            .status,
         429
     );
 }
@@ -100,9 +80,9 @@ async fn retry_after_counts_down_and_is_absent_when_nothing_expires() {
         .await;
     s.token_cc("app", &secret, None).await;
     s.clock.advance(40);
-    let r = token_response(&s, "app", &secret, &[("grant_type", "client_credentials")]).await;
-    assert_eq!(r.status(), 429);
-    assert_eq!(r.headers()["retry-after"], "60");
+    let r = s.token(("app", &secret), &[("grant_type", "client_credentials")]).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("retry-after"), Some("60"));
     s.clock.advance(60);
     s.token_cc("app", &secret, None).await;
 
@@ -113,9 +93,11 @@ async fn retry_after_counts_down_and_is_absent_when_nothing_expires() {
         )
         .await;
     s.token_cc("forever", &forever, None).await;
-    let r = token_response(&s, "forever", &forever, &[("grant_type", "client_credentials")]).await;
-    assert_eq!(r.status(), 429);
-    assert!(r.headers().get("retry-after").is_none());
+    let r = s
+        .token(("forever", &forever), &[("grant_type", "client_credentials")])
+        .await;
+    assert_eq!(r.status, 429);
+    assert!(r.header("retry-after").is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -155,28 +137,18 @@ async fn reuse_returns_the_identical_token_to_32_concurrent_requests() {
     );
 
     // Once revoked, a new token is minted.
-    s.http
-        .post(s.url("/oauth/revoke"))
-        .basic_auth("app", Some(&secret))
-        .form(&[("token", shared.as_str())])
-        .send()
-        .await
-        .unwrap();
+    s.revoke(("app", &secret), &shared).await;
     assert_ne!(
         s.token_cc("app", &secret, Some("read")).await["access_token"],
         shared.as_str()
     );
 }
 
+/// Signs `user` in through `client` (asserting 200): the token answer.
 async fn login(s: &TestApp, client: &str, secret: &str, user: &str) -> Value {
-    let Response { status, json: body, .. } = s
-        .token(
-            (client, secret),
-            &[("grant_type", "password"), ("username", user), ("password", "pw-12345")],
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body
+    let answer = s.login((client, secret), user, "pw-12345").await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.json
 }
 
 #[tokio::test]
@@ -276,10 +248,7 @@ async fn a_negative_lifetime_never_expires() {
 async fn tokens_expire_on_the_injected_clock() {
     let (s, _dir) = server_with_acme(json!({"access_token_ttl": 60})).await;
     let secret = s.create_client("acme", json!({"client_id": "app"})).await;
-    let token = s.token_cc("app", &secret, None).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = s.access_token(("app", &secret)).await;
     s.clock.advance(59);
     assert_eq!(s.introspect(("app", &secret), &token).await.json["active"], true);
     s.clock.advance(1);

@@ -119,7 +119,7 @@ async fn the_grace_is_a_tenant_and_client_setting_checked_by_name() {
     assert_eq!(tenant["refresh_token_grace"], 10, "{tenant}");
     let body = json!({"client_id": "web", "refresh_token_grace": 0});
     s.create_client("acme", body).await;
-    let Response { json: client, .. } = s.admin(Method::GET, "/admin/tenants/acme/clients/web", None).await;
+    let Response { json: client, .. } = s.get_client("acme", "web").await;
     assert_eq!(client["refresh_token_grace"], 0, "{client}");
     let Response {
         status, json: client, ..

@@ -29,13 +29,9 @@ async fn password(s: &TestApp, username: &str, password: &str) -> (u16, Option<u
         ("username", username),
         ("password", password),
     ];
-    let r = s.http.post(s.url("/oauth/token")).form(&form).send().await.unwrap();
-    let status = r.status().as_u16();
-    let retry = r
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().parse().unwrap());
-    (status, retry, r.json().await.unwrap())
+    let r = s.token_public(&form).await;
+    let retry = r.header("retry-after").map(|v| v.parse().unwrap());
+    (r.status, retry, r.json)
 }
 
 #[tokio::test]
@@ -113,16 +109,9 @@ async fn wrong_client_secrets_are_throttled_per_client_id() {
         "{answer}"
     );
     // The same holds where else the client authenticates.
-    let r = s
-        .http
-        .post(s.url("/oauth/introspect"))
-        .basic_auth("app", Some(&secret))
-        .form(&[("token", "x")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 429);
-    assert!(r.headers().contains_key("retry-after"));
+    let r = s.introspect(("app", &secret), "x").await;
+    assert_eq!(r.status, 429);
+    assert!(r.headers.contains_key("retry-after"));
     assert_eq!(
         s.token(("other", &other), &cc).await.status,
         200,

@@ -63,10 +63,7 @@ impl World {
             .s
             .create_client(tenant, json!({"client_id": id, "authorities": authorities}))
             .await;
-        self.s.token_cc(id, &secret, None).await["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        self.s.access_token((id, &secret)).await
     }
 }
 
@@ -342,10 +339,7 @@ async fn an_ended_token_cannot_be_patched_back_to_life() {
     let brief_secret =
         w.s.create_client("acme", json!({"client_id": "brief", "access_token_ttl": 60}))
             .await;
-    let lapsed = w.s.token_cc("brief", &brief_secret, None).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let lapsed = w.s.access_token(("brief", &brief_secret)).await;
     let lapsed_id = token_id(&w, &lapsed).await;
     w.s.clock.advance(60);
 
@@ -401,24 +395,17 @@ async fn expires_at_is_bounded_and_retry_after_stays_within_a_lifetime() {
         w.app_token().await;
     }
     let refused =
-        w.s.http
-            .post(w.s.url("/oauth/token"))
-            .basic_auth("app", Some(&w.app_secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(refused.status(), 429);
-    let retry_after: i64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        w.s.token(("app", &w.app_secret), &[("grant_type", "client_credentials")])
+            .await;
+    assert_eq!(refused.status, 429);
+    let retry_after: i64 = refused.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=3600).contains(&retry_after), "{retry_after}");
 }
 
 #[tokio::test]
 async fn lookup_and_unknown_ids() {
     let w = world().await;
-    let Response { status, .. } =
-        w.s.admin(Method::POST, "/admin/tokens/lookup", Some(json!({"token": "tsa_nope"})))
-            .await;
+    let Response { status, .. } = w.s.lookup_token("tsa_nope").await;
     assert_eq!(status, 404);
     let Response { status, .. } = w.get("/admin/tokens/AAAAAAAAAAAAAAAAAAAAAA").await;
     assert_eq!(status, 404);

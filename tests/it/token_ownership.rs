@@ -65,10 +65,7 @@ async fn revoking_another_clients_token_is_refused_and_leaves_it_alone() {
     let s = spawn().await;
     let [web, api, _] = fixture(&s).await;
     let (access, refresh) = alice_signs_in(&s, &web).await;
-    let service_token = s.token_cc("api", &api, None).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let service_token = s.access_token(("api", &api)).await;
 
     for (path, token) in [
         ("/oauth/revoke", &access),

@@ -67,6 +67,11 @@ impl TestApp {
         self.post_form("/oauth/token", client, form).await
     }
 
+    /// `POST /oauth/token` as a public client, which names itself with `client_id` in `form`.
+    pub async fn token_public(&self, form: &[(&str, &str)]) -> Response {
+        self.send(self.http.post(self.url("/oauth/token")).form(form)).await
+    }
+
     /// A client_credentials token answer (asserting 200), with this scope if one is given.
     pub async fn token_cc(&self, id: &str, secret: &str, scope: Option<&str>) -> Value {
         let mut form = vec![("grant_type", "client_credentials")];
