@@ -9,17 +9,6 @@ use std::time::{Duration, Instant};
 const SECRET_GUESS: &str = "guessed-client-secret-4c1d";
 const PASSWORD_GUESS: &str = "guessed-password-77e2";
 
-async fn token(http: &reqwest::Client, base: &str, id: &str, secret: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let r = http
-        .post(format!("{base}/oauth/token"))
-        .basic_auth(id, Some(secret))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
 /// The JSON log lines whose message is `message`, waiting a little for them to reach the pipe.
 async fn lines(p: &Process, message: &str, at_least: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -50,36 +39,19 @@ async fn failed_authentication_is_logged_without_the_secret() {
         ("TESSERA_ADMIN_CLIENT_SECRET", ADMIN_SECRET),
     ];
     let p = start_binary(dir.path(), &envs);
-    let (http, base) = (reqwest::Client::new(), p.base.clone());
-    let (_, admin) = token(
-        &http,
-        &base,
-        ADMIN_ID,
-        ADMIN_SECRET,
-        &[("grant_type", "client_credentials")],
-    )
-    .await;
-    let admin = admin["access_token"].as_str().unwrap();
-    let create = |path: &str, body: Value| http.post(format!("{base}{path}")).bearer_auth(admin).json(&body).send();
-    create("/admin/tenants", json!({"id": "acme"})).await.unwrap();
+    let api = p.api().await;
+    api.create_tenant(json!({"id": "acme"})).await;
     let app = json!({"client_id": "web", "grant_types": ["password"]});
-    let app: Value = create("/admin/tenants/acme/clients", app)
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let secret = app["client_secret"].as_str().unwrap();
-    let user = json!({"username": "alice", "password": "the-real-one-5b8e"});
-    create("/admin/tenants/acme/users", user).await.unwrap();
+    let secret = api.create_client("acme", app).await;
+    let secret = secret.as_str();
+    api.create_user("acme", "alice", "the-real-one-5b8e", &[]).await;
 
     let login = [
         ("grant_type", "password"),
         ("username", "alice"),
         ("password", "the-real-one-5b8e"),
     ];
-    let (status, _) = token(&http, &base, "web", SECRET_GUESS, &login).await;
-    assert_eq!(status, 401);
+    assert_eq!(api.token(("web", SECRET_GUESS), &login).await.status, 401);
     let refused = lines(&p, "client authentication refused", 1).await;
     assert_eq!(refused.len(), 1, "{refused:?}");
     assert_eq!(refused[0]["level"], "INFO");
@@ -97,7 +69,7 @@ async fn failed_authentication_is_logged_without_the_secret() {
     ];
     let mut status = 400;
     for _ in 0..10 {
-        status = token(&http, &base, "web", secret, &guess).await.0;
+        status = api.token(("web", secret), &guess).await.status;
         if status == 429 {
             break;
         }

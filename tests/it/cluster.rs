@@ -3,12 +3,12 @@
 //! against the database. Every scenario runs on both backends.
 
 use crate::helpers::{start_binary, Process, ADMIN_ID, ADMIN_SECRET};
+use crate::helpers::{test_database, TestDatabase};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tessera::store::sql::testdb::{test_database, TestDatabase};
 
 /// A change on one node is seen by every node within this bound (docs/concepts.md, "Stores").
 const VISIBLE_WITHIN: Duration = Duration::from_secs(1);

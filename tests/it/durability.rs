@@ -2,7 +2,7 @@
 //! first-start bootstrap and start-up errors.
 
 use crate::helpers::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::Path;
 use std::process::Command;
 
@@ -10,29 +10,6 @@ const ENV: [(&str, &str); 2] = [
     ("TESSERA_ADMIN_CLIENT_ID", ADMIN_ID),
     ("TESSERA_ADMIN_CLIENT_SECRET", ADMIN_SECRET),
 ];
-
-async fn post_form(http: &reqwest::Client, url: String, auth: (&str, &str), form: &[(&str, &str)]) -> (u16, Value) {
-    let r = http
-        .post(url)
-        .basic_auth(auth.0, Some(auth.1))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
-async fn admin_post(http: &reqwest::Client, base: &str, token: &str, path: &str, body: Value) -> Value {
-    let r = http
-        .post(format!("{base}{path}"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    r.json().await.unwrap()
-}
 
 fn files_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
     std::fs::read_dir(dir)
@@ -51,40 +28,21 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 async fn answered_tokens_survive_sigkill_and_the_files_hold_no_usable_secret() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_binary(dir.path(), &ENV);
-    let base = server.base.clone();
-    let http = reqwest::Client::new();
-    let (_, admin) = post_form(
-        &http,
-        format!("{base}/oauth/token"),
-        (ADMIN_ID, ADMIN_SECRET),
-        &[("grant_type", "client_credentials")],
-    )
-    .await;
-    let admin_token = admin["access_token"].as_str().unwrap().to_string();
-    admin_post(&http, &base, &admin_token, "/admin/tenants", json!({"id": "acme"})).await;
-    let client = admin_post(
-        &http,
-        &base,
-        &admin_token,
-        "/admin/tenants/acme/clients",
-        json!({"client_id": "durable-app", "grant_types": ["client_credentials", "password", "refresh_token"], "scopes": ["read"]}),
-    )
-    .await;
-    let secret = client["client_secret"].as_str().unwrap().to_string();
+    let api = server.api().await;
+    api.create_tenant(json!({"id": "acme"})).await;
+    let secret = api
+        .create_client(
+            "acme",
+            json!({"client_id": "durable-app", "grant_types": ["client_credentials", "password", "refresh_token"], "scopes": ["read"]}),
+        )
+        .await;
     let password = "correct-horse-battery-staple";
-    admin_post(
-        &http,
-        &base,
-        &admin_token,
-        "/admin/tenants/acme/users",
-        json!({"username": "alice", "password": password}),
-    )
-    .await;
+    api.create_user("acme", "alice", password, &[]).await;
 
     // Many concurrent requests, so commits are grouped; kill the moment the last answer arrives.
     let tasks: Vec<_> = (0..200)
         .map(|i| {
-            let (http, base, secret) = (http.clone(), base.clone(), secret.clone());
+            let (api, secret) = (api.clone(), secret.clone());
             tokio::spawn(async move {
                 let form: &[(&str, &str)] = if i % 10 == 0 {
                     &[
@@ -95,13 +53,13 @@ async fn answered_tokens_survive_sigkill_and_the_files_hold_no_usable_secret() {
                 } else {
                     &[("grant_type", "client_credentials")]
                 };
-                post_form(&http, format!("{base}/oauth/token"), ("durable-app", &secret), form).await
+                api.token(("durable-app", &secret), form).await
             })
         })
         .collect();
     let mut answered = Vec::new();
     for task in tasks {
-        let (status, body) = task.await.unwrap();
+        let Response { status, json: body, .. } = task.await.unwrap();
         assert_eq!(status, 200, "{body}");
         answered.push(body["access_token"].as_str().unwrap().to_string());
         if let Some(refresh) = body["refresh_token"].as_str() {
@@ -123,20 +81,17 @@ async fn answered_tokens_survive_sigkill_and_the_files_hold_no_usable_secret() {
             assert!(!contains(bytes, token), "{name} holds an issued token");
             assert!(!contains(bytes, &token[4..]), "{name} holds a token body");
         }
-        for secret in [secret.as_str(), ADMIN_SECRET, admin_token.as_str(), password] {
+        for secret in [secret.as_str(), ADMIN_SECRET, api.admin_token.as_str(), password] {
             assert!(!contains(bytes, secret), "{name} holds a secret");
         }
     }
 
     let restarted = start_binary(dir.path(), &ENV);
     for token in &answered {
-        let (status, info) = post_form(
-            &http,
-            format!("{}/oauth/introspect", restarted.base),
-            ("durable-app", &secret),
-            &[("token", token)],
-        )
-        .await;
+        let Response { status, json: info, .. } = restarted
+            .anonymous_api()
+            .introspect(("durable-app", &secret), token)
+            .await;
         assert_eq!(status, 200);
         assert_eq!(info["active"], true, "token lost after SIGKILL");
     }
@@ -159,15 +114,8 @@ async fn first_start_prints_a_generated_admin_secret_once() {
         .unwrap()
         .trim()
         .to_string();
-    let http = reqwest::Client::new();
-    let (status, _) = post_form(
-        &http,
-        format!("{}/oauth/token", first.base),
-        (&id, &secret),
-        &[("grant_type", "client_credentials")],
-    )
-    .await;
-    assert_eq!(status, 200);
+    let cc = [("grant_type", "client_credentials")];
+    assert_eq!(first.anonymous_api().token((&id, &secret), &cc).await.status, 200);
     assert!(
         !first.stderr.lock().unwrap().contains(&secret),
         "the secret is printed, never logged"
@@ -176,13 +124,7 @@ async fn first_start_prints_a_generated_admin_secret_once() {
 
     let second = start_binary(dir.path(), &[]);
     assert!(!second.banner.join("\n").contains("client_secret"), "shown only once");
-    let (status, _) = post_form(
-        &http,
-        format!("{}/oauth/token", second.base),
-        (&id, &secret),
-        &[("grant_type", "client_credentials")],
-    )
-    .await;
+    let status = second.anonymous_api().token((&id, &secret), &cc).await.status;
     assert_eq!(status, 200, "the generated admin survives restarts");
     assert!(dir.path().join("tessera.key").exists());
 }

@@ -16,64 +16,32 @@ const ENV: [(&str, &str); 2] = [
 const REDIRECT: &str = "http://127.0.0.1:9/cb";
 const VERIFIER: &str = "a-verifier-of-at-least-forty-three-characters-0123456789";
 
-/// The binary's HTTP API as a test uses it.
-struct Api {
-    http: reqwest::Client,
-    base: String,
-    admin: String,
+/// The binary's API as this test uses it: every 503 must say when to come back (`Retry-After: 1`),
+/// and the admin paths are given without their `/admin` prefix.
+struct Disk {
+    api: crate::helpers::Api,
 }
 
-impl Api {
-    async fn connect(base: &str) -> Api {
-        let mut api = Api {
-            http: reqwest::Client::new(),
-            base: base.to_string(),
-            admin: String::new(),
-        };
-        let (status, token) = api
-            .form(
-                "/oauth/token",
-                (ADMIN_ID, ADMIN_SECRET),
-                &[("grant_type", "client_credentials")],
-            )
-            .await;
-        assert_eq!(status, 200, "{token}");
-        api.admin = token["access_token"].as_str().unwrap().to_string();
-        api
+impl Disk {
+    async fn connect(server: &Process) -> Disk {
+        Disk {
+            api: server.api().await,
+        }
+    }
+
+    fn checked(path: &str, answer: Response) -> (u16, Value) {
+        if answer.status == 503 {
+            assert_eq!(answer.header("retry-after"), Some("1"), "{path}");
+        }
+        (answer.status, answer.json)
     }
 
     async fn form(&self, path: &str, auth: (&str, &str), form: &[(&str, &str)]) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .basic_auth(auth.0, Some(auth.1))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        if status == 503 {
-            assert_eq!(r.headers()["retry-after"], "1", "{path}");
-        }
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        Self::checked(path, self.api.post_form(path, auth, form).await)
     }
 
     async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}/admin{path}", self.base))
-            .bearer_auth(&self.admin);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let r = request.send().await.unwrap();
-        let status = r.status().as_u16();
-        if status == 503 {
-            assert_eq!(r.headers()["retry-after"], "1", "{path}");
-        }
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        Self::checked(path, self.api.admin(method, &format!("/admin{path}"), body).await)
     }
 
     async fn active(&self, secret: &str, token: &str) -> bool {
@@ -85,14 +53,13 @@ impl Api {
     }
 
     async fn ready(&self) -> u16 {
-        let r = self.http.get(format!("{}/readyz", self.base)).send().await.unwrap();
-        r.status().as_u16()
+        self.api.send(self.api.http.get(self.api.url("/readyz"))).await.status
     }
 
     /// Logs alice in and answers the consent page with Allow: the redirect (status, code).
     async fn consent(&self) -> (u16, Option<String>) {
         let browser = Browser::new(false);
-        let mut url = reqwest::Url::parse(&format!("{}/oauth/authorize", self.base)).unwrap();
+        let mut url = reqwest::Url::parse(&format!("{}/oauth/authorize", self.api.base)).unwrap();
         url.query_pairs_mut()
             .append_pair("response_type", "code")
             .append_pair("client_id", "web")
@@ -111,7 +78,7 @@ impl Api {
         ];
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let consent = browser
-            .post(&format!("{}/oauth/authorize/login", self.base), &form)
+            .post(&format!("{}/oauth/authorize/login", self.api.base), &form)
             .await;
         assert!(consent.is_consent(), "{}", consent.body);
         let form = [
@@ -121,7 +88,7 @@ impl Api {
         ];
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let landed = browser
-            .post(&format!("{}/oauth/authorize/consent", self.base), &form)
+            .post(&format!("{}/oauth/authorize/consent", self.api.base), &form)
             .await;
         let code = landed.headers.get("location").and_then(|l| {
             let url = reqwest::Url::parse(l.to_str().unwrap()).unwrap();
@@ -141,7 +108,7 @@ struct Tokens {
     patched: String,
 }
 
-async fn world(api: &Api) -> Tokens {
+async fn world(api: &Disk) -> Tokens {
     assert_eq!(
         api.admin(Method::POST, "/tenants", Some(json!({"id": "acme"}))).await.0,
         201
@@ -197,7 +164,7 @@ async fn world(api: &Api) -> Tokens {
     }
 }
 
-async fn token_id(api: &Api, token: &str) -> String {
+async fn token_id(api: &Disk, token: &str) -> String {
     let (status, view) = api
         .admin(Method::POST, "/tokens/lookup", Some(json!({"token": token})))
         .await;
@@ -207,7 +174,7 @@ async fn token_id(api: &Api, token: &str) -> String {
 
 /// Every change the audit saw go wrong, tried once while the disk is full (`expect` is the
 /// status each answers then) and once after: what each needs, as (status, answer) pairs.
-async fn changes(api: &Api, t: &Tokens, patched_id: &str) -> Vec<(&'static str, u16, Value)> {
+async fn changes(api: &Disk, t: &Tokens, patched_id: &str) -> Vec<(&'static str, u16, Value)> {
     let secret = t.secret.as_str();
     let mut out = Vec::new();
     let (s, v) = api
@@ -239,7 +206,7 @@ async fn changes(api: &Api, t: &Tokens, patched_id: &str) -> Vec<(&'static str, 
 async fn a_failed_commit_leaves_no_trace_and_the_retry_is_durable() {
     let disk = Tmpfs::mount(4096);
     let server = start_binary(disk.path(), &ENV);
-    let api = Api::connect(&server.base).await;
+    let api = Disk::connect(&server).await;
     let t = world(&api).await;
     let patched_id = token_id(&api, &t.patched).await;
     assert_eq!(api.ready().await, 200);
@@ -288,7 +255,7 @@ async fn a_failed_commit_leaves_no_trace_and_the_retry_is_durable() {
     server.child.kill().unwrap();
     server.child.wait().unwrap();
     let restarted = start_binary(disk.path(), &ENV);
-    let api = Api::connect(&restarted.base).await;
+    let api = Disk::connect(&restarted).await;
     assert!(!api.active(&t.secret, &t.revoked).await, "revocation survived");
     assert!(
         !api.active(&t.secret, &t.access).await,

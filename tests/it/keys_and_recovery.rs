@@ -2,7 +2,6 @@
 //! that overrides the key file is warned about, and restarting with a new admin secret says so.
 
 use crate::helpers::*;
-use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -10,37 +9,7 @@ const ADMIN: [(&str, &str); 2] = [
     ("TESSERA_ADMIN_CLIENT_ID", ADMIN_ID),
     ("TESSERA_ADMIN_CLIENT_SECRET", ADMIN_SECRET),
 ];
-
-async fn token(base: &str, id: &str, secret: &str) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{base}/oauth/token"))
-        .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
-async fn issue(base: &str) -> String {
-    let (status, body) = token(base, ADMIN_ID, ADMIN_SECRET).await;
-    assert_eq!(status, 200, "{body}");
-    body["access_token"].as_str().unwrap().to_string()
-}
-
-async fn active(base: &str, value: &str) -> bool {
-    let body: Value = reqwest::Client::new()
-        .post(format!("{base}/oauth/introspect"))
-        .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
-        .form(&[("token", value)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["active"].as_bool().expect("introspection answers active")
-}
+const CC: [(&str, &str); 1] = [("grant_type", "client_credentials")];
 
 fn tessera(dir: &Path, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
@@ -78,7 +47,7 @@ fn key_lines(dir: &Path) -> Vec<String> {
 async fn rotating_the_key_file_keeps_earlier_tokens_until_they_are_forgotten() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_binary(dir.path(), &ADMIN);
-    let before = issue(&server.base).await;
+    let before = server.anonymous_api().access_token((ADMIN_ID, ADMIN_SECRET)).await;
 
     let refused = tessera(dir.path(), &["key", "rotate"]);
     let why = String::from_utf8_lossy(&refused.stderr);
@@ -102,29 +71,52 @@ async fn rotating_the_key_file_keeps_earlier_tokens_until_they_are_forgotten() {
     assert_eq!(mode & 0o777, 0o600);
 
     let server = start_binary(dir.path(), &ADMIN);
-    assert!(active(&server.base, &before).await, "issued before the rotation");
-    let after = issue(&server.base).await;
-    assert!(active(&server.base, &after).await);
+    assert!(
+        server
+            .anonymous_api()
+            .is_active((ADMIN_ID, ADMIN_SECRET), &before)
+            .await,
+        "issued before the rotation"
+    );
+    let after = server.anonymous_api().access_token((ADMIN_ID, ADMIN_SECRET)).await;
+    assert!(server.anonymous_api().is_active((ADMIN_ID, ADMIN_SECRET), &after).await);
     stop(server);
     // The token from before is verified by the previous key only; the one after by the new key.
     let old_key_only = start_binary(dir.path(), &[("TESSERA_TOKEN_KEY", &keys[1]), ADMIN[0], ADMIN[1]]);
-    assert!(active(&old_key_only.base, &before).await);
-    assert!(!active(&old_key_only.base, &after).await, "issued under the new key");
+    assert!(
+        old_key_only
+            .anonymous_api()
+            .is_active((ADMIN_ID, ADMIN_SECRET), &before)
+            .await
+    );
+    assert!(
+        !old_key_only
+            .anonymous_api()
+            .is_active((ADMIN_ID, ADMIN_SECRET), &after)
+            .await,
+        "issued under the new key"
+    );
     stop(old_key_only);
 
     let forgot = tessera(dir.path(), &["key", "rotate", "--forget-previous"]);
     assert!(forgot.status.success(), "{}", String::from_utf8_lossy(&forgot.stderr));
     assert_eq!(key_lines(dir.path()), keys[..1]);
     let server = start_binary(dir.path(), &ADMIN);
-    assert!(!active(&server.base, &before).await, "its key is forgotten");
-    assert!(active(&server.base, &after).await);
+    assert!(
+        !server
+            .anonymous_api()
+            .is_active((ADMIN_ID, ADMIN_SECRET), &before)
+            .await,
+        "its key is forgotten"
+    );
+    assert!(server.anonymous_api().is_active((ADMIN_ID, ADMIN_SECRET), &after).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_configured_key_that_overrides_the_key_file_is_warned_about() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_binary(dir.path(), &ADMIN);
-    let before = issue(&server.base).await;
+    let before = server.anonymous_api().access_token((ADMIN_ID, ADMIN_SECRET)).await;
     stop(server);
     let file_key = key_lines(dir.path()).remove(0);
     let new_key = String::from_utf8(tessera(dir.path(), &["key", "generate"]).stdout).unwrap();
@@ -132,7 +124,12 @@ async fn a_configured_key_that_overrides_the_key_file_is_warned_about() {
     let other = String::from_utf8(tessera(dir.path(), &["key", "generate"]).stdout).unwrap();
 
     let server = start_binary(dir.path(), &[("TESSERA_TOKEN_KEY", new_key), ADMIN[0], ADMIN[1]]);
-    assert!(!active(&server.base, &before).await);
+    assert!(
+        !server
+            .anonymous_api()
+            .is_active((ADMIN_ID, ADMIN_SECRET), &before)
+            .await
+    );
     let log = stop(server);
     let line = log
         .lines()
@@ -156,7 +153,12 @@ async fn a_configured_key_that_overrides_the_key_file_is_warned_about() {
             ADMIN[1],
         ],
     );
-    assert!(active(&server.base, &before).await);
+    assert!(
+        server
+            .anonymous_api()
+            .is_active((ADMIN_ID, ADMIN_SECRET), &before)
+            .await
+    );
     let log = stop(server);
     let line = log
         .lines()
@@ -165,7 +167,12 @@ async fn a_configured_key_that_overrides_the_key_file_is_warned_about() {
     assert!(line.contains("stay active"), "{line}");
 
     let server = start_binary(dir.path(), &[("TESSERA_TOKEN_KEY", &file_key), ADMIN[0], ADMIN[1]]);
-    assert!(active(&server.base, &before).await);
+    assert!(
+        server
+            .anonymous_api()
+            .is_active((ADMIN_ID, ADMIN_SECRET), &before)
+            .await
+    );
     assert!(
         !stop(server).contains("differs from the key file"),
         "the same key is no news"
@@ -187,9 +194,12 @@ async fn restarting_with_a_new_admin_secret_replaces_it_and_says_so() {
         ("TESSERA_ADMIN_CLIENT_SECRET", recovered),
     ];
     let server = start_binary(dir.path(), &env);
-    assert_eq!(token(&server.base, ADMIN_ID, recovered).await.0, 200);
     assert_eq!(
-        token(&server.base, ADMIN_ID, ADMIN_SECRET).await.0,
+        server.anonymous_api().token((ADMIN_ID, recovered), &CC).await.status,
+        200
+    );
+    assert_eq!(
+        server.anonymous_api().token((ADMIN_ID, ADMIN_SECRET), &CC).await.status,
         401,
         "the old secret is gone"
     );

@@ -39,61 +39,19 @@ async fn a_request_id_is_taken_or_generated_and_echoed() {
     }
 }
 
-/// A tiny HTTP helper over the real binary: (status, JSON body or Null).
-struct Caller {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Caller {
-    async fn send(&self, req: reqwest::RequestBuilder) -> (u16, Value) {
-        let r = req.header("x-request-id", "leak-check-0001").send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn token(&self, id: &str, secret: &str, form: &[(&str, &str)]) -> (u16, Value) {
-        let req = self
-            .http
-            .post(format!("{}/oauth/token", self.base))
-            .basic_auth(id, Some(secret));
-        self.send(req.form(form)).await
-    }
-
-    async fn admin(&self, admin: &str, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(admin);
-        let (status, answer) = self.send(req.json(&body)).await;
-        assert!(status < 300, "{path}: {status} {answer}");
-        answer
-    }
-}
-
 fn text(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_else(|| panic!("no {key} in {v}")).to_string()
 }
 
 /// Runs every grant, introspection, check_token (GET and POST), revocation, admin calls and
 /// failing requests against the binary, and returns every secret value that went over the wire.
-async fn exercise(c: &Caller) -> Vec<String> {
-    let (_, admin) = c
-        .token(ADMIN_ID, ADMIN_SECRET, &[("grant_type", "client_credentials")])
-        .await;
-    let admin = text(&admin, "access_token");
-    let post = reqwest::Method::POST;
-    c.admin(&admin, post.clone(), "/admin/tenants", json!({"id": "leak"}))
-        .await;
+async fn exercise(c: &Api) -> Vec<String> {
+    c.create_tenant(json!({"id": "leak"})).await;
     let app = json!({"client_id": "leak-app", "scopes": ["read"],
         "grant_types": ["client_credentials", "password", "refresh_token"]});
-    let app_secret = text(
-        &c.admin(&admin, post.clone(), "/admin/tenants/leak/clients", app).await,
-        "client_secret",
-    );
+    let app_secret = c.create_client("leak", app).await;
     let password = "correct-horse-battery-staple-9f3a";
-    let user = json!({"username": "alice", "password": password, "authorities": ["ROLE_USER"]});
-    c.admin(&admin, post.clone(), "/admin/tenants/leak/users", user).await;
+    c.create_user("leak", "alice", password, &["ROLE_USER"]).await;
 
     // client_secret_post: the secret travels in the form.
     let form = [
@@ -101,76 +59,61 @@ async fn exercise(c: &Caller) -> Vec<String> {
         ("client_id", "leak-app"),
         ("client_secret", &app_secret),
     ];
-    let (status, cc) = c.send(c.http.post(format!("{}/oauth/token", c.base)).form(&form)).await;
-    assert_eq!(status, 200, "{cc}");
-    let cc_token = text(&cc, "access_token");
-    let login = [
-        ("grant_type", "password"),
-        ("username", "alice"),
-        ("password", password),
-    ];
-    let (_, pw) = c.token("leak-app", &app_secret, &login).await;
+    let cc = c.token_public(&form).await;
+    assert_eq!(cc.status, 200, "{}", cc.text);
+    let cc_token = text(&cc.json, "access_token");
+    let app = ("leak-app", app_secret.as_str());
+    let pw = c.login(app, "alice", password).await.json;
     let (pw_access, first_refresh) = (text(&pw, "access_token"), text(&pw, "refresh_token"));
-    let (_, rotated) = c
+    let rotated = c
         .token(
-            "leak-app",
-            &app_secret,
+            app,
             &[("grant_type", "refresh_token"), ("refresh_token", &first_refresh)],
         )
-        .await;
+        .await
+        .json;
     let (rotated_access, rotated_refresh) = (text(&rotated, "access_token"), text(&rotated, "refresh_token"));
     // Failures with a wrong secret and a wrong password.
     let wrong_secret = "wrong-secret-5b1e7c0d2a9f";
     assert_eq!(
-        c.token("leak-app", wrong_secret, &[("grant_type", "client_credentials")])
+        c.token(("leak-app", wrong_secret), &[("grant_type", "client_credentials")])
             .await
-            .0,
+            .status,
         401
     );
     let wrong_password = "wrong-password-77e0c1";
-    let bad_login = [
-        ("grant_type", "password"),
-        ("username", "alice"),
-        ("password", wrong_password),
-    ];
-    assert_eq!(c.token("leak-app", &app_secret, &bad_login).await.0, 400);
+    assert_eq!(c.login(app, "alice", wrong_password).await.status, 400);
 
-    let base = &c.base;
-    let with_client = |req: reqwest::RequestBuilder| req.basic_auth("leak-app", Some(&app_secret));
-    let introspect = with_client(c.http.post(format!("{base}/oauth/introspect"))).form(&[("token", &cc_token)]);
-    assert_eq!(c.send(introspect).await.1["active"], true);
-    let check = with_client(c.http.post(format!("{base}/oauth/check_token"))).form(&[("token", &pw_access)]);
-    assert_eq!(c.send(check).await.0, 200);
+    assert_eq!(c.introspect(app, &cc_token).await.json["active"], true);
+    assert_eq!(c.check_token(app, &pw_access).await.status, 200);
     // The GET form, token in the query; then with the client's credentials there too.
-    let url = format!("{base}/oauth/check_token");
-    let check = with_client(c.http.get(&url)).query(&[("token", &rotated_access)]);
-    assert_eq!(c.send(check).await.0, 200);
+    let url = c.url("/oauth/check_token");
+    let check = c.http.get(&url).basic_auth(app.0, Some(app.1));
+    assert_eq!(c.send(check.query(&[("token", &rotated_access)])).await.status, 200);
     let query = [
         ("token", rotated_access.as_str()),
         ("client_id", "leak-app"),
         ("client_secret", &app_secret),
     ];
-    assert_eq!(c.send(c.http.get(&url).query(&query)).await.0, 200);
+    assert_eq!(c.send(c.http.get(&url).query(&query)).await.status, 200);
     // A replay of the first refresh token revokes the lineage.
     let replay = [
         ("grant_type", "refresh_token"),
         ("refresh_token", first_refresh.as_str()),
     ];
-    assert_eq!(c.token("leak-app", &app_secret, &replay).await.0, 400);
-    let lookup = json!({"token": rotated_refresh});
-    c.admin(&admin, post.clone(), "/admin/tokens/lookup", lookup).await;
-    let revoke = with_client(c.http.post(format!("{base}/oauth/revoke"))).form(&[("token", &cc_token)]);
-    assert_eq!(c.send(revoke).await.0, 200);
-    let revoke = with_client(c.http.post(format!("{base}/oauth/revoke_token"))).query(&[("token", &rotated_refresh)]);
-    assert_eq!(c.send(revoke).await.0, 200);
-    let renewed = c
-        .admin(&admin, post, "/admin/tenants/leak/clients/leak-app/secret", json!({}))
-        .await;
+    assert_eq!(c.token(app, &replay).await.status, 400);
+    assert_eq!(c.lookup_token(&rotated_refresh).await.status, 200);
+    assert_eq!(c.revoke(app, &cc_token).await.status, 200);
+    let revoke = c.http.post(c.url("/oauth/revoke_token")).basic_auth(app.0, Some(app.1));
+    assert_eq!(c.send(revoke.query(&[("token", &rotated_refresh)])).await.status, 200);
+    let path = "/admin/tenants/leak/clients/leak-app/secret";
+    let renewed = c.admin(reqwest::Method::POST, path, Some(json!({}))).await;
+    assert_eq!(renewed.status, 200, "{}", renewed.text);
     vec![
         ADMIN_SECRET.to_string(),
-        admin,
+        c.admin_token.clone(),
         app_secret,
-        text(&renewed, "client_secret"),
+        text(&renewed.json, "client_secret"),
         password.to_string(),
         wrong_secret.to_string(),
         wrong_password.to_string(),
@@ -193,11 +136,12 @@ async fn nothing_secret_is_logged(store: &str, extra: &[(&str, &str)]) {
     ];
     envs.extend_from_slice(extra);
     let p = start_binary(dir.path(), &envs);
-    let caller = Caller {
-        http: reqwest::Client::new(),
-        base: p.base.clone(),
-    };
-    let mut secrets = exercise(&caller).await;
+    // Every request carries one id, which the request logs must then show.
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-request-id", "leak-check-0001".parse().unwrap());
+    let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    let api = p.anonymous_api().with_http(http).signed_in().await;
+    let mut secrets = exercise(&api).await;
     secrets.extend(
         extra
             .iter()
@@ -239,7 +183,7 @@ async fn nothing_secret_is_logged_at_debug_level_on_sqlite() {
 
 #[tokio::test]
 async fn nothing_secret_is_logged_at_debug_level_on_postgres() {
-    let Some((url, _db)) = tessera::store::sql::testdb::test_database("postgres").await else {
+    let Some((url, _db)) = test_database("postgres").await else {
         return;
     };
     let key = tessera::token::generate_key_text();

@@ -5,7 +5,6 @@
 use crate::helpers::flow::{authorize_url, world, Browser};
 use crate::helpers::*;
 use serde_json::{json, Value};
-use tessera::store::sql::testdb::test_database;
 
 const CB: &str = "http://127.0.0.1:9/cb";
 

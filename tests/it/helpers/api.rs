@@ -1,7 +1,8 @@
-//! The server's endpoints as the tests speak to them: one `TestApp` method per endpoint, each
-//! answering a [`Response`] (status, headers, JSON), so every module asks the same way.
+//! The server's endpoints as the tests speak to them: one [`Api`] method per endpoint, each
+//! answering a [`Response`] (status, headers, JSON), so every module asks the same way, of an
+//! in-process `TestApp` (which derefs to its `Api`) or of the real binary (`Process::api`).
 
-use super::{TestApp, ADMIN_ID, ADMIN_SECRET};
+use super::{ADMIN_ID, ADMIN_SECRET};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Value};
@@ -40,7 +41,39 @@ impl Response {
 /// A client as the OAuth endpoints authenticate it: id and secret, sent with HTTP Basic.
 pub type Credentials<'a> = (&'a str, &'a str);
 
-impl TestApp {
+/// A server's public and management listeners, a client, and the bootstrap admin's token.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    /// The management listener's base URL (`/metrics`, `/healthz`, `/readyz`).
+    pub management: String,
+    pub http: reqwest::Client,
+    /// Empty until [`Api::signed_in`].
+    pub admin_token: String,
+}
+
+impl Api {
+    pub fn new(base: &str, management: &str) -> Api {
+        Api {
+            base: base.to_string(),
+            management: management.to_string(),
+            http: reqwest::Client::builder().pool_max_idle_per_host(128).build().unwrap(),
+            admin_token: String::new(),
+        }
+    }
+
+    /// The same, sending through `http` (a client with default headers, say).
+    pub fn with_http(mut self, http: reqwest::Client) -> Api {
+        self.http = http;
+        self
+    }
+
+    /// The same, holding the bootstrap admin's token (the server must know `ADMIN_ID`).
+    pub async fn signed_in(mut self) -> Api {
+        self.admin_token = self.access_token((ADMIN_ID, ADMIN_SECRET)).await;
+        self
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -179,13 +212,5 @@ impl TestApp {
     /// The management listener's `GET /metrics`.
     pub async fn metrics(&self) -> Response {
         self.send(self.http.get(format!("{}/metrics", self.management))).await
-    }
-
-    /// The bootstrap admin's client_credentials token.
-    pub(super) async fn admin_access_token(&self) -> String {
-        self.token_cc(ADMIN_ID, ADMIN_SECRET, None).await["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string()
     }
 }

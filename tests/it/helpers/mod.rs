@@ -8,28 +8,26 @@ pub mod proxy;
 pub mod raw;
 pub mod tmpfs;
 
-pub use api::Response;
+pub use api::{Api, Response};
 pub use process::{start_binary, start_binary_args, start_binary_with_descriptors, Process};
 
 use std::sync::Arc;
 use tessera::clock::ManualClock;
 use tessera::config::Config;
 use tessera::service::Service;
-use tessera::store::sql::testdb::{test_database, TestDatabase};
+// The one place the tests name the throw-away database helper.
+pub use tessera::store::sql::testdb::{test_database, TestDatabase};
 
 pub const START: i64 = 1_800_000_000;
 pub const ADMIN_ID: &str = "test-admin";
 pub const ADMIN_SECRET: &str = "test-admin-secret-0123456789";
 
 /// A server running inside the test process, on a memory store, with a clock the test moves.
+/// Its endpoints are those of its [`Api`], which it derefs to.
 pub struct TestApp {
-    pub base: String,
-    /// The management listener's base URL (`/metrics`, `/healthz`, `/readyz`).
-    pub management: String,
-    pub http: reqwest::Client,
+    api: Api,
     pub clock: Arc<ManualClock>,
     pub service: Arc<Service>,
-    pub admin_token: String,
     tasks: [tokio::task::JoinHandle<()>; 2],
     /// Where the store's data lives, kept (and then removed) with the server.
     _backing: Backing,
@@ -117,20 +115,25 @@ async fn start(store: &str, backing: Backing) -> TestApp {
     let management_task = tokio::spawn(async move {
         axum::serve(management, management_app).await.unwrap();
     });
-    let base = format!("http://{}", prepared.addr);
-    let http = reqwest::Client::builder().pool_max_idle_per_host(128).build().unwrap();
-    let mut server = TestApp {
-        base,
-        management: format!("http://{management_addr}"),
-        http,
+    let api = Api::new(
+        &format!("http://{}", prepared.addr),
+        &format!("http://{management_addr}"),
+    );
+    TestApp {
+        api: api.signed_in().await,
         clock,
         service,
-        admin_token: String::new(),
         tasks: [task, management_task],
         _backing: backing,
-    };
-    server.admin_token = server.admin_access_token().await;
-    server
+    }
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Api;
+
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 impl TestApp {

@@ -5,6 +5,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
+use super::Api;
+
 /// The real `tessera` binary, started on port 0 in `dir`; killed on drop.
 pub struct Process {
     pub child: Child,
@@ -15,6 +17,18 @@ pub struct Process {
     pub management: Option<String>,
     /// Everything it has logged to stderr so far.
     pub stderr: Arc<std::sync::Mutex<String>>,
+}
+
+impl Process {
+    /// Its endpoints, signed in as the bootstrap admin (started with `ADMIN_ID` and `ADMIN_SECRET`).
+    pub async fn api(&self) -> Api {
+        self.anonymous_api().signed_in().await
+    }
+
+    /// Its endpoints, without the admin's token.
+    pub fn anonymous_api(&self) -> Api {
+        Api::new(&self.base, self.management.as_deref().unwrap_or_default())
+    }
 }
 
 impl Drop for Process {
