@@ -1,11 +1,12 @@
 //! End-to-end: `tessera-bench` drives the real binary through every scenario and a preload.
 //! It asserts on counts and errors only, never on timing.
 
-use crate::helpers::{start_binary, ADMIN_ID, ADMIN_SECRET};
+use crate::helpers::{start_binary, Process, ADMIN_ID, ADMIN_SECRET};
 use clap::Parser;
+use reqwest::Method;
 use tessera_bench::args::Args;
 
-fn server(dir: &std::path::Path) -> crate::helpers::Process {
+fn server(dir: &std::path::Path) -> Process {
     start_binary(
         dir,
         &[
@@ -37,25 +38,10 @@ fn args(base: &str, extra: &[&str]) -> Args {
     Args::try_parse_from(argv).unwrap()
 }
 
-async fn tenant_status(base: &str, tenant: &str) -> u16 {
-    let http = reqwest::Client::new();
-    let token: serde_json::Value = http
-        .post(format!("{base}/oauth/token"))
-        .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    http.get(format!("{base}/admin/tenants/{tenant}"))
-        .bearer_auth(token["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+/// The admin API's status for `GET /admin/tenants/{tenant}` on `server`.
+async fn tenant_status(server: &Process, tenant: &str) -> u16 {
+    let path = format!("/admin/tenants/{tenant}");
+    server.api().await.admin(Method::GET, &path, None).await.status
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -77,7 +63,7 @@ async fn every_scenario_runs_without_errors_and_cleans_up() {
         );
     }
     assert_eq!(
-        tenant_status(&server.base, &report.tenant).await,
+        tenant_status(&server, &report.tenant).await,
         404,
         "the bench tenant is deleted"
     );
@@ -107,7 +93,7 @@ async fn preload_reports_server_memory_and_keep_leaves_the_tenant() {
         assert!(s.requests > 0 && s.errors == 0, "{s:?}");
     }
     assert_eq!(
-        tenant_status(&server.base, &report.tenant).await,
+        tenant_status(&server, &report.tenant).await,
         200,
         "--keep keeps the tenant"
     );

@@ -2,7 +2,7 @@
 //! across nodes, answered tokens survive SIGKILL, and `tessera purge` / `tessera migrate` work
 //! against the database. Every scenario runs on both backends.
 
-use crate::helpers::{start_binary, Process, ADMIN_ID, ADMIN_SECRET};
+use crate::helpers::{start_binary, Process, Response, ADMIN_ID, ADMIN_SECRET};
 use crate::helpers::{test_database, TestDatabase};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -92,32 +92,6 @@ impl Cluster {
     }
 }
 
-/// One HTTP answer: status, `Retry-After` and JSON body (`Null` when empty).
-struct Answer {
-    status: u16,
-    retry_after: Option<String>,
-    body: Value,
-}
-
-impl Answer {
-    async fn from(r: reqwest::Response) -> Self {
-        let status = r.status().as_u16();
-        let retry_after = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
-        let text = r.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Self {
-            status,
-            retry_after,
-            body,
-        }
-    }
-
-    fn access_token(&self) -> String {
-        assert_eq!(self.status, 200, "{}", self.body);
-        self.body["access_token"].as_str().unwrap().to_string()
-    }
-}
-
 /// An HTTP client holding the bootstrap admin's token, which every node accepts.
 #[derive(Clone)]
 struct Api {
@@ -127,38 +101,33 @@ struct Api {
 
 impl Api {
     async fn new(node: &str) -> Self {
-        let http = reqwest::Client::builder().pool_max_idle_per_host(128).build().unwrap();
-        let mut api = Self {
-            http,
-            admin: String::new(),
-        };
-        api.admin = api
-            .client_credentials(node, (ADMIN_ID, ADMIN_SECRET))
-            .await
-            .access_token();
-        api
+        let signed_in = crate::helpers::Api::new(node, "").signed_in().await;
+        Self {
+            http: signed_in.http,
+            admin: signed_in.admin_token,
+        }
     }
 
-    async fn token(&self, node: &str, client: (&str, &str), form: &[(&str, &str)]) -> Answer {
-        let r = self
-            .http
-            .post(format!("{node}/oauth/token"))
-            .basic_auth(client.0, Some(client.1))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        Answer::from(r).await
+    /// The endpoints of `node`, through the shared client.
+    fn at(&self, node: &str) -> crate::helpers::Api {
+        crate::helpers::Api {
+            base: node.to_string(),
+            management: String::new(),
+            http: self.http.clone(),
+            admin_token: self.admin.clone(),
+        }
     }
 
-    async fn client_credentials(&self, node: &str, client: (&str, &str)) -> Answer {
-        self.token(node, client, &[("grant_type", "client_credentials")]).await
+    async fn client_credentials(&self, node: &str, client: (&str, &str)) -> Response {
+        self.at(node)
+            .token(client, &[("grant_type", "client_credentials")])
+            .await
     }
 
     /// Asks `node` for tokens until it refuses or the visibility bound since `changed` has
     /// passed: a node may answer from its copy of a client for a quarter second (the SQL
     /// stores' cache). Returns the last answer and the tokens handed out before it.
-    async fn until_refused(&self, node: &str, client: (&str, &str), changed: Instant) -> (Answer, Vec<String>) {
+    async fn until_refused(&self, node: &str, client: (&str, &str), changed: Instant) -> (Response, Vec<String>) {
         let mut issued = Vec::new();
         loop {
             let answer = self.client_credentials(node, client).await;
@@ -170,48 +139,25 @@ impl Api {
         }
     }
 
-    async fn password(&self, node: &str, client: (&str, &str), user: &str, password: &str) -> Answer {
-        let form = [("grant_type", "password"), ("username", user), ("password", password)];
-        self.token(node, client, &form).await
+    async fn password(&self, node: &str, client: (&str, &str), user: &str, password: &str) -> Response {
+        self.at(node).login(client, user, password).await
     }
 
     async fn introspect(&self, node: &str, client: (&str, &str), token: &str) -> Value {
-        let r = self
-            .http
-            .post(format!("{node}/oauth/introspect"))
-            .basic_auth(client.0, Some(client.1))
-            .form(&[("token", token)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        r.json().await.unwrap()
+        let answer = self.at(node).introspect(client, token).await;
+        assert_eq!(answer.status, 200);
+        answer.json
     }
 
     async fn revoke(&self, node: &str, client: (&str, &str), token: &str) {
-        let r = self
-            .http
-            .post(format!("{node}/oauth/revoke"))
-            .basic_auth(client.0, Some(client.1))
-            .form(&[("token", token)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        assert_eq!(self.at(node).revoke(client, token).await.status, 200);
     }
 
     /// An admin call; asserts `expected` and returns the JSON body.
     async fn admin(&self, node: &str, method: Method, path: &str, body: Option<Value>, expected: u16) -> Value {
-        let mut req = self
-            .http
-            .request(method.clone(), format!("{node}{path}"))
-            .bearer_auth(&self.admin);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let answer = Answer::from(req.send().await.unwrap()).await;
-        assert_eq!(answer.status, expected, "{method} {path}: {}", answer.body);
-        answer.body
+        let answer = self.at(node).admin(method.clone(), path, body).await;
+        assert_eq!(answer.status, expected, "{method} {path}: {}", answer.text);
+        answer.json
     }
 
     async fn create_tenant(&self, node: &str, body: Value) {
@@ -228,13 +174,13 @@ impl Api {
 
     /// The admin view of a token (with its `id`), from its value.
     async fn lookup(&self, node: &str, token: &str) -> Value {
-        let body = json!({ "token": token });
-        self.admin(node, Method::POST, "/admin/tokens/lookup", Some(body), 200)
-            .await
+        let answer = self.at(node).lookup_token(token).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        answer.json
     }
 
     /// `n` client_credentials requests released together, the i-th sent to `nodes[i % len]`.
-    async fn burst(&self, nodes: &[&str], n: usize, client: (&str, &str)) -> Vec<Answer> {
+    async fn burst(&self, nodes: &[&str], n: usize, client: (&str, &str)) -> Vec<Response> {
         let gate = Arc::new(tokio::sync::Barrier::new(n));
         let tasks: Vec<_> = (0..n)
             .map(|i| {
@@ -283,16 +229,15 @@ async fn limit_holds_across_nodes(kind: &str) {
             }
             429 => {
                 refused += 1;
-                assert_eq!(answer.body["error"], "too_many_active_tokens", "{}", answer.body);
+                assert_eq!(answer.json["error"], "too_many_active_tokens", "{}", answer.json);
                 let seconds: u64 = answer
-                    .retry_after
-                    .as_deref()
+                    .header("retry-after")
                     .expect("Retry-After on 429")
                     .parse()
                     .unwrap();
                 assert!((1..=3600).contains(&seconds), "Retry-After {seconds}");
             }
-            other => panic!("unexpected {other}: {}", answer.body),
+            other => panic!("unexpected {other}: {}", answer.json),
         }
     }
     assert_eq!(
@@ -331,7 +276,7 @@ async fn reuse_holds_across_nodes(kind: &str) {
         .await;
 
     let answers = api.burst(&[a.base(), b.base()], 32, ("app", &secret)).await;
-    let distinct: HashSet<String> = answers.iter().map(Answer::access_token).collect();
+    let distinct: HashSet<String> = answers.iter().map(Response::access_token).collect();
     assert_eq!(
         distinct.len(),
         1,
@@ -394,7 +339,7 @@ async fn changes_are_visible_across_nodes(kind: &str) {
         .await;
     let changed = Instant::now();
     let (refused, _) = api.until_refused(b, app, changed).await;
-    assert_eq!(refused.status, 401, "old secret still works on B: {}", refused.body);
+    assert_eq!(refused.status, 401, "old secret still works on B: {}", refused.json);
     within_bound(changed, "secret regeneration");
     let new_secret = regenerated["client_secret"].as_str().unwrap().to_string();
     let app = ("app", new_secret.as_str());
@@ -431,7 +376,7 @@ async fn changes_are_visible_across_nodes(kind: &str) {
     assert_eq!(
         refused.status, 401,
         "B still serves the deleted client: {}",
-        refused.body
+        refused.json
     );
     // Tokens B issued from its short-lived copy of the client are dead anyway.
     for token in &late {
@@ -441,7 +386,7 @@ async fn changes_are_visible_across_nodes(kind: &str) {
             "a deleted client's token"
         );
     }
-    assert_eq!(refused.body["error"], "invalid_client");
+    assert_eq!(refused.json["error"], "invalid_client");
     within_bound(changed, "client deletion");
 
     // A user disabled on A.
@@ -459,8 +404,8 @@ async fn changes_are_visible_across_nodes(kind: &str) {
     within_bound(changed, "user disabling (token)");
     let changed = Instant::now();
     let refused = api.password(b, web, "alice", password).await;
-    assert_eq!(refused.status, 400, "B logs in a disabled user: {}", refused.body);
-    assert_eq!(refused.body["error"], "invalid_grant");
+    assert_eq!(refused.status, 400, "B logs in a disabled user: {}", refused.json);
+    assert_eq!(refused.json["error"], "invalid_grant");
     within_bound(changed, "user disabling (login)");
 }
 
@@ -527,7 +472,7 @@ async fn answered_tokens_survive_sigkill(kind: &str) {
     let answers = api.burst(&[a.base()], 100, ("app", &secret)).await;
     a.process.child.kill().unwrap(); // SIGKILL: no shutdown hook runs
     a.process.child.wait().unwrap();
-    let answered: HashSet<String> = answers.iter().map(Answer::access_token).collect();
+    let answered: HashSet<String> = answers.iter().map(Response::access_token).collect();
     assert_eq!(answered.len(), 100);
 
     let c = cluster.start();
@@ -633,12 +578,12 @@ async fn refresh_grace_holds_across_nodes(kind: &str) {
     let user = json!({"username": "alice", "password": password});
     api.admin(a, Method::POST, "/admin/tenants/acme/users", Some(user), 201)
         .await;
-    let refresh = |answer: &Answer| answer.body["refresh_token"].as_str().unwrap().to_string();
+    let refresh = |answer: &Response| answer.json["refresh_token"].as_str().unwrap().to_string();
     let exchange = |node: &str, token: &str| {
         let (api, node, token) = (api.clone(), node.to_string(), token.to_string());
         async move {
             let form = [("grant_type", "refresh_token"), ("refresh_token", token.as_str())];
-            api.token(&node, web, &form).await
+            api.at(&node).token(web, &form).await
         }
     };
 
@@ -648,7 +593,7 @@ async fn refresh_grace_holds_across_nodes(kind: &str) {
     assert_eq!(
         again.status, 200,
         "reused within the grace on the other node: {}",
-        again.body
+        again.json
     );
     let (on_a, on_b) = tokio::join!(exchange(a, &refresh(&first)), exchange(b, &refresh(&first)));
     let mut issued = vec![login.access_token(), first.access_token(), again.access_token()];
@@ -666,10 +611,10 @@ async fn refresh_grace_holds_across_nodes(kind: &str) {
     tokio::time::sleep(Duration::from_secs(GRACE) + Duration::from_millis(200)).await;
     let replay = exchange(b, &refresh(&login)).await;
     assert_eq!(
-        (replay.status, &replay.body["error"]),
+        (replay.status, &replay.json["error"]),
         (400, &json!("invalid_grant")),
         "{}",
-        replay.body
+        replay.json
     );
     for node in [a, b] {
         for token in &issued {

@@ -194,21 +194,14 @@ async fn the_binary_serves_metrics_on_its_management_listener() {
     let p = start_binary(dir.path(), &env);
     let management = p.management.clone().expect("the management address is printed");
     assert!(management.starts_with("http://127.0.0.1:"), "{management}");
-    let http = reqwest::Client::new();
-    let token = http
-        .post(format!("{}/oauth/token", p.base))
-        .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(token.status(), 200);
+    let api = p.anonymous_api();
+    api.access_token((ADMIN_ID, ADMIN_SECRET)).await;
     // The job's first count runs at start, beside the listeners: wait for it, boundedly.
     let mut text = String::new();
     for _ in 0..200 {
-        let r = http.get(format!("{management}/metrics")).send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        text = r.text().await.unwrap();
+        let r = api.metrics().await;
+        assert_eq!(r.status, 200);
+        text = r.text;
         if text.contains("tessera_active_access_tokens{") {
             break;
         }
@@ -225,14 +218,15 @@ async fn the_binary_serves_metrics_on_its_management_listener() {
         1.0,
     );
     for probe in ["/healthz", "/readyz"] {
-        let r = http.get(format!("{management}{probe}")).send().await.unwrap();
-        assert_eq!(r.status(), 200, "{probe}");
+        let r = api.send(api.http.get(format!("{management}{probe}"))).await;
+        assert_eq!(r.status, 200, "{probe}");
     }
-    let main = http.get(format!("{}/metrics", p.base)).send().await.unwrap();
-    assert_eq!(main.status(), 404, "never on the main listener");
+    let main = api.send(api.http.get(api.url("/metrics"))).await;
+    assert_eq!(main.status, 404, "never on the main listener");
 
     let off = start_binary(dir.path(), &[env[0], ("TESSERA_MANAGEMENT_LISTEN", "off")]);
     assert_eq!(off.management, None, "{:?}", off.banner);
-    let main = http.get(format!("{}/metrics", off.base)).send().await.unwrap();
-    assert_eq!(main.status(), 404, "off: served nowhere");
+    let off = off.anonymous_api();
+    let main = off.send(off.http.get(off.url("/metrics"))).await;
+    assert_eq!(main.status, 404, "off: served nowhere");
 }

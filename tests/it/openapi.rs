@@ -75,11 +75,11 @@ const ROUTES: &[(&str, &str)] = &[
 const METHODS: [&str; 6] = ["get", "put", "post", "delete", "patch", "options"];
 
 async fn document(s: &TestApp) -> Value {
-    let r = s.http.get(s.url("/openapi.json")).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    let content_type = r.headers()["content-type"].to_str().unwrap().to_string();
+    let r = s.openapi().await;
+    assert_eq!(r.status, 200);
+    let content_type = r.header("content-type").unwrap();
     assert!(content_type.starts_with("application/json"), "{content_type}");
-    r.json().await.unwrap()
+    r.json
 }
 
 /// Every (method, path, operation) of the document.

@@ -32,6 +32,12 @@ impl Response {
         }
     }
 
+    /// The access token of a token answer (asserting 200).
+    pub fn access_token(&self) -> String {
+        assert_eq!(self.status, 200, "{}", self.text);
+        self.json["access_token"].as_str().unwrap().to_string()
+    }
+
     /// A header's value, when present and text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -159,6 +165,11 @@ impl Api {
     pub async fn metadata(&self) -> Response {
         self.send(self.http.get(self.url("/.well-known/oauth-authorization-server")))
             .await
+    }
+
+    /// `GET /openapi.json`.
+    pub async fn openapi(&self) -> Response {
+        self.send(self.http.get(self.url("/openapi.json"))).await
     }
 
     /// An admin call with the bootstrap admin's token.
