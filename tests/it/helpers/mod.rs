@@ -22,7 +22,7 @@ pub const START: i64 = 1_800_000_000;
 pub const ADMIN_ID: &str = "test-admin";
 pub const ADMIN_SECRET: &str = "test-admin-secret-0123456789";
 
-/// A server running inside the test process, on a memory store, with a clock the test moves.
+/// A server running inside the test process, on any backend, with a clock the test moves.
 /// Its endpoints are those of its [`Api`], which it derefs to.
 pub struct TestApp {
     api: Api,
