@@ -556,15 +556,7 @@ async fn failed_logins_say_the_same_and_slow_down_one_username_only() {
 #[tokio::test]
 async fn metadata_lists_the_authorization_endpoint_and_pkce() {
     let s = spawn().await;
-    let doc: serde_json::Value = s
-        .http
-        .get(s.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = s.metadata().await.json;
     assert_eq!(doc["authorization_endpoint"], format!("{}/oauth/authorize", s.base));
     assert_eq!(doc["response_types_supported"], json!(["code"]));
     assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));

@@ -125,10 +125,10 @@ async fn routes_are_labelled_by_template_never_by_raw_path() {
     assert_eq!(status, 200);
     let Response { status, .. } = s.admin(Method::GET, "/admin/tenants/nope", None).await;
     assert_eq!(status, 404);
-    let missing = s.http.get(s.url("/no/such/thing/123")).send().await.unwrap();
-    assert_eq!(missing.status(), 404);
-    let check = s.http.get(s.url("/oauth/check_token?token=abc")).send().await.unwrap();
-    assert!(check.status().is_client_error());
+    let missing = s.send(s.http.get(s.url("/no/such/thing/123"))).await;
+    assert_eq!(missing.status, 404);
+    let check = s.send(s.http.get(s.url("/oauth/check_token?token=abc"))).await;
+    assert!((400..500).contains(&check.status));
     let text = scrape(&s).await;
     let tenant = r#"tessera_http_request_duration_seconds_count{route="/admin/tenants/{tenant}",method="GET""#;
     has(&text, &format!(r#"{tenant},status_class="2xx"}}"#), 1.0);

@@ -179,21 +179,15 @@ async fn a_public_client_revokes_with_its_client_id_alone() {
         json!(true)
     );
     let revoke = [("token", refresh), ("client_id", "mobile")];
-    let r = s.http.post(s.url("/oauth/revoke")).form(&revoke).send().await.unwrap();
-    assert_eq!(r.status(), 200);
+    let r = s.send(s.http.post(s.url("/oauth/revoke")).form(&revoke)).await;
+    assert_eq!(r.status, 200);
     let refresh_again = [
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh),
         ("client_id", "mobile"),
     ];
-    let r = s
-        .http
-        .post(s.url("/oauth/token"))
-        .form(&refresh_again)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400, "the refresh token is revoked");
+    let r = s.token_public(&refresh_again).await;
+    assert_eq!(r.status, 400, "the refresh token is revoked");
     let answer = s.introspect(("web", &web_secret), access).await.json;
     assert_eq!(answer["active"], json!(false), "its access token went with it");
 }

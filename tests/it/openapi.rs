@@ -355,14 +355,6 @@ async fn real_answers_fit_their_schemas() {
 
     let introspection = s.introspect(("billing", &secret), access).await.json;
     check_against(&doc, "Introspection", &introspection);
-    let metadata: Value = s
-        .http
-        .get(s.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let metadata = s.metadata().await.json;
     check_against(&doc, "ServerMetadata", &metadata);
 }

@@ -15,15 +15,7 @@ type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointSet, EndpointSet,
 
 /// A client configured from the server's metadata document, as a deployment using discovery is.
 async fn client(s: &crate::helpers::TestApp, id: &str, secret: Option<&str>, redirect: &str) -> Client {
-    let meta: serde_json::Value = s
-        .http
-        .get(s.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let meta = s.metadata().await.json;
     let url = |key: &str| meta[key].as_str().unwrap().to_string();
     let mut client = BasicClient::new(ClientId::new(id.into()))
         .set_auth_uri(AuthUrl::new(url("authorization_endpoint")).unwrap())
@@ -99,18 +91,12 @@ async fn client_credentials_password_refresh_introspection_and_revocation() {
 
     // The crate revokes only over https (RFC 7009 §2) and the test server is plain http on
     // loopback, so the revocation itself goes as the crate would send it, by hand.
-    let revoked = s
-        .http
-        .post(s.url("/oauth/revoke"))
-        .basic_auth("svc", Some(&svc_secret))
-        .form(&[
-            ("token", cc.access_token().secret().as_str()),
-            ("token_type_hint", "access_token"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoked.status(), 200);
+    let form = [
+        ("token", cc.access_token().secret().as_str()),
+        ("token_type_hint", "access_token"),
+    ];
+    let revoked = s.post_form("/oauth/revoke", ("svc", &svc_secret), &form).await;
+    assert_eq!(revoked.status, 200);
     let info = svc.introspect(cc.access_token()).request_async(&http).await.unwrap();
     assert!(!info.active());
 
