@@ -22,7 +22,11 @@ impl Response {
     pub async fn read(r: reqwest::Response) -> Response {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
-        let text = r.text().await.unwrap();
+        Response::new(status, headers, r.text().await.unwrap())
+    }
+
+    /// An answer from its parts (for the router driven without a network).
+    pub fn new(status: u16, headers: HeaderMap, text: String) -> Response {
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
         Response {
             status,
@@ -39,7 +43,7 @@ impl Response {
     }
 
     /// A header's value, when present and text.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: impl reqwest::header::AsHeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
