@@ -76,9 +76,9 @@ impl Default for State {
 impl State {
     // ---- tenants -------------------------------------------------------------------------
 
-    pub fn create_tenant(&mut self, tenant: Tenant) -> Result<Vec<Change>, super::StoreError> {
+    pub fn create_tenant(&mut self, tenant: Tenant) -> Result<Vec<Change>, crate::store::StoreError> {
         if self.tenants.contains_key(&tenant.id) {
-            return Err(super::StoreError::Conflict("tenant"));
+            return Err(crate::store::StoreError::Conflict("tenant"));
         }
         self.tenants.insert(tenant.id.clone(), Arc::new(tenant.clone()));
         Ok(vec![Change::PutTenant(tenant)])
@@ -133,12 +133,12 @@ impl State {
 
     // ---- clients -------------------------------------------------------------------------
 
-    pub fn create_client(&mut self, client: Client) -> Result<Vec<Change>, super::StoreError> {
+    pub fn create_client(&mut self, client: Client) -> Result<Vec<Change>, crate::store::StoreError> {
         if !self.tenants.contains_key(&client.tenant) {
-            return Err(super::StoreError::Missing("tenant"));
+            return Err(crate::store::StoreError::Missing("tenant"));
         }
         if self.clients.contains_key(&client.client_id) {
-            return Err(super::StoreError::Conflict("client"));
+            return Err(crate::store::StoreError::Conflict("client"));
         }
         let client = Arc::new(client);
         self.clients.insert(client.client_id.clone(), client.clone());
@@ -180,13 +180,13 @@ impl State {
 
     // ---- users ---------------------------------------------------------------------------
 
-    pub fn create_user(&mut self, user: User) -> Result<Vec<Change>, super::StoreError> {
+    pub fn create_user(&mut self, user: User) -> Result<Vec<Change>, crate::store::StoreError> {
         if !self.tenants.contains_key(&user.tenant) {
-            return Err(super::StoreError::Missing("tenant"));
+            return Err(crate::store::StoreError::Missing("tenant"));
         }
         let users = self.users.entry(user.tenant.clone()).or_default();
         if users.contains_key(&user.username) {
-            return Err(super::StoreError::Conflict("user"));
+            return Err(crate::store::StoreError::Conflict("user"));
         }
         let user = Arc::new(user);
         users.insert(user.username.clone(), user.clone());

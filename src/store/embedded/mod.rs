@@ -4,9 +4,12 @@
 //! commits every change before the operation returns, so a token is only answered once it is
 //! on disk. Reads never touch the disk.
 
-use super::sqlite::{Journal, SharedState};
-use super::state::{Change, State};
-use super::*;
+pub mod sqlite;
+mod state;
+
+use crate::store::*;
+use sqlite::{Journal, SharedState};
+use state::{Change, State};
 use crate::model::TokenRecord;
 use parking_lot::RwLock;
 use std::path::PathBuf;
