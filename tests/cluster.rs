@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tessera::store::sql::testdb::{test_database, TestDatabase};
+use tessera_testdb::{test_database, TestDatabase};
 
 /// A change on one node is seen by every node within this bound (docs/concepts.md, "Stores").
 const VISIBLE_WITHIN: Duration = Duration::from_secs(1);

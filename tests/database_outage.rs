@@ -10,7 +10,7 @@ use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tessera::store::sql::testdb::{test_database, TestDatabase};
+use tessera_testdb::{test_database, TestDatabase};
 
 const KINDS: [&str; 2] = ["postgres", "mysql"];
 

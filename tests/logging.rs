@@ -241,7 +241,7 @@ async fn nothing_secret_is_logged_at_debug_level_on_sqlite() {
 
 #[tokio::test]
 async fn nothing_secret_is_logged_at_debug_level_on_postgres() {
-    let Some((url, _db)) = tessera::store::sql::testdb::test_database("postgres").await else {
+    let Some((url, _db)) = tessera_testdb::test_database("postgres").await else {
         return;
     };
     let key = tessera::token::generate_key_text();

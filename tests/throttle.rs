@@ -7,7 +7,7 @@ mod common;
 use common::flow::{authorize_url, world, Browser};
 use common::*;
 use serde_json::{json, Value};
-use tessera::store::sql::testdb::test_database;
+use tessera_testdb::test_database;
 
 const CB: &str = "http://127.0.0.1:9/cb";
 

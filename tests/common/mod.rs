@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tessera::clock::ManualClock;
 use tessera::config::Config;
 use tessera::service::Service;
-use tessera::store::sql::testdb::{test_database, TestDatabase};
+use tessera_testdb::{test_database, TestDatabase};
 
 pub const START: i64 = 1_800_000_000;
 pub const ADMIN_ID: &str = "test-admin";

@@ -21,7 +21,6 @@ mod inserts;
 mod lookups;
 mod migrate;
 mod rows;
-pub mod testdb;
 mod throttle;
 mod tokens;
 
