@@ -14,6 +14,7 @@ mod deadlock;
 pub mod dialect;
 mod entities;
 mod fetch;
+mod grouped;
 #[cfg(test)]
 mod grouping_tests;
 mod held;
