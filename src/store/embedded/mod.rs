@@ -7,11 +7,11 @@
 pub mod sqlite;
 mod state;
 
+use crate::model::TokenRecord;
 use crate::store::*;
+use parking_lot::RwLock;
 use sqlite::{Journal, SharedState};
 use state::{Change, State};
-use crate::model::TokenRecord;
-use parking_lot::RwLock;
 use std::path::PathBuf;
 
 pub struct EmbeddedStore {

@@ -18,7 +18,6 @@ use std::sync::Arc;
 /// The state's maps: keyed by ids and names the server made or an admin chose, looked up on
 /// every request, so a fast hash rather than SipHash (foldhash is still seeded per process).
 pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-pub(crate) type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// A row-level change, in the order it was applied; the SQLite journal replays these.
 #[derive(Debug, Clone)]
@@ -116,6 +115,7 @@ impl State {
             .filter(|c| c.tenant == id)
             .map(|c| c.client_id.clone())
             .collect();
+        let mut removed = 0;
         for client_id in client_ids {
             self.clients.remove(&client_id);
             if let Some(index) = self.by_client.remove(client_id.as_str()) {
@@ -123,11 +123,13 @@ impl State {
                     if self.tokens.get(token_id).is_some_and(|t| t.client_id() == client_id) {
                         if let Some(token) = self.tokens.remove(token_id) {
                             self.by_grant.remove(&token.grant_id);
+                            removed += 1;
                         }
                     }
                 }
             }
         }
+        self.interner.tokens_removed(removed);
         (true, vec![Change::DeleteTenant(id.to_string())])
     }
 
