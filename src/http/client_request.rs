@@ -27,9 +27,13 @@ pub trait Inputs: Send + Sync + 'static {
     /// Whether the body is read at all.
     const BODY: bool;
     /// Checked before the body is read.
-    fn before(headers: &HeaderMap) -> Result<(), OAuthError>;
+    fn before(_: &HeaderMap) -> Result<(), OAuthError> {
+        Ok(())
+    }
     /// Checked after: whether the body read is the parameters' form.
-    fn after(headers: &HeaderMap, body: &Bytes) -> Result<bool, OAuthError>;
+    fn after(_: &HeaderMap, _: &Bytes) -> Result<bool, OAuthError> {
+        Ok(true)
+    }
 }
 
 /// A form body is required (`Content-Type: application/x-www-form-urlencoded`, parameters
@@ -64,20 +68,11 @@ impl Inputs for FormOnly {
     fn before(headers: &HeaderMap) -> Result<(), OAuthError> {
         require_form(headers)
     }
-    fn after(_: &HeaderMap, _: &Bytes) -> Result<bool, OAuthError> {
-        Ok(true)
-    }
 }
 
 impl Inputs for QueryOnly {
     const QUERY: bool = true;
     const BODY: bool = false;
-    fn before(_: &HeaderMap) -> Result<(), OAuthError> {
-        Ok(())
-    }
-    fn after(_: &HeaderMap, _: &Bytes) -> Result<bool, OAuthError> {
-        Ok(false)
-    }
 }
 
 impl Inputs for QueryAndForm {
@@ -103,9 +98,6 @@ impl Inputs for QueryAndForm {
 impl Inputs for Revocation {
     const QUERY: bool = true;
     const BODY: bool = true;
-    fn before(_: &HeaderMap) -> Result<(), OAuthError> {
-        Ok(())
-    }
     fn after(headers: &HeaderMap, body: &Bytes) -> Result<bool, OAuthError> {
         let has_form = headers
             .get(CONTENT_TYPE)

@@ -106,12 +106,14 @@ async fn work<O: Operation>(queue: Queue<O>, flow: Arc<Flow>, mut operation: O) 
     loop {
         let mut receiver = queue.lock().await;
         let Some(first) = receiver.recv().await else { return };
-        while O::HOLD_PARTIAL {
-            let changed = flow.changed.notified();
-            if flow.in_flight.load(Ordering::Acquire) == 0 || flow.queued.load(Ordering::Acquire) >= O::MAX_GROUP {
-                break;
+        if O::HOLD_PARTIAL {
+            loop {
+                let changed = flow.changed.notified();
+                if flow.in_flight.load(Ordering::Acquire) == 0 || flow.queued.load(Ordering::Acquire) >= O::MAX_GROUP {
+                    break;
+                }
+                changed.await;
             }
-            changed.await;
         }
         let (group, units) = take_group(first, &mut receiver);
         let in_flight = O::HOLD_PARTIAL.then(|| {
