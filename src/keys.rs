@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::secret::Secret;
-use crate::store::{self, sqlite::FileLock};
+use crate::store::{self, embedded::sqlite::FileLock};
 use crate::token::{KeyFile, KeyPosition, Keyring};
 use anyhow::Context;
 use std::path::Path;

@@ -3,9 +3,6 @@
 //! and work linear in the input: the requests parsed here come before any authentication.
 
 use crate::service::OAuthError;
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
-use axum::http::header::CONTENT_TYPE;
 use percent_encoding::percent_decode_str;
 use std::borrow::Cow;
 use std::hash::BuildHasher;
@@ -96,56 +93,6 @@ pub fn take<'a>(pairs: &mut Pairs<'a>, name: &str) -> Option<Cow<'a, str>> {
 
 pub fn get<'p>(pairs: &'p Pairs<'_>, name: &str) -> Option<&'p str> {
     pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_ref())
-}
-
-/// The raw body of a form POST, after checking its content type and size.
-pub struct FormBody(pub Bytes);
-
-impl<S: Send + Sync> FromRequest<S> for FormBody {
-    type Rejection = OAuthError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_form = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
-        if !is_form {
-            return Err(OAuthError::InvalidRequest(
-                "the request body must be application/x-www-form-urlencoded".into(),
-            ));
-        }
-        Bytes::from_request(req, state).await.map(FormBody).map_err(|e| {
-            OAuthError::InvalidRequest(format!("could not read the request body: {}", e.body_text()).into())
-        })
-    }
-}
-
-/// The body of a POST whose parameters may all be in the query: no `Content-Type` and an empty
-/// body is no form at all (`curl -X POST 'https://…?token=…'` sends exactly that).
-pub struct OptionalFormBody(pub Option<Bytes>);
-
-impl<S: Send + Sync> FromRequest<S> for OptionalFormBody {
-    type Rejection = OAuthError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if req.headers().contains_key(CONTENT_TYPE) {
-            return FormBody::from_request(req, state)
-                .await
-                .map(|FormBody(body)| Self(Some(body)));
-        }
-        let body = Bytes::from_request(req, state).await.map_err(|e| {
-            OAuthError::InvalidRequest(format!("could not read the request body: {}", e.body_text()).into())
-        })?;
-        if body.is_empty() {
-            Ok(Self(None))
-        } else {
-            Err(OAuthError::InvalidRequest(
-                "the request body must be application/x-www-form-urlencoded".into(),
-            ))
-        }
-    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 mod admin;
 mod authorize;
 mod client_auth;
+mod client_request;
 mod cors;
 mod deadline;
 mod errors;

@@ -1,18 +1,16 @@
 //! `/oauth/*` handlers: parse, authenticate, call the service, map the error.
 
-use super::client_auth::credentials;
-use super::cors::Cors;
+use super::client_request::{ClientRequest, FormOnly, QueryAndForm, QueryOnly, Revocation};
 use super::errors::{NO_CACHE, NO_STORE};
-use super::form::{self, FormBody, OptionalFormBody, Pairs};
+use super::form::{self, Pairs};
 use super::openapi::{InvalidClient, OAuthBadRequest, TooManyActiveTokens, TooManyAttempts};
 use crate::model::GrantType;
 use crate::service::grants::TokenRequest;
 use crate::service::introspect::{CheckToken, Introspection};
 use crate::service::issue::TokenResponse;
 use crate::service::{OAuthError, Service};
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, PRAGMA};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use std::sync::Arc;
@@ -25,8 +23,8 @@ fn no_store(body: impl IntoResponse) -> Response {
     response
 }
 
-// The forms below only document the requests: the handlers parse forms by hand (`super::form`),
-// so that repeated parameters and bad encodings are refused the RFC 6749 way.
+// The forms below only document the requests: the handlers read them through `ClientRequest`
+// (`super::form` parses), so that repeated parameters and bad encodings are refused the RFC 6749 way.
 
 /// `POST /oauth/token` (RFC 6749 §4.3, §4.4, §6). Which fields apply depends on `grant_type`.
 #[derive(ToSchema)]
@@ -91,15 +89,13 @@ pub struct TokenParamForm {
     ))]
 pub async fn token(
     State(service): State<Arc<Service>>,
-    headers: HeaderMap,
-    FormBody(body): FormBody,
+    request: ClientRequest<FormOnly>,
 ) -> Result<Response, OAuthError> {
-    let mut pairs = form::parse(&body)?;
-    let credentials = credentials(&headers, &mut pairs)?;
-    let request = TokenRequest::from_pairs(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))?;
+    let (credentials, pairs) = request.read()?;
+    let grant = TokenRequest::from_pairs(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))?;
     let client = service.authenticate_client(&credentials).await?;
-    let cors = Cors::for_client(&headers, &client);
-    Ok(cors.answer(service.grant(client, request).await.map(|r| no_store(Json(r)))))
+    let cors = request.cors(&client);
+    Ok(cors.answer(service.grant(client, grant).await.map(|r| no_store(Json(r)))))
 }
 
 fn required<'p>(pairs: &'p Pairs<'_>, name: &'static str) -> Result<&'p str, OAuthError> {
@@ -119,24 +115,13 @@ fn required<'p>(pairs: &'p Pairs<'_>, name: &'static str) -> Result<&'p str, OAu
     ))]
 pub async fn introspect(
     State(service): State<Arc<Service>>,
-    headers: HeaderMap,
-    FormBody(body): FormBody,
+    request: ClientRequest<FormOnly>,
 ) -> Result<Response, OAuthError> {
-    let mut pairs = form::parse(&body)?;
-    let credentials = credentials(&headers, &mut pairs)?;
+    let (credentials, pairs) = request.read()?;
     let token = required(&pairs, "token")?;
     let client = service.authenticate_client(&credentials).await?;
-    let cors = Cors::for_client(&headers, &client);
+    let cors = request.cors(&client);
     Ok(cors.answer(service.introspect_as(&client, token).await.map(|a| no_store(Json(a)))))
-}
-
-/// Parameters from the query string and, for POST, the form body; a name in both is refused.
-fn query_and_form<'a>(query: Option<&'a str>, body: Option<&'a [u8]>) -> Result<Pairs<'a>, OAuthError> {
-    let query = query.unwrap_or("").as_bytes();
-    match body {
-        Some(body) => form::parse_all(&[query, body]),
-        None => form::parse(query),
-    }
 }
 
 #[utoipa::path(get, path = "/oauth/check_token", tag = "oauth",
@@ -156,11 +141,9 @@ fn query_and_form<'a>(query: Option<&'a str>, body: Option<&'a [u8]>) -> Result<
     ))]
 pub async fn check_token_get(
     State(service): State<Arc<Service>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    request: ClientRequest<QueryOnly>,
 ) -> Result<Response, OAuthError> {
-    let mut pairs = query_and_form(query.as_deref(), None)?;
-    let credentials = credentials(&headers, &mut pairs)?;
+    let (credentials, pairs) = request.read()?;
     Ok(no_store(Json(
         service.check_token(credentials, required(&pairs, "token")?).await?,
     )))
@@ -180,12 +163,9 @@ pub async fn check_token_get(
     ))]
 pub async fn check_token_post(
     State(service): State<Arc<Service>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    OptionalFormBody(body): OptionalFormBody,
+    request: ClientRequest<QueryAndForm>,
 ) -> Result<Response, OAuthError> {
-    let mut pairs = query_and_form(query.as_deref(), body.as_deref())?;
-    let credentials = credentials(&headers, &mut pairs)?;
+    let (credentials, pairs) = request.read()?;
     Ok(no_store(Json(
         service.check_token(credentials, required(&pairs, "token")?).await?,
     )))
@@ -203,13 +183,8 @@ pub async fn check_token_post(
         (status = 401, response = InvalidClient),
         (status = 429, response = TooManyAttempts),
     ))]
-pub async fn revoke(
-    state: State<Arc<Service>>,
-    headers: HeaderMap,
-    query: RawQuery,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<Response, OAuthError> {
-    revoke_any(state, headers, query, body).await
+pub async fn revoke(state: State<Arc<Service>>, request: ClientRequest<Revocation>) -> Result<Response, OAuthError> {
+    revoke_any(state, request).await
 }
 
 #[utoipa::path(post, path = "/oauth/revoke_token", tag = "oauth",
@@ -226,36 +201,19 @@ pub async fn revoke(
     ))]
 pub async fn revoke_token(
     state: State<Arc<Service>>,
-    headers: HeaderMap,
-    query: RawQuery,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    request: ClientRequest<Revocation>,
 ) -> Result<Response, OAuthError> {
-    revoke_any(state, headers, query, body).await
+    revoke_any(state, request).await
 }
 
 /// RFC 7009 revocation, for both routes. A body is optional (the token may be in the query).
 async fn revoke_any(
     State(service): State<Arc<Service>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    request: ClientRequest<Revocation>,
 ) -> Result<Response, OAuthError> {
-    let has_form = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
-    let body = body.map_err(|e| {
-        OAuthError::InvalidRequest(format!("could not read the request body: {}", e.body_text()).into())
-    })?;
-    if !body.is_empty() && !has_form {
-        return Err(OAuthError::InvalidRequest(
-            "the request body must be application/x-www-form-urlencoded".into(),
-        ));
-    }
-    let mut pairs = query_and_form(query.as_deref(), has_form.then_some(&body[..]))?;
-    let credentials = credentials(&headers, &mut pairs)?;
+    let (credentials, pairs) = request.read()?;
     let token = required(&pairs, "token")?;
     let client = service.authenticate_client(&credentials).await?;
-    let cors = Cors::for_client(&headers, &client);
+    let cors = request.cors(&client);
     Ok(cors.answer(service.revoke_as(&client, token).await.map(|()| no_store(()))))
 }

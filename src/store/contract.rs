@@ -95,7 +95,7 @@ pub fn with_scopes(mut token: TokenRecord, scopes: &[&str]) -> TokenRecord {
 #[allow(dead_code)]
 pub type Shared = Arc<dyn super::Store>;
 
-pub use super::sql::testdb::{test_database, TestDatabase};
+pub use tessera_testdb::{test_database, TestDatabase};
 
 #[macro_export]
 macro_rules! store_contract_tests {

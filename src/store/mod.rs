@@ -7,8 +7,6 @@ pub mod embedded;
 pub mod metered;
 mod open;
 pub mod sql;
-pub mod sqlite;
-mod state;
 
 #[cfg(test)]
 pub mod contract;

@@ -7,10 +7,10 @@ use std::path::Path;
 type Graph = BTreeMap<String, BTreeSet<String>>;
 
 /// Code that ships: comments and the `#[cfg(test)]` tail of a file left out; test-only files
-/// (unit-test modules, the store contract suite, the test database helper) skipped.
+/// (unit-test modules, the store contract suite) skipped.
 fn shipped_code(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
-    if name.contains("test") || name.starts_with("contract") || name == "testdb.rs" {
+    if name.contains("test") || name.starts_with("contract") {
         return None;
     }
     let text = std::fs::read_to_string(path).ok()?;

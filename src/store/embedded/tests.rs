@@ -28,14 +28,14 @@ async fn sqlite_state_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reopen.db");
     let store = EmbeddedStore::open_sqlite(path.clone(), true).await.unwrap();
-    let (tenant, mut client) = super::super::contract::fixtures("reopen");
+    let (tenant, mut client) = crate::store::contract::fixtures("reopen");
     client.allowed_origins = vec![crate::model::Origin::parse("https://app.example").unwrap()];
     store.create_tenant(tenant).await.unwrap();
     store.create_client(client.clone()).await.unwrap();
-    let token = super::super::contract::access_token(&client, None, 1_000, Some(5_000));
+    let token = crate::store::contract::access_token(&client, None, 1_000, Some(5_000));
     let id = token.id;
     let outcome = store
-        .issue(super::super::contract::request(
+        .issue(crate::store::contract::request(
             token,
             crate::model::TokenPolicy::Multi,
             None,
@@ -54,8 +54,8 @@ async fn sqlite_state_survives_reopen() {
 /// The time of a first use reaches the file: after a restart the grace still counts from it.
 #[tokio::test]
 async fn sqlite_keeps_first_use_times_across_reopen() {
-    use super::super::contract::{access_token, create_users, fixtures, refresh_for, request};
-    use super::super::contract_grace::exchange;
+    use crate::store::contract::{access_token, create_users, fixtures, refresh_for, request};
+    use crate::store::contract_grace::exchange;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("used.db");
     let store = EmbeddedStore::open_sqlite(path.clone(), true).await.unwrap();

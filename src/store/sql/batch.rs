@@ -6,132 +6,52 @@
 //! database shares its cores with the nodes, what a statement costs beyond its rows (executor
 //! start-up, commit, the WAL flush) decides the rate: one statement of 30 rows beats four of 8.
 
+use super::grouped::{Grouped, Job, Operation};
 use super::inserts::{Sink, Writer};
-use super::{StoreError, StoreResult};
+use super::StoreResult;
 use crate::model::TokenRecord;
-use futures_util::FutureExt;
-use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot, Mutex, Notify};
 
-/// Rows per statement (12 parameters each keeps well under every driver's parameter limit).
-const MAX_ROWS: usize = 256;
 /// Statements in flight at most; beyond the first, only full batches start one.
 pub const MAX_IN_FLIGHT: usize = 4;
 
-type Job = (Vec<TokenRecord>, oneshot::Sender<StoreResult<()>>);
+impl Operation for Writer {
+    type Request = Vec<TokenRecord>;
+    type Answer = ();
+    type Outcome = ();
+    /// Rows per statement (12 parameters each keeps well under every driver's parameter limit).
+    const MAX_GROUP: usize = 256;
+    const HOLD_PARTIAL: bool = true;
+    const STOPPED: &'static str = "insert batcher stopped";
+    const PANICKED: &'static str = "a token write failed";
 
-/// What the writers and the callers share.
-#[derive(Default)]
-struct Flow {
-    /// Rows queued and not yet taken into a batch.
-    queued_rows: AtomicUsize,
-    /// Statements being written.
-    in_flight: AtomicUsize,
-    /// A statement ended, or a full batch is waiting: the collecting writer looks again.
-    changed: Notify,
+    fn size(rows: &Vec<TokenRecord>) -> usize {
+        rows.len()
+    }
+
+    async fn run(&mut self, group: &[Job<Self>]) -> StoreResult<()> {
+        let rows: Vec<&TokenRecord> = group.iter().flat_map(|job| job.request.iter()).collect();
+        self.insert(&rows).await
+    }
+
+    fn answer(_: &(), _: usize, _: &Vec<TokenRecord>) -> StoreResult<()> {
+        Ok(())
+    }
+
+    fn forget(&mut self) {
+        Writer::forget(self)
+    }
 }
 
-pub struct Batcher {
-    jobs: mpsc::UnboundedSender<Job>,
-    flow: Arc<Flow>,
-}
+pub struct Batcher(Grouped<Writer>);
 
 impl Batcher {
     /// Starts the writers on the current runtime; they end once the batcher is dropped and every
     /// queued row has been written.
     pub fn start(sink: Sink) -> Self {
-        let (jobs, queue) = mpsc::unbounded_channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
-        let flow = Arc::new(Flow::default());
-        for _ in 0..MAX_IN_FLIGHT {
-            tokio::spawn(write(queue.clone(), flow.clone(), sink.writer()));
-        }
-        Self { jobs, flow }
+        Self(Grouped::start((0..MAX_IN_FLIGHT).map(|_| sink.writer())))
     }
 
     pub async fn insert(&self, rows: Vec<TokenRecord>) -> StoreResult<()> {
-        let (done, wait) = oneshot::channel();
-        let stopped = || StoreError::Unavailable("insert batcher stopped".into());
-        let n = rows.len();
-        // Counted before it is queued, so a writer never takes more rows than were counted.
-        let before = self.flow.queued_rows.fetch_add(n, Ordering::AcqRel);
-        if self.jobs.send((rows, done)).is_err() {
-            self.flow.queued_rows.fetch_sub(n, Ordering::AcqRel);
-            return Err(stopped());
-        }
-        if before < MAX_ROWS && before + n >= MAX_ROWS {
-            // The only wake-up a caller causes while a statement is in flight.
-            self.flow.changed.notify_one();
-        }
-        wait.await.map_err(|_| stopped())?
+        self.0.ask(rows).await
     }
-}
-
-/// One of `MAX_IN_FLIGHT` writers. The writer holding the queue collects the next batch: it
-/// waits for a first job, then, while another statement is in flight, lets rows accumulate
-/// (without being woken for each) until that statement ends or a full batch is waiting.
-async fn write(queue: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, flow: Arc<Flow>, mut writer: Writer) {
-    loop {
-        let mut receiver = queue.lock().await;
-        let Some(first) = receiver.recv().await else { return };
-        loop {
-            let changed = flow.changed.notified();
-            if flow.in_flight.load(Ordering::Acquire) == 0 || flow.queued_rows.load(Ordering::Acquire) >= MAX_ROWS {
-                break;
-            }
-            changed.await;
-        }
-        let batch = take_batch(first, &mut receiver);
-        let rows: Vec<&TokenRecord> = batch.iter().flat_map(|(rows, _)| rows.iter()).collect();
-        flow.queued_rows.fetch_sub(rows.len(), Ordering::AcqRel);
-        let in_flight = InFlight::start(&flow);
-        drop(receiver);
-        // A panic answers this batch with an error and leaves the writer working.
-        let result = match AssertUnwindSafe(writer.insert(&rows)).catch_unwind().await {
-            Ok(result) => result,
-            Err(_) => {
-                writer.forget();
-                Err(StoreError::Unavailable("a token write failed".into()))
-            }
-        };
-        drop(in_flight);
-        for (_, done) in batch {
-            let _ = done.send(result.clone());
-        }
-    }
-}
-
-/// A statement being written; its end (even by a panic) lets the collecting writer go on.
-struct InFlight<'f>(&'f Flow);
-
-impl<'f> InFlight<'f> {
-    fn start(flow: &'f Flow) -> Self {
-        flow.in_flight.fetch_add(1, Ordering::AcqRel);
-        Self(flow)
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
-        self.0.changed.notify_one();
-    }
-}
-
-/// `first`, then whatever else is already queued, up to `MAX_ROWS` rows.
-fn take_batch(first: Job, queue: &mut mpsc::UnboundedReceiver<Job>) -> Vec<Job> {
-    let mut rows = first.0.len();
-    let mut batch = vec![first];
-    while rows < MAX_ROWS {
-        match queue.try_recv() {
-            Ok(job) => {
-                rows += job.0.len();
-                batch.push(job);
-            }
-            Err(_) => break,
-        }
-    }
-    batch
 }

@@ -4,98 +4,78 @@
 //! a revocation counts on every node at once, as before.
 
 use super::dialect::Dialect;
+use super::grouped::{Grouped, Job, Operation};
 use super::held::{connection_lost, Held};
 use super::rows::{self, TOKEN_COLUMNS};
-use super::{db_err, StoreError, StoreResult};
+use super::{db_err, StoreResult};
 use crate::model::{TokenId, TokenRecord};
-use futures_util::FutureExt;
 use sqlx::{Any, AnyPool};
 use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
-use tokio::sync::{mpsc, oneshot, Mutex};
 
 /// Readers, each with one statement in flight at a time.
 pub const READERS: usize = 4;
 /// Ids per statement.
 const MAX_IDS: usize = 256;
 
-type Job = (TokenId, oneshot::Sender<StoreResult<Option<Arc<TokenRecord>>>>);
-
-pub struct Lookups {
-    jobs: mpsc::UnboundedSender<Job>,
-}
+pub struct Lookups(Grouped<Reader>);
 
 impl Lookups {
     /// Starts the readers on the current runtime, on connections of `pool` (their own pool, so
     /// that a lookup never waits behind a slow admin query).
     pub fn start(pool: AnyPool, dialect: Dialect) -> Self {
-        let (jobs, queue) = mpsc::unbounded_channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
-        for _ in 0..READERS {
-            let reader = Reader {
-                held: Held::new(pool.clone()),
-                dialect,
-            };
-            tokio::spawn(read(queue.clone(), reader));
-        }
-        Self { jobs }
+        Self(Grouped::start((0..READERS).map(|_| Reader {
+            held: Held::new(pool.clone()),
+            dialect,
+        })))
     }
 
     pub async fn get(&self, id: TokenId) -> StoreResult<Option<Arc<TokenRecord>>> {
-        let (done, wait) = oneshot::channel();
-        let stopped = || StoreError::Unavailable("token lookups stopped".into());
-        self.jobs.send((id, done)).map_err(|_| stopped())?;
-        wait.await.map_err(|_| stopped())?
+        self.0.ask(id).await
     }
 }
 
-/// Takes whatever lookups are waiting (up to `MAX_IDS`), asks for them in one statement and
-/// answers each.
-async fn read(queue: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, mut reader: Reader) {
-    loop {
-        let batch = {
-            let mut queue = queue.lock().await;
-            let Some(first) = queue.recv().await else { return };
-            let mut batch = vec![first];
-            while batch.len() < MAX_IDS {
-                match queue.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                }
-            }
-            batch
-        };
-        let texts: Vec<String> = batch.iter().map(|(id, _)| id.to_text()).collect();
-        // A panic answers this batch with an error and leaves the reader working.
-        let fetched = match AssertUnwindSafe(reader.fetch(&texts)).catch_unwind().await {
-            Ok(fetched) => fetched,
-            Err(_) => {
-                reader.held.forget();
-                Err(StoreError::Unavailable("a token lookup failed".into()))
-            }
-        };
-        match fetched {
-            Ok(by_id) => {
-                for ((_, done), text) in batch.into_iter().zip(&texts) {
-                    let answer = match by_id.get(text.as_str()) {
-                        Some(Ok(record)) => Ok(Some(record.clone())),
-                        Some(Err(e)) => Err(e.clone()),
-                        None => Ok(None),
-                    };
-                    let _ = done.send(answer);
-                }
-            }
-            Err(e) => {
-                for (_, done) in batch {
-                    let _ = done.send(Err(e.clone()));
-                }
-            }
+/// What one statement found: the ids asked for (as stored) and the rows by id.
+pub(super) struct Fetched {
+    texts: Vec<String>,
+    by_id: HashMap<String, StoreResult<Arc<TokenRecord>>>,
+}
+
+/// Whatever lookups are waiting (up to `MAX_IDS`), asked for in one statement, with no holding
+/// back: a lookup goes as soon as a reader is free.
+impl Operation for Reader {
+    type Request = TokenId;
+    type Answer = Option<Arc<TokenRecord>>;
+    type Outcome = Fetched;
+    const MAX_GROUP: usize = MAX_IDS;
+    const HOLD_PARTIAL: bool = false;
+    const STOPPED: &'static str = "token lookups stopped";
+    const PANICKED: &'static str = "a token lookup failed";
+
+    fn size(_: &TokenId) -> usize {
+        1
+    }
+
+    async fn run(&mut self, group: &[Job<Self>]) -> StoreResult<Fetched> {
+        let texts: Vec<String> = group.iter().map(|job| job.request.to_text()).collect();
+        let by_id = self.fetch(&texts).await?;
+        Ok(Fetched { texts, by_id })
+    }
+
+    fn answer(fetched: &Fetched, index: usize, _: &TokenId) -> StoreResult<Option<Arc<TokenRecord>>> {
+        match fetched.by_id.get(fetched.texts[index].as_str()) {
+            Some(Ok(record)) => Ok(Some(record.clone())),
+            Some(Err(e)) => Err(e.clone()),
+            None => Ok(None),
         }
     }
+
+    fn forget(&mut self) {
+        self.held.forget();
+    }
 }
 
-struct Reader {
+pub(super) struct Reader {
     held: Held<Any>,
     dialect: Dialect,
 }

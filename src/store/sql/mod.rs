@@ -14,6 +14,7 @@ mod deadlock;
 pub mod dialect;
 mod entities;
 mod fetch;
+mod grouped;
 #[cfg(test)]
 mod grouping_tests;
 mod held;
@@ -21,7 +22,6 @@ mod inserts;
 mod lookups;
 mod migrate;
 mod rows;
-pub mod testdb;
 mod throttle;
 mod tokens;
 

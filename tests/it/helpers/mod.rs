@@ -16,7 +16,7 @@ use tessera::clock::ManualClock;
 use tessera::config::Config;
 use tessera::service::Service;
 // The one place the tests name the throw-away database helper.
-pub use tessera::store::sql::testdb::{test_database, TestDatabase};
+pub use tessera_testdb::{test_database, TestDatabase};
 
 pub const START: i64 = 1_800_000_000;
 pub const ADMIN_ID: &str = "test-admin";

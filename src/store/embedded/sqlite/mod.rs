@@ -6,7 +6,7 @@ mod schema;
 mod writer;
 
 use super::state::{Change, State};
-use super::{Snapshot, StoreError, StoreResult};
+use crate::store::{Snapshot, StoreError, StoreResult};
 use parking_lot::{Mutex, RwLock};
 use rusqlite::Connection;
 use schema::MIGRATIONS;

@@ -5,7 +5,7 @@ use crate::model::{
     Client, ClientSettings, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenSettings, TokenState,
     User,
 };
-use crate::store::state::State;
+use crate::store::embedded::state::State;
 use rusqlite::Connection;
 use std::sync::Arc;
 

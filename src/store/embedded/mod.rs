@@ -4,11 +4,14 @@
 //! commits every change before the operation returns, so a token is only answered once it is
 //! on disk. Reads never touch the disk.
 
-use super::sqlite::{Journal, SharedState};
-use super::state::{Change, State};
-use super::*;
+pub mod sqlite;
+mod state;
+
 use crate::model::TokenRecord;
+use crate::store::*;
 use parking_lot::RwLock;
+use sqlite::{Journal, SharedState};
+use state::{Change, State};
 use std::path::PathBuf;
 
 pub struct EmbeddedStore {

@@ -265,6 +265,7 @@ impl State {
         for id in &ids {
             self.forget_token(id);
         }
+        self.interner.tokens_removed(ids.len());
         let n = ids.len() as u64;
         let changes = if ids.is_empty() {
             vec![]

@@ -18,7 +18,6 @@ use std::sync::Arc;
 /// The state's maps: keyed by ids and names the server made or an admin chose, looked up on
 /// every request, so a fast hash rather than SipHash (foldhash is still seeded per process).
 pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-pub(crate) type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// A row-level change, in the order it was applied; the SQLite journal replays these.
 #[derive(Debug, Clone)]
@@ -76,9 +75,9 @@ impl Default for State {
 impl State {
     // ---- tenants -------------------------------------------------------------------------
 
-    pub fn create_tenant(&mut self, tenant: Tenant) -> Result<Vec<Change>, super::StoreError> {
+    pub fn create_tenant(&mut self, tenant: Tenant) -> Result<Vec<Change>, crate::store::StoreError> {
         if self.tenants.contains_key(&tenant.id) {
-            return Err(super::StoreError::Conflict("tenant"));
+            return Err(crate::store::StoreError::Conflict("tenant"));
         }
         self.tenants.insert(tenant.id.clone(), Arc::new(tenant.clone()));
         Ok(vec![Change::PutTenant(tenant)])
@@ -116,6 +115,7 @@ impl State {
             .filter(|c| c.tenant == id)
             .map(|c| c.client_id.clone())
             .collect();
+        let mut removed = 0;
         for client_id in client_ids {
             self.clients.remove(&client_id);
             if let Some(index) = self.by_client.remove(client_id.as_str()) {
@@ -123,22 +123,24 @@ impl State {
                     if self.tokens.get(token_id).is_some_and(|t| t.client_id() == client_id) {
                         if let Some(token) = self.tokens.remove(token_id) {
                             self.by_grant.remove(&token.grant_id);
+                            removed += 1;
                         }
                     }
                 }
             }
         }
+        self.interner.tokens_removed(removed);
         (true, vec![Change::DeleteTenant(id.to_string())])
     }
 
     // ---- clients -------------------------------------------------------------------------
 
-    pub fn create_client(&mut self, client: Client) -> Result<Vec<Change>, super::StoreError> {
+    pub fn create_client(&mut self, client: Client) -> Result<Vec<Change>, crate::store::StoreError> {
         if !self.tenants.contains_key(&client.tenant) {
-            return Err(super::StoreError::Missing("tenant"));
+            return Err(crate::store::StoreError::Missing("tenant"));
         }
         if self.clients.contains_key(&client.client_id) {
-            return Err(super::StoreError::Conflict("client"));
+            return Err(crate::store::StoreError::Conflict("client"));
         }
         let client = Arc::new(client);
         self.clients.insert(client.client_id.clone(), client.clone());
@@ -180,13 +182,13 @@ impl State {
 
     // ---- users ---------------------------------------------------------------------------
 
-    pub fn create_user(&mut self, user: User) -> Result<Vec<Change>, super::StoreError> {
+    pub fn create_user(&mut self, user: User) -> Result<Vec<Change>, crate::store::StoreError> {
         if !self.tenants.contains_key(&user.tenant) {
-            return Err(super::StoreError::Missing("tenant"));
+            return Err(crate::store::StoreError::Missing("tenant"));
         }
         let users = self.users.entry(user.tenant.clone()).or_default();
         if users.contains_key(&user.username) {
-            return Err(super::StoreError::Conflict("user"));
+            return Err(crate::store::StoreError::Conflict("user"));
         }
         let user = Arc::new(user);
         users.insert(user.username.clone(), user.clone());

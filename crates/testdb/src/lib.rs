@@ -1,5 +1,5 @@
-//! Test support, kept in the library so integration tests share it: a throw-away database per
-//! test on the local PostgreSQL or MariaDB.
+//! Test support shared by Tessera's unit and integration tests (a dev-dependency, so it never
+//! ships): a throw-away database per test on the local PostgreSQL or MariaDB.
 
 /// A database created for one test on a local server, dropped when this guard goes.
 pub struct TestDatabase {
@@ -49,13 +49,8 @@ pub async fn test_database(kind: &str) -> Option<(String, TestDatabase)> {
         _ => ("TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
     };
     let admin_url = std::env::var(var).unwrap_or_else(|_| default.to_string());
-    let name = format!(
-        "tessera_t_{}",
-        crate::model::TokenId::generate()
-            .to_text()
-            .to_lowercase()
-            .replace(['-', '_'], "x")
-    );
+    // Lowercase hex only: a bare identifier on both servers.
+    let name = format!("tessera_t_{}", uuid::Uuid::new_v4().simple());
     let created = tokio::time::timeout(std::time::Duration::from_secs(10), async {
         if kind == "postgres" {
             let mut c = sqlx::PgConnection::connect(&admin_url).await?;

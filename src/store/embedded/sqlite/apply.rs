@@ -1,6 +1,6 @@
 //! Replaying state-engine changes as SQLite statements inside the writer's transaction.
 
-use crate::store::state::Change;
+use crate::store::embedded::state::Change;
 use rusqlite::params;
 
 fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
