@@ -194,6 +194,7 @@ impl TokenState {
 
 mod client_settings;
 mod grant_type;
+pub mod issuance;
 mod names;
 mod origin;
 pub mod redirect_uri;

@@ -1,10 +1,11 @@
-//! Token operations on a server database: atomic issuance under a row lock, revocation,
-//! listing and updates [T].
+//! Token operations on a server database: issuance decided by `model::issuance` under the
+//! client's row lock, revocation, listing and updates [T].
 
 use super::inserts::insert_tokens;
 use super::rows::{self, json, subject_column, TOKEN_COLUMNS, USABLE};
 use super::{db_err, SqlStore};
 use crate::clock::UnixTime;
+use crate::model::issuance::{decide, Ask, Candidates, Decision, Limit};
 use crate::model::{TokenId, TokenKind, TokenPolicy, TokenRecord};
 use crate::store::*;
 use sqlx::any::AnyRow;
@@ -61,82 +62,83 @@ impl SqlStore {
         }
         let client_id = req.access.client_id().to_string();
         let subject = subject_column(req.access.subject()).to_string();
-        let mut replaced: Vec<String> = Vec::new();
-        match req.policy {
-            TokenPolicy::Reuse => {
+        // The tokens the policy looks at: a few at most (one active token per key or subject).
+        let same_key = match Candidates::of(req.policy) {
+            Candidates::None => None,
+            Candidates::SameSubject => Some(false),
+            Candidates::SameKey => Some(true),
+        };
+        let mut candidates = Vec::new();
+        if let Some(same_key) = same_key {
+            let sql = format!(
+                "SELECT {TOKEN_COLUMNS} FROM tokens WHERE client_id = ? AND kind = 'access' AND subject = ? AND {USABLE}{}",
+                if same_key { " AND scopes = ?" } else { "" }
+            );
+            let sql = d.sql_owned(&sql);
+            let mut query = sqlx::query(&sql).bind(&client_id).bind(&subject).bind(now);
+            if same_key {
+                query = query.bind(json(req.access.scopes()));
+            }
+            for row in query.fetch_all(&mut *tx).await.map_err(db_err)? {
+                candidates.push(rows::token(&row)?);
+            }
+        }
+        let limit = match req.max_active {
+            None => None,
+            Some(max) => {
                 let sql = format!(
-                    "SELECT {TOKEN_COLUMNS} FROM tokens WHERE client_id = ? AND kind = 'access' AND subject = ? \
-                     AND scopes = ? AND {USABLE} LIMIT 1"
+                    "SELECT COUNT(*), MIN(expires_at) FROM tokens WHERE client_id = ? AND kind = 'access' AND {USABLE}"
                 );
-                let existing = sqlx::query(&d.sql_owned(&sql))
+                let row: AnyRow = sqlx::query(&d.sql_owned(&sql))
                     .bind(&client_id)
-                    .bind(&subject)
-                    .bind(json(req.access.scopes()))
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                let active: i64 = row.try_get(0).map_err(db_err)?;
+                let earliest_expiry: Option<i64> = row.try_get(1).map_err(db_err)?;
+                Some(Limit {
+                    max,
+                    active: active.max(0) as u64,
+                    earliest_expiry,
+                })
+            }
+        };
+        let ask = Ask {
+            access: &req.access,
+            policy: req.policy,
+            exchange: req.consume.is_some(),
+            now,
+        };
+        let replaced = match decide(ask, &candidates, limit) {
+            Decision::Reuse(access) => {
+                let sql = format!(
+                    "SELECT {TOKEN_COLUMNS} FROM tokens WHERE grant_id = ? AND kind = 'refresh' AND {USABLE} LIMIT 1"
+                );
+                let refresh = sqlx::query(&d.sql_owned(&sql))
+                    .bind(access.grant_id.to_text())
                     .bind(now)
                     .fetch_optional(&mut *tx)
                     .await
-                    .map_err(db_err)?;
-                if let Some(row) = existing {
-                    let access = rows::token(&row)?;
-                    if req.consume.is_none() {
-                        let sql = format!(
-                            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE grant_id = ? AND kind = 'refresh' AND {USABLE} LIMIT 1"
-                        );
-                        let refresh = sqlx::query(&d.sql_owned(&sql))
-                            .bind(access.grant_id.to_text())
-                            .bind(now)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(db_err)?
-                            .map(|r| rows::token(&r))
-                            .transpose()?;
-                        // Release the client's row lock now, not when the pool next uses this connection.
-                        tx.rollback().await.map_err(db_err)?;
-                        return Ok(IssueOutcome::Reused {
-                            access: access.into(),
-                            refresh: refresh.map(Into::into),
-                        });
-                    }
-                    replaced.push(access.id.to_text());
-                }
+                    .map_err(db_err)?
+                    .map(|r| rows::token(&r))
+                    .transpose()?;
+                // Release the client's row lock now, not when the pool next uses this connection.
+                tx.rollback().await.map_err(db_err)?;
+                return Ok(IssueOutcome::Reused {
+                    access: Arc::new(access.clone()),
+                    refresh: refresh.map(Into::into),
+                });
             }
-            TokenPolicy::SinglePerSubject => {
-                let sql = format!(
-                    "SELECT id FROM tokens WHERE client_id = ? AND kind = 'access' AND subject = ? AND {USABLE}"
-                );
-                let ids = sqlx::query(&d.sql_owned(&sql))
-                    .bind(&client_id)
-                    .bind(&subject)
-                    .bind(now)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                for row in ids {
-                    replaced.push(rows::text(&row, 0)?);
-                }
-            }
-            TokenPolicy::Multi => {}
-        }
-        if let Some(max) = req.max_active {
-            let sql = format!(
-                "SELECT COUNT(*), MIN(expires_at) FROM tokens WHERE client_id = ? AND kind = 'access' AND {USABLE}"
-            );
-            let row: AnyRow = sqlx::query(&d.sql_owned(&sql))
-                .bind(&client_id)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            let active: i64 = row.try_get(0).map_err(db_err)?;
-            let earliest_expiry: Option<i64> = row.try_get(1).map_err(db_err)?;
-            if active - replaced.len() as i64 >= i64::from(max) {
+            Decision::Refused { earliest_expiry } => {
                 tx.rollback().await.map_err(db_err)?;
                 return Ok(IssueOutcome::LimitReached { earliest_expiry });
             }
-        }
+            Decision::Issue { revoke } => revoke,
+        };
         for id in &replaced {
             sqlx::query(&d.sql("UPDATE tokens SET state = 'revoked' WHERE id = ?"))
-                .bind(id)
+                .bind(id.to_text())
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
