@@ -20,7 +20,9 @@ const MAX_ROWS: usize = 256;
 /// Statements in flight at most; beyond the first, only full batches start one.
 pub const MAX_IN_FLIGHT: usize = 4;
 
-type Job = (Vec<TokenRecord>, oneshot::Sender<StoreResult<()>>);
+/// A caller's rows (an access token and perhaps its refresh token, of one client) and where to
+/// answer: `Ok(false)` if they were refused because the client is gone.
+type Job = (Vec<TokenRecord>, oneshot::Sender<StoreResult<bool>>);
 
 /// What the writers and the callers share.
 #[derive(Default)]
@@ -51,7 +53,8 @@ impl Batcher {
         Self { jobs, flow }
     }
 
-    pub async fn insert(&self, rows: Vec<TokenRecord>) -> StoreResult<()> {
+    /// Stores `rows` (all of one client); `Ok(false)`: the client is gone, nothing stored.
+    pub async fn insert(&self, rows: Vec<TokenRecord>) -> StoreResult<bool> {
         let (done, wait) = oneshot::channel();
         let stopped = || StoreError::Unavailable("insert batcher stopped".into());
         let n = rows.len();
@@ -97,8 +100,11 @@ async fn write(queue: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>, flow: Arc<Flow>,
             }
         };
         drop(in_flight);
-        for (_, done) in batch {
-            let _ = done.send(result.clone());
+        for (rows, done) in batch {
+            let stored = result
+                .as_ref()
+                .map(|refused| rows.iter().all(|t| !refused.contains(&t.id)));
+            let _ = done.send(stored.map_err(Clone::clone));
         }
     }
 }

@@ -161,8 +161,9 @@ pub(super) type SqlQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyA
 #[async_trait]
 impl TokenStore for SqlStore {
     async fn issue(&self, req: IssueRequest) -> StoreResult<IssueOutcome> {
-        // Plain application tokens skip the row locks and share multi-row inserts; user tokens
-        // always take the locked path, which also re-checks the user.
+        // Plain application tokens skip the client's row lock and share multi-row inserts, which
+        // share-lock the client row by row instead; user tokens always take the locked path,
+        // which also re-checks the user.
         let unconstrained = req.policy == TokenPolicy::Multi
             && req.max_active.is_none()
             && req.consume.is_none()
@@ -170,8 +171,12 @@ impl TokenStore for SqlStore {
         if unconstrained {
             let mut rows = vec![req.access];
             rows.extend(req.refresh);
-            self.inserts.insert(rows).await?;
-            return Ok(IssueOutcome::Issued);
+            let stored = self.inserts.insert(rows).await?;
+            return Ok(if stored {
+                IssueOutcome::Issued
+            } else {
+                IssueOutcome::Gone
+            });
         }
         super::deadlock::retrying_deadlocks(|| self.issue_locked(&req)).await
     }
