@@ -116,15 +116,24 @@ fn apply<T>(slot: &mut Option<T>, change: Patch<T>) {
     }
 }
 
-/// The four lifetimes of a new tenant or client, parsed (access, user access, refresh, code).
-pub(super) fn lifetimes(ttls: [Option<i64>; 4]) -> AdminResult<[Option<Lifetime>; 4]> {
+/// The settings of a new tenant or client, the lifetimes (access, user access, refresh, code)
+/// parsed; `check_settings` checks the rest.
+pub(super) fn new_settings(
+    ttls: [Option<i64>; 4],
+    refresh_token_grace: Option<i64>,
+    token_policy: Option<TokenPolicy>,
+    max_active_tokens: Option<u32>,
+) -> AdminResult<TokenSettings> {
     let [access, user_access, refresh, code] = ttls;
-    Ok([
-        validate::ttl("access_token_ttl", access)?,
-        validate::ttl("user_access_token_ttl", user_access)?,
-        validate::ttl("refresh_token_ttl", refresh)?,
-        validate::ttl("code_ttl", code)?,
-    ])
+    Ok(TokenSettings {
+        access_token_ttl: validate::ttl("access_token_ttl", access)?,
+        user_access_token_ttl: validate::ttl("user_access_token_ttl", user_access)?,
+        refresh_token_ttl: validate::ttl("refresh_token_ttl", refresh)?,
+        code_ttl: validate::ttl("code_ttl", code)?,
+        refresh_token_grace,
+        token_policy,
+        max_active_tokens,
+    })
 }
 
 /// Applies the settings part of a PATCH (shared by tenants and clients).
@@ -156,24 +165,21 @@ impl Service {
         validate::tenant_id("id", &new.id)?;
         let name = new.name.unwrap_or_else(|| new.id.clone());
         validate::name("name", &name)?;
-        let [access, user_access, refresh, code] = lifetimes([
+        let ttls = [
             new.access_token_ttl,
             new.user_access_token_ttl,
             new.refresh_token_ttl,
             new.code_ttl,
-        ])?;
+        ];
         let tenant = Tenant {
             id: new.id,
             name,
-            settings: TokenSettings {
-                access_token_ttl: access,
-                user_access_token_ttl: user_access,
-                refresh_token_ttl: refresh,
-                code_ttl: code,
-                refresh_token_grace: new.refresh_token_grace,
-                token_policy: new.token_policy,
-                max_active_tokens: new.max_active_tokens_per_client,
-            },
+            settings: new_settings(
+                ttls,
+                new.refresh_token_grace,
+                new.token_policy,
+                new.max_active_tokens_per_client,
+            )?,
         };
         check_settings(&tenant.settings, "max_active_tokens_per_client")?;
         self.store.create_tenant(tenant.clone()).await?;

@@ -18,6 +18,7 @@ mod fetch;
 mod grouping_tests;
 mod held;
 mod inserts;
+mod issue;
 mod lookups;
 mod migrate;
 mod rows;
