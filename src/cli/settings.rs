@@ -1,6 +1,6 @@
 //! Options shared by tenants and clients: lifetimes, issuance policy and active-token limit.
 
-use crate::model::TokenPolicy;
+use crate::model::{Lifetime, NotALifetime, TokenPolicy};
 use crate::service::admin::validate;
 use clap::Args;
 use serde_json::{json, Map, Value};
@@ -46,7 +46,7 @@ pub fn seconds(s: &str) -> Result<Setting<i64>, String> {
     number(
         s,
         "expected whole seconds (negative: never expires) or `inherit`",
-        validate::ttl_problem,
+        |n| Lifetime::parse(n).err().map(NotALifetime::reason),
     )
 }
 

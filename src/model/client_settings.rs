@@ -26,12 +26,12 @@ pub struct ClientSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TokenPolicy;
+    use crate::model::{Lifetime, TokenPolicy};
 
     #[test]
     fn client_settings_keep_the_token_settings_and_the_origins_in_one_json_text() {
         let settings = TokenSettings {
-            access_token_ttl: Some(-1),
+            access_token_ttl: Some(Lifetime::Never),
             token_policy: Some(TokenPolicy::Reuse),
             max_active_tokens: Some(3),
             ..TokenSettings::default()

@@ -44,10 +44,10 @@ pub const MAX_REFRESH_GRACE: i64 = 86_400;
 /// Lifetimes and policy that a tenant sets and a client may override; `None` inherits.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenSettings {
-    pub access_token_ttl: Option<i64>,
-    pub user_access_token_ttl: Option<i64>,
-    pub refresh_token_ttl: Option<i64>,
-    pub code_ttl: Option<i64>,
+    pub access_token_ttl: Option<Lifetime>,
+    pub user_access_token_ttl: Option<Lifetime>,
+    pub refresh_token_ttl: Option<Lifetime>,
+    pub code_ttl: Option<Lifetime>,
     pub token_policy: Option<TokenPolicy>,
     pub max_active_tokens: Option<u32>,
     /// Seconds after a refresh token's first use during which presenting it again rotates
@@ -194,6 +194,8 @@ impl TokenState {
 
 mod client_settings;
 mod grant_type;
+pub mod issuance;
+mod lifetime;
 mod names;
 mod origin;
 pub mod redirect_uri;
@@ -202,6 +204,7 @@ mod token_record;
 
 pub use client_settings::{ClientSettings, StoredClientSettings};
 pub use grant_type::GrantType;
+pub use lifetime::{Lifetime, NotALifetime};
 pub use names::{is_invisible, ClientId, NotAName, Username};
 pub use origin::{NotAnOrigin, Origin};
 pub use token_id::TokenId;

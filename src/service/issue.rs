@@ -76,11 +76,6 @@ pub(super) fn resolve<T: Copy>(
         .unwrap_or(default)
 }
 
-/// A negative lifetime never expires.
-fn expiry(now: i64, ttl: i64) -> Option<i64> {
-    (ttl >= 0).then(|| now.saturating_add(ttl))
-}
-
 impl Service {
     pub(crate) async fn issue(&self, grant: Issuance) -> Result<Issued, OAuthError> {
         let now = self.clock.now();
@@ -112,12 +107,12 @@ impl Service {
             scopes: grant.scopes,
             authorities: grant.authorities,
         });
-        let expires_at = expiry(now, access_ttl);
+        let expires_at = access_ttl.expiry(now);
         let access = TokenRecord::new(access_id, TokenKind::Access, profile, now, expires_at, grant_id);
         let refresh = grant.refresh_scopes.map(|scopes| {
             let ttl = resolve(|s| s.refresh_token_ttl, client, tenant, defaults::REFRESH_TOKEN_TTL);
             let (id, profile) = (TokenId::generate(), access.profile().clone());
-            let mut refresh = TokenRecord::new(id, TokenKind::Refresh, profile, now, expiry(now, ttl), grant_id);
+            let mut refresh = TokenRecord::new(id, TokenKind::Refresh, profile, now, ttl.expiry(now), grant_id);
             // Shares the access token's profile unless the scopes differ.
             if scopes != *access.scopes() {
                 refresh.set_scopes(scopes);
@@ -181,22 +176,18 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Lifetime;
     use crate::store::contract::fixtures;
 
     #[test]
     fn lifetimes_resolve_client_then_tenant_then_default() {
         let (mut tenant, mut client) = fixtures("t");
         let pick = |s: &TokenSettings| s.access_token_ttl;
-        assert_eq!(resolve(pick, &client, Some(&tenant), 3600), 3600);
-        tenant.settings.access_token_ttl = Some(60);
-        assert_eq!(resolve(pick, &client, Some(&tenant), 3600), 60);
-        client.settings.access_token_ttl = Some(-1);
-        assert_eq!(resolve(pick, &client, Some(&tenant), 3600), -1);
-    }
-
-    #[test]
-    fn negative_lifetime_never_expires() {
-        assert_eq!(expiry(100, -1), None);
-        assert_eq!(expiry(100, 60), Some(160));
+        let (hour, minute) = (Lifetime::of_seconds(3600), Lifetime::of_seconds(60));
+        assert_eq!(resolve(pick, &client, Some(&tenant), hour), hour);
+        tenant.settings.access_token_ttl = Some(minute);
+        assert_eq!(resolve(pick, &client, Some(&tenant), hour), minute);
+        client.settings.access_token_ttl = Some(Lifetime::Never);
+        assert_eq!(resolve(pick, &client, Some(&tenant), hour), Lifetime::Never);
     }
 }

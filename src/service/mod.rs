@@ -24,10 +24,11 @@ pub use error::OAuthError;
 
 /// Built-in lifetimes (seconds) when neither client nor tenant sets one.
 pub mod defaults {
-    pub const ACCESS_TOKEN_TTL: i64 = 3600;
-    pub const USER_ACCESS_TOKEN_TTL: i64 = 3600;
-    pub const REFRESH_TOKEN_TTL: i64 = 1_209_600;
-    pub const CODE_TTL: i64 = 60;
+    use crate::model::Lifetime;
+    pub const ACCESS_TOKEN_TTL: Lifetime = Lifetime::of_seconds(3600);
+    pub const USER_ACCESS_TOKEN_TTL: Lifetime = Lifetime::of_seconds(3600);
+    pub const REFRESH_TOKEN_TTL: Lifetime = Lifetime::of_seconds(1_209_600);
+    pub const CODE_TTL: Lifetime = Lifetime::of_seconds(60);
 }
 
 /// Every rule of the product, over one store. Its parts are private: the HTTP layer and the jobs

@@ -15,6 +15,8 @@ mod contract_consents;
 #[cfg(test)]
 pub mod contract_grace;
 #[cfg(test)]
+pub mod contract_issuance;
+#[cfg(test)]
 mod contract_names;
 #[cfg(test)]
 pub mod contract_throttle;

@@ -69,8 +69,8 @@ fn client(id: &str, tenant: &str, secret: &str, grants: &[&str]) -> Client {
         authorities: vec!["ROLE_APP".into()],
         public: false,
         settings: TokenSettings {
-            access_token_ttl: Some(TTL),
-            user_access_token_ttl: Some(TTL),
+            access_token_ttl: Some(tessera::model::Lifetime::of_seconds(TTL as u32)),
+            user_access_token_ttl: Some(tessera::model::Lifetime::of_seconds(TTL as u32)),
             ..Default::default()
         },
         allowed_origins: vec![],

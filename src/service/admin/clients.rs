@@ -1,9 +1,9 @@
 //! Admin operations on clients [W]: the secret is shown once, at creation or regeneration.
 
-use super::tenants::{apply_settings, check_settings};
+use super::tenants::{apply_settings, check_settings, new_settings};
 use super::validate;
 use super::{Access, AdminError, AdminResult, Area, Principal};
-use crate::model::{Client, GrantType, TokenSettings};
+use crate::model::{Client, GrantType};
 use crate::service::Service;
 use crate::token::{generate_client_secret, hash_client_secret};
 
@@ -65,6 +65,12 @@ impl Service {
             }
             None => random_client_id(),
         };
+        let ttls = [
+            new.access_token_ttl,
+            new.user_access_token_ttl,
+            new.refresh_token_ttl,
+            new.code_ttl,
+        ];
         let secret = (!new.public).then(generate_client_secret);
         let client = Client {
             name: new.name.unwrap_or_else(|| client_id.clone()),
@@ -77,15 +83,7 @@ impl Service {
             allowed_origins: validate::origins("allowed_origins", &new.allowed_origins)?,
             authorities: new.authorities,
             public: new.public,
-            settings: TokenSettings {
-                access_token_ttl: new.access_token_ttl,
-                user_access_token_ttl: new.user_access_token_ttl,
-                refresh_token_ttl: new.refresh_token_ttl,
-                code_ttl: new.code_ttl,
-                refresh_token_grace: new.refresh_token_grace,
-                token_policy: new.token_policy,
-                max_active_tokens: new.max_active_tokens,
-            },
+            settings: new_settings(ttls, new.refresh_token_grace, new.token_policy, new.max_active_tokens)?,
         };
         check_client(&client)?;
         who.require_grantable(&client.authorities)?;
@@ -153,7 +151,7 @@ impl Service {
             change.refresh_token_grace,
             change.token_policy,
             change.max_active_tokens,
-        );
+        )?;
         check_client(&client)?;
         if !self.store.update_client(client.clone()).await? {
             return Err(AdminError::NotFound("client"));

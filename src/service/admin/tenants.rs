@@ -2,7 +2,7 @@
 
 use super::validate::{self, patch, Patch};
 use super::{Access, AdminError, AdminResult, Area, Principal};
-use crate::model::{Tenant, TokenPolicy, TokenSettings, SYSTEM_TENANT};
+use crate::model::{Lifetime, Tenant, TokenPolicy, TokenSettings, SYSTEM_TENANT};
 use crate::service::Service;
 use serde::{Deserialize, Serialize};
 
@@ -94,10 +94,10 @@ impl From<&Tenant> for TenantView {
         TenantView {
             id: t.id.clone(),
             name: t.name.clone(),
-            access_token_ttl: s.access_token_ttl,
-            user_access_token_ttl: s.user_access_token_ttl,
-            refresh_token_ttl: s.refresh_token_ttl,
-            code_ttl: s.code_ttl,
+            access_token_ttl: s.access_token_ttl.map(Lifetime::as_i64),
+            user_access_token_ttl: s.user_access_token_ttl.map(Lifetime::as_i64),
+            refresh_token_ttl: s.refresh_token_ttl.map(Lifetime::as_i64),
+            code_ttl: s.code_ttl.map(Lifetime::as_i64),
             refresh_token_grace: s.refresh_token_grace,
             token_policy: s.token_policy,
             max_active_tokens_per_client: s.max_active_tokens,
@@ -106,10 +106,6 @@ impl From<&Tenant> for TenantView {
 }
 
 pub(super) fn check_settings(s: &TokenSettings, max_field: &str) -> AdminResult<()> {
-    validate::ttl("access_token_ttl", s.access_token_ttl)?;
-    validate::ttl("user_access_token_ttl", s.user_access_token_ttl)?;
-    validate::ttl("refresh_token_ttl", s.refresh_token_ttl)?;
-    validate::ttl("code_ttl", s.code_ttl)?;
     validate::refresh_grace("refresh_token_grace", s.refresh_token_grace)?;
     validate::max_active(max_field, s.max_active_tokens)
 }
@@ -120,6 +116,26 @@ fn apply<T>(slot: &mut Option<T>, change: Patch<T>) {
     }
 }
 
+/// The settings of a new tenant or client, the lifetimes (access, user access, refresh, code)
+/// parsed; `check_settings` checks the rest.
+pub(super) fn new_settings(
+    ttls: [Option<i64>; 4],
+    refresh_token_grace: Option<i64>,
+    token_policy: Option<TokenPolicy>,
+    max_active_tokens: Option<u32>,
+) -> AdminResult<TokenSettings> {
+    let [access, user_access, refresh, code] = ttls;
+    Ok(TokenSettings {
+        access_token_ttl: validate::ttl("access_token_ttl", access)?,
+        user_access_token_ttl: validate::ttl("user_access_token_ttl", user_access)?,
+        refresh_token_ttl: validate::ttl("refresh_token_ttl", refresh)?,
+        code_ttl: validate::ttl("code_ttl", code)?,
+        refresh_token_grace,
+        token_policy,
+        max_active_tokens,
+    })
+}
+
 /// Applies the settings part of a PATCH (shared by tenants and clients).
 pub(super) fn apply_settings(
     s: &mut TokenSettings,
@@ -127,15 +143,20 @@ pub(super) fn apply_settings(
     refresh_grace: Patch<i64>,
     token_policy: Patch<TokenPolicy>,
     max_active: Patch<u32>,
-) {
+) -> AdminResult<()> {
+    let lifetime = |field, change: Patch<i64>| change.map(|v| validate::ttl(field, v)).transpose();
     let [access, user_access, refresh, code] = ttls;
-    apply(&mut s.access_token_ttl, access);
-    apply(&mut s.user_access_token_ttl, user_access);
-    apply(&mut s.refresh_token_ttl, refresh);
-    apply(&mut s.code_ttl, code);
+    apply(&mut s.access_token_ttl, lifetime("access_token_ttl", access)?);
+    apply(
+        &mut s.user_access_token_ttl,
+        lifetime("user_access_token_ttl", user_access)?,
+    );
+    apply(&mut s.refresh_token_ttl, lifetime("refresh_token_ttl", refresh)?);
+    apply(&mut s.code_ttl, lifetime("code_ttl", code)?);
     apply(&mut s.refresh_token_grace, refresh_grace);
     apply(&mut s.token_policy, token_policy);
     apply(&mut s.max_active_tokens, max_active);
+    Ok(())
 }
 
 impl Service {
@@ -144,18 +165,21 @@ impl Service {
         validate::tenant_id("id", &new.id)?;
         let name = new.name.unwrap_or_else(|| new.id.clone());
         validate::name("name", &name)?;
+        let ttls = [
+            new.access_token_ttl,
+            new.user_access_token_ttl,
+            new.refresh_token_ttl,
+            new.code_ttl,
+        ];
         let tenant = Tenant {
             id: new.id,
             name,
-            settings: TokenSettings {
-                access_token_ttl: new.access_token_ttl,
-                user_access_token_ttl: new.user_access_token_ttl,
-                refresh_token_ttl: new.refresh_token_ttl,
-                code_ttl: new.code_ttl,
-                refresh_token_grace: new.refresh_token_grace,
-                token_policy: new.token_policy,
-                max_active_tokens: new.max_active_tokens_per_client,
-            },
+            settings: new_settings(
+                ttls,
+                new.refresh_token_grace,
+                new.token_policy,
+                new.max_active_tokens_per_client,
+            )?,
         };
         check_settings(&tenant.settings, "max_active_tokens_per_client")?;
         self.store.create_tenant(tenant.clone()).await?;
@@ -200,7 +224,7 @@ impl Service {
             change.refresh_token_grace,
             change.token_policy,
             change.max_active_tokens_per_client,
-        );
+        )?;
         check_settings(&tenant.settings, "max_active_tokens_per_client")?;
         if !self.store.update_tenant(tenant.clone()).await? {
             return Err(AdminError::NotFound("tenant"));

@@ -2,7 +2,7 @@
 
 use super::{AdminError, AdminResult};
 use crate::clock::UnixTime;
-use crate::model::{is_invisible, ClientId, Origin, Username, MAX_LIFETIME, MAX_REFRESH_GRACE};
+use crate::model::{is_invisible, ClientId, Lifetime, Origin, Username, MAX_LIFETIME, MAX_REFRESH_GRACE};
 use serde::{Deserialize, Deserializer};
 
 /// A PATCH field: absent (`None`), `null` (`Some(None)`, back to inherit) or a value.
@@ -52,20 +52,13 @@ pub fn name(field: &str, name: &str) -> AdminResult<()> {
     })
 }
 
-/// Lifetimes in seconds: negative never expires, zero is meaningless. The CLI checks its options
-/// with the same rule (`ttl_problem`), before anything is sent.
-pub fn ttl(field: &str, value: Option<i64>) -> AdminResult<()> {
+/// A lifetime in seconds as `Lifetime::parse` reads it (the CLI checks its options with the same
+/// parse, before anything is sent); `None`: inherit.
+pub fn ttl(field: &str, value: Option<i64>) -> AdminResult<Option<Lifetime>> {
     value
-        .and_then(ttl_problem)
-        .map_or(Ok(()), |why| Err(invalid(field, why)))
-}
-
-pub fn ttl_problem(value: i64) -> Option<&'static str> {
-    match value {
-        0 => Some("must not be 0 (use a negative value for tokens that never expire)"),
-        v if v.unsigned_abs() > MAX_LIFETIME.unsigned_abs() => Some("must be at most ten years"),
-        _ => None,
-    }
+        .map(Lifetime::parse)
+        .transpose()
+        .map_err(|why| invalid(field, why.reason()))
 }
 
 /// A token's new expiry, bounded as lifetimes are: from its issue (which ends it) to ten years
@@ -179,8 +172,8 @@ mod tests {
 
     #[test]
     fn lifetimes_and_limits() {
-        assert!(ttl("t", Some(-1)).is_ok());
-        assert!(ttl("t", None).is_ok());
+        assert_eq!(ttl("t", Some(-1)).unwrap(), Some(Lifetime::Never));
+        assert_eq!(ttl("t", None).unwrap(), None);
         assert!(ttl("t", Some(0)).is_err());
         assert!(max_active("m", Some(0)).is_err());
         assert!(ttl("t", Some(MAX_LIFETIME)).is_ok() && ttl("t", Some(-MAX_LIFETIME - 1)).is_err());

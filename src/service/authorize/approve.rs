@@ -2,7 +2,7 @@
 //! client with a one-use code (or `access_denied`).
 
 use super::{Authorization, AuthorizeError};
-use crate::model::{Consent, TokenId, TokenKind, TokenProfile, TokenRecord, User};
+use crate::model::{Consent, Lifetime, TokenId, TokenKind, TokenProfile, TokenRecord, User};
 use crate::service::{defaults, Service};
 use crate::store::StoreError;
 use std::sync::Arc;
@@ -39,11 +39,11 @@ impl Service {
             }
         }
         // Client, then tenant, then the default; a code that never expires would defeat its
-        // purpose, so a non-positive setting does not count.
+        // purpose, so a `Never` setting does not count.
         let ttl = [client.settings.code_ttl, auth.tenant.settings.code_ttl]
             .into_iter()
             .flatten()
-            .find(|ttl| *ttl > 0)
+            .find(|ttl| *ttl != Lifetime::Never)
             .unwrap_or(defaults::CODE_TTL);
         let mut bindings = serde_json::Map::new();
         bindings.insert("redirect_uri".into(), request.redirect_uri.clone().into());
@@ -61,7 +61,7 @@ impl Service {
             authorities: user.authorities.as_slice().into(),
         });
         // Every token the code turns into carries its id, so a replay can revoke them all.
-        let expires_at = Some(now.saturating_add(ttl));
+        let expires_at = ttl.expiry(now);
         let mut code = TokenRecord::new(id, TokenKind::Code, profile, now, expires_at, id);
         code.properties = Some(Arc::new(bindings));
         if !self.store.insert_code(code).await? {

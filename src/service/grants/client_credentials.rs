@@ -76,7 +76,7 @@ mod tests {
         let f = fixture().await;
         let settings = TokenSettings {
             max_active_tokens: Some(2),
-            access_token_ttl: Some(100),
+            access_token_ttl: Some(crate::model::Lifetime::of_seconds(100)),
             ..Default::default()
         };
         f.client("app", &["client_credentials"], settings).await;
@@ -143,7 +143,7 @@ mod tests {
     async fn negative_lifetime_has_no_expires_in() {
         let f = fixture().await;
         let settings = TokenSettings {
-            access_token_ttl: Some(-1),
+            access_token_ttl: Some(crate::model::Lifetime::Never),
             ..Default::default()
         };
         f.client("app", &["client_credentials"], settings).await;

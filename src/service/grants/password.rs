@@ -77,8 +77,8 @@ mod tests {
     async fn issues_a_user_token_and_a_refresh_token() {
         let f = fixture().await;
         let settings = TokenSettings {
-            user_access_token_ttl: Some(900),
-            access_token_ttl: Some(60),
+            user_access_token_ttl: Some(crate::model::Lifetime::of_seconds(900)),
+            access_token_ttl: Some(crate::model::Lifetime::of_seconds(60)),
             ..Default::default()
         };
         let creds = f.client("web", &["password", "refresh_token"], settings).await;

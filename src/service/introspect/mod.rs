@@ -167,7 +167,7 @@ mod tests {
             "app",
             &["client_credentials"],
             TokenSettings {
-                access_token_ttl: Some(60),
+                access_token_ttl: Some(crate::model::Lifetime::of_seconds(60)),
                 ..Default::default()
             },
         )

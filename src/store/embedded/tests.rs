@@ -3,15 +3,17 @@
 use super::*;
 
 mod memory {
-    crate::store_contract_tests!(async {
+    async fn make() -> Option<(crate::store::contract::Shared, ())> {
         let store: std::sync::Arc<dyn crate::store::Store> =
             std::sync::Arc::new(crate::store::embedded::EmbeddedStore::in_memory());
         Some((store, ()))
-    });
+    }
+    crate::store_contract_tests!(make());
+    crate::store_issuance_contract_tests!(make());
 }
 
 mod sqlite {
-    crate::store_contract_tests!(async {
+    async fn make() -> Option<(crate::store::contract::Shared, tempfile::TempDir)> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("contract.db");
         let store: std::sync::Arc<dyn crate::store::Store> = std::sync::Arc::new(
@@ -20,7 +22,9 @@ mod sqlite {
                 .unwrap(),
         );
         Some((store, dir))
-    });
+    }
+    crate::store_contract_tests!(make());
+    crate::store_issuance_contract_tests!(make());
 }
 
 #[tokio::test]

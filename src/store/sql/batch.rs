@@ -9,15 +9,17 @@
 use super::grouped::{Grouped, Job, Operation};
 use super::inserts::{Sink, Writer};
 use super::StoreResult;
-use crate::model::TokenRecord;
+use crate::model::{TokenId, TokenRecord};
 
 /// Statements in flight at most; beyond the first, only full batches start one.
 pub const MAX_IN_FLIGHT: usize = 4;
 
 impl Operation for Writer {
     type Request = Vec<TokenRecord>;
-    type Answer = ();
-    type Outcome = ();
+    /// `false`: refused, the client is gone.
+    type Answer = bool;
+    /// The ids of the rows the database refused because their client is gone.
+    type Outcome = Vec<TokenId>;
     /// Rows per statement (12 parameters each keeps well under every driver's parameter limit).
     const MAX_GROUP: usize = 256;
     const HOLD_PARTIAL: bool = true;
@@ -28,13 +30,13 @@ impl Operation for Writer {
         rows.len()
     }
 
-    async fn run(&mut self, group: &[Job<Self>]) -> StoreResult<()> {
+    async fn run(&mut self, group: &[Job<Self>]) -> StoreResult<Vec<TokenId>> {
         let rows: Vec<&TokenRecord> = group.iter().flat_map(|job| job.request.iter()).collect();
         self.insert(&rows).await
     }
 
-    fn answer(_: &(), _: usize, _: &Vec<TokenRecord>) -> StoreResult<()> {
-        Ok(())
+    fn answer(refused: &Vec<TokenId>, _: usize, rows: &Vec<TokenRecord>) -> StoreResult<bool> {
+        Ok(rows.iter().all(|t| !refused.contains(&t.id)))
     }
 
     fn forget(&mut self) {
@@ -51,7 +53,8 @@ impl Batcher {
         Self(Grouped::start((0..MAX_IN_FLIGHT).map(|_| sink.writer())))
     }
 
-    pub async fn insert(&self, rows: Vec<TokenRecord>) -> StoreResult<()> {
+    /// Stores `rows` (all of one client); `Ok(false)`: the client is gone, nothing stored.
+    pub async fn insert(&self, rows: Vec<TokenRecord>) -> StoreResult<bool> {
         self.0.ask(rows).await
     }
 }

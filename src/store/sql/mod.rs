@@ -19,6 +19,7 @@ mod grouped;
 mod grouping_tests;
 mod held;
 mod inserts;
+mod issue;
 mod lookups;
 mod migrate;
 mod rows;
@@ -249,25 +250,29 @@ impl Store for SqlStore {
 #[cfg(test)]
 mod tests {
     mod postgres {
-        crate::store_contract_tests!(async {
+        async fn make() -> Option<(crate::store::contract::Shared, crate::store::contract::TestDatabase)> {
             let (url, db) = crate::store::contract::test_database("postgres").await?;
             let store = crate::store::sql::SqlStore::open(&url, crate::store::sql::dialect::Dialect::Postgres, 4)
                 .await
                 .unwrap();
             let store: std::sync::Arc<dyn crate::store::Store> = std::sync::Arc::new(store);
             Some((store, db))
-        });
+        }
+        crate::store_contract_tests!(make());
+        crate::store_issuance_contract_tests!(make());
     }
 
     mod mysql {
-        crate::store_contract_tests!(async {
+        async fn make() -> Option<(crate::store::contract::Shared, crate::store::contract::TestDatabase)> {
             let (url, db) = crate::store::contract::test_database("mysql").await?;
             let store = crate::store::sql::SqlStore::open(&url, crate::store::sql::dialect::Dialect::MySql, 4)
                 .await
                 .unwrap();
             let store: std::sync::Arc<dyn crate::store::Store> = std::sync::Arc::new(store);
             Some((store, db))
-        });
+        }
+        crate::store_contract_tests!(make());
+        crate::store_issuance_contract_tests!(make());
     }
 
     #[tokio::test]

@@ -1,8 +1,7 @@
-//! Token operations on a server database: atomic issuance under a row lock, revocation,
-//! listing and updates [T].
+//! Token operations on a server database: plain issuance through the grouped inserts (the
+//! constrained kind is in `issue.rs`), revocation, listing and updates [T].
 
-use super::inserts::insert_tokens;
-use super::rows::{self, json, subject_column, TOKEN_COLUMNS, USABLE};
+use super::rows::{self, json, TOKEN_COLUMNS, USABLE};
 use super::{db_err, SqlStore};
 use crate::clock::UnixTime;
 use crate::model::{TokenId, TokenKind, TokenPolicy, TokenRecord};
@@ -22,131 +21,6 @@ impl SqlStore {
         rows.iter().map(rows::token).collect()
     }
 
-    async fn issue_locked(&self, req: &IssueRequest) -> StoreResult<IssueOutcome> {
-        let d = self.dialect;
-        let now = req.now;
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        // Every node serializes constrained issuance for a client on its row.
-        let locked = sqlx::query(&d.sql("SELECT client_id FROM clients WHERE client_id = ? FOR UPDATE"))
-            .bind(req.access.client_id().to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        let user_ok = match req.access.subject() {
-            None => true,
-            // Locked like `update_user` locks it, so a disable cannot slip between check and insert.
-            Some(subject) => {
-                let sql = d.sql("SELECT enabled FROM users WHERE tenant = ? AND username = ? FOR UPDATE");
-                let user = sqlx::query(&sql)
-                    .bind(req.access.tenant().to_string())
-                    .bind(subject.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                match user {
-                    Some(row) => row.try_get::<i64, _>(0).map_err(db_err)? != 0,
-                    None => false,
-                }
-            }
-        };
-        if locked.is_none() || !user_ok {
-            tx.rollback().await.map_err(db_err)?;
-            return Ok(IssueOutcome::Gone);
-        }
-        if let Some(consume) = req.consume {
-            if let Err(used_at) = super::consume::take(&mut tx, d, consume, now).await? {
-                tx.rollback().await.map_err(db_err)?;
-                return Ok(IssueOutcome::ConsumedAlready { used_at });
-            }
-        }
-        let client_id = req.access.client_id().to_string();
-        let subject = subject_column(req.access.subject()).to_string();
-        let mut replaced: Vec<String> = Vec::new();
-        match req.policy {
-            TokenPolicy::Reuse => {
-                let sql = format!(
-                    "SELECT {TOKEN_COLUMNS} FROM tokens WHERE client_id = ? AND kind = 'access' AND subject = ? \
-                     AND scopes = ? AND {USABLE} LIMIT 1"
-                );
-                let existing = sqlx::query(&d.sql_owned(&sql))
-                    .bind(&client_id)
-                    .bind(&subject)
-                    .bind(json(req.access.scopes()))
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                if let Some(row) = existing {
-                    let access = rows::token(&row)?;
-                    if req.consume.is_none() {
-                        let sql = format!(
-                            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE grant_id = ? AND kind = 'refresh' AND {USABLE} LIMIT 1"
-                        );
-                        let refresh = sqlx::query(&d.sql_owned(&sql))
-                            .bind(access.grant_id.to_text())
-                            .bind(now)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(db_err)?
-                            .map(|r| rows::token(&r))
-                            .transpose()?;
-                        // Release the client's row lock now, not when the pool next uses this connection.
-                        tx.rollback().await.map_err(db_err)?;
-                        return Ok(IssueOutcome::Reused {
-                            access: access.into(),
-                            refresh: refresh.map(Into::into),
-                        });
-                    }
-                    replaced.push(access.id.to_text());
-                }
-            }
-            TokenPolicy::SinglePerSubject => {
-                let sql = format!(
-                    "SELECT id FROM tokens WHERE client_id = ? AND kind = 'access' AND subject = ? AND {USABLE}"
-                );
-                let ids = sqlx::query(&d.sql_owned(&sql))
-                    .bind(&client_id)
-                    .bind(&subject)
-                    .bind(now)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                for row in ids {
-                    replaced.push(rows::text(&row, 0)?);
-                }
-            }
-            TokenPolicy::Multi => {}
-        }
-        if let Some(max) = req.max_active {
-            let sql = format!(
-                "SELECT COUNT(*), MIN(expires_at) FROM tokens WHERE client_id = ? AND kind = 'access' AND {USABLE}"
-            );
-            let row: AnyRow = sqlx::query(&d.sql_owned(&sql))
-                .bind(&client_id)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            let active: i64 = row.try_get(0).map_err(db_err)?;
-            let earliest_expiry: Option<i64> = row.try_get(1).map_err(db_err)?;
-            if active - replaced.len() as i64 >= i64::from(max) {
-                tx.rollback().await.map_err(db_err)?;
-                return Ok(IssueOutcome::LimitReached { earliest_expiry });
-            }
-        }
-        for id in &replaced {
-            sqlx::query(&d.sql("UPDATE tokens SET state = 'revoked' WHERE id = ?"))
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        let rows: Vec<&TokenRecord> = std::iter::once(&req.access).chain(req.refresh.as_ref()).collect();
-        insert_tokens(&mut *tx, d, &rows).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(IssueOutcome::Issued)
-    }
-
     async fn update_count(&self, sql: &str, binds: impl FnOnce(SqlQuery<'_>) -> SqlQuery<'_>) -> StoreResult<u64> {
         let sql = self.dialect.sql_owned(sql);
         let done = binds(sqlx::query(&sql)).execute(&self.pool).await.map_err(db_err)?;
@@ -159,8 +33,9 @@ pub(super) type SqlQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyA
 #[async_trait]
 impl TokenStore for SqlStore {
     async fn issue(&self, req: IssueRequest) -> StoreResult<IssueOutcome> {
-        // Plain application tokens skip the row locks and share multi-row inserts; user tokens
-        // always take the locked path, which also re-checks the user.
+        // Plain application tokens skip the client's row lock and share multi-row inserts, which
+        // share-lock the client row by row instead; user tokens always take the locked path,
+        // which also re-checks the user.
         let unconstrained = req.policy == TokenPolicy::Multi
             && req.max_active.is_none()
             && req.consume.is_none()
@@ -168,8 +43,12 @@ impl TokenStore for SqlStore {
         if unconstrained {
             let mut rows = vec![req.access];
             rows.extend(req.refresh);
-            self.inserts.insert(rows).await?;
-            return Ok(IssueOutcome::Issued);
+            let stored = self.inserts.insert(rows).await?;
+            return Ok(if stored {
+                IssueOutcome::Issued
+            } else {
+                IssueOutcome::Gone
+            });
         }
         super::deadlock::retrying_deadlocks(|| self.issue_locked(&req)).await
     }

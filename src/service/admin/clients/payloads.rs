@@ -2,7 +2,7 @@
 //! as shown (its secret only in the answer that created or regenerated it).
 
 use super::super::validate::{patch, Patch};
-use crate::model::{Client, GrantType, Origin, TokenPolicy};
+use crate::model::{Client, GrantType, Lifetime, Origin, TokenPolicy};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -147,10 +147,10 @@ impl From<&Client> for ClientView {
             allowed_origins: c.allowed_origins.clone(),
             authorities: c.authorities.clone(),
             public: c.public,
-            access_token_ttl: s.access_token_ttl,
-            user_access_token_ttl: s.user_access_token_ttl,
-            refresh_token_ttl: s.refresh_token_ttl,
-            code_ttl: s.code_ttl,
+            access_token_ttl: s.access_token_ttl.map(Lifetime::as_i64),
+            user_access_token_ttl: s.user_access_token_ttl.map(Lifetime::as_i64),
+            refresh_token_ttl: s.refresh_token_ttl.map(Lifetime::as_i64),
+            code_ttl: s.code_ttl.map(Lifetime::as_i64),
             refresh_token_grace: s.refresh_token_grace,
             token_policy: s.token_policy,
             max_active_tokens: s.max_active_tokens,

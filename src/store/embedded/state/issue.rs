@@ -1,9 +1,10 @@
-//! Issuance in the state engine: the `reuse` and `single_per_subject` policies, the active-token
-//! limit and refresh rotation, decided and applied under one lock.
+//! Issuance in the state engine: the inputs of `model::issuance::decide` gathered and its answer
+//! applied, with the refresh rotation, under one lock.
 
 use super::{Change, State};
 use crate::clock::UnixTime;
-use crate::model::{TokenId, TokenKind, TokenPolicy, TokenRecord, TokenState};
+use crate::model::issuance::{decide, Ask, Decision, Limit};
+use crate::model::{TokenId, TokenKind, TokenRecord, TokenState};
 use crate::store::{Consume, IssueOutcome, IssueRequest};
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ impl State {
     }
 
     /// A client's counted access tokens that are unexpired at `now`, in id order: a subset of
-    /// what the limit counts.
+    /// what the limit counts, and the candidates of every policy.
     fn active_access_of<'a>(
         &'a self,
         client_id: &'a str,
@@ -61,47 +62,27 @@ impl State {
             return (IssueOutcome::Gone, vec![]);
         }
         self.prune_expired(&client_id, now);
-        let same_subject = |t: &TokenRecord| t.subject() == req.access.subject();
-
-        let mut replaced = Vec::new();
-        match req.policy {
-            TokenPolicy::Reuse => {
-                // The earliest to expire, as when the index was ordered by expiry.
-                let existing = self
-                    .active_access_of(&client_id, now)
-                    .filter(|t| same_subject(t) && t.scopes() == req.access.scopes())
-                    .min_by_key(|t| (t.expiry_key(), t.id))
-                    .cloned();
-                if let Some(access) = existing {
-                    if req.consume.is_none() {
-                        let refresh = self.active_refresh_of_grant(&access.grant_id, now);
-                        return (IssueOutcome::Reused { access, refresh }, vec![]);
-                    }
-                    // A refresh exchange always mints; it replaces the older token of the same key
-                    // so that `reuse` still leaves one active token per key.
-                    replaced.push(access.id);
-                }
+        let index = self.by_client.get(&*client_id);
+        let limit = req.max_active.map(|max| Limit {
+            max,
+            active: index.map_or(0, |i| i.expiries.total()),
+            earliest_expiry: index.and_then(|i| i.expiries.earliest()),
+        });
+        let ask = Ask {
+            access: &req.access,
+            policy: req.policy,
+            exchange: req.consume.is_some(),
+            now,
+        };
+        let replaced = match decide(ask, self.active_access_of(&client_id, now), limit) {
+            Decision::Reuse(access) => {
+                let access = access.clone();
+                let refresh = self.active_refresh_of_grant(&access.grant_id, now);
+                return (IssueOutcome::Reused { access, refresh }, vec![]);
             }
-            TokenPolicy::SinglePerSubject => {
-                replaced.extend(
-                    self.active_access_of(&client_id, now)
-                        .filter(|t| same_subject(t))
-                        .map(|t| t.id),
-                );
-            }
-            TokenPolicy::Multi => {}
-        }
-
-        if let Some(max) = req.max_active {
-            let index = self.by_client.get(&client_id);
-            let active = index.map_or(0, |i| i.expiries.total()) - replaced.len() as u64;
-            if active >= u64::from(max) {
-                let earliest_expiry = index
-                    .and_then(|i| i.expiries.earliest())
-                    .filter(|&exp| exp != UnixTime::MAX);
-                return (IssueOutcome::LimitReached { earliest_expiry }, vec![]);
-            }
-        }
+            Decision::Refused { earliest_expiry } => return (IssueOutcome::LimitReached { earliest_expiry }, vec![]),
+            Decision::Issue { revoke } => revoke,
+        };
 
         let mut changes = Vec::with_capacity(4);
         changes.extend(self.set_state(replaced, TokenState::Revoked).1);

@@ -1,0 +1,114 @@
+//! The store contract, continued: which token `reuse` hands back when several match, and plain
+//! issuance refusing a deleted client. Plain async functions over a `Shared` store, run on every
+//! backend by `store_issuance_contract_tests!`.
+
+use super::contract::{access_token, create_users, fixtures, request, Shared};
+use super::IssueOutcome;
+use crate::model::{TokenPolicy, TokenRecord};
+
+const NOW: i64 = 1_700_000_000;
+
+async fn issue(store: &Shared, token: TokenRecord, policy: TokenPolicy) -> IssueOutcome {
+    store.issue(request(token, policy, None, NOW)).await.unwrap()
+}
+
+/// Several active tokens of one key (issued under `multi`, with different expiries): `reuse`
+/// hands back the earliest to expire, the lower id between two that expire together, on every
+/// backend (the choice is `model::issuance::decide`'s, whatever order a query yields).
+pub async fn reuse_returns_the_earliest_expiring_match(store: Shared) {
+    let (tenant, client) = fixtures("earliest");
+    store.create_tenant(tenant).await.unwrap();
+    store.create_client(client.clone()).await.unwrap();
+    create_users(&*store, &client.tenant).await;
+    for subject in [None, Some("alice")] {
+        let mut ties = Vec::new();
+        for expires_at in [Some(NOW + 300), Some(NOW + 100), None, Some(NOW + 100), Some(NOW + 200)] {
+            let token = access_token(&client, subject, NOW, expires_at);
+            if expires_at == Some(NOW + 100) {
+                ties.push(token.id);
+            }
+            assert!(matches!(
+                issue(&store, token, TokenPolicy::Multi).await,
+                IssueOutcome::Issued
+            ));
+        }
+        let expected = ties.into_iter().min().unwrap();
+        for _ in 0..2 {
+            let again = access_token(&client, subject, NOW, Some(NOW + 600));
+            match issue(&store, again, TokenPolicy::Reuse).await {
+                IssueOutcome::Reused { access, .. } => assert_eq!(access.id, expected, "{subject:?}"),
+                other => panic!("{subject:?}: expected Reused, got {other:?}"),
+            }
+        }
+    }
+}
+
+/// Plain issuance (no policy, no limit, no subject: the SQL store's batched inserts) refuses a
+/// client deleted before it, stores nothing for it, and still stores the live client's tokens
+/// written alongside.
+pub async fn plain_issuance_refuses_a_deleted_client(store: Shared) {
+    let (tenant, client) = fixtures("deleted");
+    let mut gone = client.clone();
+    gone.client_id = "deleted-gone".into();
+    store.create_tenant(tenant).await.unwrap();
+    store.create_client(client.clone()).await.unwrap();
+    store.create_client(gone.clone()).await.unwrap();
+    assert!(store.delete_client(&gone.client_id, NOW).await.unwrap());
+    let token = access_token(&gone, None, NOW, Some(NOW + 600));
+    let id = token.id;
+    assert!(matches!(
+        issue(&store, token, TokenPolicy::Multi).await,
+        IssueOutcome::Gone
+    ));
+    assert!(store.get_token(&id).await.unwrap().is_none());
+    // Concurrent requests share statements: the deleted client's rows must not take the live
+    // client's rows down with them, nor slip in beside them.
+    let tasks: Vec<_> = (0..48)
+        .map(|i| {
+            let store = store.clone();
+            let token = access_token(if i % 2 == 0 { &client } else { &gone }, None, NOW, Some(NOW + 600));
+            tokio::spawn(async move {
+                let id = token.id;
+                let outcome = store
+                    .issue(request(token, TokenPolicy::Multi, None, NOW))
+                    .await
+                    .unwrap();
+                (i, id, outcome)
+            })
+        })
+        .collect();
+    for task in tasks {
+        let (i, id, outcome) = task.await.unwrap();
+        let stored = store.get_token(&id).await.unwrap();
+        if i % 2 == 0 {
+            assert!(matches!(outcome, IssueOutcome::Issued), "{i}: {outcome:?}");
+            assert!(stored.is_some_and(|t| t.is_active(NOW)), "{i}");
+        } else {
+            assert!(matches!(outcome, IssueOutcome::Gone), "{i}: {outcome:?}");
+            assert!(stored.is_none(), "{i}");
+        }
+    }
+}
+
+/// Runs the cases above on one backend; `$make` is the backend's `async { Some((store, guard)) }`
+/// as for `store_contract_tests!`.
+#[macro_export]
+macro_rules! store_issuance_contract_tests {
+    ($make:expr) => {
+        #[tokio::test]
+        async fn reuse_returns_the_earliest_expiring_match() {
+            let Some((store, _guard)) = $make.await else {
+                return;
+            };
+            $crate::store::contract_issuance::reuse_returns_the_earliest_expiring_match(store).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn plain_issuance_refuses_a_deleted_client() {
+            let Some((store, _guard)) = $make.await else {
+                return;
+            };
+            $crate::store::contract_issuance::plain_issuance_refuses_a_deleted_client(store).await;
+        }
+    };
+}
