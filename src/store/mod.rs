@@ -12,14 +12,6 @@ mod state;
 
 #[cfg(test)]
 pub mod contract;
-#[cfg(test)]
-mod contract_consents;
-#[cfg(test)]
-pub mod contract_grace;
-#[cfg(test)]
-mod contract_names;
-#[cfg(test)]
-pub mod contract_throttle;
 
 use crate::clock::UnixTime;
 use crate::model::{Client, Consent, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, User};
