@@ -202,7 +202,7 @@ mod token_record;
 
 pub use client_settings::{ClientSettings, StoredClientSettings};
 pub use grant_type::GrantType;
-pub use names::{is_invisible, ClientId, NotAName, Username};
+pub use names::{is_invisible, ClientId, ClientIdRef, NotAName, TenantId, TenantIdRef, Username, UsernameRef};
 pub use origin::{NotAnOrigin, Origin};
 pub use token_id::TokenId;
 pub use token_record::{TokenProfile, TokenRecord};

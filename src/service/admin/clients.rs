@@ -3,7 +3,7 @@
 use super::tenants::{apply_settings, check_settings};
 use super::validate;
 use super::{Access, AdminError, AdminResult, Area, Principal};
-use crate::model::{Client, GrantType, TokenSettings};
+use crate::model::{Client, ClientIdRef, GrantType, TenantIdRef, TokenSettings};
 use crate::service::Service;
 use crate::token::{generate_client_secret, hash_client_secret};
 
@@ -36,15 +36,13 @@ impl Service {
     async fn tenant_client(
         &self,
         who: &Principal,
-        tenant: &str,
-        client_id: &str,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
         access: Access,
     ) -> AdminResult<Client> {
-        validate::tenant_id("tenant", tenant)?;
-        validate::client_id("client", client_id)?;
         who.require(tenant, Area::Clients, access)?;
         let client = match self.store.get_client(client_id).await? {
-            Some(c) if c.tenant == tenant => Client::clone(&c),
+            Some(c) if c.tenant == tenant.as_str() => Client::clone(&c),
             _ => return Err(AdminError::NotFound("client")),
         };
         // Changing, re-keying or deleting a client is as strong as holding its authorities.
@@ -54,15 +52,16 @@ impl Service {
         Ok(client)
     }
 
-    pub async fn create_client(&self, who: &Principal, tenant: &str, new: NewClient) -> AdminResult<ClientView> {
-        validate::tenant_id("tenant", tenant)?;
+    pub async fn create_client(
+        &self,
+        who: &Principal,
+        tenant: &TenantIdRef,
+        new: NewClient,
+    ) -> AdminResult<ClientView> {
         who.require(tenant, Area::Clients, Access::Update)?;
         self.existing_tenant(tenant).await?;
         let client_id = match new.client_id {
-            Some(id) => {
-                validate::client_id("client_id", &id)?;
-                id
-            }
+            Some(id) => id.into(),
             None => random_client_id(),
         };
         let secret = (!new.public).then(generate_client_secret);
@@ -96,8 +95,7 @@ impl Service {
         Ok(view)
     }
 
-    pub async fn list_clients(&self, who: &Principal, tenant: &str) -> AdminResult<Vec<ClientView>> {
-        validate::tenant_id("tenant", tenant)?;
+    pub async fn list_clients(&self, who: &Principal, tenant: &TenantIdRef) -> AdminResult<Vec<ClientView>> {
         who.require(tenant, Area::Clients, Access::Read)?;
         self.existing_tenant(tenant).await?;
         Ok(self
@@ -109,7 +107,12 @@ impl Service {
             .collect())
     }
 
-    pub async fn get_client(&self, who: &Principal, tenant: &str, client_id: &str) -> AdminResult<ClientView> {
+    pub async fn get_client(
+        &self,
+        who: &Principal,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
+    ) -> AdminResult<ClientView> {
         Ok(ClientView::from(
             &self.tenant_client(who, tenant, client_id, Access::Read).await?,
         ))
@@ -118,8 +121,8 @@ impl Service {
     pub async fn update_client(
         &self,
         who: &Principal,
-        tenant: &str,
-        client_id: &str,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
         change: ClientPatch,
     ) -> AdminResult<ClientView> {
         let mut client = self.tenant_client(who, tenant, client_id, Access::Update).await?;
@@ -163,7 +166,12 @@ impl Service {
     }
 
     /// Deletes the client; its tokens are revoked with it.
-    pub async fn delete_client(&self, who: &Principal, tenant: &str, client_id: &str) -> AdminResult<()> {
+    pub async fn delete_client(
+        &self,
+        who: &Principal,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
+    ) -> AdminResult<()> {
         self.tenant_client(who, tenant, client_id, Access::Update).await?;
         if self.store.delete_client(client_id, self.clock.now()).await? {
             self.origins.invalidate();
@@ -174,7 +182,12 @@ impl Service {
     }
 
     /// A new secret; the old one stops working with this call [W].
-    pub async fn regenerate_secret(&self, who: &Principal, tenant: &str, client_id: &str) -> AdminResult<ClientView> {
+    pub async fn regenerate_secret(
+        &self,
+        who: &Principal,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
+    ) -> AdminResult<ClientView> {
         let mut client = self.tenant_client(who, tenant, client_id, Access::Update).await?;
         if client.public {
             return Err(AdminError::Invalid("client: a public client has no secret".into()));

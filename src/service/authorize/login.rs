@@ -1,7 +1,7 @@
 //! Signing in on the login page and the session cookie that remembers it: a signed, expiring
 //! (tenant, username) pair, so any node sharing the token key accepts it.
 
-use crate::model::{User, Username};
+use crate::model::{User, UsernameRef};
 use crate::secret::Secret;
 use crate::service::{passwords, Service};
 use crate::store::StoreError;
@@ -38,7 +38,7 @@ impl Service {
     pub async fn sign_in(&self, tenant: &str, username: &str, password: Secret<String>) -> Result<String, LoginError> {
         let now = self.clock.now();
         // A name no user can have is not worth a throttle entry or an Argon2 run.
-        if Username::check(username).is_err() {
+        if UsernameRef::parse(username).is_err() {
             return Err(LoginError::Invalid);
         }
         let attempt = match self

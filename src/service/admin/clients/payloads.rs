@@ -2,15 +2,14 @@
 //! as shown (its secret only in the answer that created or regenerated it).
 
 use super::super::validate::{patch, Patch};
-use crate::model::{Client, GrantType, Origin, TokenPolicy};
+use crate::model::{Client, ClientId, GrantType, Origin, TokenPolicy};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
     /// Unique across the server; generated when absent.
-    #[schema(pattern = r"^[A-Za-z0-9._~-]{1,128}$", example = "billing")]
-    pub client_id: Option<String>,
+    pub client_id: Option<ClientId>,
     /// Defaults to the client id.
     #[schema(
         min_length = 1,
