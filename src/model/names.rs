@@ -153,6 +153,18 @@ macro_rules! typed_name {
             }
         }
 
+        impl PartialEq<str> for $borrowed {
+            fn eq(&self, other: &str) -> bool {
+                &self.0 == other
+            }
+        }
+
+        impl PartialEq<$borrowed> for str {
+            fn eq(&self, other: &$borrowed) -> bool {
+                self == &other.0
+            }
+        }
+
         impl utoipa::PartialSchema for $owned {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
                 utoipa::openapi::ObjectBuilder::new()
@@ -197,6 +209,24 @@ typed_name!(
     r"^[A-Za-z0-9._~@+-]{1,128}$",
     "alice"
 );
+
+/// A tenant id a test writes as a literal.
+#[cfg(test)]
+pub fn tid(id: &str) -> &TenantIdRef {
+    TenantIdRef::parse(id).unwrap()
+}
+
+/// A client id a test writes as a literal.
+#[cfg(test)]
+pub fn cid(id: &str) -> &ClientIdRef {
+    ClientIdRef::parse(id).unwrap()
+}
+
+/// A username a test writes as a literal.
+#[cfg(test)]
+pub fn uid(name: &str) -> &UsernameRef {
+    UsernameRef::parse(name).unwrap()
+}
 
 /// Characters no display name or URI may hold: controls (Cc: NUL, escapes, C1 controls), invisible
 /// formatting characters (Cf: zero-width spaces and joiners, bidirectional overrides such as

@@ -62,9 +62,9 @@ impl Service {
             .collect();
         for consent in self.store.consents_of(tenant, username).await? {
             let view = by_client
-                .entry(consent.client_id.clone())
+                .entry(consent.client_id.to_string())
                 .or_insert_with(|| AuthorizationView {
-                    client_id: consent.client_id.clone(),
+                    client_id: consent.client_id.to_string(),
                     scopes: Vec::new(),
                     token_count: 0,
                     consent: None,

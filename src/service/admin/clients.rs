@@ -3,7 +3,7 @@
 use super::tenants::{apply_settings, check_settings};
 use super::validate;
 use super::{Access, AdminError, AdminResult, Area, Principal};
-use crate::model::{Client, ClientIdRef, GrantType, TenantIdRef, TokenSettings};
+use crate::model::{Client, ClientId, ClientIdRef, GrantType, TenantIdRef, TokenSettings};
 use crate::service::Service;
 use crate::token::{generate_client_secret, hash_client_secret};
 
@@ -23,13 +23,14 @@ fn check_client(c: &Client) -> AdminResult<()> {
     check_settings(&c.settings, "max_active_tokens")
 }
 
-fn random_client_id() -> String {
+fn random_client_id() -> ClientId {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::thread_rng();
-    (0..20)
+    let id = (0..20)
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
+        .collect();
+    ClientId::parse(id).expect("20 lowercase letters and digits are a client id")
 }
 
 impl Service {
@@ -61,14 +62,14 @@ impl Service {
         who.require(tenant, Area::Clients, Access::Update)?;
         self.existing_tenant(tenant).await?;
         let client_id = match new.client_id {
-            Some(id) => id.into(),
+            Some(id) => id,
             None => random_client_id(),
         };
         let secret = (!new.public).then(generate_client_secret);
         let client = Client {
-            name: new.name.unwrap_or_else(|| client_id.clone()),
+            name: new.name.unwrap_or_else(|| client_id.to_string()),
             client_id,
-            tenant: tenant.to_string(),
+            tenant: tenant.to_owned(),
             secret_hash: secret.as_ref().map(|s| hash_client_secret(s.expose())),
             grant_types: new.grant_types.unwrap_or_else(|| vec![GrantType::ClientCredentials]),
             scopes: new.scopes,

@@ -91,7 +91,7 @@ impl From<&Tenant> for TenantView {
     fn from(t: &Tenant) -> Self {
         let s = &t.settings;
         TenantView {
-            id: t.id.clone(),
+            id: t.id.to_string(),
             name: t.name.clone(),
             access_token_ttl: s.access_token_ttl,
             user_access_token_ttl: s.user_access_token_ttl,
@@ -143,7 +143,7 @@ impl Service {
         let name = new.name.unwrap_or_else(|| new.id.to_string());
         validate::name("name", &name)?;
         let tenant = Tenant {
-            id: new.id.into(),
+            id: new.id,
             name,
             settings: TokenSettings {
                 access_token_ttl: new.access_token_ttl,

@@ -47,8 +47,8 @@ pub struct UserView {
 impl From<&User> for UserView {
     fn from(u: &User) -> Self {
         UserView {
-            username: u.username.clone(),
-            tenant: u.tenant.clone(),
+            username: u.username.to_string(),
+            tenant: u.tenant.to_string(),
             authorities: u.authorities.clone(),
             enabled: u.enabled,
         }
@@ -89,8 +89,8 @@ impl Service {
         who.require_grantable(&new.authorities)?;
         self.existing_tenant(tenant).await?;
         let user = User {
-            tenant: tenant.to_string(),
-            username: new.username.into(),
+            tenant: tenant.to_owned(),
+            username: new.username,
             password_hash: hash(new.password).await?,
             authorities: new.authorities,
             enabled: new.enabled,

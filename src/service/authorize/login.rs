@@ -49,7 +49,9 @@ impl Service {
             Ok(attempt) => attempt,
             Err(retry_after) => return Err(LoginError::Throttled { retry_after }),
         };
-        let user = self.store.get_user(tenant, username).await.map_err(LoginError::Store)?;
+        let user = crate::store::user_of(&*self.store, tenant, username)
+            .await
+            .map_err(LoginError::Store)?;
         let verified = passwords::verify(password, user.as_ref().map(|u| u.password_hash.clone()))
             .await
             .map_err(|e| {
@@ -65,7 +67,7 @@ impl Service {
             Some(user) => {
                 let session = LoginSession {
                     tenant: tenant.to_string(),
-                    username: user.username.clone(),
+                    username: user.username.to_string(),
                     expires_at: now.saturating_add(SESSION_TTL),
                 };
                 Ok(self
@@ -88,7 +90,7 @@ impl Service {
         if session.tenant != tenant || session.expires_at <= self.clock.now() {
             return Ok(None);
         }
-        let user = self.store.get_user(tenant, &session.username).await?;
+        let user = crate::store::user_of(&*self.store, tenant, &session.username).await?;
         Ok(user.filter(|u| u.enabled))
     }
 }

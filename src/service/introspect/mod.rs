@@ -45,7 +45,11 @@ impl Service {
         // A deleted client's tokens are dead, including any a node issued from its short-lived
         // copy of the client just after the delete (SQL stores, see `store::sql`).
         let client_is_caller = caller.is_some_and(|c| *c.client_id == *record.client_id());
-        if !client_is_caller && self.store.get_client(record.client_id()).await?.is_none() {
+        if !client_is_caller
+            && crate::store::client_of(&*self.store, record.client_id())
+                .await?
+                .is_none()
+        {
             return Ok(None);
         }
         Ok(Some(record))
@@ -175,7 +179,7 @@ mod tests {
         f.service
             .store
             .create_tenant(Tenant {
-                id: "other".into(),
+                id: crate::model::tid("other").to_owned(),
                 name: "Other".into(),
                 settings: TokenSettings::default(),
             })
@@ -258,13 +262,16 @@ mod tests {
         let store = &f.service.store;
         let settings = TokenSettings::default();
         let tenant = Tenant {
-            id: "globex".into(),
+            id: crate::model::tid("globex").to_owned(),
             name: "Globex".into(),
             settings,
         };
         store.create_tenant(tenant).await.unwrap();
-        let mut client = (*store.get_client("intruder").await.unwrap().unwrap()).clone();
-        (client.client_id, client.tenant) = ("globex-app".into(), "globex".into());
+        let mut client = (*store.get_client(crate::model::cid("intruder")).await.unwrap().unwrap()).clone();
+        (client.client_id, client.tenant) = (
+            crate::model::cid("globex-app").to_owned(),
+            crate::model::tid("globex").to_owned(),
+        );
         store.create_client(client).await.unwrap();
         issued(f, "globex-app").await
     }

@@ -21,18 +21,25 @@ pub async fn clients_need_their_tenant_and_unique_ids(store: Shared) {
     changed.allowed_origins = vec![Origin::parse("https://app.example").unwrap()];
     assert!(store.update_client(changed.clone()).await.unwrap());
     assert_eq!(*store.get_client(&client.client_id).await.unwrap().unwrap(), changed);
-    assert_eq!(store.list_clients(Some("c1")).await.unwrap().len(), 1);
-    assert!(store.list_clients(Some("other")).await.unwrap().is_empty());
+    assert_eq!(
+        store.list_clients(Some(crate::model::tid("c1"))).await.unwrap().len(),
+        1
+    );
+    assert!(store
+        .list_clients(Some(crate::model::tid("other")))
+        .await
+        .unwrap()
+        .is_empty());
     let (second_tenant, second) = fixtures("c1b");
     store.create_tenant(second_tenant).await.unwrap();
     store.create_client(second.clone()).await.unwrap();
-    let every: Vec<String> = store
+    let every: Vec<ClientId> = store
         .list_clients(None)
         .await
         .unwrap()
         .iter()
         .map(|c| c.client_id.clone())
-        .collect();
+        .collect::<Vec<_>>();
     let mut expected = vec![client.client_id.clone(), second.client_id.clone()];
     expected.sort();
     assert_eq!(every, expected, "every tenant's clients, in client id order");
@@ -75,12 +82,29 @@ pub async fn disabling_or_deleting_a_user_revokes_only_that_users_tokens(store: 
     let mut disabled = user("u1", "alice");
     disabled.enabled = false;
     assert!(store.update_user(disabled.clone(), NOW).await.unwrap());
-    assert!(!store.get_user("u1", "alice").await.unwrap().unwrap().enabled);
+    assert!(
+        !store
+            .get_user(crate::model::tid("u1"), crate::model::uid("alice"))
+            .await
+            .unwrap()
+            .unwrap()
+            .enabled
+    );
     assert!(!store.get_token(&alice_id).await.unwrap().unwrap().is_active(NOW));
     assert!(store.get_token(&bob_id).await.unwrap().unwrap().is_active(NOW));
-    assert!(store.delete_user("u1", "bob", NOW).await.unwrap());
-    assert!(!store.delete_user("u1", "bob", NOW).await.unwrap());
-    assert!(store.get_user("u1", "bob").await.unwrap().is_none());
+    assert!(store
+        .delete_user(crate::model::tid("u1"), crate::model::uid("bob"), NOW)
+        .await
+        .unwrap());
+    assert!(!store
+        .delete_user(crate::model::tid("u1"), crate::model::uid("bob"), NOW)
+        .await
+        .unwrap());
+    assert!(store
+        .get_user(crate::model::tid("u1"), crate::model::uid("bob"))
+        .await
+        .unwrap()
+        .is_none());
     assert!(!store.get_token(&bob_id).await.unwrap().unwrap().is_active(NOW));
-    assert_eq!(store.list_users("u1").await.unwrap().len(), 1);
+    assert_eq!(store.list_users(crate::model::tid("u1")).await.unwrap().len(), 1);
 }

@@ -4,8 +4,8 @@ use super::prelude::*;
 
 pub fn consent(tenant: &str, client_id: &str, subject: &str, scopes: &[&str], at: i64) -> Consent {
     Consent {
-        tenant: tenant.into(),
-        client_id: client_id.into(),
+        tenant: tid(tenant).to_owned(),
+        client_id: cid(client_id).to_owned(),
         subject: subject.into(),
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
         granted_at: at,
@@ -41,7 +41,7 @@ pub async fn consents_are_remembered_replaced_listed_and_forgotten(store: Shared
     store.create_tenant(tenant).await.unwrap();
     store.create_client(client.clone()).await.unwrap();
     let mut other = client.clone();
-    other.client_id = "consent-other".into();
+    other.client_id = cid("consent-other").to_owned();
     store.create_client(other.clone()).await.unwrap();
     create_users(&*store, "consent").await;
     let c = &client.client_id;
@@ -59,7 +59,7 @@ pub async fn consents_are_remembered_replaced_listed_and_forgotten(store: Shared
     let bobs = consent("consent", c, "bob", &["read"], NOW);
     store.grant_consent(bobs).await.unwrap();
     assert_eq!(
-        store.consents_of("consent", "alice").await.unwrap(),
+        store.consents_of(crate::model::tid("consent"), "alice").await.unwrap(),
         vec![wider, elsewhere]
     );
     assert!(store.delete_consent(c, "alice").await.unwrap());
@@ -81,7 +81,10 @@ pub async fn consents_go_with_their_client_user_or_tenant(store: Shared) {
         let given = consent("cascade", c, who, &["read"], NOW);
         store.grant_consent(given).await.unwrap();
     }
-    assert!(store.delete_user("cascade", "alice", NOW).await.unwrap());
+    assert!(store
+        .delete_user(crate::model::tid("cascade"), crate::model::uid("alice"), NOW)
+        .await
+        .unwrap());
     assert_eq!(store.get_consent(c, "alice").await.unwrap(), None);
     assert!(store.get_consent(c, "bob").await.unwrap().is_some());
     assert!(store.delete_client(c, NOW).await.unwrap());
@@ -89,8 +92,12 @@ pub async fn consents_go_with_their_client_user_or_tenant(store: Shared) {
     store.create_client(client.clone()).await.unwrap();
     let again = consent("cascade", c, "bob", &["read"], NOW);
     store.grant_consent(again).await.unwrap();
-    assert!(store.delete_tenant("cascade").await.unwrap());
-    assert!(store.consents_of("cascade", "bob").await.unwrap().is_empty());
+    assert!(store.delete_tenant(crate::model::tid("cascade")).await.unwrap());
+    assert!(store
+        .consents_of(crate::model::tid("cascade"), "bob")
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 pub async fn a_code_is_exchanged_once_and_its_grant_revoked_as_a_whole(store: Shared) {

@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 pub fn fixtures(tenant_id: &str) -> (Tenant, Client) {
     let tenant = Tenant {
-        id: tenant_id.to_string(),
+        id: TenantId::parse(tenant_id.to_string()).unwrap(),
         name: format!("Tenant {tenant_id}"),
         settings: TokenSettings::default(),
     };
     let client = Client {
-        client_id: format!("{tenant_id}-app"),
-        tenant: tenant_id.to_string(),
+        client_id: ClientId::parse(format!("{tenant_id}-app")).unwrap(),
+        tenant: TenantId::parse(tenant_id.to_string()).unwrap(),
         name: "App".into(),
         secret_hash: Some([7; 32]),
         grant_types: vec![GrantType::ClientCredentials, GrantType::Password],
@@ -29,8 +29,8 @@ pub fn fixtures(tenant_id: &str) -> (Tenant, Client) {
 
 pub fn user(tenant: &str, username: &str) -> User {
     User {
-        tenant: tenant.into(),
-        username: username.into(),
+        tenant: TenantId::parse(tenant.into()).unwrap(),
+        username: Username::parse(username.into()).unwrap(),
         password_hash: "$argon2id$not-a-real-hash".into(),
         authorities: vec!["ROLE_USER".into()],
         enabled: true,

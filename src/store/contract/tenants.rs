@@ -9,14 +9,20 @@ pub async fn tenants_round_trip_and_conflict(store: Shared) {
         store.create_tenant(tenant.clone()).await,
         Err(StoreError::Conflict(_))
     ));
-    assert_eq!(store.get_tenant("acme").await.unwrap().as_deref(), Some(&tenant));
-    assert_eq!(store.get_tenant("nope").await.unwrap(), None);
+    assert_eq!(
+        store.get_tenant(crate::model::tid("acme")).await.unwrap().as_deref(),
+        Some(&tenant)
+    );
+    assert_eq!(store.get_tenant(crate::model::tid("nope")).await.unwrap(), None);
     let mut changed = tenant.clone();
     changed.settings.max_active_tokens = Some(3);
     assert!(store.update_tenant(changed.clone()).await.unwrap());
-    assert_eq!(store.get_tenant("acme").await.unwrap().as_deref(), Some(&changed));
+    assert_eq!(
+        store.get_tenant(crate::model::tid("acme")).await.unwrap().as_deref(),
+        Some(&changed)
+    );
     let mut ghost = tenant.clone();
-    ghost.id = "ghost".into();
+    ghost.id = tid("ghost").to_owned();
     assert!(!store.update_tenant(ghost).await.unwrap());
     assert_eq!(store.list_tenants().await.unwrap().len(), 1);
 }
@@ -32,10 +38,14 @@ pub async fn deleting_a_tenant_removes_its_clients_users_and_tokens(store: Share
         .issue(request(token, TokenPolicy::Multi, None, NOW))
         .await
         .unwrap();
-    assert!(store.delete_tenant("gone").await.unwrap());
-    assert!(!store.delete_tenant("gone").await.unwrap());
+    assert!(store.delete_tenant(crate::model::tid("gone")).await.unwrap());
+    assert!(!store.delete_tenant(crate::model::tid("gone")).await.unwrap());
     assert!(store.get_client(&client.client_id).await.unwrap().is_none());
-    assert!(store.get_user("gone", "alice").await.unwrap().is_none());
+    assert!(store
+        .get_user(crate::model::tid("gone"), crate::model::uid("alice"))
+        .await
+        .unwrap()
+        .is_none());
     assert!(store.get_token(&id).await.unwrap().is_none());
 }
 

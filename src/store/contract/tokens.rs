@@ -140,7 +140,7 @@ pub async fn authorizations_group_a_subjects_tokens_by_client_and_can_be_rescope
     store.create_client(client.clone()).await.unwrap();
     create_users(&*store, &client.tenant).await;
     let mut other = client.clone();
-    other.client_id = "authz-other".into();
+    other.client_id = cid("authz-other").to_owned();
     store.create_client(other.clone()).await.unwrap();
     for (c, scopes) in [
         (&client, &["read"][..]),
@@ -153,18 +153,29 @@ pub async fn authorizations_group_a_subjects_tokens_by_client_and_can_be_rescope
     let bob = access_token(&client, Some("bob"), NOW, Some(NOW + 60));
     let bob_id = bob.id;
     store.issue(request(bob, TokenPolicy::Multi, None, NOW)).await.unwrap();
-    let mut found = store.authorizations("authz", "alice", NOW).await.unwrap();
+    let mut found = store
+        .authorizations(crate::model::tid("authz"), "alice", NOW)
+        .await
+        .unwrap();
     found.sort_by(|a, b| a.client_id.cmp(&b.client_id));
     assert_eq!(found.len(), 2);
     assert_eq!(found[0].client_id, "authz-app");
     assert_eq!(found[0].scopes, vec!["read", "write"]);
     assert_eq!(found[0].token_count, 2);
     let n = store
-        .set_pair_scopes("authz-app", "alice", vec!["read".to_string()].into(), NOW)
+        .set_pair_scopes(
+            crate::model::cid("authz-app"),
+            "alice",
+            vec!["read".to_string()].into(),
+            NOW,
+        )
         .await
         .unwrap();
     assert_eq!(n, 2);
-    let found = store.authorizations("authz", "alice", NOW).await.unwrap();
+    let found = store
+        .authorizations(crate::model::tid("authz"), "alice", NOW)
+        .await
+        .unwrap();
     assert!(found.iter().all(|a| a.scopes == vec!["read"]));
     assert_eq!(
         &**store.get_token(&bob_id).await.unwrap().unwrap().scopes(),
@@ -172,7 +183,7 @@ pub async fn authorizations_group_a_subjects_tokens_by_client_and_can_be_rescope
         "bob untouched"
     );
     assert!(store
-        .authorizations("authz", "alice", NOW + 60)
+        .authorizations(crate::model::tid("authz"), "alice", NOW + 60)
         .await
         .unwrap()
         .is_empty());

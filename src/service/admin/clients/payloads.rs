@@ -137,8 +137,8 @@ impl From<&Client> for ClientView {
     fn from(c: &Client) -> Self {
         let s = &c.settings;
         ClientView {
-            client_id: c.client_id.clone(),
-            tenant: c.tenant.clone(),
+            client_id: c.client_id.to_string(),
+            tenant: c.tenant.to_string(),
             name: c.name.clone(),
             grant_types: c.grant_types.clone(),
             scopes: c.scopes.clone(),
