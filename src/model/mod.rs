@@ -199,6 +199,7 @@ impl TokenState {
 
 mod client_settings;
 mod grant_type;
+mod invisible;
 mod names;
 mod origin;
 pub mod redirect_uri;
@@ -207,9 +208,10 @@ mod token_record;
 
 pub use client_settings::{ClientSettings, StoredClientSettings};
 pub use grant_type::GrantType;
+pub use invisible::is_invisible;
 #[cfg(test)]
 pub use names::{cid, tid, uid};
-pub use names::{is_invisible, ClientId, ClientIdRef, NotAName, TenantId, TenantIdRef, Username, UsernameRef};
+pub use names::{ClientId, ClientIdRef, NotAName, TenantId, TenantIdRef, Username, UsernameRef};
 pub use origin::{NotAnOrigin, Origin};
 pub use token_id::TokenId;
 pub use token_record::{TokenProfile, TokenRecord};

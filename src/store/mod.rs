@@ -9,6 +9,7 @@ mod open;
 pub mod sql;
 pub mod sqlite;
 mod state;
+mod stored_ids;
 
 #[cfg(test)]
 pub mod contract;
@@ -23,6 +24,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use open::{is_shared, key_file_beside, open, redact_url, OpenError, StoreOptions};
+pub use stored_ids::{client_of, user_of};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -263,24 +265,6 @@ pub trait ThrottleStore: Send + Sync {
     async fn clear_attempts(&self, key: &str) -> StoreResult<()>;
     /// Forgets failures whose last attempt was before `before`; how many keys went.
     async fn purge_attempts(&self, before: UnixTime) -> StoreResult<u64>;
-}
-
-/// A lookup by a client id a token, a session or a pending request carries as plain text: checked
-/// against the grammar without copying; one outside it names nothing. A plain `async fn`, so its
-/// future is part of the caller's, not one more box.
-pub async fn client_of<S: ClientStore + ?Sized>(store: &S, client_id: &str) -> StoreResult<Option<Arc<Client>>> {
-    match ClientIdRef::parse(client_id) {
-        Ok(id) => store.get_client(id).await,
-        Err(_) => Ok(None),
-    }
-}
-
-/// [`client_of`] for a user.
-pub async fn user_of<S: UserStore + ?Sized>(store: &S, tenant: &str, username: &str) -> StoreResult<Option<Arc<User>>> {
-    match (TenantIdRef::parse(tenant), UsernameRef::parse(username)) {
-        (Ok(tenant), Ok(username)) => store.get_user(tenant, username).await,
-        _ => Ok(None),
-    }
 }
 
 #[async_trait]
