@@ -36,7 +36,7 @@ impl ActiveTokenCounter {
             .list_tenants()
             .await?
             .into_iter()
-            .map(|t| (t.id, 0))
+            .map(|t| (t.id.into(), 0))
             .collect();
         counts.extend(self.store.active_access_by_tenant(self.clock.now()).await?);
         Ok(counts.into_iter().collect())

@@ -251,7 +251,7 @@ impl Config {
         }
         if let Some(id) = &self.admin_client_id {
             // Requests are held to the client-id grammar: an admin outside it could never sign in.
-            crate::model::ClientId::check(id)
+            crate::model::ClientIdRef::parse(id)
                 .map_err(|e| ConfigError::Invalid(format!("admin_client_id {id:?} {e}")))?;
         }
         if !(1..=MAX_REQUEST_TIMEOUT).contains(&self.request_timeout) {

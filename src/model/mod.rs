@@ -57,17 +57,22 @@ pub struct TokenSettings {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tenant {
-    pub id: String,
+    pub id: TenantId,
     pub name: String,
     pub settings: TokenSettings,
 }
 
 pub const SYSTEM_TENANT: &str = "system";
 
+/// [`SYSTEM_TENANT`] as a typed id.
+pub fn system_tenant() -> &'static TenantIdRef {
+    TenantIdRef::parse(SYSTEM_TENANT).expect("\"system\" is a slug")
+}
+
 #[derive(Clone, PartialEq, Eq)]
 pub struct Client {
-    pub client_id: String,
-    pub tenant: String,
+    pub client_id: ClientId,
+    pub tenant: TenantId,
     pub name: String,
     /// SHA-256 of the secret; `None` for public clients.
     pub secret_hash: Option<[u8; 32]>,
@@ -121,8 +126,8 @@ impl fmt::Debug for Client {
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
-    pub tenant: String,
-    pub username: String,
+    pub tenant: TenantId,
+    pub username: Username,
     /// Argon2id PHC string.
     pub password_hash: String,
     pub authorities: Vec<String>,
@@ -194,6 +199,7 @@ impl TokenState {
 
 mod client_settings;
 mod grant_type;
+mod invisible;
 pub mod issuance;
 mod lifetime;
 mod names;
@@ -204,8 +210,11 @@ mod token_record;
 
 pub use client_settings::{ClientSettings, StoredClientSettings};
 pub use grant_type::GrantType;
+pub use invisible::is_invisible;
 pub use lifetime::{Lifetime, NotALifetime};
-pub use names::{is_invisible, ClientId, NotAName, Username};
+#[cfg(test)]
+pub use names::{cid, tid, uid};
+pub use names::{ClientId, ClientIdRef, NotAName, TenantId, TenantIdRef, Username, UsernameRef};
 pub use origin::{NotAnOrigin, Origin};
 pub use token_id::TokenId;
 pub use token_record::{TokenProfile, TokenRecord};
@@ -214,8 +223,8 @@ pub use token_record::{TokenProfile, TokenRecord};
 /// scopes or fewer skip the consent page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Consent {
-    pub tenant: String,
-    pub client_id: String,
+    pub tenant: TenantId,
+    pub client_id: ClientId,
     pub subject: String,
     /// Sorted and de-duplicated.
     pub scopes: Vec<String>,
@@ -246,8 +255,8 @@ mod tests {
     #[test]
     fn a_client_allows_its_origins_and_those_of_its_redirect_uris() {
         let client = Client {
-            client_id: "spa".into(),
-            tenant: "acme".into(),
+            client_id: crate::model::cid("spa").to_owned(),
+            tenant: crate::model::tid("acme").to_owned(),
             name: "spa".into(),
             secret_hash: None,
             grant_types: vec![],

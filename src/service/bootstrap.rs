@@ -2,17 +2,21 @@
 
 use super::admin::ROLE_ADMIN;
 use super::Service;
-use crate::model::{Client, GrantType, Tenant, TokenSettings, SYSTEM_TENANT};
+use crate::model::{system_tenant, Client, ClientIdRef, GrantType, Tenant, TokenSettings, SYSTEM_TENANT};
 use crate::secret::Secret;
 use crate::store::StoreError;
 use crate::token::{client_secret_matches, generate_client_secret, hash_client_secret};
 
 pub const GENERATED_ADMIN_CLIENT_ID: &str = "tessera-admin";
 
-fn admin_client(client_id: &str, secret: &str) -> Client {
+fn generated_admin_client_id() -> &'static ClientIdRef {
+    ClientIdRef::parse(GENERATED_ADMIN_CLIENT_ID).expect("\"tessera-admin\" is a client id")
+}
+
+fn admin_client(client_id: &ClientIdRef, secret: &str) -> Client {
     Client {
-        client_id: client_id.to_string(),
-        tenant: SYSTEM_TENANT.into(),
+        client_id: client_id.to_owned(),
+        tenant: system_tenant().to_owned(),
         name: "Tessera administrator".into(),
         secret_hash: Some(hash_client_secret(secret)),
         grant_types: vec![GrantType::ClientCredentials],
@@ -33,9 +37,9 @@ impl Service {
         &self,
         configured: Option<(&str, &Secret<String>)>,
     ) -> Result<Option<(String, Secret<String>)>, StoreError> {
-        if self.store.get_tenant(SYSTEM_TENANT).await?.is_none() {
+        if self.store.get_tenant(system_tenant()).await?.is_none() {
             let system = Tenant {
-                id: SYSTEM_TENANT.into(),
+                id: system_tenant().to_owned(),
                 name: "System".into(),
                 settings: TokenSettings::default(),
             };
@@ -45,6 +49,9 @@ impl Service {
             }
         }
         if let Some((client_id, secret)) = configured {
+            // The configuration was held to the client-id grammar when it was read.
+            let client_id =
+                ClientIdRef::parse(client_id).map_err(|e| StoreError::Corrupt(format!("admin_client_id {e}")))?;
             let wanted = admin_client(client_id, secret.expose());
             match self.store.get_client(client_id).await? {
                 None => match self.store.create_client(wanted).await {
@@ -73,7 +80,7 @@ impl Service {
                     if !secret_ok {
                         // Admin recovery: operators should see that a restart changed the secret.
                         tracing::warn!(
-                            client_id,
+                            client_id = client_id.as_str(),
                             "admin_client_secret (TESSERA_ADMIN_CLIENT_SECRET) differs from the stored secret of the \
                              admin client: the stored secret was replaced"
                         );
@@ -82,13 +89,13 @@ impl Service {
             }
             return Ok(None);
         }
-        let clients = self.store.list_clients(Some(SYSTEM_TENANT)).await?;
+        let clients = self.store.list_clients(Some(system_tenant())).await?;
         if clients.iter().any(|c| c.authorities.iter().any(|a| a == ROLE_ADMIN)) {
             return Ok(None);
         }
         let secret = generate_client_secret();
         self.store
-            .create_client(admin_client(GENERATED_ADMIN_CLIENT_ID, secret.expose()))
+            .create_client(admin_client(generated_admin_client_id(), secret.expose()))
             .await?;
         Ok(Some((GENERATED_ADMIN_CLIENT_ID.to_string(), secret)))
     }
@@ -115,7 +122,7 @@ mod tests {
     async fn generates_once_then_stays_quiet() {
         let s = service();
         let (id, secret) = s.bootstrap(None).await.unwrap().expect("first start generates");
-        let client = s.store.get_client(&id).await.unwrap().unwrap();
+        let client = crate::store::client_of(&*s.store, &id).await.unwrap().unwrap();
         assert!(client_secret_matches(
             secret.expose(),
             client.secret_hash.as_ref().unwrap()
@@ -130,7 +137,7 @@ mod tests {
         assert!(s.bootstrap(Some(("ops", &first))).await.unwrap().is_none());
         let second = Secret::new("second-secret".to_string());
         s.bootstrap(Some(("ops", &second))).await.unwrap();
-        let client = s.store.get_client("ops").await.unwrap().unwrap();
+        let client = s.store.get_client(crate::model::cid("ops")).await.unwrap().unwrap();
         assert!(client_secret_matches(
             "second-secret",
             client.secret_hash.as_ref().unwrap()

@@ -49,7 +49,7 @@ impl Service {
             Some(_) => self.client_standing(client_id.as_str()).map_err(locked)?,
             None => false,
         };
-        let Some(client) = self.store.get_client(client_id.as_str()).await? else {
+        let Some(client) = self.store.get_client(client_id).await? else {
             tracing::info!(
                 client_id = client_id.as_str(),
                 reason = "unknown client",

@@ -88,8 +88,8 @@ mod tests {
 
     fn spa(id: &str, redirect: &str, allowed: &[&str]) -> Client {
         Client {
-            client_id: id.into(),
-            tenant: "acme".into(),
+            client_id: crate::model::cid(id).to_owned(),
+            tenant: crate::model::tid("acme").to_owned(),
             name: id.into(),
             secret_hash: None,
             grant_types: vec![crate::model::GrantType::AuthorizationCode],

@@ -78,7 +78,7 @@ mod tests {
         let (tenant, _) = fixtures("m");
         store.create_tenant(tenant.clone()).await.unwrap();
         assert!(store.create_tenant(tenant).await.is_err());
-        store.get_tenant("m").await.unwrap();
+        store.get_tenant(crate::model::tid("m")).await.unwrap();
         let text = metrics.render();
         assert!(text.contains("tessera_store_operation_duration_seconds_count{operation=\"create_tenant\"} 2\n"));
         assert!(text.contains("tessera_store_operation_duration_seconds_count{operation=\"get_tenant\"} 1\n"));

@@ -7,27 +7,22 @@ pub mod embedded;
 pub mod metered;
 mod open;
 pub mod sql;
+mod stored_ids;
 
 #[cfg(test)]
 pub mod contract;
-#[cfg(test)]
-mod contract_consents;
-#[cfg(test)]
-pub mod contract_grace;
-#[cfg(test)]
-pub mod contract_issuance;
-#[cfg(test)]
-mod contract_names;
-#[cfg(test)]
-pub mod contract_throttle;
 
 use crate::clock::UnixTime;
-use crate::model::{Client, Consent, Tenant, TokenId, TokenKind, TokenPolicy, TokenRecord, User};
+use crate::model::{
+    Client, ClientId, ClientIdRef, Consent, Tenant, TenantIdRef, TokenId, TokenKind, TokenPolicy, TokenRecord, User,
+    UsernameRef,
+};
 use async_trait::async_trait;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use open::{is_shared, key_file_beside, open, redact_url, OpenError, StoreOptions};
+pub use stored_ids::{client_of, user_of};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -78,36 +73,36 @@ pub struct NoBackup(pub &'static str);
 #[async_trait]
 pub trait TenantStore: Send + Sync {
     async fn create_tenant(&self, tenant: Tenant) -> StoreResult<()>;
-    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Arc<Tenant>>>;
+    async fn get_tenant(&self, id: &TenantIdRef) -> StoreResult<Option<Arc<Tenant>>>;
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
     /// Replaces the tenant; `Ok(false)` if it does not exist.
     async fn update_tenant(&self, tenant: Tenant) -> StoreResult<bool>;
     /// Deletes the tenant with its clients, users and tokens; `Ok(false)` if it did not exist.
-    async fn delete_tenant(&self, id: &str) -> StoreResult<bool>;
+    async fn delete_tenant(&self, id: &TenantIdRef) -> StoreResult<bool>;
 }
 
 #[async_trait]
 pub trait ClientStore: Send + Sync {
     async fn create_client(&self, client: Client) -> StoreResult<()>;
     /// Hot path (every authenticated request): backends answer from memory where they can.
-    async fn get_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>>;
+    async fn get_client(&self, client_id: &ClientIdRef) -> StoreResult<Option<Arc<Client>>>;
     /// One tenant's clients, or with `None` every client of the server (one scan, not one per
     /// tenant), ordered by client id.
-    async fn list_clients(&self, tenant: Option<&str>) -> StoreResult<Vec<Arc<Client>>>;
+    async fn list_clients(&self, tenant: Option<&TenantIdRef>) -> StoreResult<Vec<Arc<Client>>>;
     async fn update_client(&self, client: Client) -> StoreResult<bool>;
     /// Deletes the client and revokes every token issued to it.
-    async fn delete_client(&self, client_id: &str, now: UnixTime) -> StoreResult<bool>;
+    async fn delete_client(&self, client_id: &ClientIdRef, now: UnixTime) -> StoreResult<bool>;
 }
 
 #[async_trait]
 pub trait UserStore: Send + Sync {
     async fn create_user(&self, user: User) -> StoreResult<()>;
-    async fn get_user(&self, tenant: &str, username: &str) -> StoreResult<Option<Arc<User>>>;
-    async fn list_users(&self, tenant: &str) -> StoreResult<Vec<Arc<User>>>;
+    async fn get_user(&self, tenant: &TenantIdRef, username: &UsernameRef) -> StoreResult<Option<Arc<User>>>;
+    async fn list_users(&self, tenant: &TenantIdRef) -> StoreResult<Vec<Arc<User>>>;
     /// Replaces the user; disabling one revokes its tokens in the same operation.
     async fn update_user(&self, user: User, now: UnixTime) -> StoreResult<bool>;
     /// Deletes the user and revokes its tokens.
-    async fn delete_user(&self, tenant: &str, username: &str, now: UnixTime) -> StoreResult<bool>;
+    async fn delete_user(&self, tenant: &TenantIdRef, username: &UsernameRef, now: UnixTime) -> StoreResult<bool>;
 }
 
 /// One atomic issuance: the policy check, an optional refresh-token rotation and the inserts
@@ -167,11 +162,16 @@ pub trait TokenStore: Send + Sync {
     /// Revokes every still-usable token of a grant (a refresh lineage); returns how many.
     async fn revoke_grant(&self, grant_id: &TokenId) -> StoreResult<u64>;
     /// Revokes a client's tokens, all or those of one subject; returns how many.
-    async fn revoke_client_tokens(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> StoreResult<u64>;
+    async fn revoke_client_tokens(
+        &self,
+        client_id: &ClientIdRef,
+        subject: Option<&str>,
+        now: UnixTime,
+    ) -> StoreResult<u64>;
     /// A page of a client's usable tokens in id order, starting after `query.after`.
     async fn list_tokens(&self, query: &TokenQuery) -> StoreResult<Vec<Arc<TokenRecord>>>;
     /// How many active access tokens the client holds (what its limit counts).
-    async fn count_active_access(&self, client_id: &str, now: UnixTime) -> StoreResult<u64>;
+    async fn count_active_access(&self, client_id: &ClientIdRef, now: UnixTime) -> StoreResult<u64>;
     /// Changes one token [T] if it is active at `now`; `Ok(None)` if it does not exist or is not
     /// active (the service refuses inactive tokens; this keeps one that expires or is revoked
     /// meanwhile from coming back).
@@ -182,11 +182,16 @@ pub trait TokenStore: Send + Sync {
         now: UnixTime,
     ) -> StoreResult<Option<Arc<TokenRecord>>>;
     /// The clients a subject holds usable tokens for, with the union of their scopes [T].
-    async fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> StoreResult<Vec<Authorization>>;
+    async fn authorizations(
+        &self,
+        tenant: &TenantIdRef,
+        subject: &str,
+        now: UnixTime,
+    ) -> StoreResult<Vec<Authorization>>;
     /// Sets the scopes of every usable token of a (client, subject) pair in one operation [T].
     async fn set_pair_scopes(
         &self,
-        client_id: &str,
+        client_id: &ClientIdRef,
         subject: &str,
         scopes: Arc<[String]>,
         now: UnixTime,
@@ -195,7 +200,7 @@ pub trait TokenStore: Send + Sync {
 
 #[derive(Debug, Clone)]
 pub struct TokenQuery {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub subject: Option<String>,
     pub kind: Option<TokenKind>,
     pub after: Option<TokenId>,
@@ -224,15 +229,15 @@ pub struct Authorization {
 /// client, the user or the tenant deletes them too.
 #[async_trait]
 pub trait ConsentStore: Send + Sync {
-    async fn get_consent(&self, client_id: &str, subject: &str) -> StoreResult<Option<Consent>>;
+    async fn get_consent(&self, client_id: &ClientIdRef, subject: &str) -> StoreResult<Option<Consent>>;
     /// Records an Allow: the scopes are added to what the subject allowed the client before, in
     /// one atomic step, and `granted_at` is updated. Returns the consent as stored.
     /// `Missing("client")` / `Missing("user")` when either is gone (or the user is disabled).
     async fn grant_consent(&self, consent: Consent) -> StoreResult<Consent>;
     /// `Ok(false)` if there was none.
-    async fn delete_consent(&self, client_id: &str, subject: &str) -> StoreResult<bool>;
+    async fn delete_consent(&self, client_id: &ClientIdRef, subject: &str) -> StoreResult<bool>;
     /// A subject's consents in client order.
-    async fn consents_of(&self, tenant: &str, subject: &str) -> StoreResult<Vec<Consent>>;
+    async fn consents_of(&self, tenant: &TenantIdRef, subject: &str) -> StoreResult<Vec<Consent>>;
 }
 
 /// Failed attempts under one throttle key (a user's password, a client's secret): how many in a

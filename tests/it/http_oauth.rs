@@ -13,7 +13,7 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tessera::clock::ManualClock;
-use tessera::model::{Client, GrantType, Tenant, TokenSettings, User};
+use tessera::model::{Client, ClientId, GrantType, Tenant, TenantId, TokenSettings, User, Username};
 use tessera::secret::Secret;
 use tessera::service::Service;
 use tessera::store::embedded::EmbeddedStore;
@@ -59,8 +59,8 @@ struct Harness {
 
 fn client(id: &str, tenant: &str, secret: &str, grants: &[&str]) -> Client {
     Client {
-        client_id: id.into(),
-        tenant: tenant.into(),
+        client_id: ClientId::parse(id.into()).unwrap(),
+        tenant: TenantId::parse(tenant.into()).unwrap(),
         name: id.into(),
         secret_hash: Some(hash_client_secret(secret)),
         grant_types: grants.iter().map(|g| GrantType::parse(g).unwrap()).collect(),
@@ -79,7 +79,7 @@ fn client(id: &str, tenant: &str, secret: &str, grants: &[&str]) -> Client {
 
 fn tenant(id: &str) -> Tenant {
     Tenant {
-        id: id.into(),
+        id: TenantId::parse(id.into()).unwrap(),
         name: id.into(),
         settings: TokenSettings::default(),
     }
@@ -113,8 +113,8 @@ async fn harness() -> Harness {
         .unwrap();
     store
         .create_user(User {
-            tenant: TENANT_A.into(),
-            username: USER.into(),
+            tenant: TenantId::parse(TENANT_A.into()).unwrap(),
+            username: Username::parse(USER.into()).unwrap(),
             password_hash,
             authorities: vec!["ROLE_USER".into()],
             enabled: true,

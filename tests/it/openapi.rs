@@ -232,6 +232,22 @@ async fn every_operation_documents_its_bodies_errors_and_security() {
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     assert_eq!(schemes["basic"]["scheme"], "basic");
+    // Each id's grammar is written once, on its schema, and the parameters refer to it.
+    for (name, pattern) in [
+        ("TenantId", "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"),
+        ("ClientId", "^[A-Za-z0-9._~-]{1,128}$"),
+        ("Username", "^[A-Za-z0-9._~@+-]{1,128}$"),
+    ] {
+        assert_eq!(doc["components"]["schemas"][name]["pattern"], pattern, "{name}");
+    }
+    let params = &doc["paths"]["/admin/tenants/{tenant}/clients/{client}"]["get"]["parameters"];
+    let client = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "client")
+        .unwrap();
+    assert_eq!(resolve(&doc, &client["schema"])["pattern"], "^[A-Za-z0-9._~-]{1,128}$");
     // Every reference resolves.
     fn walk(doc: &Value, value: &Value) {
         match value {

@@ -1,5 +1,6 @@
 //! `/admin/*` handlers: bearer principal, strict JSON in, views out.
 
+use crate::model::{ClientId, TenantId, Username};
 use crate::service::admin::authorizations::{AuthorizationView, PairScopes};
 use crate::service::admin::clients::{ClientPatch, ClientView, NewClient};
 use crate::service::admin::tenants::{NewTenant, TenantPatch, TenantView};
@@ -9,12 +10,13 @@ use crate::service::admin::users::{NewUser, UserPatch, UserView};
 use crate::service::admin::{AdminError, Principal};
 use crate::service::Service;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::de::value::MapDeserializer;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -120,10 +122,15 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Ids<T> 
     type Rejection = AdminError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Path::<T>::from_request_parts(parts, state)
+        let params = RawPathParams::from_request_parts(parts, state)
             .await
-            .map(|Path(v)| Ids(v))
-            .map_err(|e| AdminError::Invalid(format!("path: {}", e.body_text())))
+            .map_err(|e| AdminError::Invalid(format!("path: {}", e.body_text())))?;
+        // Deserialized here rather than by `Path`, so a value outside its type's grammar is
+        // reported with the parameter's name, as body fields are.
+        let de = MapDeserializer::<_, serde::de::value::Error>::new(params.iter());
+        serde_path_to_error::deserialize(de)
+            .map(Ids)
+            .map_err(|e| field_error(e.path().to_string(), e.into_inner().to_string()))
     }
 }
 
@@ -132,8 +139,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Ids<T> 
 #[into_params(parameter_in = Path)]
 pub struct TenantPath {
     /// Tenant id (a slug).
-    #[param(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
-    tenant: String,
+    tenant: TenantId,
 }
 
 /// `{tenant}/clients/{client}`.
@@ -141,11 +147,9 @@ pub struct TenantPath {
 #[into_params(parameter_in = Path)]
 pub struct ClientPath {
     /// Tenant id (a slug).
-    #[param(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
-    tenant: String,
+    tenant: TenantId,
     /// Client id.
-    #[param(pattern = r"^[A-Za-z0-9._~-]{1,128}$")]
-    client: String,
+    client: ClientId,
 }
 
 /// `{tenant}/users/{user}`.
@@ -153,11 +157,9 @@ pub struct ClientPath {
 #[into_params(parameter_in = Path)]
 pub struct UserPath {
     /// Tenant id (a slug).
-    #[param(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
-    tenant: String,
+    tenant: TenantId,
     /// Username.
-    #[param(pattern = r"^[A-Za-z0-9._~@+-]{1,128}$")]
-    user: String,
+    user: Username,
 }
 
 /// `{tenant}/clients/{client}/authorizations/{subject}`.
@@ -165,14 +167,11 @@ pub struct UserPath {
 #[into_params(parameter_in = Path)]
 pub struct PairPath {
     /// Tenant id (a slug).
-    #[param(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
-    tenant: String,
+    tenant: TenantId,
     /// Client id.
-    #[param(pattern = r"^[A-Za-z0-9._~-]{1,128}$")]
-    client: String,
+    client: ClientId,
     /// Username of the subject.
-    #[param(pattern = r"^[A-Za-z0-9._~@+-]{1,128}$")]
-    subject: String,
+    subject: Username,
 }
 
 /// `{tenant}/users/{user}/authorizations/{client}`.
@@ -180,14 +179,11 @@ pub struct PairPath {
 #[into_params(parameter_in = Path)]
 pub struct UserClientPath {
     /// Tenant id (a slug).
-    #[param(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
-    tenant: String,
+    tenant: TenantId,
     /// Username.
-    #[param(pattern = r"^[A-Za-z0-9._~@+-]{1,128}$")]
-    user: String,
+    user: Username,
     /// Client id.
-    #[param(pattern = r"^[A-Za-z0-9._~-]{1,128}$")]
-    client: String,
+    client: ClientId,
 }
 
 /// `tokens/{id}`.

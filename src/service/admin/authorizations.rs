@@ -2,9 +2,9 @@
 //! rescoping them, and withdrawing them.
 
 use super::tokens::scopes_for;
-use super::validate;
 use super::{Access, AdminError, AdminResult, Area, Principal};
 use crate::metrics::Revocation;
+use crate::model::{ClientIdRef, TenantIdRef, UsernameRef};
 use crate::service::Service;
 use serde::{Deserialize, Serialize};
 
@@ -40,11 +40,9 @@ impl Service {
     pub async fn user_authorizations(
         &self,
         who: &Principal,
-        tenant: &str,
-        username: &str,
+        tenant: &TenantIdRef,
+        username: &UsernameRef,
     ) -> AdminResult<Vec<AuthorizationView>> {
-        validate::tenant_id("tenant", tenant)?;
-        validate::username("user", username)?;
         who.require(tenant, Area::Tokens, Access::Read)?;
         if self.store.get_user(tenant, username).await?.is_none() {
             return Err(AdminError::NotFound("user"));
@@ -64,9 +62,9 @@ impl Service {
             .collect();
         for consent in self.store.consents_of(tenant, username).await? {
             let view = by_client
-                .entry(consent.client_id.clone())
+                .entry(consent.client_id.to_string())
                 .or_insert_with(|| AuthorizationView {
-                    client_id: consent.client_id.clone(),
+                    client_id: consent.client_id.to_string(),
                     scopes: Vec::new(),
                     token_count: 0,
                     consent: None,
@@ -82,13 +80,12 @@ impl Service {
     pub async fn set_authorization_scopes(
         &self,
         who: &Principal,
-        tenant: &str,
-        client_id: &str,
-        subject: &str,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
+        subject: &UsernameRef,
         body: PairScopes,
     ) -> AdminResult<u64> {
         let client = self.client_in(who, tenant, client_id, Access::Update).await?;
-        validate::username("subject", subject)?;
         let scopes = scopes_for(&client.scopes, body.scopes)?;
         Ok(self
             .store
@@ -99,12 +96,11 @@ impl Service {
     pub async fn revoke_authorization(
         &self,
         who: &Principal,
-        tenant: &str,
-        client_id: &str,
-        subject: &str,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
+        subject: &UsernameRef,
     ) -> AdminResult<u64> {
         let client = self.client_in(who, tenant, client_id, Access::Update).await?;
-        validate::username("subject", subject)?;
         // Withdrawn consent: the next authorization request shows the consent page again.
         self.store.delete_consent(&client.client_id, subject).await?;
         let revoked = self

@@ -3,7 +3,7 @@
 use super::tenants::{apply_settings, check_settings, new_settings};
 use super::validate;
 use super::{Access, AdminError, AdminResult, Area, Principal};
-use crate::model::{Client, GrantType};
+use crate::model::{Client, ClientId, ClientIdRef, GrantType, TenantIdRef};
 use crate::service::Service;
 use crate::token::{generate_client_secret, hash_client_secret};
 
@@ -23,28 +23,27 @@ fn check_client(c: &Client) -> AdminResult<()> {
     check_settings(&c.settings, "max_active_tokens")
 }
 
-fn random_client_id() -> String {
+fn random_client_id() -> ClientId {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::thread_rng();
-    (0..20)
+    let id = (0..20)
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
+        .collect();
+    ClientId::parse(id).expect("20 lowercase letters and digits are a client id")
 }
 
 impl Service {
     async fn tenant_client(
         &self,
         who: &Principal,
-        tenant: &str,
-        client_id: &str,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
         access: Access,
     ) -> AdminResult<Client> {
-        validate::tenant_id("tenant", tenant)?;
-        validate::client_id("client", client_id)?;
         who.require(tenant, Area::Clients, access)?;
         let client = match self.store.get_client(client_id).await? {
-            Some(c) if c.tenant == tenant => Client::clone(&c),
+            Some(c) if c.tenant == tenant.as_str() => Client::clone(&c),
             _ => return Err(AdminError::NotFound("client")),
         };
         // Changing, re-keying or deleting a client is as strong as holding its authorities.
@@ -54,15 +53,16 @@ impl Service {
         Ok(client)
     }
 
-    pub async fn create_client(&self, who: &Principal, tenant: &str, new: NewClient) -> AdminResult<ClientView> {
-        validate::tenant_id("tenant", tenant)?;
+    pub async fn create_client(
+        &self,
+        who: &Principal,
+        tenant: &TenantIdRef,
+        new: NewClient,
+    ) -> AdminResult<ClientView> {
         who.require(tenant, Area::Clients, Access::Update)?;
         self.existing_tenant(tenant).await?;
         let client_id = match new.client_id {
-            Some(id) => {
-                validate::client_id("client_id", &id)?;
-                id
-            }
+            Some(id) => id,
             None => random_client_id(),
         };
         let ttls = [
@@ -73,9 +73,9 @@ impl Service {
         ];
         let secret = (!new.public).then(generate_client_secret);
         let client = Client {
-            name: new.name.unwrap_or_else(|| client_id.clone()),
+            name: new.name.unwrap_or_else(|| client_id.to_string()),
             client_id,
-            tenant: tenant.to_string(),
+            tenant: tenant.to_owned(),
             secret_hash: secret.as_ref().map(|s| hash_client_secret(s.expose())),
             grant_types: new.grant_types.unwrap_or_else(|| vec![GrantType::ClientCredentials]),
             scopes: new.scopes,
@@ -94,8 +94,7 @@ impl Service {
         Ok(view)
     }
 
-    pub async fn list_clients(&self, who: &Principal, tenant: &str) -> AdminResult<Vec<ClientView>> {
-        validate::tenant_id("tenant", tenant)?;
+    pub async fn list_clients(&self, who: &Principal, tenant: &TenantIdRef) -> AdminResult<Vec<ClientView>> {
         who.require(tenant, Area::Clients, Access::Read)?;
         self.existing_tenant(tenant).await?;
         Ok(self
@@ -107,7 +106,12 @@ impl Service {
             .collect())
     }
 
-    pub async fn get_client(&self, who: &Principal, tenant: &str, client_id: &str) -> AdminResult<ClientView> {
+    pub async fn get_client(
+        &self,
+        who: &Principal,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
+    ) -> AdminResult<ClientView> {
         Ok(ClientView::from(
             &self.tenant_client(who, tenant, client_id, Access::Read).await?,
         ))
@@ -116,8 +120,8 @@ impl Service {
     pub async fn update_client(
         &self,
         who: &Principal,
-        tenant: &str,
-        client_id: &str,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
         change: ClientPatch,
     ) -> AdminResult<ClientView> {
         let mut client = self.tenant_client(who, tenant, client_id, Access::Update).await?;
@@ -161,7 +165,12 @@ impl Service {
     }
 
     /// Deletes the client; its tokens are revoked with it.
-    pub async fn delete_client(&self, who: &Principal, tenant: &str, client_id: &str) -> AdminResult<()> {
+    pub async fn delete_client(
+        &self,
+        who: &Principal,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
+    ) -> AdminResult<()> {
         self.tenant_client(who, tenant, client_id, Access::Update).await?;
         if self.store.delete_client(client_id, self.clock.now()).await? {
             self.origins.invalidate();
@@ -172,7 +181,12 @@ impl Service {
     }
 
     /// A new secret; the old one stops working with this call [W].
-    pub async fn regenerate_secret(&self, who: &Principal, tenant: &str, client_id: &str) -> AdminResult<ClientView> {
+    pub async fn regenerate_secret(
+        &self,
+        who: &Principal,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
+    ) -> AdminResult<ClientView> {
         let mut client = self.tenant_client(who, tenant, client_id, Access::Update).await?;
         if client.public {
             return Err(AdminError::Invalid("client: a public client has no secret".into()));

@@ -185,11 +185,11 @@ impl Service {
             _ => return Err(AdminError::InvalidToken),
         };
         let current: Vec<String> = match token.subject() {
-            Some(subject) => match self.store.get_user(token.tenant(), subject).await? {
+            Some(subject) => match crate::store::user_of(&*self.store, token.tenant(), subject).await? {
                 Some(user) if user.enabled => user.authorities.clone(),
                 _ => return Err(AdminError::InvalidToken),
             },
-            None => match self.store.get_client(token.client_id()).await? {
+            None => match crate::store::client_of(&*self.store, token.client_id()).await? {
                 Some(client) => client.authorities.clone(),
                 None => return Err(AdminError::InvalidToken),
             },
@@ -208,7 +208,7 @@ impl Service {
     }
 
     /// Fails with 404 unless the tenant exists (after the caller was authorized for it).
-    async fn existing_tenant(&self, tenant: &str) -> AdminResult<Arc<crate::model::Tenant>> {
+    async fn existing_tenant(&self, tenant: &crate::model::TenantIdRef) -> AdminResult<Arc<crate::model::Tenant>> {
         self.store
             .get_tenant(tenant)
             .await?

@@ -2,7 +2,7 @@
 
 use super::validate::{self, patch, Patch};
 use super::{Access, AdminError, AdminResult, Area, Principal};
-use crate::model::{Lifetime, Tenant, TokenPolicy, TokenSettings, SYSTEM_TENANT};
+use crate::model::{Lifetime, Tenant, TenantId, TenantIdRef, TokenPolicy, TokenSettings, SYSTEM_TENANT};
 use crate::service::Service;
 use serde::{Deserialize, Serialize};
 
@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct NewTenant {
     /// A slug: a-z, 0-9 and inner `-`.
-    #[schema(pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", example = "acme")]
-    pub id: String,
+    pub id: TenantId,
     /// Defaults to the id.
     #[schema(
         min_length = 1,
@@ -92,7 +91,7 @@ impl From<&Tenant> for TenantView {
     fn from(t: &Tenant) -> Self {
         let s = &t.settings;
         TenantView {
-            id: t.id.clone(),
+            id: t.id.to_string(),
             name: t.name.clone(),
             access_token_ttl: s.access_token_ttl.map(Lifetime::as_i64),
             user_access_token_ttl: s.user_access_token_ttl.map(Lifetime::as_i64),
@@ -162,8 +161,7 @@ pub(super) fn apply_settings(
 impl Service {
     pub async fn create_tenant(&self, who: &Principal, new: NewTenant) -> AdminResult<TenantView> {
         who.require_server_admin()?;
-        validate::tenant_id("id", &new.id)?;
-        let name = new.name.unwrap_or_else(|| new.id.clone());
+        let name = new.name.unwrap_or_else(|| new.id.to_string());
         validate::name("name", &name)?;
         let ttls = [
             new.access_token_ttl,
@@ -199,14 +197,17 @@ impl Service {
             .collect())
     }
 
-    pub async fn get_tenant(&self, who: &Principal, id: &str) -> AdminResult<TenantView> {
-        validate::tenant_id("tenant", id)?;
+    pub async fn get_tenant(&self, who: &Principal, id: &TenantIdRef) -> AdminResult<TenantView> {
         who.require(id, Area::Settings, Access::Read)?;
         Ok(TenantView::from(&*self.existing_tenant(id).await?))
     }
 
-    pub async fn update_tenant(&self, who: &Principal, id: &str, change: TenantPatch) -> AdminResult<TenantView> {
-        validate::tenant_id("tenant", id)?;
+    pub async fn update_tenant(
+        &self,
+        who: &Principal,
+        id: &TenantIdRef,
+        change: TenantPatch,
+    ) -> AdminResult<TenantView> {
         who.require(id, Area::Settings, Access::Update)?;
         let mut tenant = Tenant::clone(&*self.existing_tenant(id).await?);
         if let Some(name) = change.name {
@@ -232,10 +233,9 @@ impl Service {
         Ok(TenantView::from(&tenant))
     }
 
-    pub async fn delete_tenant(&self, who: &Principal, id: &str) -> AdminResult<()> {
-        validate::tenant_id("tenant", id)?;
+    pub async fn delete_tenant(&self, who: &Principal, id: &TenantIdRef) -> AdminResult<()> {
         who.require_server_admin()?;
-        if id == SYSTEM_TENANT {
+        if id.as_str() == SYSTEM_TENANT {
             return Err(AdminError::Invalid(
                 "tenant: the system tenant cannot be deleted".into(),
             ));

@@ -44,9 +44,7 @@ impl Service {
         let scopes = match change.scopes {
             None => None,
             Some(requested) => {
-                let client = self
-                    .store
-                    .get_client(t.client_id())
+                let client = crate::store::client_of(&*self.store, t.client_id())
                     .await?
                     .ok_or(AdminError::NotFound("client"))?;
                 Some(scopes_for(&client.scopes, requested)?)

@@ -4,7 +4,7 @@
 use super::validate;
 use super::{Access, AdminError, AdminResult, Area, Principal};
 use crate::metrics::Revocation;
-use crate::model::{scope_set, TokenId, TokenKind, TokenRecord};
+use crate::model::{scope_set, ClientIdRef, TenantIdRef, TokenId, TokenKind, TokenRecord, Username, UsernameRef};
 use crate::service::scopes::DEVICE_SCOPE_PREFIX;
 use crate::service::Service;
 use crate::store::TokenQuery;
@@ -19,7 +19,8 @@ pub const MAX_PAGE: usize = 1000;
 #[into_params(parameter_in = Query)]
 pub struct TokenListQuery {
     /// Only the tokens of this user.
-    pub subject: Option<String>,
+    #[param(value_type = Option<Username>)]
+    pub subject: Option<Username>,
     /// `access` or `refresh`; both when absent.
     #[param(pattern = "^(access|refresh)$")]
     pub kind: Option<String>,
@@ -89,7 +90,7 @@ pub struct TokenList {
 #[serde(deny_unknown_fields)]
 pub struct RevokeTokens {
     /// Only the tokens of this user; all of the client's when absent.
-    pub subject: Option<String>,
+    pub subject: Option<Username>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -117,15 +118,13 @@ impl Service {
     pub(super) async fn client_in(
         &self,
         who: &Principal,
-        tenant: &str,
-        client_id: &str,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
         access: Access,
     ) -> AdminResult<Arc<crate::model::Client>> {
-        validate::tenant_id("tenant", tenant)?;
-        validate::client_id("client", client_id)?;
         who.require(tenant, Area::Tokens, access)?;
         match self.store.get_client(client_id).await? {
-            Some(c) if c.tenant == tenant => Ok(c),
+            Some(c) if c.tenant == tenant.as_str() => Ok(c),
             _ => Err(AdminError::NotFound("client")),
         }
     }
@@ -133,8 +132,8 @@ impl Service {
     pub async fn list_client_tokens(
         &self,
         who: &Principal,
-        tenant: &str,
-        client_id: &str,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
         q: TokenListQuery,
     ) -> AdminResult<TokenList> {
         let client = self.client_in(who, tenant, client_id, Access::Read).await?;
@@ -156,12 +155,9 @@ impl Service {
             ),
         };
         let now = self.clock.now();
-        if let Some(subject) = &q.subject {
-            validate::username("subject", subject)?;
-        }
         let query = TokenQuery {
             client_id: client.client_id.clone(),
-            subject: q.subject,
+            subject: q.subject.map(String::from),
             kind,
             after,
             limit: limit + 1,
@@ -188,18 +184,15 @@ impl Service {
     pub async fn revoke_client_tokens_admin(
         &self,
         who: &Principal,
-        tenant: &str,
-        client_id: &str,
+        tenant: &TenantIdRef,
+        client_id: &ClientIdRef,
         body: RevokeTokens,
     ) -> AdminResult<u64> {
         let client = self.client_in(who, tenant, client_id, Access::Update).await?;
-        if let Some(subject) = &body.subject {
-            validate::username("subject", subject)?;
-        }
         let now = self.clock.now();
         let revoked = self
             .store
-            .revoke_client_tokens(&client.client_id, body.subject.as_deref(), now)
+            .revoke_client_tokens(&client.client_id, body.subject.as_deref().map(UsernameRef::as_str), now)
             .await?;
         self.metrics.tokens.revoked(&client.tenant, Revocation::Admin, revoked);
         Ok(revoked)

@@ -2,7 +2,7 @@
 
 use super::validate;
 use super::{Access, AdminError, AdminResult, Area, Principal};
-use crate::model::User;
+use crate::model::{TenantIdRef, User, Username, UsernameRef};
 use crate::secret::Secret;
 use crate::service::{passwords, Service};
 use serde::{Deserialize, Serialize};
@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
-    #[schema(pattern = r"^[A-Za-z0-9._~@+-]{1,128}$", example = "alice")]
-    pub username: String,
+    pub username: Username,
     /// Stored as Argon2id; never shown again.
     #[schema(value_type = String, format = Password, write_only, min_length = 1)]
     pub password: Secret<String>,
@@ -48,8 +47,8 @@ pub struct UserView {
 impl From<&User> for UserView {
     fn from(u: &User) -> Self {
         UserView {
-            username: u.username.clone(),
-            tenant: u.tenant.clone(),
+            username: u.username.to_string(),
+            tenant: u.tenant.to_string(),
             authorities: u.authorities.clone(),
             enabled: u.enabled,
         }
@@ -64,9 +63,13 @@ async fn hash(password: Secret<String>) -> AdminResult<String> {
 }
 
 impl Service {
-    async fn tenant_user(&self, who: &Principal, tenant: &str, username: &str, access: Access) -> AdminResult<User> {
-        validate::tenant_id("tenant", tenant)?;
-        validate::username("user", username)?;
+    async fn tenant_user(
+        &self,
+        who: &Principal,
+        tenant: &TenantIdRef,
+        username: &UsernameRef,
+        access: Access,
+    ) -> AdminResult<User> {
         who.require(tenant, Area::Users, access)?;
         let user = match self.store.get_user(tenant, username).await? {
             Some(u) => User::clone(&u),
@@ -79,16 +82,14 @@ impl Service {
         Ok(user)
     }
 
-    pub async fn create_user(&self, who: &Principal, tenant: &str, new: NewUser) -> AdminResult<UserView> {
-        validate::tenant_id("tenant", tenant)?;
+    pub async fn create_user(&self, who: &Principal, tenant: &TenantIdRef, new: NewUser) -> AdminResult<UserView> {
         who.require(tenant, Area::Users, Access::Update)?;
-        validate::username("username", &new.username)?;
         validate::password("password", new.password.expose())?;
         validate::authorities("authorities", &new.authorities)?;
         who.require_grantable(&new.authorities)?;
         self.existing_tenant(tenant).await?;
         let user = User {
-            tenant: tenant.to_string(),
+            tenant: tenant.to_owned(),
             username: new.username,
             password_hash: hash(new.password).await?,
             authorities: new.authorities,
@@ -98,8 +99,7 @@ impl Service {
         Ok(UserView::from(&user))
     }
 
-    pub async fn list_users(&self, who: &Principal, tenant: &str) -> AdminResult<Vec<UserView>> {
-        validate::tenant_id("tenant", tenant)?;
+    pub async fn list_users(&self, who: &Principal, tenant: &TenantIdRef) -> AdminResult<Vec<UserView>> {
         who.require(tenant, Area::Users, Access::Read)?;
         self.existing_tenant(tenant).await?;
         Ok(self
@@ -111,7 +111,12 @@ impl Service {
             .collect())
     }
 
-    pub async fn get_user(&self, who: &Principal, tenant: &str, username: &str) -> AdminResult<UserView> {
+    pub async fn get_user(
+        &self,
+        who: &Principal,
+        tenant: &TenantIdRef,
+        username: &UsernameRef,
+    ) -> AdminResult<UserView> {
         Ok(UserView::from(
             &self.tenant_user(who, tenant, username, Access::Read).await?,
         ))
@@ -121,8 +126,8 @@ impl Service {
     pub async fn update_user(
         &self,
         who: &Principal,
-        tenant: &str,
-        username: &str,
+        tenant: &TenantIdRef,
+        username: &UsernameRef,
         change: UserPatch,
     ) -> AdminResult<UserView> {
         let mut user = self.tenant_user(who, tenant, username, Access::Update).await?;
@@ -144,7 +149,7 @@ impl Service {
         Ok(UserView::from(&user))
     }
 
-    pub async fn delete_user(&self, who: &Principal, tenant: &str, username: &str) -> AdminResult<()> {
+    pub async fn delete_user(&self, who: &Principal, tenant: &TenantIdRef, username: &UsernameRef) -> AdminResult<()> {
         self.tenant_user(who, tenant, username, Access::Update).await?;
         if self.store.delete_user(tenant, username, self.clock.now()).await? {
             Ok(())

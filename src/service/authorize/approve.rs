@@ -28,7 +28,7 @@ impl Service {
             let consent = Consent {
                 tenant: client.tenant.clone(),
                 client_id: client.client_id.clone(),
-                subject: user.username.clone(),
+                subject: user.username.to_string(),
                 scopes: request.scopes.clone(),
                 granted_at: now,
             };

@@ -16,9 +16,7 @@ impl Service {
 
     /// The user a login session belongs to, if it may still sign in (exists, enabled).
     pub async fn signed_in_user(&self, auth: &Authorization, username: &str) -> Result<Option<Arc<User>>, StoreError> {
-        Ok(self
-            .store
-            .get_user(&auth.client.tenant, username)
+        Ok(crate::store::user_of(&*self.store, &auth.client.tenant, username)
             .await?
             .filter(|u| u.enabled))
     }

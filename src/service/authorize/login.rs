@@ -1,7 +1,7 @@
 //! Signing in on the login page and the session cookie that remembers it: a signed, expiring
 //! (tenant, username) pair, so any node sharing the token key accepts it.
 
-use crate::model::{User, Username};
+use crate::model::{User, UsernameRef};
 use crate::secret::Secret;
 use crate::service::{passwords, Service};
 use crate::store::StoreError;
@@ -38,7 +38,7 @@ impl Service {
     pub async fn sign_in(&self, tenant: &str, username: &str, password: Secret<String>) -> Result<String, LoginError> {
         let now = self.clock.now();
         // A name no user can have is not worth a throttle entry or an Argon2 run.
-        if Username::check(username).is_err() {
+        if UsernameRef::parse(username).is_err() {
             return Err(LoginError::Invalid);
         }
         let attempt = match self
@@ -49,7 +49,9 @@ impl Service {
             Ok(attempt) => attempt,
             Err(retry_after) => return Err(LoginError::Throttled { retry_after }),
         };
-        let user = self.store.get_user(tenant, username).await.map_err(LoginError::Store)?;
+        let user = crate::store::user_of(&*self.store, tenant, username)
+            .await
+            .map_err(LoginError::Store)?;
         let verified = passwords::verify(password, user.as_ref().map(|u| u.password_hash.clone()))
             .await
             .map_err(|e| {
@@ -65,7 +67,7 @@ impl Service {
             Some(user) => {
                 let session = LoginSession {
                     tenant: tenant.to_string(),
-                    username: user.username.clone(),
+                    username: user.username.to_string(),
                     expires_at: now.saturating_add(SESSION_TTL),
                 };
                 Ok(self
@@ -88,7 +90,7 @@ impl Service {
         if session.tenant != tenant || session.expires_at <= self.clock.now() {
             return Ok(None);
         }
-        let user = self.store.get_user(tenant, &session.username).await?;
+        let user = crate::store::user_of(&*self.store, tenant, &session.username).await?;
         Ok(user.filter(|u| u.enabled))
     }
 }

@@ -121,7 +121,7 @@ impl Service {
         let unknown = || AuthorizeError::Page("The application that sent you here is not known.".into());
         // An id no client can have (a NUL byte, a space, …) is not looked up.
         let client_id = ClientId::parse(client_id).map_err(|_| unknown())?;
-        let client = self.store.get_client(client_id.as_str()).await?.ok_or_else(unknown)?;
+        let client = self.store.get_client(&client_id).await?.ok_or_else(unknown)?;
         let given = params.redirect_uri.is_some();
         let redirect_uri = match params.redirect_uri {
             Some(uri) if redirect_uri::is_registered(&client.redirect_uris, &uri) => uri,
@@ -193,7 +193,7 @@ impl Service {
             .map_err(|e| fail("invalid_scope", &e.description()))?;
         let tenant = self.store.get_tenant(&client.tenant).await?.ok_or_else(unknown)?;
         let request = PendingRequest {
-            client_id: client.client_id.clone(),
+            client_id: client.client_id.to_string(),
             redirect_uri: redirect_uri.clone(),
             redirect_uri_given: given,
             scopes: scopes.to_vec(),
@@ -223,9 +223,7 @@ impl Service {
         if request.expires_at <= self.clock.now() {
             return Err(expired());
         }
-        let client = self
-            .store
-            .get_client(&request.client_id)
+        let client = crate::store::client_of(&*self.store, &request.client_id)
             .await?
             .filter(|c| redirect_uri::is_registered(&c.redirect_uris, &request.redirect_uri))
             .ok_or(AuthorizeError::Page(

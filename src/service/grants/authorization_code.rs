@@ -110,7 +110,7 @@ impl Service {
         }
         let subject = code.profile().subject.clone().ok_or_else(invalid)?;
         // Current authorities: the user may have lost some since the consent.
-        let authorities: Arc<[String]> = match self.store.get_user(&client.tenant, &subject).await? {
+        let authorities: Arc<[String]> = match crate::store::user_of(&*self.store, &client.tenant, &subject).await? {
             Some(user) if user.enabled => Arc::from(user.authorities.as_slice()),
             _ => return Err(invalid()),
         };

@@ -23,7 +23,7 @@ impl Service {
             Ok(attempt) => attempt,
             Err(retry_after) => return Err(OAuthError::TooManyAttempts { retry_after }),
         };
-        let user = self.store.get_user(&client.tenant, username.as_str()).await?;
+        let user = self.store.get_user(&client.tenant, username).await?;
         let verified = passwords::verify(password, user.as_ref().map(|u| u.password_hash.clone()))
             .await
             .map_err(|e| {
@@ -104,7 +104,14 @@ mod tests {
         f.client("web", &["password"], TokenSettings::default()).await;
         f.user("alice", "wonderland").await;
         f.user("carol", "christmas").await;
-        let mut carol = User::clone(&f.service.store.get_user("acme", "carol").await.unwrap().unwrap());
+        let mut carol = User::clone(
+            &f.service
+                .store
+                .get_user(crate::model::tid("acme"), crate::model::uid("carol"))
+                .await
+                .unwrap()
+                .unwrap(),
+        );
         carol.enabled = false;
         f.service.store.update_user(carol, NOW).await.unwrap();
         let mut messages = Vec::new();

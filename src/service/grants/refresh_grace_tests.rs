@@ -26,12 +26,19 @@ async fn set_grace(f: &Fixture, tenant: Option<i64>, client: Option<i64>, max_ac
         ..TokenSettings::default()
     };
     let tenant = Tenant {
-        id: "acme".into(),
+        id: crate::model::tid("acme").to_owned(),
         name: "Acme".into(),
         settings,
     };
     assert!(f.service.store.update_tenant(tenant).await.unwrap());
-    let mut web = Client::clone(&f.service.store.get_client("web").await.unwrap().unwrap());
+    let mut web = Client::clone(
+        &f.service
+            .store
+            .get_client(crate::model::cid("web"))
+            .await
+            .unwrap()
+            .unwrap(),
+    );
     web.settings.refresh_token_grace = client;
     web.settings.max_active_tokens = max_active;
     assert!(f.service.store.update_client(web).await.unwrap());

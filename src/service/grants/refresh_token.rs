@@ -56,7 +56,7 @@ impl Service {
         };
         // The user may have lost access since: their current authorities go into the new token.
         let authorities: Arc<[String]> = match old.subject() {
-            Some(subject) => match self.store.get_user(&client.tenant, subject).await? {
+            Some(subject) => match crate::store::user_of(&*self.store, &client.tenant, subject).await? {
                 Some(user) if user.enabled => Arc::from(user.authorities.as_slice()),
                 _ => return Err(invalid()),
             },
@@ -229,7 +229,14 @@ mod tests {
     async fn a_disabled_user_cannot_refresh() {
         let f = fixture().await;
         let first = f.logged_in().await;
-        let mut alice = crate::model::User::clone(&f.service.store.get_user("acme", "alice").await.unwrap().unwrap());
+        let mut alice = crate::model::User::clone(
+            &f.service
+                .store
+                .get_user(crate::model::tid("acme"), crate::model::uid("alice"))
+                .await
+                .unwrap()
+                .unwrap(),
+        );
         alice.enabled = false;
         f.service.store.update_user(alice, NOW).await.unwrap();
         let r = f

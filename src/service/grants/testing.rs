@@ -23,7 +23,7 @@ pub async fn fixture() -> Fixture {
     service
         .store
         .create_tenant(Tenant {
-            id: "acme".into(),
+            id: crate::model::tid("acme").to_owned(),
             name: "Acme".into(),
             settings: TokenSettings::default(),
         })
@@ -37,8 +37,8 @@ impl Fixture {
         self.service
             .store
             .create_client(Client {
-                client_id: id.into(),
-                tenant: "acme".into(),
+                client_id: crate::model::cid(id).to_owned(),
+                tenant: crate::model::tid("acme").to_owned(),
                 name: id.into(),
                 secret_hash: Some(hash_client_secret(SECRET)),
                 grant_types: grants.iter().map(|g| GrantType::parse(g).unwrap()).collect(),
@@ -61,8 +61,8 @@ impl Fixture {
         self.service
             .store
             .create_user(User {
-                tenant: "acme".into(),
-                username: name.into(),
+                tenant: crate::model::tid("acme").to_owned(),
+                username: crate::model::uid(name).to_owned(),
                 password_hash: hash,
                 authorities: vec!["ROLE_USER".into()],
                 enabled: true,

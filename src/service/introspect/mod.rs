@@ -170,7 +170,7 @@ mod tests {
         f.service
             .store
             .create_tenant(Tenant {
-                id: "other".into(),
+                id: crate::model::tid("other").to_owned(),
                 name: "Other".into(),
                 settings: TokenSettings::default(),
             })
@@ -253,13 +253,16 @@ mod tests {
         let store = &f.service.store;
         let settings = TokenSettings::default();
         let tenant = Tenant {
-            id: "globex".into(),
+            id: crate::model::tid("globex").to_owned(),
             name: "Globex".into(),
             settings,
         };
         store.create_tenant(tenant).await.unwrap();
-        let mut client = (*store.get_client("intruder").await.unwrap().unwrap()).clone();
-        (client.client_id, client.tenant) = ("globex-app".into(), "globex".into());
+        let mut client = (*store.get_client(crate::model::cid("intruder")).await.unwrap().unwrap()).clone();
+        (client.client_id, client.tenant) = (
+            crate::model::cid("globex-app").to_owned(),
+            crate::model::tid("globex").to_owned(),
+        );
         store.create_client(client).await.unwrap();
         issued(f, "globex-app").await
     }

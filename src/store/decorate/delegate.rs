@@ -9,7 +9,7 @@ impl<H: Around> TenantStore for Decorated<H> {
             .around(Op::CreateTenant, self.inner.create_tenant(tenant))
             .await
     }
-    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Arc<Tenant>>> {
+    async fn get_tenant(&self, id: &TenantIdRef) -> StoreResult<Option<Arc<Tenant>>> {
         let load = || self.inner.get_tenant(id);
         self.hook.around(Op::GetTenant, self.hook.tenant(id, &load)).await
     }
@@ -25,7 +25,7 @@ impl<H: Around> TenantStore for Decorated<H> {
         self.hook.changed(Changed::Tenant(&id)).await;
         updated
     }
-    async fn delete_tenant(&self, id: &str) -> StoreResult<bool> {
+    async fn delete_tenant(&self, id: &TenantIdRef) -> StoreResult<bool> {
         let deleted = self.hook.around(Op::DeleteTenant, self.inner.delete_tenant(id)).await;
         self.hook.changed(Changed::TenantDeleted(id)).await;
         deleted
@@ -39,13 +39,13 @@ impl<H: Around> ClientStore for Decorated<H> {
             .around(Op::CreateClient, self.inner.create_client(client))
             .await
     }
-    async fn get_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>> {
+    async fn get_client(&self, client_id: &ClientIdRef) -> StoreResult<Option<Arc<Client>>> {
         let load = || self.inner.get_client(client_id);
         self.hook
             .around(Op::GetClient, self.hook.client(client_id, &load))
             .await
     }
-    async fn list_clients(&self, tenant: Option<&str>) -> StoreResult<Vec<Arc<Client>>> {
+    async fn list_clients(&self, tenant: Option<&TenantIdRef>) -> StoreResult<Vec<Arc<Client>>> {
         self.hook.around(Op::ListClients, self.inner.list_clients(tenant)).await
     }
     async fn update_client(&self, client: Client) -> StoreResult<bool> {
@@ -57,7 +57,7 @@ impl<H: Around> ClientStore for Decorated<H> {
         self.hook.changed(Changed::Client(&id)).await;
         updated
     }
-    async fn delete_client(&self, client_id: &str, now: UnixTime) -> StoreResult<bool> {
+    async fn delete_client(&self, client_id: &ClientIdRef, now: UnixTime) -> StoreResult<bool> {
         let deleted = self
             .hook
             .around(Op::DeleteClient, self.inner.delete_client(client_id, now))
@@ -72,12 +72,12 @@ impl<H: Around> UserStore for Decorated<H> {
     async fn create_user(&self, user: User) -> StoreResult<()> {
         self.hook.around(Op::CreateUser, self.inner.create_user(user)).await
     }
-    async fn get_user(&self, tenant: &str, username: &str) -> StoreResult<Option<Arc<User>>> {
+    async fn get_user(&self, tenant: &TenantIdRef, username: &UsernameRef) -> StoreResult<Option<Arc<User>>> {
         self.hook
             .around(Op::GetUser, self.inner.get_user(tenant, username))
             .await
     }
-    async fn list_users(&self, tenant: &str) -> StoreResult<Vec<Arc<User>>> {
+    async fn list_users(&self, tenant: &TenantIdRef) -> StoreResult<Vec<Arc<User>>> {
         self.hook.around(Op::ListUsers, self.inner.list_users(tenant)).await
     }
     async fn update_user(&self, user: User, now: UnixTime) -> StoreResult<bool> {
@@ -85,7 +85,7 @@ impl<H: Around> UserStore for Decorated<H> {
             .around(Op::UpdateUser, self.inner.update_user(user, now))
             .await
     }
-    async fn delete_user(&self, tenant: &str, username: &str, now: UnixTime) -> StoreResult<bool> {
+    async fn delete_user(&self, tenant: &TenantIdRef, username: &UsernameRef, now: UnixTime) -> StoreResult<bool> {
         self.hook
             .around(Op::DeleteUser, self.inner.delete_user(tenant, username, now))
             .await
@@ -111,14 +111,19 @@ impl<H: Around> TokenStore for Decorated<H> {
             .around(Op::RevokeGrant, self.inner.revoke_grant(grant_id))
             .await
     }
-    async fn revoke_client_tokens(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> StoreResult<u64> {
+    async fn revoke_client_tokens(
+        &self,
+        client_id: &ClientIdRef,
+        subject: Option<&str>,
+        now: UnixTime,
+    ) -> StoreResult<u64> {
         let call = self.inner.revoke_client_tokens(client_id, subject, now);
         self.hook.around(Op::RevokeClientTokens, call).await
     }
     async fn list_tokens(&self, query: &TokenQuery) -> StoreResult<Vec<Arc<TokenRecord>>> {
         self.hook.around(Op::ListTokens, self.inner.list_tokens(query)).await
     }
-    async fn count_active_access(&self, client_id: &str, now: UnixTime) -> StoreResult<u64> {
+    async fn count_active_access(&self, client_id: &ClientIdRef, now: UnixTime) -> StoreResult<u64> {
         let call = self.inner.count_active_access(client_id, now);
         self.hook.around(Op::CountActiveAccess, call).await
     }
@@ -131,13 +136,18 @@ impl<H: Around> TokenStore for Decorated<H> {
         let call = self.inner.update_token(id, patch, now);
         self.hook.around(Op::UpdateToken, call).await
     }
-    async fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> StoreResult<Vec<Authorization>> {
+    async fn authorizations(
+        &self,
+        tenant: &TenantIdRef,
+        subject: &str,
+        now: UnixTime,
+    ) -> StoreResult<Vec<Authorization>> {
         let call = self.inner.authorizations(tenant, subject, now);
         self.hook.around(Op::Authorizations, call).await
     }
     async fn set_pair_scopes(
         &self,
-        client_id: &str,
+        client_id: &ClientIdRef,
         subject: &str,
         scopes: Arc<[String]>,
         now: UnixTime,
@@ -149,7 +159,7 @@ impl<H: Around> TokenStore for Decorated<H> {
 
 #[async_trait]
 impl<H: Around> ConsentStore for Decorated<H> {
-    async fn get_consent(&self, client_id: &str, subject: &str) -> StoreResult<Option<Consent>> {
+    async fn get_consent(&self, client_id: &ClientIdRef, subject: &str) -> StoreResult<Option<Consent>> {
         self.hook
             .around(Op::GetConsent, self.inner.get_consent(client_id, subject))
             .await
@@ -159,12 +169,12 @@ impl<H: Around> ConsentStore for Decorated<H> {
             .around(Op::GrantConsent, self.inner.grant_consent(consent))
             .await
     }
-    async fn delete_consent(&self, client_id: &str, subject: &str) -> StoreResult<bool> {
+    async fn delete_consent(&self, client_id: &ClientIdRef, subject: &str) -> StoreResult<bool> {
         self.hook
             .around(Op::DeleteConsent, self.inner.delete_consent(client_id, subject))
             .await
     }
-    async fn consents_of(&self, tenant: &str, subject: &str) -> StoreResult<Vec<Consent>> {
+    async fn consents_of(&self, tenant: &TenantIdRef, subject: &str) -> StoreResult<Vec<Consent>> {
         self.hook
             .around(Op::ConsentsOf, self.inner.consents_of(tenant, subject))
             .await

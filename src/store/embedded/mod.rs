@@ -90,7 +90,7 @@ impl TenantStore for EmbeddedStore {
     async fn create_tenant(&self, tenant: Tenant) -> StoreResult<()> {
         self.apply_fallible(|s| s.create_tenant(tenant)).await
     }
-    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Arc<Tenant>>> {
+    async fn get_tenant(&self, id: &TenantIdRef) -> StoreResult<Option<Arc<Tenant>>> {
         Ok(self.state.read().tenant(id))
     }
     async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
@@ -99,7 +99,7 @@ impl TenantStore for EmbeddedStore {
     async fn update_tenant(&self, tenant: Tenant) -> StoreResult<bool> {
         self.apply(|s| s.update_tenant(tenant)).await
     }
-    async fn delete_tenant(&self, id: &str) -> StoreResult<bool> {
+    async fn delete_tenant(&self, id: &TenantIdRef) -> StoreResult<bool> {
         self.apply(|s| s.delete_tenant(id)).await
     }
 }
@@ -109,16 +109,16 @@ impl ClientStore for EmbeddedStore {
     async fn create_client(&self, client: Client) -> StoreResult<()> {
         self.apply_fallible(|s| s.create_client(client)).await
     }
-    async fn get_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>> {
+    async fn get_client(&self, client_id: &ClientIdRef) -> StoreResult<Option<Arc<Client>>> {
         Ok(self.state.read().client(client_id))
     }
-    async fn list_clients(&self, tenant: Option<&str>) -> StoreResult<Vec<Arc<Client>>> {
-        Ok(self.state.read().clients_of(tenant))
+    async fn list_clients(&self, tenant: Option<&TenantIdRef>) -> StoreResult<Vec<Arc<Client>>> {
+        Ok(self.state.read().clients_of(tenant.map(|t| t.as_str())))
     }
     async fn update_client(&self, client: Client) -> StoreResult<bool> {
         self.apply(|s| s.update_client(client)).await
     }
-    async fn delete_client(&self, client_id: &str, now: UnixTime) -> StoreResult<bool> {
+    async fn delete_client(&self, client_id: &ClientIdRef, now: UnixTime) -> StoreResult<bool> {
         self.apply(|s| s.delete_client(client_id, now)).await
     }
 }
@@ -128,16 +128,16 @@ impl UserStore for EmbeddedStore {
     async fn create_user(&self, user: User) -> StoreResult<()> {
         self.apply_fallible(|s| s.create_user(user)).await
     }
-    async fn get_user(&self, tenant: &str, username: &str) -> StoreResult<Option<Arc<User>>> {
+    async fn get_user(&self, tenant: &TenantIdRef, username: &UsernameRef) -> StoreResult<Option<Arc<User>>> {
         Ok(self.state.read().user(tenant, username))
     }
-    async fn list_users(&self, tenant: &str) -> StoreResult<Vec<Arc<User>>> {
+    async fn list_users(&self, tenant: &TenantIdRef) -> StoreResult<Vec<Arc<User>>> {
         Ok(self.state.read().users_of(tenant))
     }
     async fn update_user(&self, user: User, now: UnixTime) -> StoreResult<bool> {
         self.apply(|s| s.update_user(user, now)).await
     }
-    async fn delete_user(&self, tenant: &str, username: &str, now: UnixTime) -> StoreResult<bool> {
+    async fn delete_user(&self, tenant: &TenantIdRef, username: &UsernameRef, now: UnixTime) -> StoreResult<bool> {
         self.apply(|s| s.delete_user(tenant, username, now)).await
     }
 }
@@ -159,13 +159,18 @@ impl TokenStore for EmbeddedStore {
     async fn revoke_grant(&self, grant_id: &TokenId) -> StoreResult<u64> {
         self.apply(|s| s.revoke_grant(grant_id)).await
     }
-    async fn revoke_client_tokens(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> StoreResult<u64> {
+    async fn revoke_client_tokens(
+        &self,
+        client_id: &ClientIdRef,
+        subject: Option<&str>,
+        now: UnixTime,
+    ) -> StoreResult<u64> {
         self.apply(|s| s.revoke_client_tokens(client_id, subject, now)).await
     }
     async fn list_tokens(&self, query: &TokenQuery) -> StoreResult<Vec<Arc<TokenRecord>>> {
         Ok(self.state.read().list_tokens(query))
     }
-    async fn count_active_access(&self, client_id: &str, now: UnixTime) -> StoreResult<u64> {
+    async fn count_active_access(&self, client_id: &ClientIdRef, now: UnixTime) -> StoreResult<u64> {
         Ok(self.state.read().count_active_access(client_id, now))
     }
     async fn update_token(
@@ -176,12 +181,17 @@ impl TokenStore for EmbeddedStore {
     ) -> StoreResult<Option<Arc<TokenRecord>>> {
         self.apply(|s| s.update_token(id, patch, now)).await
     }
-    async fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> StoreResult<Vec<Authorization>> {
+    async fn authorizations(
+        &self,
+        tenant: &TenantIdRef,
+        subject: &str,
+        now: UnixTime,
+    ) -> StoreResult<Vec<Authorization>> {
         Ok(self.state.read().authorizations(tenant, subject, now))
     }
     async fn set_pair_scopes(
         &self,
-        client_id: &str,
+        client_id: &ClientIdRef,
         subject: &str,
         scopes: Arc<[String]>,
         now: UnixTime,
@@ -192,7 +202,7 @@ impl TokenStore for EmbeddedStore {
 
 #[async_trait]
 impl ConsentStore for EmbeddedStore {
-    async fn get_consent(&self, client_id: &str, subject: &str) -> StoreResult<Option<Consent>> {
+    async fn get_consent(&self, client_id: &ClientIdRef, subject: &str) -> StoreResult<Option<Consent>> {
         Ok(self.state.read().consent(client_id, subject))
     }
     async fn grant_consent(&self, consent: Consent) -> StoreResult<Consent> {
@@ -205,10 +215,10 @@ impl ConsentStore for EmbeddedStore {
         .await?;
         stored.ok_or(StoreError::Missing("consent"))
     }
-    async fn delete_consent(&self, client_id: &str, subject: &str) -> StoreResult<bool> {
+    async fn delete_consent(&self, client_id: &ClientIdRef, subject: &str) -> StoreResult<bool> {
         self.apply(|s| s.delete_consent(client_id, subject)).await
     }
-    async fn consents_of(&self, tenant: &str, subject: &str) -> StoreResult<Vec<Consent>> {
+    async fn consents_of(&self, tenant: &TenantIdRef, subject: &str) -> StoreResult<Vec<Consent>> {
         Ok(self.state.read().consents_of(tenant, subject))
     }
 }

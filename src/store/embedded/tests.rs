@@ -1,30 +1,28 @@
 //! The embedded store on memory and on SQLite: the store contract on both, and state kept across a reopen.
 
 use super::*;
+use crate::store::contract::Shared;
+
+/// A fresh in-memory store for a contract case.
+async fn memory() -> Option<(Shared, ())> {
+    Some((std::sync::Arc::new(EmbeddedStore::in_memory()), ()))
+}
+
+/// A fresh SQLite-backed store for a contract case, in a directory removed with the guard.
+async fn sqlite() -> Option<(Shared, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open_sqlite(dir.path().join("contract.db"), true)
+        .await
+        .unwrap();
+    Some((std::sync::Arc::new(store), dir))
+}
 
 mod memory {
-    async fn make() -> Option<(crate::store::contract::Shared, ())> {
-        let store: std::sync::Arc<dyn crate::store::Store> =
-            std::sync::Arc::new(crate::store::embedded::EmbeddedStore::in_memory());
-        Some((store, ()))
-    }
-    crate::store_contract_tests!(make());
-    crate::store_issuance_contract_tests!(make());
+    crate::store_contract_tests!(super::memory());
 }
 
 mod sqlite {
-    async fn make() -> Option<(crate::store::contract::Shared, tempfile::TempDir)> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("contract.db");
-        let store: std::sync::Arc<dyn crate::store::Store> = std::sync::Arc::new(
-            crate::store::embedded::EmbeddedStore::open_sqlite(path, true)
-                .await
-                .unwrap(),
-        );
-        Some((store, dir))
-    }
-    crate::store_contract_tests!(make());
-    crate::store_issuance_contract_tests!(make());
+    crate::store_contract_tests!(super::sqlite());
 }
 
 #[tokio::test]
@@ -58,8 +56,8 @@ async fn sqlite_state_survives_reopen() {
 /// The time of a first use reaches the file: after a restart the grace still counts from it.
 #[tokio::test]
 async fn sqlite_keeps_first_use_times_across_reopen() {
-    use crate::store::contract::{access_token, create_users, fixtures, refresh_for, request};
-    use crate::store::contract_grace::exchange;
+    use super::super::contract::exchange;
+    use super::super::contract::{access_token, create_users, fixtures, refresh_for, request};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("used.db");
     let store = EmbeddedStore::open_sqlite(path.clone(), true).await.unwrap();

@@ -42,7 +42,7 @@ const CONSENT_COLUMNS: &str = "client_id, subject, tenant, scopes, granted_at";
 
 #[async_trait]
 impl ConsentStore for SqlStore {
-    async fn get_consent(&self, client_id: &str, subject: &str) -> StoreResult<Option<Consent>> {
+    async fn get_consent(&self, client_id: &crate::model::ClientIdRef, subject: &str) -> StoreResult<Option<Consent>> {
         let sql = format!("SELECT {CONSENT_COLUMNS} FROM consents WHERE client_id = ? AND subject = ?");
         let row = sqlx::query(&self.dialect.sql_owned(&sql))
             .bind(client_id.to_string())
@@ -59,7 +59,7 @@ impl ConsentStore for SqlStore {
         // dialect-specific upsert) and keeps a concurrent client delete from leaving an orphan;
         // the user's row lock does the same for a user delete or disable.
         let client = sqlx::query(&self.sql("SELECT client_id FROM clients WHERE client_id = ? FOR UPDATE"))
-            .bind(consent.client_id.clone())
+            .bind(String::from(consent.client_id.clone()))
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_err)?;
@@ -68,7 +68,7 @@ impl ConsentStore for SqlStore {
             return Err(StoreError::Missing("client"));
         }
         let user = sqlx::query(&self.sql("SELECT enabled FROM users WHERE tenant = ? AND username = ? FOR UPDATE"))
-            .bind(consent.tenant.clone())
+            .bind(String::from(consent.tenant.clone()))
             .bind(consent.subject.clone())
             .fetch_optional(&mut *tx)
             .await
@@ -83,7 +83,7 @@ impl ConsentStore for SqlStore {
         }
         let sql = format!("SELECT {CONSENT_COLUMNS} FROM consents WHERE client_id = ? AND subject = ?");
         let before = sqlx::query(&self.dialect.sql_owned(&sql))
-            .bind(consent.client_id.clone())
+            .bind(String::from(consent.client_id.clone()))
             .bind(consent.subject.clone())
             .fetch_optional(&mut *tx)
             .await
@@ -92,7 +92,7 @@ impl ConsentStore for SqlStore {
             let before = rows::consent(&row)?;
             consent.scopes = scope_set(before.scopes.into_iter().chain(consent.scopes));
             sqlx::query(&self.sql("DELETE FROM consents WHERE client_id = ? AND subject = ?"))
-                .bind(consent.client_id.clone())
+                .bind(String::from(consent.client_id.clone()))
                 .bind(consent.subject.clone())
                 .execute(&mut *tx)
                 .await
@@ -100,9 +100,9 @@ impl ConsentStore for SqlStore {
         }
         let sql = "INSERT INTO consents (client_id, subject, tenant, scopes, granted_at) VALUES (?, ?, ?, ?, ?)";
         sqlx::query(&self.sql(sql))
-            .bind(consent.client_id.clone())
+            .bind(String::from(consent.client_id.clone()))
             .bind(consent.subject.clone())
-            .bind(consent.tenant.clone())
+            .bind(String::from(consent.tenant.clone()))
             .bind(json(&consent.scopes))
             .bind(consent.granted_at)
             .execute(&mut *tx)
@@ -112,7 +112,7 @@ impl ConsentStore for SqlStore {
         Ok(consent)
     }
 
-    async fn delete_consent(&self, client_id: &str, subject: &str) -> StoreResult<bool> {
+    async fn delete_consent(&self, client_id: &crate::model::ClientIdRef, subject: &str) -> StoreResult<bool> {
         let gone = sqlx::query(&self.sql("DELETE FROM consents WHERE client_id = ? AND subject = ?"))
             .bind(client_id.to_string())
             .bind(subject.to_string())
@@ -122,7 +122,7 @@ impl ConsentStore for SqlStore {
         Ok(gone.rows_affected() > 0)
     }
 
-    async fn consents_of(&self, tenant: &str, subject: &str) -> StoreResult<Vec<Consent>> {
+    async fn consents_of(&self, tenant: &crate::model::TenantIdRef, subject: &str) -> StoreResult<Vec<Consent>> {
         let sql = format!("SELECT {CONSENT_COLUMNS} FROM consents WHERE tenant = ? AND subject = ? ORDER BY client_id");
         let found = sqlx::query(&self.dialect.sql_owned(&sql))
             .bind(tenant.to_string())

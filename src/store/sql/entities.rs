@@ -20,7 +20,7 @@ fn conflict_or(e: sqlx::Error, what: &'static str) -> StoreError {
 impl TenantStore for SqlStore {
     async fn create_tenant(&self, t: Tenant) -> StoreResult<()> {
         sqlx::query(&self.sql("INSERT INTO tenants (id, name, settings) VALUES (?, ?, ?)"))
-            .bind(t.id)
+            .bind(String::from(t.id))
             .bind(t.name)
             .bind(json(&t.settings))
             .execute(&self.pool)
@@ -29,7 +29,7 @@ impl TenantStore for SqlStore {
         Ok(())
     }
 
-    async fn get_tenant(&self, id: &str) -> StoreResult<Option<Arc<Tenant>>> {
+    async fn get_tenant(&self, id: &TenantIdRef) -> StoreResult<Option<Arc<Tenant>>> {
         self.fetch_tenant(id).await
     }
 
@@ -46,14 +46,14 @@ impl TenantStore for SqlStore {
         sqlx::query(&self.sql("UPDATE tenants SET name = ?, settings = ? WHERE id = ?"))
             .bind(t.name)
             .bind(json(&t.settings))
-            .bind(t.id)
+            .bind(String::from(t.id))
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
         Ok(exists)
     }
 
-    async fn delete_tenant(&self, id: &str) -> StoreResult<bool> {
+    async fn delete_tenant(&self, id: &TenantIdRef) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         for sql in [
             "DELETE FROM tokens WHERE tenant = ?",
@@ -88,7 +88,10 @@ impl ClientStore for SqlStore {
         let sql = format!("INSERT INTO clients ({CLIENT_COLUMNS}) VALUES (?, ?, ?, {secret}, ?, ?, ?, ?, ?, ?)");
         let sql = self.dialect.sql_owned(&sql);
         let settings = json(&c.stored_settings());
-        let mut query = sqlx::query(&sql).bind(c.client_id).bind(c.tenant).bind(c.name);
+        let mut query = sqlx::query(&sql)
+            .bind(String::from(c.client_id))
+            .bind(String::from(c.tenant))
+            .bind(c.name);
         if let Some(h) = c.secret_hash {
             query = query.bind(hex(&h));
         }
@@ -105,11 +108,11 @@ impl ClientStore for SqlStore {
         Ok(())
     }
 
-    async fn get_client(&self, client_id: &str) -> StoreResult<Option<Arc<Client>>> {
+    async fn get_client(&self, client_id: &ClientIdRef) -> StoreResult<Option<Arc<Client>>> {
         self.fetch_client(client_id).await
     }
 
-    async fn list_clients(&self, tenant: Option<&str>) -> StoreResult<Vec<Arc<Client>>> {
+    async fn list_clients(&self, tenant: Option<&TenantIdRef>) -> StoreResult<Vec<Arc<Client>>> {
         let found = match tenant {
             Some(tenant) => {
                 let sql = self.dialect.sql_owned(&format!(
@@ -149,15 +152,15 @@ impl ClientStore for SqlStore {
             .bind(json(&c.authorities))
             .bind(i64::from(c.public))
             .bind(settings)
-            .bind(c.client_id.clone())
-            .bind(c.tenant)
+            .bind(String::from(c.client_id.clone()))
+            .bind(String::from(c.tenant))
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
         Ok(exists)
     }
 
-    async fn delete_client(&self, client_id: &str, now: UnixTime) -> StoreResult<bool> {
+    async fn delete_client(&self, client_id: &ClientIdRef, now: UnixTime) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let gone = sqlx::query(&self.sql("DELETE FROM clients WHERE client_id = ?"))
             .bind(client_id.to_string())
@@ -213,8 +216,8 @@ impl UserStore for SqlStore {
         }
         let sql = "INSERT INTO users (tenant, username, password_hash, authorities, enabled) VALUES (?, ?, ?, ?, ?)";
         sqlx::query(&self.sql(sql))
-            .bind(u.tenant)
-            .bind(u.username)
+            .bind(String::from(u.tenant))
+            .bind(String::from(u.username))
             .bind(u.password_hash)
             .bind(json(&u.authorities))
             .bind(i64::from(u.enabled))
@@ -224,7 +227,7 @@ impl UserStore for SqlStore {
         Ok(())
     }
 
-    async fn get_user(&self, tenant: &str, username: &str) -> StoreResult<Option<Arc<User>>> {
+    async fn get_user(&self, tenant: &TenantIdRef, username: &UsernameRef) -> StoreResult<Option<Arc<User>>> {
         let sql =
             "SELECT tenant, username, password_hash, authorities, enabled FROM users WHERE tenant = ? AND username = ?";
         let row = sqlx::query(&self.sql(sql))
@@ -236,7 +239,7 @@ impl UserStore for SqlStore {
         row.map(|r| rows::user(&r).map(Arc::new)).transpose()
     }
 
-    async fn list_users(&self, tenant: &str) -> StoreResult<Vec<Arc<User>>> {
+    async fn list_users(&self, tenant: &TenantIdRef) -> StoreResult<Vec<Arc<User>>> {
         let sql = "SELECT tenant, username, password_hash, authorities, enabled FROM users WHERE tenant = ? ORDER BY username";
         let found = sqlx::query(&self.sql(sql))
             .bind(tenant.to_string())
@@ -250,8 +253,8 @@ impl UserStore for SqlStore {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let sql = "SELECT enabled FROM users WHERE tenant = ? AND username = ? FOR UPDATE";
         let Some(row) = sqlx::query(&self.sql(sql))
-            .bind(u.tenant.clone())
-            .bind(u.username.clone())
+            .bind(String::from(u.tenant.clone()))
+            .bind(String::from(u.username.clone()))
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_err)?
@@ -265,8 +268,8 @@ impl UserStore for SqlStore {
             .bind(u.password_hash.clone())
             .bind(json(&u.authorities))
             .bind(i64::from(u.enabled))
-            .bind(u.tenant.clone())
-            .bind(u.username.clone())
+            .bind(String::from(u.tenant.clone()))
+            .bind(String::from(u.username.clone()))
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
@@ -277,7 +280,7 @@ impl UserStore for SqlStore {
         Ok(true)
     }
 
-    async fn delete_user(&self, tenant: &str, username: &str, now: UnixTime) -> StoreResult<bool> {
+    async fn delete_user(&self, tenant: &TenantIdRef, username: &UsernameRef, now: UnixTime) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let gone = sqlx::query(&self.sql("DELETE FROM users WHERE tenant = ? AND username = ?"))
             .bind(tenant.to_string())

@@ -249,30 +249,22 @@ impl Store for SqlStore {
 
 #[cfg(test)]
 mod tests {
+    use super::dialect::Dialect;
+    use crate::store::contract::{test_database, Shared, TestDatabase};
+
+    /// A fresh database of `kind` for a contract case; `None` when that server is not there.
+    async fn fresh(kind: &str, dialect: Dialect) -> Option<(Shared, TestDatabase)> {
+        let (url, db) = test_database(kind).await?;
+        let store = super::SqlStore::open(&url, dialect, 4).await.unwrap();
+        Some((std::sync::Arc::new(store), db))
+    }
+
     mod postgres {
-        async fn make() -> Option<(crate::store::contract::Shared, crate::store::contract::TestDatabase)> {
-            let (url, db) = crate::store::contract::test_database("postgres").await?;
-            let store = crate::store::sql::SqlStore::open(&url, crate::store::sql::dialect::Dialect::Postgres, 4)
-                .await
-                .unwrap();
-            let store: std::sync::Arc<dyn crate::store::Store> = std::sync::Arc::new(store);
-            Some((store, db))
-        }
-        crate::store_contract_tests!(make());
-        crate::store_issuance_contract_tests!(make());
+        crate::store_contract_tests!(super::fresh("postgres", super::Dialect::Postgres));
     }
 
     mod mysql {
-        async fn make() -> Option<(crate::store::contract::Shared, crate::store::contract::TestDatabase)> {
-            let (url, db) = crate::store::contract::test_database("mysql").await?;
-            let store = crate::store::sql::SqlStore::open(&url, crate::store::sql::dialect::Dialect::MySql, 4)
-                .await
-                .unwrap();
-            let store: std::sync::Arc<dyn crate::store::Store> = std::sync::Arc::new(store);
-            Some((store, db))
-        }
-        crate::store_contract_tests!(make());
-        crate::store_issuance_contract_tests!(make());
+        crate::store_contract_tests!(super::fresh("mysql", super::Dialect::MySql));
     }
 
     #[tokio::test]

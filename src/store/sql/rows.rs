@@ -2,7 +2,7 @@
 
 use super::super::{StoreError, StoreResult};
 use crate::model::{
-    Client, ClientSettings, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenState, User,
+    Client, ClientSettings, Consent, NotAName, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenState, User,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -71,9 +71,14 @@ fn unhex(text: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
+/// A stored id or username, held to its type's grammar like any other column's format.
+fn id<T: TryFrom<String, Error = NotAName>>(row: &AnyRow, column: &'static str) -> StoreResult<T> {
+    T::try_from(text(row, column)?).map_err(|e| corrupt(column, e))
+}
+
 pub fn tenant(row: &AnyRow) -> StoreResult<Tenant> {
     Ok(Tenant {
-        id: text(row, "id")?,
+        id: id(row, "id")?,
         name: text(row, "name")?,
         settings: parse(row, "settings")?,
     })
@@ -90,8 +95,8 @@ pub fn client(row: &AnyRow) -> StoreResult<Client> {
         allowed_origins,
     } = parse(row, "settings")?;
     Ok(Client {
-        client_id: text(row, "client_id")?,
-        tenant: text(row, "tenant")?,
+        client_id: id(row, "client_id")?,
+        tenant: id(row, "tenant")?,
         name: text(row, "name")?,
         secret_hash,
         grant_types: parse(row, "grant_types")?,
@@ -106,8 +111,8 @@ pub fn client(row: &AnyRow) -> StoreResult<Client> {
 
 pub fn user(row: &AnyRow) -> StoreResult<User> {
     Ok(User {
-        tenant: text(row, "tenant")?,
-        username: text(row, "username")?,
+        tenant: id(row, "tenant")?,
+        username: id(row, "username")?,
         password_hash: text(row, "password_hash")?,
         authorities: parse(row, "authorities")?,
         enabled: get::<i64>(row, "enabled")? != 0,
@@ -116,9 +121,9 @@ pub fn user(row: &AnyRow) -> StoreResult<User> {
 
 pub fn consent(row: &AnyRow) -> StoreResult<Consent> {
     Ok(Consent {
-        client_id: text(row, "client_id")?,
+        client_id: id(row, "client_id")?,
         subject: text(row, "subject")?,
-        tenant: text(row, "tenant")?,
+        tenant: id(row, "tenant")?,
         scopes: parse(row, "scopes")?,
         granted_at: get::<i64>(row, "granted_at")?,
     })

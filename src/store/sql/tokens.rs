@@ -71,7 +71,12 @@ impl TokenStore for SqlStore {
         super::deadlock::retrying_deadlocks(|| super::consume::revoke_grant(&self.pool, self.dialect, &grant_id)).await
     }
 
-    async fn revoke_client_tokens(&self, client_id: &str, subject: Option<&str>, now: UnixTime) -> StoreResult<u64> {
+    async fn revoke_client_tokens(
+        &self,
+        client_id: &ClientIdRef,
+        subject: Option<&str>,
+        now: UnixTime,
+    ) -> StoreResult<u64> {
         let (client_id, subject) = (client_id.to_string(), subject.map(str::to_string));
         match subject {
             Some(subject) => {
@@ -101,7 +106,7 @@ impl TokenStore for SqlStore {
         sql.push_str(" ORDER BY id LIMIT ?");
         let found = self
             .fetch_tokens(&sql, |mut q| {
-                q = q.bind(query.client_id.clone()).bind(query.now);
+                q = q.bind(String::from(query.client_id.clone())).bind(query.now);
                 if let Some(kind) = query.kind {
                     q = q.bind(kind.as_str());
                 }
@@ -117,7 +122,7 @@ impl TokenStore for SqlStore {
         Ok(found.into_iter().map(Arc::new).collect())
     }
 
-    async fn count_active_access(&self, client_id: &str, now: UnixTime) -> StoreResult<u64> {
+    async fn count_active_access(&self, client_id: &ClientIdRef, now: UnixTime) -> StoreResult<u64> {
         let sql = self.dialect.sql_owned(&format!(
             "SELECT COUNT(*) FROM tokens WHERE client_id = ? AND kind = 'access' AND {USABLE}"
         ));
@@ -181,7 +186,12 @@ impl TokenStore for SqlStore {
         Ok(Some(Arc::new(token)))
     }
 
-    async fn authorizations(&self, tenant: &str, subject: &str, now: UnixTime) -> StoreResult<Vec<Authorization>> {
+    async fn authorizations(
+        &self,
+        tenant: &TenantIdRef,
+        subject: &str,
+        now: UnixTime,
+    ) -> StoreResult<Vec<Authorization>> {
         let sql = format!(
             "SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant = ? AND subject = ? AND kind <> 'code' AND {USABLE}"
         );
@@ -207,7 +217,7 @@ impl TokenStore for SqlStore {
 
     async fn set_pair_scopes(
         &self,
-        client_id: &str,
+        client_id: &ClientIdRef,
         subject: &str,
         scopes: Arc<[String]>,
         now: UnixTime,

@@ -2,15 +2,14 @@
 //! as shown (its secret only in the answer that created or regenerated it).
 
 use super::super::validate::{patch, Patch};
-use crate::model::{Client, GrantType, Lifetime, Origin, TokenPolicy};
+use crate::model::{Client, ClientId, GrantType, Lifetime, Origin, TokenPolicy};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
     /// Unique across the server; generated when absent.
-    #[schema(pattern = r"^[A-Za-z0-9._~-]{1,128}$", example = "billing")]
-    pub client_id: Option<String>,
+    pub client_id: Option<ClientId>,
     /// Defaults to the client id.
     #[schema(
         min_length = 1,
@@ -138,8 +137,8 @@ impl From<&Client> for ClientView {
     fn from(c: &Client) -> Self {
         let s = &c.settings;
         ClientView {
-            client_id: c.client_id.clone(),
-            tenant: c.tenant.clone(),
+            client_id: c.client_id.to_string(),
+            tenant: c.tenant.to_string(),
             name: c.name.clone(),
             grant_types: c.grant_types.clone(),
             scopes: c.scopes.clone(),

@@ -11,7 +11,7 @@ pub(super) fn apply(tx: &rusqlite::Transaction<'_>, change: &Change) -> rusqlite
     match change {
         Change::PutTenant(t) => {
             tx.prepare_cached("INSERT OR REPLACE INTO tenants (id, name, settings) VALUES (?1, ?2, ?3)")?
-                .execute(params![t.id, t.name, json(&t.settings)])?;
+                .execute(params![t.id.as_str(), t.name, json(&t.settings)])?;
         }
         Change::DeleteTenant(id) => {
             tx.execute("DELETE FROM tokens WHERE tenant = ?1", [id])?;
@@ -26,8 +26,8 @@ pub(super) fn apply(tx: &rusqlite::Transaction<'_>, change: &Change) -> rusqlite
                  redirect_uris, authorities, public, settings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
-                c.client_id,
-                c.tenant,
+                c.client_id.as_str(),
+                c.tenant.as_str(),
                 c.name,
                 c.secret_hash.as_ref().map(|h| &h[..]),
                 json(&c.grant_types),
@@ -48,8 +48,8 @@ pub(super) fn apply(tx: &rusqlite::Transaction<'_>, change: &Change) -> rusqlite
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
             .execute(params![
-                u.tenant,
-                u.username,
+                u.tenant.as_str(),
+                u.username.as_str(),
                 u.password_hash,
                 json(&u.authorities),
                 u.enabled
@@ -91,7 +91,13 @@ pub(super) fn apply(tx: &rusqlite::Transaction<'_>, change: &Change) -> rusqlite
                 "INSERT OR REPLACE INTO consents (client_id, subject, tenant, scopes, granted_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![c.client_id, c.subject, c.tenant, json(&c.scopes), c.granted_at])?;
+            .execute(params![
+                c.client_id.as_str(),
+                c.subject,
+                c.tenant.as_str(),
+                json(&c.scopes),
+                c.granted_at
+            ])?;
         }
         Change::DeleteConsent { client_id, subject } => {
             tx.execute(

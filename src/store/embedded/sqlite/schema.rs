@@ -90,6 +90,14 @@ fn parse_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> rusqlit
     serde_json::from_str(text).map_err(|e| corrupt(what, e))
 }
 
+/// A stored id or username, held to its type's grammar like any other column's format.
+fn id<T: TryFrom<String, Error = crate::model::NotAName>>(
+    row: &rusqlite::Row<'_>,
+    column: usize,
+) -> rusqlite::Result<T> {
+    T::try_from(row.get::<_, String>(column)?).map_err(|e| corrupt("id", e))
+}
+
 fn token_id(what: &str, bytes: Vec<u8>) -> rusqlite::Result<TokenId> {
     let len = bytes.len();
     bytes
@@ -105,7 +113,7 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
     while let Some(row) = rows.next()? {
         let settings: String = row.get(2)?;
         state.load_tenant(Tenant {
-            id: row.get(0)?,
+            id: id(row, 0)?,
             name: row.get(1)?,
             settings: parse_json::<TokenSettings>("tenant settings", &settings)?,
         });
@@ -125,8 +133,8 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
             allowed_origins,
         } = parse_json("client settings", &row.get::<_, String>(9)?)?;
         state.load_client(Client {
-            client_id: row.get(0)?,
-            tenant: row.get(1)?,
+            client_id: id(row, 0)?,
+            tenant: id(row, 1)?,
             name: row.get(2)?,
             secret_hash,
             grant_types: parse_json("grant_types", &row.get::<_, String>(4)?)?,
@@ -142,8 +150,8 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         state.load_user(User {
-            tenant: row.get(0)?,
-            username: row.get(1)?,
+            tenant: id(row, 0)?,
+            username: id(row, 1)?,
             password_hash: row.get(2)?,
             authorities: parse_json("authorities", &row.get::<_, String>(3)?)?,
             enabled: row.get(4)?,
@@ -153,9 +161,9 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         state.load_consent(Consent {
-            client_id: row.get(0)?,
+            client_id: id(row, 0)?,
             subject: row.get(1)?,
-            tenant: row.get(2)?,
+            tenant: id(row, 2)?,
             scopes: parse_json("consent scopes", &row.get::<_, String>(3)?)?,
             granted_at: row.get(4)?,
         });

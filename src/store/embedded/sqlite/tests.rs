@@ -12,7 +12,7 @@ async fn concurrent_writes_share_commits_and_all_reach_the_disk() {
     let writes: Vec<_> = (0..256)
         .map(|i| {
             let tenant = Tenant {
-                id: format!("t{i}"),
+                id: crate::model::TenantId::parse(format!("t{i}")).unwrap(),
                 name: "n".into(),
                 settings: TokenSettings::default(),
             };

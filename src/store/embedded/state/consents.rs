@@ -13,13 +13,13 @@ impl State {
     }
 
     pub fn grant_consent(&mut self, mut consent: Consent) -> Result<(Consent, Vec<Change>), StoreError> {
-        if !self.clients.contains_key(&consent.client_id) {
+        if !self.clients.contains_key(consent.client_id.as_str()) {
             return Err(StoreError::Missing("client"));
         }
         if !self.user(&consent.tenant, &consent.subject).is_some_and(|u| u.enabled) {
             return Err(StoreError::Missing("user"));
         }
-        let key = (consent.client_id.clone(), consent.subject.clone());
+        let key = (consent.client_id.to_string(), consent.subject.clone());
         if let Some(before) = self.consents.get(&key) {
             consent.scopes = scope_set(before.scopes.iter().chain(&consent.scopes).cloned());
         }
@@ -73,6 +73,6 @@ impl State {
 
     pub fn load_consent(&mut self, consent: Consent) {
         self.consents
-            .insert((consent.client_id.clone(), consent.subject.clone()), consent);
+            .insert((consent.client_id.to_string(), consent.subject.clone()), consent);
     }
 }

@@ -76,10 +76,10 @@ impl State {
     // ---- tenants -------------------------------------------------------------------------
 
     pub fn create_tenant(&mut self, tenant: Tenant) -> Result<Vec<Change>, crate::store::StoreError> {
-        if self.tenants.contains_key(&tenant.id) {
+        if self.tenants.contains_key(tenant.id.as_str()) {
             return Err(crate::store::StoreError::Conflict("tenant"));
         }
-        self.tenants.insert(tenant.id.clone(), Arc::new(tenant.clone()));
+        self.tenants.insert(tenant.id.to_string(), Arc::new(tenant.clone()));
         Ok(vec![Change::PutTenant(tenant)])
     }
 
@@ -94,7 +94,7 @@ impl State {
     }
 
     pub fn update_tenant(&mut self, tenant: Tenant) -> (bool, Vec<Change>) {
-        match self.tenants.get_mut(&tenant.id) {
+        match self.tenants.get_mut(tenant.id.as_str()) {
             Some(slot) => {
                 *slot = Arc::new(tenant.clone());
                 (true, vec![Change::PutTenant(tenant)])
@@ -113,7 +113,7 @@ impl State {
             .clients
             .values()
             .filter(|c| c.tenant == id)
-            .map(|c| c.client_id.clone())
+            .map(|c| c.client_id.to_string())
             .collect();
         let mut removed = 0;
         for client_id in client_ids {
@@ -136,14 +136,14 @@ impl State {
     // ---- clients -------------------------------------------------------------------------
 
     pub fn create_client(&mut self, client: Client) -> Result<Vec<Change>, crate::store::StoreError> {
-        if !self.tenants.contains_key(&client.tenant) {
+        if !self.tenants.contains_key(client.tenant.as_str()) {
             return Err(crate::store::StoreError::Missing("tenant"));
         }
-        if self.clients.contains_key(&client.client_id) {
+        if self.clients.contains_key(client.client_id.as_str()) {
             return Err(crate::store::StoreError::Conflict("client"));
         }
         let client = Arc::new(client);
-        self.clients.insert(client.client_id.clone(), client.clone());
+        self.clients.insert(client.client_id.to_string(), client.clone());
         Ok(vec![Change::PutClient(client)])
     }
 
@@ -160,7 +160,7 @@ impl State {
     }
 
     pub fn update_client(&mut self, client: Client) -> (bool, Vec<Change>) {
-        match self.clients.get_mut(&client.client_id) {
+        match self.clients.get_mut(client.client_id.as_str()) {
             Some(slot) if slot.tenant == client.tenant => {
                 let client = Arc::new(client);
                 *slot = client.clone();
@@ -183,15 +183,15 @@ impl State {
     // ---- users ---------------------------------------------------------------------------
 
     pub fn create_user(&mut self, user: User) -> Result<Vec<Change>, crate::store::StoreError> {
-        if !self.tenants.contains_key(&user.tenant) {
+        if !self.tenants.contains_key(user.tenant.as_str()) {
             return Err(crate::store::StoreError::Missing("tenant"));
         }
-        let users = self.users.entry(user.tenant.clone()).or_default();
-        if users.contains_key(&user.username) {
+        let users = self.users.entry(user.tenant.to_string()).or_default();
+        if users.contains_key(user.username.as_str()) {
             return Err(crate::store::StoreError::Conflict("user"));
         }
         let user = Arc::new(user);
-        users.insert(user.username.clone(), user.clone());
+        users.insert(user.username.to_string(), user.clone());
         Ok(vec![Change::PutUser(user)])
     }
 
@@ -210,7 +210,11 @@ impl State {
     }
 
     pub fn update_user(&mut self, user: User, now: UnixTime) -> (bool, Vec<Change>) {
-        let Some(slot) = self.users.get_mut(&user.tenant).and_then(|u| u.get_mut(&user.username)) else {
+        let Some(slot) = self
+            .users
+            .get_mut(user.tenant.as_str())
+            .and_then(|u| u.get_mut(user.username.as_str()))
+        else {
             return (false, vec![]);
         };
         let disabled = slot.enabled && !user.enabled;
@@ -241,7 +245,7 @@ impl State {
             .clients
             .values()
             .filter(|c| c.tenant == tenant)
-            .map(|c| c.client_id.clone())
+            .map(|c| c.client_id.to_string())
             .collect();
         let mut ids = Vec::new();
         for client_id in client_ids {
@@ -266,16 +270,16 @@ impl State {
     // ---- loading -------------------------------------------------------------------------
 
     pub fn load_tenant(&mut self, tenant: Tenant) {
-        self.tenants.insert(tenant.id.clone(), Arc::new(tenant));
+        self.tenants.insert(tenant.id.to_string(), Arc::new(tenant));
     }
     pub fn load_client(&mut self, client: Client) {
-        self.clients.insert(client.client_id.clone(), Arc::new(client));
+        self.clients.insert(client.client_id.to_string(), Arc::new(client));
     }
     pub fn load_user(&mut self, user: User) {
         self.users
-            .entry(user.tenant.clone())
+            .entry(user.tenant.to_string())
             .or_default()
-            .insert(user.username.clone(), Arc::new(user));
+            .insert(user.username.to_string(), Arc::new(user));
     }
 }
 

@@ -20,7 +20,7 @@ fn issue(state: &mut State, token: TokenRecord, max: Option<u32>, now: i64) -> I
 
 fn listed(state: &State, client_id: &str, now: i64) -> Vec<TokenId> {
     let q = TokenQuery {
-        client_id: client_id.to_string(),
+        client_id: crate::model::cid(client_id).to_owned(),
         subject: None,
         kind: None,
         after: None,

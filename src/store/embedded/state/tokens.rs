@@ -141,7 +141,7 @@ impl State {
             .after(q.after)
             .filter_map(|id| self.tokens.get(id))
             .filter(|t| {
-                t.client_id() == q.client_id
+                t.client_id() == q.client_id.as_str()
                     && t.is_active(q.now)
                     && t.kind != TokenKind::Code
                     && q.kind.is_none_or(|k| t.kind == k)
@@ -208,7 +208,7 @@ impl State {
             }
             if count > 0 {
                 found.push(Authorization {
-                    client_id: client.client_id.clone(),
+                    client_id: client.client_id.to_string(),
                     scopes: scopes.into_iter().collect(),
                     token_count: count,
                 });

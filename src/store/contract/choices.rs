@@ -1,12 +1,8 @@
 //! The store contract, continued: which token `reuse` hands back when several match, and plain
 //! issuance refusing a deleted client. Plain async functions over a `Shared` store, run on every
-//! backend by `store_issuance_contract_tests!`.
+//! backend by `store_contract_tests!`.
 
-use super::contract::{access_token, create_users, fixtures, request, Shared};
-use super::IssueOutcome;
-use crate::model::{TokenPolicy, TokenRecord};
-
-const NOW: i64 = 1_700_000_000;
+use super::prelude::*;
 
 async fn issue(store: &Shared, token: TokenRecord, policy: TokenPolicy) -> IssueOutcome {
     store.issue(request(token, policy, None, NOW)).await.unwrap()
@@ -49,7 +45,7 @@ pub async fn reuse_returns_the_earliest_expiring_match(store: Shared) {
 pub async fn plain_issuance_refuses_a_deleted_client(store: Shared) {
     let (tenant, client) = fixtures("deleted");
     let mut gone = client.clone();
-    gone.client_id = "deleted-gone".into();
+    gone.client_id = ClientId::parse("deleted-gone".into()).unwrap();
     store.create_tenant(tenant).await.unwrap();
     store.create_client(client.clone()).await.unwrap();
     store.create_client(gone.clone()).await.unwrap();
@@ -88,27 +84,4 @@ pub async fn plain_issuance_refuses_a_deleted_client(store: Shared) {
             assert!(stored.is_none(), "{i}");
         }
     }
-}
-
-/// Runs the cases above on one backend; `$make` is the backend's `async { Some((store, guard)) }`
-/// as for `store_contract_tests!`.
-#[macro_export]
-macro_rules! store_issuance_contract_tests {
-    ($make:expr) => {
-        #[tokio::test]
-        async fn reuse_returns_the_earliest_expiring_match() {
-            let Some((store, _guard)) = $make.await else {
-                return;
-            };
-            $crate::store::contract_issuance::reuse_returns_the_earliest_expiring_match(store).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn plain_issuance_refuses_a_deleted_client() {
-            let Some((store, _guard)) = $make.await else {
-                return;
-            };
-            $crate::store::contract_issuance::plain_issuance_refuses_a_deleted_client(store).await;
-        }
-    };
 }
