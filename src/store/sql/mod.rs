@@ -25,6 +25,7 @@ mod migrate;
 mod rows;
 mod throttle;
 mod tokens;
+mod users;
 
 use super::{NoBackup, Snapshot, Store, StoreError, StoreResult};
 use crate::clock::UnixTime;
