@@ -3,6 +3,7 @@
 
 mod cookies;
 mod pages;
+mod render;
 mod respond;
 
 use super::form::{self, Pairs};
@@ -13,88 +14,14 @@ use axum::extract::{RawQuery, State};
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use pages::FormContext;
-use respond::{authorize_error, error_page, page, redirect};
+use render::{after_login, csrf, login_page};
+use respond::{authorize_error, error_page, redirect};
 use std::sync::Arc;
 
 type Svc = State<Arc<Service>>;
 
 fn take(pairs: &mut Pairs<'_>, name: &str) -> Option<String> {
     form::take(pairs, name).map(|v| v.into_owned())
-}
-
-/// The browser's CSRF secret and the cookie to set if it is new.
-struct Csrf {
-    token: String,
-    cookie: Option<HeaderValue>,
-}
-
-fn csrf(service: &Service, headers: &HeaderMap) -> Csrf {
-    let (secret, fresh) = cookies::csrf_secret(headers);
-    Csrf {
-        token: cookies::csrf_token(service, &secret),
-        cookie: fresh.then(|| cookies::csrf_cookie(service, &secret)),
-    }
-}
-
-/// Renders the consent page or, when the user allowed these scopes before, goes straight back.
-async fn after_login(
-    service: &Service,
-    auth: &Authorization,
-    username: &str,
-    csrf: &Csrf,
-    mut cookies: Vec<HeaderValue>,
-    redirect_status: StatusCode,
-) -> Response {
-    let user = match service.signed_in_user(auth, username).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return error_page(StatusCode::BAD_REQUEST, "This account is no longer available."),
-        Err(e) => return authorize_error(e.into(), redirect_status),
-    };
-    match service.consent_covers(auth, &user).await {
-        Ok(true) => {
-            return match service.approve(auth, &user, false).await {
-                Ok(url) => redirect(redirect_status, &url, cookies),
-                Err(e) => authorize_error(e, redirect_status),
-            }
-        }
-        Ok(false) => {}
-        Err(e) => return authorize_error(e, redirect_status),
-    }
-    cookies.extend(csrf.cookie.clone());
-    let sealed = service.seal_request(&auth.request);
-    let ctx = form_context(auth, &sealed, &csrf.token);
-    page(
-        StatusCode::OK,
-        pages::consent(&ctx, &user.username, &auth.request.scopes),
-        cookies,
-    )
-}
-
-fn form_context<'a>(auth: &'a Authorization, sealed: &'a str, csrf: &'a str) -> FormContext<'a> {
-    FormContext {
-        tenant_name: &auth.tenant.name,
-        client_name: &auth.client.name,
-        request: sealed,
-        csrf,
-    }
-}
-
-fn login_page(
-    service: &Service,
-    auth: &Authorization,
-    csrf: &Csrf,
-    status: StatusCode,
-    username: Option<&str>,
-    error: Option<&str>,
-) -> Response {
-    let sealed = service.seal_request(&auth.request);
-    let ctx = form_context(auth, &sealed, &csrf.token);
-    page(
-        status,
-        pages::login(&ctx, username, error),
-        csrf.cookie.clone().into_iter().collect(),
-    )
 }
 
 #[utoipa::path(get, path = "/oauth/authorize", tag = "authorize",
