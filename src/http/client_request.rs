@@ -99,10 +99,7 @@ impl Inputs for Revocation {
     const QUERY: bool = true;
     const BODY: bool = true;
     fn after(headers: &HeaderMap, body: &Bytes) -> Result<bool, OAuthError> {
-        let has_form = headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        let has_form = is_form(headers);
         if !body.is_empty() && !has_form {
             return Err(OAuthError::InvalidRequest(NOT_A_FORM.into()));
         }
