@@ -65,6 +65,19 @@ pub enum TokenAction {
         #[arg(long)]
         cursor: Option<String>,
     },
+    /// Issue an application access token for a client (under its limit and policy); shown once.
+    Create {
+        /// The tenant id.
+        tenant: String,
+        /// The client id.
+        client: String,
+        /// Seconds it lives; negative: never expires (default: the client's lifetime).
+        #[arg(long, allow_negative_numbers = true)]
+        expires_in: Option<i64>,
+        /// A scope among the client's (repeat for more; default: the client's scopes).
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Option<Vec<String>>,
+    },
     /// Revoke every active token of a client (or of one of its users).
     RevokeAll {
         /// The tenant id.
@@ -208,6 +221,20 @@ pub async fn run(admin: &Admin, out: &Out, action: TokenAction) -> CliResult {
                 .await?
                 .ok_or_else(|| Failure::failed("the server answered without a body"))?;
             out.show(&answer, show_list);
+        }
+        TokenAction::Create {
+            tenant,
+            client,
+            expires_in,
+            scopes,
+        } => {
+            let mut body = Map::new();
+            put(&mut body, "expires_in", expires_in);
+            put(&mut body, "scopes", scopes);
+            let path = ["tenants", &tenant, "clients", &client, "tokens"];
+            let answer = admin.post(&path, Value::Object(body)).await?;
+            let order = ["access_token", "token_type", "id", "scopes", "expires_at"];
+            out.show(&answer, |v| key_values(v, &order, &["expires_at"]));
         }
         TokenAction::RevokeAll {
             tenant,

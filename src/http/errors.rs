@@ -89,6 +89,7 @@ fn admin_challenge(error: &AdminError) -> Option<HeaderValue> {
         | AdminError::Conflict(_)
         | AdminError::Unavailable
         | AdminError::NotActive(_)
+        | AdminError::TooManyActiveTokens { .. }
         | AdminError::Internal => None,
     }
 }
@@ -127,10 +128,20 @@ impl IntoResponse for AdminError {
         if let Some(challenge) = admin_challenge(&self) {
             response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
         }
-        if let AdminError::Unavailable = self {
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_UNAVAILABLE));
+        let retry_after = match self {
+            AdminError::Unavailable => Some(RETRY_AFTER_UNAVAILABLE),
+            AdminError::TooManyActiveTokens { retry_after, .. } => retry_after,
+            AdminError::NoToken
+            | AdminError::InvalidToken
+            | AdminError::Forbidden(_)
+            | AdminError::NotFound(_)
+            | AdminError::Invalid(_)
+            | AdminError::Conflict(_)
+            | AdminError::NotActive(_)
+            | AdminError::Internal => None,
+        };
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -53,7 +53,7 @@ fn api() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(admin::get_user, admin::update_user, admin::delete_user))
         .routes(routes!(admin::user_authorizations))
         .routes(routes!(admin::delete_user_authorization))
-        .routes(routes!(admin::list_tokens))
+        .routes(routes!(admin::list_tokens, admin::create_token))
         .routes(routes!(admin::revoke_tokens))
         .routes(routes!(admin::put_authorization, admin::delete_authorization))
         .routes(routes!(admin::get_token, admin::update_token, admin::delete_token))

@@ -166,6 +166,7 @@ impl Modify for SecuritySchemes {
             OAuthBadRequest,
             InvalidClient,
             TooManyActiveTokens,
+            ActiveTokenLimit,
             TooManyAttempts,
             Unavailable
         )

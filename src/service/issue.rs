@@ -3,7 +3,8 @@
 use super::{defaults, OAuthError, Service};
 use crate::metrics::RequestOutcome;
 use crate::model::{
-    Client, GrantType, Tenant, TokenId, TokenKind, TokenPolicy, TokenProfile, TokenRecord, TokenSettings, MAX_LIFETIME,
+    Client, GrantType, Lifetime, Tenant, TokenId, TokenKind, TokenPolicy, TokenProfile, TokenRecord, TokenSettings,
+    MAX_LIFETIME,
 };
 use crate::store::{Consume, IssueOutcome, IssueRequest};
 use serde::Serialize;
@@ -53,6 +54,9 @@ pub(crate) struct Issuance {
     pub consume: Option<Consume>,
     /// For the metrics.
     pub grant_type: GrantType,
+    /// The access token's lifetime when an admin chose it (`POST …/clients/{c}/tokens`); the
+    /// client's, tenant's or built-in lifetime otherwise.
+    pub lifetime: Option<Lifetime>,
 }
 
 pub(crate) enum Issued {
@@ -82,7 +86,9 @@ impl Service {
         let client = &grant.client;
         let tenant = self.store.get_tenant(&client.tenant).await?;
         let tenant = tenant.as_deref();
-        let access_ttl = if grant.subject.is_some() {
+        let access_ttl = if let Some(chosen) = grant.lifetime {
+            chosen
+        } else if grant.subject.is_some() {
             resolve(
                 |s| s.user_access_token_ttl,
                 client,

@@ -1,6 +1,7 @@
 //! `/admin/*` handlers: bearer principal, strict JSON in, views out.
 
 use crate::model::{ClientId, TenantId, Username};
+use crate::service::admin::app_tokens::{CreatedToken, NewAppToken};
 use crate::service::admin::authorizations::{AuthorizationView, PairScopes};
 use crate::service::admin::clients::{ClientPatch, ClientView, NewClient};
 use crate::service::admin::tenants::{NewTenant, TenantPatch, TenantView};

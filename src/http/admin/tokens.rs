@@ -153,3 +153,26 @@ pub async fn delete_user_authorization(State(s): Svc, Caller(who): Caller, Ids(p
     let revoked = s.revoke_authorization(&who, &p.tenant, &p.client, &p.user).await?;
     Ok(Json(Revoked { revoked }).into_response())
 }
+
+#[utoipa::path(post, path = "/tenants/{tenant}/clients/{client}/tokens", tag = "tokens", params(ClientPath),
+    request_body = NewAppToken,
+    description = "Issues an application access token for the client [R], as `client_credentials` would: \
+        under the client's limit and token policy, with scopes among the client's (`device_*` too). \
+        `expires_in` negative: the token never expires. The token is in this answer only.",
+    responses(
+        (status = 201, description = "The token, shown once", body = CreatedToken),
+        (status = 400, response = crate::http::openapi::BadRequest),
+        (status = 403, response = crate::http::openapi::Forbidden),
+        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 429, response = crate::http::openapi::ActiveTokenLimit),
+    ))]
+pub async fn create_token(
+    State(s): Svc,
+    Caller(who): Caller,
+    Ids(p): Ids<ClientPath>,
+    AdminJson(body): AdminJson<NewAppToken>,
+) -> Res {
+    Ok(no_store(created(
+        s.create_client_token(&who, &p.tenant, &p.client, body).await?,
+    )))
+}

@@ -60,6 +60,9 @@ error_responses! {
         even the right one waits).",
         header "Retry-After": "Whole seconds to wait: until the client's earliest active token expires (absent if \
             none ever does), or until the next attempt is taken";
+    ActiveTokenLimit => "The client holds its limit of active access tokens (`too_many_active_tokens`).",
+        header "Retry-After": "Whole seconds until the client's earliest active token expires (absent if none \
+            ever does)";
     TooManyAttempts => "Too many failed attempts lately for this client's secret (`too_many_attempts`): even \
         the right one waits.",
         header "Retry-After": "Whole seconds until the next attempt is taken";

@@ -1,5 +1,6 @@
 //! The admin API's rules: who may do what (roles and authorities [R]) and the errors it answers.
 
+pub mod app_tokens;
 pub mod authorizations;
 pub mod backup;
 pub mod clients;
@@ -40,6 +41,10 @@ pub enum AdminError {
     /// A change to something that has ended: a token expired, revoked or used stays so.
     #[error("the {0} is no longer active (expired, revoked or used) and cannot be changed")]
     NotActive(&'static str),
+    /// 429 with `Retry-After`: the client holds its limit of active access tokens; the same
+    /// error the token endpoint answers.
+    #[error("the client already holds its limit of {limit} active access tokens")]
+    TooManyActiveTokens { retry_after: Option<u64>, limit: u32 },
     #[error("the server could not complete the request")]
     Internal,
 }
@@ -54,6 +59,7 @@ impl AdminError {
             AdminError::Invalid(_) => ("invalid_request", 400),
             AdminError::Conflict(_) | AdminError::NotActive(_) => ("conflict", 409),
             AdminError::Unavailable => ("temporarily_unavailable", 503),
+            AdminError::TooManyActiveTokens { .. } => ("too_many_active_tokens", 429),
             AdminError::Internal => ("server_error", 500),
         }
     }

@@ -116,6 +116,7 @@ impl Service {
         };
         let grant = Issuance {
             grant_type: GrantType::AuthorizationCode,
+            lifetime: None,
             subject: Some(subject),
             scopes: code.scopes().clone(),
             refresh_scopes: client

@@ -27,6 +27,7 @@ impl Service {
             grant_id: None,
             consume: None,
             grant_type: GrantType::ClientCredentials,
+            lifetime: None,
         };
         match self.issue(grant).await? {
             Issued::Tokens(response) => Ok(response),

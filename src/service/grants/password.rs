@@ -47,6 +47,7 @@ impl Service {
             grant_id: None,
             consume: None,
             grant_type: GrantType::Password,
+            lifetime: None,
             client,
         };
         match self.issue(grant).await? {

@@ -71,6 +71,7 @@ impl Service {
                 grant_id: Some(old.grant_id),
                 consume: Some(consume),
                 grant_type: GrantType::RefreshToken,
+                lifetime: None,
                 client: client.clone(),
             };
             match self.issue(grant).await? {

@@ -189,3 +189,46 @@ async fn commands_share_one_cached_admin_token_and_replace_a_revoked_one() {
     assert_eq!(now.len(), 1, "{now:?}");
     assert_ne!(now, minted);
 }
+
+/// `tessera token create`: an application token with a chosen lifetime and scopes, shown once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_create_issues_an_application_token() {
+    let s = spawn().await;
+    tessera(&s, &["tenant", "create", "acme"]).await.ok();
+    let app = tessera(
+        &s,
+        &[
+            "client",
+            "create",
+            "acme",
+            "--client-id",
+            "billing",
+            "--scope",
+            "read",
+            "--json",
+        ],
+    )
+    .await
+    .json();
+    let secret = app["client_secret"].as_str().unwrap().to_string();
+    let args = [
+        "token",
+        "create",
+        "acme",
+        "billing",
+        "--expires-in",
+        "-1",
+        "--scope",
+        "device_tv",
+    ];
+    let made = tessera(&s, &args).await.ok();
+    let token = value_of(&made.stdout, "access_token");
+    assert!(token.starts_with("tsa_"), "{made:?}");
+    assert!(s.is_active(("billing", &secret), &token).await);
+    let json = tessera(&s, &["token", "create", "acme", "billing", "--json"])
+        .await
+        .json();
+    assert_eq!(json["scopes"], json!(["read"]));
+    let refused = tessera(&s, &["token", "create", "acme", "billing", "--scope", "write"]).await;
+    assert_ne!(refused.code, 0, "{refused:?}");
+}

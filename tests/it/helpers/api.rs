@@ -218,6 +218,12 @@ impl Api {
         assert_eq!(answer.status, 201, "{}", answer.text);
     }
 
+    /// `POST /admin/tenants/{tenant}/clients/{client}/tokens` as `token`: an application token.
+    pub async fn create_client_token(&self, token: &str, tenant: &str, client: &str, body: Value) -> Response {
+        let path = format!("/admin/tenants/{tenant}/clients/{client}/tokens");
+        self.admin_as(token, Method::POST, &path, Some(body)).await
+    }
+
     /// `POST /admin/tokens/lookup`: the stored record of a token value.
     pub async fn lookup_token(&self, token: &str) -> Response {
         let body = json!({ "token": token });

@@ -1,6 +1,7 @@
 //! Token management over HTTP: list/limit/update/revoke [R][T], authorizations, and the
 //! principal × endpoint permission matrix with cross-tenant attempts.
 
+mod app_tokens;
 mod authorizations;
 mod listing;
 mod one_token;
