@@ -60,10 +60,11 @@ impl Purger {
     pub async fn run_once(&self) -> Result<PurgeReport, StoreError> {
         let result = self.purge_under_lease().await;
         if let Some(metrics) = &self.metrics {
+            let at = self.clock.now();
             match &result {
-                Ok(r) if r.skipped => metrics.purge.record(PurgeOutcome::Skipped, 0),
-                Ok(r) => metrics.purge.record(PurgeOutcome::Done, r.deleted),
-                Err(_) => metrics.purge.record(PurgeOutcome::Failed, 0),
+                Ok(r) if r.skipped => metrics.purge.record(PurgeOutcome::Skipped, 0, at),
+                Ok(r) => metrics.purge.record(PurgeOutcome::Done, r.deleted, at),
+                Err(_) => metrics.purge.record(PurgeOutcome::Failed, 0, at),
             }
         }
         result

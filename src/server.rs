@@ -75,7 +75,13 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<P
         }
         None => None,
     };
-    let service = Arc::new(Service::new(store, clock, keys, &config.issuer_for(addr)));
+    let operations = crate::service::Operations {
+        backend: crate::store::backend_name(&config.store),
+        purge_grace: config.purge_grace,
+        purge_interval: Duration::from_secs(config.purge_interval.max(1)),
+    };
+    let service = Service::new(store, clock, keys, &config.issuer_for(addr)).with_operations(operations);
+    let service = Arc::new(service);
     let configured = config
         .admin_client_id
         .as_deref()
@@ -209,6 +215,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let interval = Duration::from_secs(config.purge_interval.max(1));
     let purger = prepared.service.purger(config.purge_grace, interval);
     let purge_task = tokio::spawn(purger.run(interval, stopped.clone()));
+    let sampled = prepared.service.clone();
+    let sampling = crate::background::every(
+        Duration::from_secs(crate::metrics::SAMPLE_SECONDS as u64),
+        stopped.clone(),
+        move || {
+            sampled.sample_routes();
+            std::future::ready(())
+        },
+    );
+    let sample_task = tokio::spawn(sampling);
     let management_task = prepared
         .management
         .map(|(listener, _)| spawn_management(listener, &prepared.service, &config, stopped));
@@ -224,6 +240,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .context("server");
     let _ = stop.send(true);
     let _ = purge_task.await;
+    let _ = sample_task.await;
     if let Some(task) = management_task {
         let _ = task.await;
     }

@@ -58,7 +58,11 @@ fn api() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(admin::put_authorization, admin::delete_authorization))
         .routes(routes!(admin::get_token, admin::update_token, admin::delete_token))
         .routes(routes!(admin::lookup_token))
-        .routes(routes!(admin::backup));
+        .routes(routes!(admin::backup))
+        .routes(routes!(admin::request_stats))
+        .routes(routes!(admin::tenant_stats))
+        .routes(routes!(admin::store_status))
+        .routes(routes!(admin::purge_now));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(oauth::token, cors::token_preflight))
         .routes(routes!(authorize::authorize))

@@ -179,6 +179,7 @@ impl Modify for SecuritySchemes {
         (name = "users", description = "Users of a tenant"),
         (name = "tokens", description = "Issued tokens: list, read, update, revoke"),
         (name = "backup", description = "A consistent snapshot of a SQLite store"),
+        (name = "operations", description = "What the server admin watches: request stats, token counts, the store"),
         (name = "meta", description = "Discovery, probes and this document"),
     )
 )]

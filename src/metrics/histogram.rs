@@ -60,7 +60,7 @@ impl Histogram {
 
     /// Sum, count and per-bucket counts (upper bound, observations) over every shard. The count
     /// is the buckets' total, so `_count` always equals the `+Inf` bucket.
-    fn totals(&self) -> (f64, u64, Vec<(f64, u64)>) {
+    pub(super) fn totals(&self) -> (f64, u64, Vec<(f64, u64)>) {
         let bounds = self.0.bounds.iter().copied().chain([f64::INFINITY]);
         let mut buckets: Vec<(f64, u64)> = bounds.map(|bound| (bound, 0)).collect();
         let mut sum = 0.0;

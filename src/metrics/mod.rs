@@ -6,10 +6,14 @@
 
 mod active;
 mod histogram;
+mod purge;
+mod rates;
 mod tokens;
 
 pub use active::ActiveGauge;
 pub use histogram::Histogram;
+pub use purge::{LastPurge, PurgeCounters, PurgeOutcome};
+pub use rates::{RouteRates, Sample, SAMPLE_SECONDS};
 
 pub use tokens::{RequestOutcome, Revocation, TokenCounters};
 
@@ -26,7 +30,7 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
 /// A label set: fixed names, shared values.
 pub type Labels<const N: usize> = [(&'static str, Arc<str>); N];
 
-type Histograms<const N: usize> = Family<Labels<N>, Histogram, fn() -> Histogram>;
+pub type Histograms<const N: usize> = Family<Labels<N>, Histogram, fn() -> Histogram>;
 
 /// Seconds. Token requests on an embedded store take well under a millisecond; password grants
 /// (Argon2id) and SQL round trips take milliseconds.
@@ -53,6 +57,8 @@ pub struct Metrics {
     pub store: StoreTimers,
     pub purge: PurgeCounters,
     pub active: ActiveGauge,
+    /// Recent rate and latency of the hot routes, sampled from `http` (the console's Overview).
+    pub rates: RouteRates,
     /// `tessera_http_connections{listener}`: connections open now.
     connections: Family<Labels<1>, Gauge>,
     /// `tessera_http_connection_limit{listener}`: the most that may be open at once.
@@ -97,9 +103,16 @@ impl Metrics {
             store,
             purge,
             active,
+            rates: RouteRates::default(),
             connections,
             connection_limits,
         }
+    }
+
+    /// One sample of the hot routes' rate and latency (the sampler job calls it every
+    /// [`SAMPLE_SECONDS`]).
+    pub fn sample_routes(&self, now: i64) {
+        self.rates.sample(&self.http, now);
     }
 
     /// The open-connection gauge of `listener`, with its limit set to `limit`.
@@ -160,50 +173,6 @@ impl StoreTimers {
     }
 }
 
-/// `tessera_purge_runs_total{outcome}` and `tessera_purge_rows_total`.
-pub struct PurgeCounters {
-    runs: Family<Labels<1>, Counter>,
-    rows: Counter,
-}
-
-/// How one purge run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PurgeOutcome {
-    Done,
-    /// Another node held the purge lease.
-    Skipped,
-    Failed,
-}
-
-impl PurgeCounters {
-    fn register(registry: &mut Registry) -> Self {
-        let runs = Family::<Labels<1>, Counter>::default();
-        registry.register(
-            "tessera_purge_runs",
-            "Purge runs by outcome (done, skipped: another node holds the lease, failed)",
-            runs.clone(),
-        );
-        let rows = Counter::default();
-        registry.register(
-            "tessera_purge_rows",
-            "Expired tokens and codes deleted by purges",
-            rows.clone(),
-        );
-        Self { runs, rows }
-    }
-
-    /// Purges run every few minutes at most, so a label lookup here costs nothing that matters.
-    pub fn record(&self, outcome: PurgeOutcome, rows: u64) {
-        let name = match outcome {
-            PurgeOutcome::Done => "done",
-            PurgeOutcome::Skipped => "skipped",
-            PurgeOutcome::Failed => "failed",
-        };
-        self.runs.get_or_create(&[("outcome", name.into())]).inc();
-        self.rows.inc_by(rows);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,7 +180,8 @@ mod tests {
     #[test]
     fn renders_counters_histograms_and_the_gauges() {
         let m = Metrics::new();
-        m.purge.record(PurgeOutcome::Done, 7);
+        m.purge.record(PurgeOutcome::Done, 7, 5);
+        assert_eq!(m.purge.last().map(|l| (l.at, l.deleted)), Some((5, 7)));
         m.store.latency("health").observe(0.00003);
         m.store.errors("health").inc();
         m.active.set(Some(&[("acme".into(), 3)]));
@@ -251,7 +221,7 @@ mod tests {
     #[test]
     fn two_registries_keep_their_own_numbers() {
         let (a, b) = (Metrics::new(), Metrics::new());
-        a.purge.record(PurgeOutcome::Skipped, 0);
+        a.purge.record(PurgeOutcome::Skipped, 0, 0);
         assert!(a.render().contains("outcome=\"skipped\"} 1"));
         assert!(!b.render().contains("outcome=\"skipped\""));
     }

@@ -46,6 +46,18 @@ pub struct Service {
     metrics: Arc<Metrics>,
     /// The origins some client allows, for CORS preflights.
     origins: origins::OriginIndex,
+    /// What the admin API's store view shows and its "purge now" runs with.
+    operations: Operations,
+}
+
+/// The deployment facts the admin API's store view needs (set by the server from its configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct Operations {
+    /// `memory`, `sqlite`, `postgres` or `mysql`.
+    pub backend: &'static str,
+    /// Seconds past expiry before the purge deletes a token.
+    pub purge_grace: i64,
+    pub purge_interval: std::time::Duration,
 }
 
 impl Service {
@@ -59,7 +71,23 @@ impl Service {
             client_locks: throttle::ClientLocks::default(),
             metrics,
             origins: origins::OriginIndex::default(),
+            operations: Operations {
+                backend: "memory",
+                purge_grace: 3600,
+                purge_interval: std::time::Duration::from_secs(300),
+            },
         }
+    }
+
+    /// The backend's name and the purge settings, for the admin API's store view.
+    pub fn with_operations(mut self, operations: Operations) -> Self {
+        self.operations = operations;
+        self
+    }
+
+    /// One sample of the hot routes' recent rate and latency (the sampler job's run).
+    pub fn sample_routes(&self) {
+        self.metrics.sample_routes(self.clock.now());
     }
 
     /// The job behind `tessera_active_access_tokens`, counting through the timed store.

@@ -62,6 +62,21 @@ pub enum OpenError {
     Store(#[from] StoreError),
 }
 
+/// The backend a store URL names, as the admin API shows it (`memory`, `sqlite`, `postgres`,
+/// `mysql`); `unknown` for a URL `open` refuses.
+pub fn backend_name(url: &str) -> &'static str {
+    match url.split_once("://").map(|(scheme, _)| scheme) {
+        Some("memory") => "memory",
+        Some("sqlite") => "sqlite",
+        Some(scheme) => match sql::dialect::Dialect::from_scheme(scheme) {
+            Some(sql::dialect::Dialect::Postgres) => "postgres",
+            Some(sql::dialect::Dialect::MySql) => "mysql",
+            None => "unknown",
+        },
+        None => "unknown",
+    }
+}
+
 /// The one place a backend is chosen from the store URL.
 pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, OpenError> {
     let (scheme, rest) = url

@@ -228,8 +228,10 @@ type Res = Result<Response, AdminError>;
 
 mod backup;
 mod entities;
+mod operations;
 mod tokens;
 
 pub use backup::*;
 pub use entities::*;
+pub use operations::*;
 pub use tokens::*;

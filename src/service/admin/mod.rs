@@ -4,6 +4,7 @@ pub mod app_tokens;
 pub mod authorizations;
 pub mod backup;
 pub mod clients;
+pub mod operations;
 pub mod tenants;
 pub mod token_update;
 pub mod tokens;

@@ -3,6 +3,7 @@
 mod bearer;
 mod clients;
 mod errors;
+mod operations;
 mod permissions;
 mod revocation;
 mod tenant_admin;

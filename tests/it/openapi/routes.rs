@@ -19,6 +19,11 @@ use std::collections::BTreeSet;
 /// The list and the document must also be equal, so the list cannot go stale silently.
 const ROUTES: &[(&str, &str)] = &[
     ("post", "/oauth/token"),
+    ("post", "/admin/tenants/{tenant}/clients/{client}/tokens"),
+    ("get", "/admin/stats/requests"),
+    ("get", "/admin/stats/tenants"),
+    ("get", "/admin/store"),
+    ("post", "/admin/store/purge"),
     ("options", "/oauth/token"),
     ("options", "/oauth/introspect"),
     ("options", "/oauth/revoke"),
