@@ -4,6 +4,7 @@ mod admin;
 mod authorize;
 mod client_auth;
 mod client_request;
+mod console;
 mod cors;
 mod deadline;
 mod errors;
@@ -87,6 +88,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The main (public) listener's routes.
 pub fn router(service: Arc<Service>) -> Router {
     let (routes, doc) = api().split_for_parts();
+    let routes = routes.merge(console::router());
     let timers = metrics::RouteTimers::new(
         service.metrics().http.clone(),
         doc.paths.paths.keys().map(String::as_str),

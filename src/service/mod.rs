@@ -4,6 +4,7 @@ pub mod admin;
 pub mod authorize;
 pub mod bootstrap;
 pub mod client_auth;
+pub mod console;
 pub mod error;
 pub mod grants;
 pub mod introspect;
@@ -48,6 +49,8 @@ pub struct Service {
     origins: origins::OriginIndex,
     /// What the admin API's store view shows and its "purge now" runs with.
     operations: Operations,
+    /// The console's signed-in sessions.
+    console: console::Sessions,
 }
 
 /// The deployment facts the admin API's store view needs (set by the server from its configuration).
@@ -76,6 +79,7 @@ impl Service {
                 purge_grace: 3600,
                 purge_interval: std::time::Duration::from_secs(300),
             },
+            console: console::Sessions::default(),
         }
     }
 

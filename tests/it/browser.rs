@@ -19,7 +19,7 @@ use std::time::Duration;
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -60,7 +60,7 @@ fn screenshots_dir() -> PathBuf {
     dir
 }
 
-async fn save(browser: &fantoccini::Client, name: &str) {
+pub(crate) async fn save(browser: &fantoccini::Client, name: &str) {
     let png = browser.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     let path = screenshots_dir().join(name);
@@ -70,6 +70,11 @@ async fn save(browser: &fantoccini::Client, name: &str) {
 
 /// A headless Chromium session and its driver; `None` (the test is skipped) without Chromium.
 async fn chromium() -> Option<(Driver, fantoccini::Client)> {
+    chromium_sized(900, 760).await
+}
+
+/// [`chromium`] with a window of `width` × `height` CSS pixels.
+pub(crate) async fn chromium_sized(width: u32, height: u32) -> Option<(Driver, fantoccini::Client)> {
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
         assert!(
             std::env::var("TEST_REQUIRE_BROWSER").as_deref() != Ok("1"),
@@ -85,7 +90,7 @@ async fn chromium() -> Option<(Driver, fantoccini::Client)> {
         serde_json::json!({
             "binary": CHROMIUM,
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=900,760", "--hide-scrollbars"],
+                     format!("--window-size={width},{height}"), "--hide-scrollbars"],
         }),
     );
     let browser = ClientBuilder::rustls()

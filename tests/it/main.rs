@@ -14,6 +14,7 @@ mod browser;
 mod challenges;
 mod cli;
 mod cluster;
+mod console;
 mod cors;
 mod database_outage;
 mod durability;

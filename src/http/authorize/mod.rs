@@ -1,7 +1,7 @@
 //! `/oauth/authorize` and its two forms: the login page, the consent page, and the redirects
 //! back to the client. Thin: parse, check the CSRF token, call the service, render.
 
-mod cookies;
+pub(super) mod cookies;
 mod pages;
 mod render;
 mod respond;

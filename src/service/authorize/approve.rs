@@ -10,6 +10,10 @@ use std::sync::Arc;
 impl Service {
     /// True when the user allowed every requested scope for this client before.
     pub async fn consent_covers(&self, auth: &Authorization, user: &User) -> Result<bool, AuthorizeError> {
+        // The console is first-party: its users are not asked to allow it.
+        if self.is_console_client(&auth.client) {
+            return Ok(true);
+        }
         let remembered = self.store.get_consent(&auth.client.client_id, &user.username).await?;
         Ok(remembered.is_some_and(|c| auth.request.scopes.iter().all(|s| c.scopes.contains(s))))
     }

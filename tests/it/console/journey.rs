@@ -1,0 +1,1 @@
+//! The journey placeholder (filled in next).
