@@ -43,6 +43,12 @@ pub fn session(service: &Service, value: String) -> HeaderValue {
     build(service, SESSION, value, Some(SESSION_TTL))
 }
 
+/// Expires the login session cookie: signing out of the console signs out of the login page too,
+/// so the next sign-in asks for a password again.
+pub fn end_session(service: &Service) -> HeaderValue {
+    build(service, SESSION, String::new(), Some(0))
+}
+
 /// The browser's CSRF secret: the one it has, or a new one to set.
 pub fn csrf_secret(headers: &HeaderMap) -> (String, bool) {
     match read(headers, CSRF).filter(|v| v.len() == 22) {

@@ -32,7 +32,7 @@ ul.scopes li:first-child{border-top:0}
 ul.scopes li::before{content:"";width:.55rem;height:.55rem;border-radius:50%;background:#2f5bea;flex:none}
 code{font:500 .9rem ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .who{font-size:.9rem;color:#52606d;margin:1rem 0 0}
-footer{margin-top:1.5rem;font-size:.8rem;color:#7b8794;text-align:center}
+footer{margin-top:1.5rem;font-size:.8rem;color:#52606d;text-align:center}
 "#;
 
 fn layout(title: &str, tenant: Option<&str>, body: Markup) -> Markup {

@@ -110,7 +110,7 @@ async fn render(
                 (layout::shown_once("New access token", "access-token", value))
                 p { "Expires: " (time(*expires_at)) ". Scopes: " (scopes.join(" ")) }
             },
-            Notice::Error(e) => div.notice.error role="alert" { (describe(e)) },
+            Notice::Error(e) => div.notice.error role="alert" { (super::words(e)) },
         }
         @if let Some(c) = &details {
             section.card aria-labelledby="client-h" {
@@ -203,20 +203,6 @@ fn generate_form(base: &str, csrf: &str, scopes: &[String]) -> Markup {
                 div.actions { button type="submit" { "Generate token" } }
             }
         }
-    }
-}
-
-/// Errors in words; the limit says how long to wait.
-fn describe(e: &AdminError) -> String {
-    match e {
-        AdminError::TooManyActiveTokens { retry_after, limit } => match retry_after {
-            Some(seconds) => format!(
-                "The client already holds its limit of {limit} active tokens. Try again in {seconds} s, when the \
-                 earliest expires, or revoke one below."
-            ),
-            None => format!("The client already holds its limit of {limit} active tokens, and none of them expires. Revoke one below."),
-        },
-        other => super::capitalise(&other.to_string()),
     }
 }
 

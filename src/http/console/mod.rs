@@ -171,11 +171,39 @@ fn error_page(e: ConsoleError) -> Response {
         ConsoleError::Admin(a) => StatusCode::from_u16(a.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
     };
     let message = match &e {
-        ConsoleError::Admin(AdminError::Forbidden(_)) => "Your account may not see or do this.".to_string(),
-        ConsoleError::Admin(AdminError::NotFound(what)) => format!("There is no such {what}."),
+        ConsoleError::Admin(admin) => words(admin),
         other => capitalise(&other.to_string()),
     };
     html(status, layout::bare("Console", &message))
+}
+
+/// An admin error in words for a person at the console (the API's own text names tokens and
+/// fields, which is right for programs).
+fn words(e: &AdminError) -> String {
+    match e {
+        AdminError::Forbidden(_) => "Your account may not see or do this.".into(),
+        AdminError::NotFound(what) => format!("There is no such {what}."),
+        AdminError::TooManyActiveTokens {
+            retry_after: Some(seconds),
+            limit,
+        } => format!(
+            "The client already holds its limit of {limit} active tokens. Try again in {seconds} s, when the \
+             earliest expires, or revoke one below."
+        ),
+        AdminError::TooManyActiveTokens {
+            retry_after: None,
+            limit,
+        } => format!(
+            "The client already holds its limit of {limit} active tokens, and none of them expires. Revoke one below."
+        ),
+        AdminError::NoToken
+        | AdminError::InvalidToken
+        | AdminError::Invalid(_)
+        | AdminError::Conflict(_)
+        | AdminError::Unavailable
+        | AdminError::NotActive(_)
+        | AdminError::Internal => capitalise(&e.to_string()),
+    }
 }
 
 fn capitalise(text: &str) -> String {

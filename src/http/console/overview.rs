@@ -55,7 +55,7 @@ async fn render(s: &Service, console: &Console, error: Option<&AdminError>, stat
         section.card aria-labelledby="new-tenant-h" {
             h2 id="new-tenant-h" { "New tenant" }
             @if let Some(e) = error.filter(|_| problem.is_none()) {
-                div.notice.error role="alert" { (e.to_string()) }
+                div.notice.error role="alert" { (super::words(e)) }
             }
             form method="post" action="/console/tenants" {
                 (layout::csrf(&csrf))

@@ -110,14 +110,14 @@ pub async fn sign_out(State(s): State<Arc<Service>>, console: Console, form: For
             html! {
                 div.card {
                     h1 { "You are signed out" }
-                    p { "Your session token was revoked." }
+                    p { "Your session token was revoked, and the login page will ask for your password again." }
                     p { a href="/console" { "Sign in again" } }
                 }
             },
         ),
     );
-    response
-        .headers_mut()
-        .append(SET_COOKIE, session_cookie(&s, "", Some(0)));
+    let headers = response.headers_mut();
+    headers.append(SET_COOKIE, session_cookie(&s, "", Some(0)));
+    headers.append(SET_COOKIE, crate::http::authorize::cookies::end_session(&s));
     response
 }

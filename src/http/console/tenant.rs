@@ -100,7 +100,7 @@ async fn render(s: &Service, console: &Console, tenant: &TenantId, outcome: Outc
             (layout::shown_once(&format!("Client secret of {id}"), "client-secret", secret))
         }
         @if let Some(e) = outcome.error.as_ref().filter(|_| problem.is_none()) {
-            div.notice.error role="alert" { (e.to_string()) }
+            div.notice.error role="alert" { (super::words(e)) }
         }
         @if let Some(t) = &settings {
             (settings_card(t, &base, &csrf, may(Area::Settings, Access::Update), problem))

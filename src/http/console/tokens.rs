@@ -53,7 +53,7 @@ async fn render(
     let body = html! {
         p.crumbs { a href=(back(&tenant, &t.client_id)) { "Client " (t.client_id) } " / Token" }
         h1 { "Token " code { (t.id) } }
-        @if let Some(e) = error.as_ref().filter(|_| problem.is_none()) { div.notice.error role="alert" { (e.to_string()) } }
+        @if let Some(e) = error.as_ref().filter(|_| problem.is_none()) { div.notice.error role="alert" { (super::words(e)) } }
         section.card {
             dl.facts {
                 dt { "Subject" } dd { @if let Some(u) = &t.subject { (u) } @else { "application" } }

@@ -58,7 +58,7 @@ async fn render(
     let body = html! {
         p.crumbs { a href={ "/console/t/" (tenant) } { "Tenant " (tenant) } " / User" }
         h1 { "User " (u.username) }
-        @if let Some(e) = error.as_ref().filter(|_| problem.is_none()) { div.notice.error role="alert" { (e.to_string()) } }
+        @if let Some(e) = error.as_ref().filter(|_| problem.is_none()) { div.notice.error role="alert" { (super::words(e)) } }
         section.card aria-labelledby="account-h" {
             h2 id="account-h" { "Account" }
             @if edit_user {

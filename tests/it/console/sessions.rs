@@ -85,7 +85,26 @@ async fn sign_out_revokes_the_token_and_the_session_ends_with_its_token() {
         .post(&s.url("/console/signout"), &[("_csrf", &overview.field("_csrf"))])
         .await;
     assert!(out.body.contains("You are signed out"), "{}", out.body);
-    assert!(out.headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    let cleared: Vec<&str> = out
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        cleared
+            .iter()
+            .any(|c| c.starts_with("tessera_console=;") && c.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
+    assert!(
+        cleared
+            .iter()
+            .any(|c| c.starts_with("tessera_session=;") && c.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
+    let login = browser.get(&s.url("/console/t/system")).await;
+    assert!(login.is_login(), "the next sign-in asks for the password again");
     assert_eq!(active(&s).await, json!(0), "the token is revoked");
     let again = browser.get(&s.url("/console/overview")).await;
     assert!(again.body.contains("Sign in to the console"), "signed out");
