@@ -50,10 +50,28 @@ fn chart(label: &str, unit: &str, lines: &[(&str, &str, Vec<Option<f64>>)]) -> M
                     polyline points=(points(values, max)) fill="none" stroke=(colour) stroke-width="2" {}
                 }
             }
-            figcaption { (label) " — latest: " (summary) "; peak " (format!("{max:.2}")) " " (unit) }
+            figcaption {
+                (label) ":"
+                @for (name, colour, values) in lines {
+                    span class={ "key " (key_class(colour)) } aria-hidden="true" {}
+                    (name) " " (last(values)) " " (unit)
+                }
+                " (peak " (format!("{max:.2}")) ")"
+            }
         }
     }
 }
+
+fn key_class(colour: &str) -> &'static str {
+    if colour == ORANGE {
+        "key-orange"
+    } else {
+        "key-blue"
+    }
+}
+
+const BLUE: &str = "#1f4ad1";
+const ORANGE: &str = "#b45309";
 
 pub fn route(name: &str, samples: &[Sample]) -> Markup {
     let rate: Vec<Option<f64>> = samples.iter().map(|s| Some(s.requests_per_second)).collect();
@@ -65,8 +83,8 @@ pub fn route(name: &str, samples: &[Sample]) -> Markup {
             @if samples.is_empty() {
                 p.empty { "No samples yet: the server records one every 10 seconds. Come back in a moment." }
             } @else {
-                (chart("Requests per second", "req/s", &[("rate", "#1f4ad1", rate)]))
-                (chart("Latency", "ms", &[("p50", "#1f4ad1", p50), ("p99", "#b45309", p99)]))
+                (chart("Requests per second", "req/s", &[("rate", BLUE, rate)]))
+                (chart("Latency", "ms", &[("p50", BLUE, p50), ("p99", ORANGE, p99)]))
             }
         }
     }

@@ -12,7 +12,6 @@ use crate::service::admin::{Access, AdminError, Area};
 use crate::service::Service;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::Map;
@@ -26,7 +25,7 @@ pub struct Paging {
     cursor: Option<String>,
 }
 
-fn ids(tenant: &str, client: &str) -> Result<(TenantId, ClientId), Response> {
+fn ids(tenant: &str, client: &str) -> Result<(TenantId, ClientId), AdminError> {
     let client = ClientId::parse(client.to_string()).map_err(|_| AdminError::NotFound("client"))?;
     Ok((tenant_id(tenant)?, client))
 }
@@ -108,7 +107,7 @@ async fn render(
             Notice::Secret(secret) => (layout::shown_once("New client secret", "client-secret", secret)),
             Notice::Token { value, expires_at, scopes } => {
                 (layout::shown_once("New access token", "access-token", value))
-                p { "Expires: " (time(*expires_at)) ". Scopes: " (scopes.join(" ")) }
+                p { "The new token expires " (time(*expires_at)) " and carries the scopes: " (scopes.join(" ")) "." }
             },
             Notice::Error(e) => div.notice.error role="alert" { (super::words(e)) },
         }
@@ -146,7 +145,7 @@ async fn render(
                 @if list.tokens.is_empty() {
                     p.empty { "No active tokens. " @if manage_tokens { "Generate one above, or let the application request one." } }
                 } @else {
-                    div.scroll { table {
+                    div.scroll { table.stack {
                         thead { tr {
                             th scope="col" { "Kind" } th scope="col" { "Subject" } th scope="col" { "Scopes" }
                             th scope="col" .hide-narrow { "Issued" } th scope="col" { "Expires" }
@@ -154,11 +153,11 @@ async fn render(
                             @if manage_tokens { th scope="col" { "Actions" } }
                         } }
                         tbody { @for t in &list.tokens { tr {
-                            td { (t.kind.as_str()) }
-                            td { @if let Some(subject) = &t.subject { (subject) } @else { span.hint { "application" } } }
-                            td { (tags(&t.scopes)) }
+                            td data-label="Kind" { (t.kind.as_str()) }
+                            td data-label="Subject" { @if let Some(subject) = &t.subject { (subject) } @else { span.hint { "application" } } }
+                            td data-label="Scopes" { (tags(&t.scopes)) }
                             td.hide-narrow { (time(Some(t.issued_at))) }
-                            td { (time(t.expires_at)) }
+                            td data-label="Expires" { (time(t.expires_at)) }
                             td.hide-narrow { @if let Some(p) = &t.properties { code { (serde_json::Value::Object(p.clone())) } } }
                             @if manage_tokens { td { div.actions {
                                 a.button.secondary href={ "/console/t/" (tenant) "/tokens/" (t.id) } aria-label={ "Edit token " (t.id) } { "Edit" }

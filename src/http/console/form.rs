@@ -23,12 +23,10 @@ impl FromRequest<Arc<Service>> for Form {
 
 impl Form {
     /// The form, if it carries this session's CSRF token; a forged post is refused with 403.
-    pub fn checked(self, service: &Service, console: &Console) -> Result<Self, Response> {
+    pub fn checked(self, service: &Service, console: &Console) -> Result<Self, AdminError> {
         match self.get("_csrf") {
             Some(token) if service.console_csrf_ok(&console.session, token) => Ok(self),
-            _ => Err(error_page(
-                AdminError::Forbidden("the form's CSRF token is missing or wrong").into(),
-            )),
+            _ => Err(AdminError::Forbidden("the form's CSRF token is missing or wrong")),
         }
     }
 

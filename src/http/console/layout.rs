@@ -79,7 +79,7 @@ pub fn bare(title: &str, message: &str) -> Markup {
         html! {
             h1 { (title) }
             div.notice.error role="alert" { (message) }
-            p { a href="/console" { "Back to the console sign-in" } }
+            p { a href="/console" { "Back to the console" } }
         },
     )
 }

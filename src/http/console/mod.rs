@@ -8,6 +8,7 @@ mod charts;
 mod client;
 mod form;
 mod layout;
+mod members;
 mod overview;
 mod signin;
 mod store;
@@ -53,9 +54,9 @@ pub fn router() -> Router<Arc<Service>> {
         .route("/console/t/{tenant}/settings", post(tenant::update))
         .route(
             "/console/t/{tenant}/clients",
-            get(tenant::open_client).post(tenant::create_client),
+            get(members::open_client).post(members::create_client),
         )
-        .route("/console/t/{tenant}/users", post(tenant::create_user))
+        .route("/console/t/{tenant}/users", post(members::create_user))
         .route("/console/t/{tenant}/clients/{client}", get(client::page))
         .route("/console/t/{tenant}/clients/{client}/secret", post(client::regenerate))
         .route("/console/t/{tenant}/clients/{client}/tokens", post(client::generate))
@@ -174,7 +175,12 @@ fn error_page(e: ConsoleError) -> Response {
         ConsoleError::Admin(admin) => words(admin),
         other => capitalise(&other.to_string()),
     };
-    html(status, layout::bare("Console", &message))
+    let title = match status {
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::NOT_FOUND => "Not found",
+        _ => "That did not work",
+    };
+    html(status, layout::bare(title, &message))
 }
 
 /// An admin error in words for a person at the console (the API's own text names tokens and

@@ -98,7 +98,7 @@ pub async fn callback(State(s): State<Arc<Service>>, headers: HeaderMap, Query(q
 /// `POST /console/signout`: revokes the token, forgets the session, clears the cookie.
 pub async fn sign_out(State(s): State<Arc<Service>>, console: Console, form: Form) -> Response {
     if let Err(refused) = form.checked(&s, &console) {
-        return refused;
+        return refused.into();
     }
     if let Err(e) = s.console_sign_out(&console.session).await {
         return error_page(e);

@@ -9,7 +9,7 @@ use crate::model::{ClientIdRef, TenantId};
 use crate::service::admin::tenants::{TenantPatch, TenantView};
 use crate::service::admin::{Access, AdminError, Area};
 use crate::service::Service;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{html, Markup};
@@ -18,16 +18,23 @@ use std::sync::Arc;
 
 pub(super) const GRANTS: [&str; 4] = ["client_credentials", "authorization_code", "refresh_token", "password"];
 
-const LIFETIMES: [(&str, &str); 5] = [
-    ("Application token lifetime (s)", "access_token_ttl"),
-    ("User token lifetime (s)", "user_access_token_ttl"),
-    ("Refresh token lifetime (s)", "refresh_token_ttl"),
-    ("Authorization code lifetime (s)", "code_ttl"),
-    ("Refresh grace (s)", "refresh_token_grace"),
+const NEVER: &str = "empty: default; negative: never expires";
+
+/// (label, field, hint) of the tenant's lifetimes.
+const LIFETIMES: [(&str, &str, &str); 5] = [
+    ("Application token lifetime (s)", "access_token_ttl", NEVER),
+    ("User token lifetime (s)", "user_access_token_ttl", NEVER),
+    ("Refresh token lifetime (s)", "refresh_token_ttl", NEVER),
+    ("Authorization code lifetime (s)", "code_ttl", NEVER),
+    (
+        "Refresh grace (s)",
+        "refresh_token_grace",
+        "empty: default; how long a used refresh token still works",
+    ),
 ];
 
-pub(super) fn tenant_id(raw: &str) -> Result<TenantId, Response> {
-    TenantId::parse(raw.to_string()).map_err(|_| AdminError::NotFound("tenant").into())
+pub(super) fn tenant_id(raw: &str) -> Result<TenantId, AdminError> {
+    TenantId::parse(raw.to_string()).map_err(|_| AdminError::NotFound("tenant"))
 }
 
 /// `GET /console/t/{tenant}`: the tenant's page, or, without a session, its sign-in.
@@ -44,12 +51,18 @@ pub async fn page(
 
 /// What a post left to show: an error, or a client secret shown once.
 #[derive(Default)]
-struct Outcome {
-    error: Option<AdminError>,
-    secret: Option<(String, String)>,
+pub(super) struct Outcome {
+    pub(super) error: Option<AdminError>,
+    pub(super) secret: Option<(String, String)>,
 }
 
-async fn render(s: &Service, console: &Console, tenant: &TenantId, outcome: Outcome, status: StatusCode) -> Page {
+pub(super) async fn render(
+    s: &Service,
+    console: &Console,
+    tenant: &TenantId,
+    outcome: Outcome,
+    status: StatusCode,
+) -> Page {
     let who = &console.who;
     let may = |area, access| who.may(tenant, area, access);
     if ![Area::Settings, Area::Clients, Area::Users, Area::Tokens]
@@ -120,7 +133,7 @@ async fn render(s: &Service, console: &Console, tenant: &TenantId, outcome: Outc
                         } } }
                     } }
                 }
-                @if may(Area::Clients, Access::Update) { (new_client(&base, &csrf, problem)) }
+                @if may(Area::Clients, Access::Update) { (super::members::new_client(&base, &csrf, problem)) }
             }
         } @else if may(Area::Tokens, Access::Read) {
             section.card {
@@ -135,7 +148,7 @@ async fn render(s: &Service, console: &Console, tenant: &TenantId, outcome: Outc
         @if let Some(users) = &users {
             section.card aria-labelledby="users-h" {
                 h2 id="users-h" { "Users" }
-                @if users.is_empty() { p.empty { "No users yet." } } @else {
+                @if users.is_empty() { p.empty { "No users yet. " @if may(Area::Users, Access::Update) { "Create one below so people can sign in." } } } @else {
                     div.scroll { table {
                         thead { tr { th scope="col" { "User" } th scope="col" { "Authorities" } th scope="col" { "Status" } } }
                         tbody { @for u in users { tr {
@@ -145,7 +158,7 @@ async fn render(s: &Service, console: &Console, tenant: &TenantId, outcome: Outc
                         } } }
                     } }
                 }
-                @if may(Area::Users, Access::Update) { (new_user(&base, &csrf, problem)) }
+                @if may(Area::Users, Access::Update) { (super::members::new_user(&base, &csrf, problem)) }
             }
         }
     };
@@ -174,8 +187,8 @@ fn settings_card(t: &TenantView, base: &str, csrf: &str, editable: bool, problem
                     (layout::csrf(csrf))
                     (field("Name", "name", &t.name, None, problem))
                     (field("Active tokens per client", "max_active_tokens_per_client", &limit, Some("empty: no limit"), problem))
-                    @for ((label, name), value) in LIFETIMES.iter().zip(values) {
-                        (field(label, name, &text(value), Some("empty: default; negative: never expires"), problem))
+                    @for ((label, name, hint), value) in LIFETIMES.iter().zip(values) {
+                        (field(label, name, &text(value), Some(hint), problem))
                     }
                     label for="token_policy" { "Token policy" }
                     select id="token_policy" name="token_policy" {
@@ -189,63 +202,12 @@ fn settings_card(t: &TenantView, base: &str, csrf: &str, editable: bool, problem
                 dl.facts {
                     dt { "Name" } dd { (t.name) }
                     dt { "Active tokens per client" } dd { @if limit.is_empty() { "no limit" } @else { (limit) } }
-                    @for ((label, _), value) in LIFETIMES.iter().zip(values) { dt { (label) } dd { @if let Some(v) = value { (v) } @else { "default" } } }
+                    @for ((label, _, _), value) in LIFETIMES.iter().zip(values) { dt { (label) } dd { @if let Some(v) = value { (v) } @else { "default" } } }
                     dt { "Token policy" } dd { @if policy.is_empty() { "default" } @else { (policy) } }
                 }
             }
         }
     }
-}
-
-fn new_client(base: &str, csrf: &str, problem: Option<(&str, &str)>) -> Markup {
-    html! {
-        details {
-            summary { "New client" }
-            form method="post" action={ (base) "/clients" } {
-                (layout::csrf(csrf))
-                (field("Client id", "client_id", "", Some("empty: generated"), problem))
-                (field("Name", "name", "", None, problem))
-                fieldset { legend { "Grant types" }
-                    @for g in GRANTS { label.check { input type="checkbox" name="grant_types" value=(g) checked[g == "client_credentials"]; (g) } }
-                }
-                (field("Scopes", "scopes", "", Some("separated by spaces"), problem))
-                (field("Redirect URIs", "redirect_uris", "", Some("separated by spaces"), problem))
-                (field("Authorities", "authorities", "", Some("separated by spaces"), problem))
-                div.actions { button type="submit" { "Create client" } }
-            }
-        }
-    }
-}
-
-fn new_user(base: &str, csrf: &str, problem: Option<(&str, &str)>) -> Markup {
-    html! {
-        details {
-            summary { "New user" }
-            form method="post" action={ (base) "/users" } {
-                (layout::csrf(csrf))
-                (field("Username", "username", "", None, problem))
-                label for="password" { "Password" }
-                input type="password" id="password" name="password" autocomplete="new-password" required;
-                (field("Authorities", "authorities", "", Some("separated by spaces"), problem))
-                div.actions { button type="submit" { "Create user" } }
-            }
-        }
-    }
-}
-
-#[derive(serde::Deserialize)]
-pub struct OpenClient {
-    client: String,
-}
-
-/// `GET /console/t/{tenant}/clients?client=…`: the "show its tokens" form, for users who may read
-/// tokens but not list clients.
-pub async fn open_client(Path(tenant): Path<String>, Query(q): Query<OpenClient>) -> Response {
-    let client: String = form_urlencoded::byte_serialize(q.client.trim().as_bytes()).collect();
-    see_other(&format!(
-        "/console/t/{}/clients/{client}",
-        tenant_id(&tenant).map_or(String::new(), |t| t.to_string())
-    ))
 }
 
 pub async fn update(State(s): State<Arc<Service>>, console: Console, Path(tenant): Path<String>, form: Form) -> Page {
@@ -258,7 +220,7 @@ pub async fn update(State(s): State<Arc<Service>>, console: Console, Path(tenant
         }
         for name in LIFETIMES
             .iter()
-            .map(|(_, n)| *n)
+            .map(|(_, n, _)| *n)
             .chain(["max_active_tokens_per_client"])
         {
             form.number(&mut body, name, true)?;
@@ -281,72 +243,10 @@ pub async fn update(State(s): State<Arc<Service>>, console: Console, Path(tenant
     }
 }
 
-async fn failed(s: &Service, console: &Console, tenant: &TenantId, e: AdminError) -> Page {
+pub(super) async fn failed(s: &Service, console: &Console, tenant: &TenantId, e: AdminError) -> Page {
     let outcome = Outcome {
         error: Some(e),
         secret: None,
     };
     render(s, console, tenant, outcome, StatusCode::BAD_REQUEST).await
-}
-
-pub async fn create_client(
-    State(s): State<Arc<Service>>,
-    console: Console,
-    Path(tenant): Path<String>,
-    form: Form,
-) -> Page {
-    let form = form.checked(&s, &console)?;
-    let tenant = tenant_id(&tenant)?;
-    let result = async {
-        let mut body = Map::new();
-        for name in ["client_id", "name"] {
-            if let Some(v) = form.text(name) {
-                body.insert(name.into(), v.into());
-            }
-        }
-        for name in ["grant_types", "scopes", "redirect_uris", "authorities"] {
-            body.insert(name.into(), form.list(name).into());
-        }
-        s.create_client(&console.who, &tenant, payload(body)?).await
-    }
-    .await;
-    match result {
-        Ok(c) => {
-            let secret = c.client_secret.map(|secret| (c.client_id, secret));
-            render(
-                &s,
-                &console,
-                &tenant,
-                Outcome { error: None, secret },
-                StatusCode::CREATED,
-            )
-            .await
-        }
-        Err(e) => failed(&s, &console, &tenant, e).await,
-    }
-}
-
-pub async fn create_user(
-    State(s): State<Arc<Service>>,
-    console: Console,
-    Path(tenant): Path<String>,
-    form: Form,
-) -> Page {
-    let form = form.checked(&s, &console)?;
-    let tenant = tenant_id(&tenant)?;
-    let result = async {
-        let mut body = Map::new();
-        body.insert("username".into(), form.text("username").unwrap_or_default().into());
-        body.insert("password".into(), form.get("password").unwrap_or_default().into());
-        body.insert("authorities".into(), form.list("authorities").into());
-        s.create_user(&console.who, &tenant, payload(body)?).await
-    }
-    .await;
-    match result {
-        Ok(u) => {
-            s.console_flash(&console.session, format!("User {} created.", u.username));
-            Ok(see_other(&format!("/console/t/{tenant}")))
-        }
-        Err(e) => failed(&s, &console, &tenant, e).await,
-    }
 }

@@ -10,13 +10,12 @@ use crate::service::admin::{Access, AdminError, Area};
 use crate::service::Service;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use maud::html;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
-fn username(raw: &str) -> Result<Username, Response> {
-    Username::parse(raw.to_string()).map_err(|_| AdminError::NotFound("user").into())
+fn username(raw: &str) -> Result<Username, AdminError> {
+    Username::parse(raw.to_string()).map_err(|_| AdminError::NotFound("user"))
 }
 
 pub async fn page(
@@ -130,13 +129,8 @@ pub async fn update(
         if let Some(password) = form.get("password").filter(|p| !p.is_empty()) {
             body.insert("password".into(), password.into());
         }
-        s.update_user(
-            &console.who,
-            &tenant_id(&tenant).map_err(|_| AdminError::NotFound("tenant"))?,
-            &username(&user).map_err(|_| AdminError::NotFound("user"))?,
-            payload(body)?,
-        )
-        .await
+        s.update_user(&console.who, &tenant_id(&tenant)?, &username(&user)?, payload(body)?)
+            .await
     }
     .await;
     match result {
@@ -152,7 +146,7 @@ pub async fn update(
     }
 }
 
-fn pair(tenant: &str, user: &str, client: &str) -> Result<(crate::model::TenantId, Username, ClientId), Response> {
+fn pair(tenant: &str, user: &str, client: &str) -> Result<(crate::model::TenantId, Username, ClientId), AdminError> {
     let client = ClientId::parse(client.to_string()).map_err(|_| AdminError::NotFound("client"))?;
     Ok((tenant_id(tenant)?, username(user)?, client))
 }

@@ -42,8 +42,23 @@ async fn check(browser: &Client, axe: &str, name: &str) -> R<()> {
         "axe-core on {name} ({})",
         browser.current_url().await?
     );
+    // The whole page: the window grows to the document's height for the picture.
+    let (width, height) = browser.get_window_size().await?;
+    let chrome = height.saturating_sub(viewport(browser).await?);
+    let tall = browser
+        .execute("return document.documentElement.scrollHeight", vec![])
+        .await?;
+    let tall = tall.as_u64().unwrap_or(height) + chrome;
+    browser
+        .set_window_size(width as u32, tall.clamp(height, 4000) as u32)
+        .await?;
     save(browser, &format!("console-{name}.png")).await;
-    Ok(())
+    browser.set_window_size(width as u32, height as u32).await
+}
+
+async fn viewport(browser: &Client) -> R<u64> {
+    let inner = browser.execute("return window.innerHeight", vec![]).await?;
+    Ok(inner.as_u64().unwrap_or(0))
 }
 
 /// Waits for an element whose text contains `text` (a page load after a click).
@@ -119,9 +134,11 @@ async fn traffic(s: &TestApp) {
 
 #[tokio::test]
 async fn the_console_journey_in_chromium() {
-    let Some((_driver, browser)) = chromium_sized(1280, 900).await else {
+    // Started tall, so that a window may later grow to a whole page for its screenshot.
+    let Some((_driver, browser)) = chromium_sized(1280, 4000).await else {
         return;
     };
+    browser.set_window_size(1280, 900).await.unwrap();
     let s = spawn().await;
     with_root(&s).await;
     s.create_tenant(json!({"id": "globex"})).await;
