@@ -89,9 +89,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(service: Arc<Service>) -> Router {
     let (routes, doc) = api().split_for_parts();
     let routes = routes.merge(console::router());
+    let console = console::paths();
     let timers = metrics::RouteTimers::new(
         service.metrics().http.clone(),
-        doc.paths.paths.keys().map(String::as_str),
+        doc.paths.paths.keys().map(String::as_str).chain(console),
     );
     finish(routes, service, timers)
 }

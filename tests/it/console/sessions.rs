@@ -39,6 +39,11 @@ async fn sign_in_runs_the_code_flow_with_pkce_and_a_strict_http_only_cookie() {
         "{csp}"
     );
     assert_eq!(landed.headers["cache-control"], "no-store");
+    let metrics = s.metrics().await.text;
+    assert!(
+        metrics.contains("route=\"/console/overview\""),
+        "console pages are timed by route"
+    );
 }
 
 #[tokio::test]
