@@ -6,6 +6,8 @@ mod pages;
 mod render;
 mod respond;
 
+pub(super) use respond::harden_with;
+
 use super::form::{self, Pairs};
 use crate::secret::Secret;
 use crate::service::authorize::{Authorization, AuthorizeParams, LoginError};

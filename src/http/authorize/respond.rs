@@ -16,13 +16,18 @@ const CSP: HeaderValue = HeaderValue::from_static(
 
 /// Headers every answer of these endpoints carries: never cached, never framed.
 fn harden(headers: &mut HeaderMap) {
+    harden_with(headers, CSP);
+}
+
+/// [`harden`]'s headers with another page's Content-Security-Policy (the console's).
+pub(in crate::http) fn harden_with(headers: &mut HeaderMap, csp: HeaderValue) {
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
     headers.insert(
         HeaderName::from_static("x-frame-options"),
         HeaderValue::from_static("DENY"),
     );
-    headers.insert(HeaderName::from_static("content-security-policy"), CSP);
+    headers.insert(HeaderName::from_static("content-security-policy"), csp);
     headers.insert(
         HeaderName::from_static("x-content-type-options"),
         HeaderValue::from_static("nosniff"),

@@ -2,7 +2,7 @@
 //! once), an access token generated here (shown once), and its active tokens with paging.
 
 use super::form::payload;
-use super::layout::{self, tags, time, usage, Chrome};
+use super::layout::{self, tags, time, usage};
 use super::tenant::tenant_id;
 use super::{html, Console, Form, Page};
 use crate::model::{ClientId, TenantId};
@@ -25,7 +25,7 @@ pub struct Paging {
     cursor: Option<String>,
 }
 
-fn ids(tenant: &str, client: &str) -> Result<(TenantId, ClientId), AdminError> {
+pub(super) fn ids(tenant: &str, client: &str) -> Result<(TenantId, ClientId), AdminError> {
     let client = ClientId::parse(client.to_string()).map_err(|_| AdminError::NotFound("client"))?;
     Ok((tenant_id(tenant)?, client))
 }
@@ -93,12 +93,7 @@ async fn render(
     let csrf = console.csrf(s);
     let base = format!("/console/t/{tenant}/clients/{client}");
     let manage_tokens = may(Area::Tokens, Access::Update);
-    let chrome = Chrome {
-        who,
-        csrf: &csrf,
-        current: tenant,
-        flash: s.console_take_flash(&console.session),
-    };
+    let chrome = console.chrome(&csrf, tenant, s.console_take_flash(&console.session));
     let body = html! {
         p.crumbs { a href={ "/console/t/" (tenant) } { "Tenant " (tenant) } " / Client" }
         h1 { "Client " code { (client) } }

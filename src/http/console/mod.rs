@@ -20,9 +20,9 @@ use crate::service::admin::{AdminError, Principal};
 use crate::service::console::ConsoleError;
 use crate::service::Service;
 use axum::extract::FromRequestParts;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use axum::http::header::{CONTENT_TYPE, LOCATION};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
@@ -103,6 +103,17 @@ impl Console {
     fn csrf(&self, service: &Service) -> String {
         service.console_csrf(&self.session)
     }
+
+    /// The layout's header for this user: the forms' CSRF token, the current navigation entry,
+    /// and the notice the last post left.
+    fn chrome<'a>(&'a self, csrf: &'a str, current: &'a str, flash: Option<String>) -> layout::Chrome<'a> {
+        layout::Chrome {
+            who: &self.who,
+            csrf,
+            current,
+            flash,
+        }
+    }
 }
 
 impl FromRequestParts<Arc<Service>> for Console {
@@ -140,22 +151,10 @@ fn session_cookie(service: &Service, value: &str, max_age: Option<i64>) -> Heade
     HeaderValue::from_str(&cookie.to_string()).expect("session ids are base64url")
 }
 
-/// Headers every console answer carries: never cached, never framed, scripts only from here.
+/// Headers every console answer carries: the login pages' (never cached, never framed), with
+/// the console's policy (scripts and styles only from here).
 fn harden(headers: &mut HeaderMap) {
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(HeaderName::from_static("content-security-policy"), CSP);
-    headers.insert(
-        HeaderName::from_static("x-frame-options"),
-        HeaderValue::from_static("DENY"),
-    );
-    headers.insert(
-        HeaderName::from_static("x-content-type-options"),
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        HeaderName::from_static("referrer-policy"),
-        HeaderValue::from_static("no-referrer"),
-    );
+    crate::http::authorize::harden_with(headers, CSP);
 }
 
 fn html(status: StatusCode, markup: Markup) -> Response {

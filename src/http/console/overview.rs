@@ -2,7 +2,7 @@
 //! a new tenant.
 
 use super::form::{field_error, payload};
-use super::layout::{self, field, Chrome};
+use super::layout::{self, field};
 use super::{charts, html, see_other, Console, Form, Page};
 use crate::service::admin::tenants::NewTenant;
 use crate::service::admin::AdminError;
@@ -21,12 +21,7 @@ async fn render(s: &Service, console: &Console, error: Option<&AdminError>, stat
     let tenants = s.tenant_stats(&console.who).await?;
     let stats = s.request_stats(&console.who)?;
     let csrf = console.csrf(s);
-    let chrome = Chrome {
-        who: &console.who,
-        csrf: &csrf,
-        current: "overview",
-        flash: s.console_take_flash(&console.session),
-    };
+    let chrome = console.chrome(&csrf, "overview", s.console_take_flash(&console.session));
     let problem = error.and_then(field_error);
     let body = html! {
         h1 { "Overview" }

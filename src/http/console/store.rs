@@ -1,6 +1,6 @@
 //! The store page: which backend, when the purge last ran and what it removed, "purge now".
 
-use super::layout::{self, time, Chrome};
+use super::layout::{self, time};
 use super::{html, see_other, Console, Form, Page};
 use crate::service::Service;
 use axum::extract::State;
@@ -11,12 +11,7 @@ use std::sync::Arc;
 pub async fn page(State(s): State<Arc<Service>>, console: Console) -> Page {
     let status = s.store_status(&console.who)?;
     let csrf = console.csrf(&s);
-    let chrome = Chrome {
-        who: &console.who,
-        csrf: &csrf,
-        current: "store",
-        flash: s.console_take_flash(&console.session),
-    };
+    let chrome = console.chrome(&csrf, "store", s.console_take_flash(&console.session));
     let body = html! {
         h1 { "Store" }
         section.card {

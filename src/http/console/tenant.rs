@@ -3,7 +3,7 @@
 //! cover are left out, and so are the buttons for changes they may not make.
 
 use super::form::{field_error, payload};
-use super::layout::{self, field, usage, Chrome};
+use super::layout::{self, field, usage};
 use super::{html, see_other, signin, Console, Form, Page};
 use crate::model::{ClientIdRef, TenantId};
 use crate::service::admin::tenants::{TenantPatch, TenantView};
@@ -99,12 +99,7 @@ pub(super) async fn render(
         true => Some(s.list_users(who, tenant).await?),
         false => None,
     };
-    let chrome = Chrome {
-        who,
-        csrf: &csrf,
-        current: tenant,
-        flash: s.console_take_flash(&console.session),
-    };
+    let chrome = console.chrome(&csrf, tenant, s.console_take_flash(&console.session));
     let base = format!("/console/t/{tenant}");
     let body = html! {
         p.crumbs { @if who.is_server_admin() { a href="/console/overview" { "Overview" } " / " } "Tenant" }

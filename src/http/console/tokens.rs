@@ -2,7 +2,7 @@
 //! revoking all of a client's tokens after a confirmation page.
 
 use super::form::{field_error, payload};
-use super::layout::{self, field, time, Chrome};
+use super::layout::{self, field, time};
 use super::tenant::tenant_id;
 use super::{html, see_other, Console, Form, Page};
 use crate::model::ClientId;
@@ -44,12 +44,7 @@ async fn render(
         .map(|p| Value::Object(p).to_string())
         .unwrap_or_default();
     let expires = t.expires_at.map(|e| e.to_string()).unwrap_or_else(|| "never".into());
-    let chrome = Chrome {
-        who: &console.who,
-        csrf: &csrf,
-        current: &tenant,
-        flash: None,
-    };
+    let chrome = console.chrome(&csrf, &tenant, None);
     let body = html! {
         p.crumbs { a href=(back(&tenant, &t.client_id)) { "Client " (t.client_id) } " / Token" }
         h1 { "Token " code { (t.id) } }
@@ -138,20 +133,14 @@ pub async fn confirm_all(
     console: Console,
     Path((tenant, client)): Path<(String, String)>,
 ) -> Page {
-    let tenant = tenant_id(&tenant)?;
-    let client = ClientId::parse(client).map_err(|_| AdminError::NotFound("client"))?;
+    let (tenant, client) = super::client::ids(&tenant, &client)?;
     let q = crate::service::admin::tokens::TokenListQuery {
         limit: Some(1),
         ..Default::default()
     };
     let list = s.list_client_tokens(&console.who, &tenant, &client, q).await?;
     let csrf = console.csrf(&s);
-    let chrome = Chrome {
-        who: &console.who,
-        csrf: &csrf,
-        current: &tenant,
-        flash: None,
-    };
+    let chrome = console.chrome(&csrf, &tenant, None);
     let body = html! {
         h1 { "Revoke every token of " code { (client) } "?" }
         section.card {
@@ -175,8 +164,7 @@ pub async fn revoke_all(
     form: Form,
 ) -> Page {
     form.checked(&s, &console)?;
-    let tenant = tenant_id(&tenant)?;
-    let client = ClientId::parse(client).map_err(|_| AdminError::NotFound("client"))?;
+    let (tenant, client) = super::client::ids(&tenant, &client)?;
     let revoked = s
         .revoke_client_tokens_admin(&console.who, &tenant, &client, RevokeTokens::default())
         .await?;

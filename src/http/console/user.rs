@@ -2,7 +2,7 @@
 //! tokens for or consented to, with rescope and revoke (Authlete's client-authorization update).
 
 use super::form::{field_error, payload};
-use super::layout::{self, field, tags, time, Chrome};
+use super::layout::{self, field, tags, time};
 use super::tenant::tenant_id;
 use super::{html, see_other, Console, Form, Page};
 use crate::model::{ClientId, Username};
@@ -48,12 +48,7 @@ async fn render(
     let csrf = console.csrf(s);
     let problem = error.as_ref().and_then(field_error);
     let base = format!("/console/t/{tenant}/users/{user}");
-    let chrome = Chrome {
-        who,
-        csrf: &csrf,
-        current: &tenant,
-        flash: s.console_take_flash(&console.session),
-    };
+    let chrome = console.chrome(&csrf, &tenant, s.console_take_flash(&console.session));
     let body = html! {
         p.crumbs { a href={ "/console/t/" (tenant) } { "Tenant " (tenant) } " / User" }
         h1 { "User " (u.username) }
