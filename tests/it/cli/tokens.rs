@@ -194,23 +194,8 @@ async fn commands_share_one_cached_admin_token_and_replace_a_revoked_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_create_issues_an_application_token() {
     let s = spawn().await;
-    tessera(&s, &["tenant", "create", "acme"]).await.ok();
-    let app = tessera(
-        &s,
-        &[
-            "client",
-            "create",
-            "acme",
-            "--client-id",
-            "billing",
-            "--scope",
-            "read",
-            "--json",
-        ],
-    )
-    .await
-    .json();
-    let secret = app["client_secret"].as_str().unwrap().to_string();
+    s.create_tenant(json!({"id": "acme"})).await;
+    let secret = s.create_client("acme", json!({"client_id": "billing", "scopes": ["read"]})).await;
     let args = [
         "token",
         "create",
