@@ -195,7 +195,9 @@ async fn commands_share_one_cached_admin_token_and_replace_a_revoked_one() {
 async fn token_create_issues_an_application_token() {
     let s = spawn().await;
     s.create_tenant(json!({"id": "acme"})).await;
-    let secret = s.create_client("acme", json!({"client_id": "billing", "scopes": ["read"]})).await;
+    let secret = s
+        .create_client("acme", json!({"client_id": "billing", "scopes": ["read"]}))
+        .await;
     let args = [
         "token",
         "create",

@@ -16,13 +16,25 @@ use std::time::Duration;
 
 type R<T> = Result<T, fantoccini::error::CmdError>;
 
-/// axe-core as `npm ci` in tests/console installs it (scripts/services runs that).
-fn axe_source() -> String {
+/// axe-core as `npm ci` in tests/console installs it (scripts/services runs that); without it the
+/// journey is skipped, as the browser test is without Chromium, unless `TEST_REQUIRE_BROWSER=1`.
+fn axe_source() -> Option<String> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/console/node_modules/axe-core/axe.min.js"
     );
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}; run `npm ci` in tests/console"))
+    match std::fs::read_to_string(path) {
+        Ok(source) => Some(source),
+        Err(e) => {
+            let required = std::env::var("TEST_REQUIRE_BROWSER").as_deref() == Ok("1");
+            assert!(
+                !required,
+                "{path}: {e}; run `npm ci` in tests/console (scripts/services does)"
+            );
+            eprintln!("SKIPPED: {path} is missing; run `npm ci` in tests/console");
+            None
+        }
+    }
 }
 
 const AXE_RUN: &str = r#"
@@ -134,6 +146,7 @@ async fn traffic(s: &TestApp) {
 
 #[tokio::test]
 async fn the_console_journey_in_chromium() {
+    let Some(axe) = axe_source() else { return };
     // Started tall, so that a window may later grow to a whole page for its screenshot.
     let Some((_driver, browser)) = chromium_sized(1280, 4000).await else {
         return;
@@ -143,7 +156,7 @@ async fn the_console_journey_in_chromium() {
     with_root(&s).await;
     s.create_tenant(json!({"id": "globex"})).await;
     traffic(&s).await;
-    let result = journey(&browser, &s, &axe_source()).await;
+    let result = journey(&browser, &s, &axe).await;
     let _ = browser.close().await;
     result.expect("the browser went through the console");
 }
