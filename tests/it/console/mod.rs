@@ -3,6 +3,7 @@
 //! axe-core on every page (`journey`).
 
 mod journey;
+mod pages;
 mod sessions;
 
 use crate::helpers::flow::{Browser, Landed};
