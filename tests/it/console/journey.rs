@@ -199,6 +199,9 @@ async fn journey(browser: &Client, s: &TestApp, axe: &str) -> R<()> {
         click(browser, "form[action$='/tokens'] button").await?;
         generated.push(wait_text(browser, "#access-token", "tsa_").await?);
     }
+    // The copy button is shown by the console's script: it loads under the CSP.
+    let copy = browser.find(Locator::Css("button[data-copy='access-token']")).await?;
+    assert!(copy.is_displayed().await?, "the script ran");
     for token in &generated {
         assert!(
             s.is_active(("app", &old_secret), token).await,

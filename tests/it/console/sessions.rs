@@ -151,3 +151,21 @@ async fn a_tenant_admin_sees_only_its_tenant() {
         .await;
     assert_eq!(purge.status, 403);
 }
+
+#[tokio::test]
+async fn a_callback_must_match_the_sign_in_this_browser_started() {
+    let s = spawn().await;
+    with_root(&s).await;
+    let stranger = Browser::new(false)
+        .get(&s.url("/console/callback?code=c&state=s"))
+        .await;
+    assert_eq!(stranger.status, 400);
+    assert!(stranger.body.contains("no sign-in was started in this browser"));
+    let browser = Browser::new(false);
+    browser.get(&s.url("/console/t/system")).await;
+    let forged = browser.get(&s.url("/console/callback?code=c&state=forged")).await;
+    assert_eq!(forged.status, 400);
+    assert!(forged.body.contains("the state does not match"), "{}", forged.body);
+    let unknown = browser.get(&s.url("/console/t/nope")).await;
+    assert_eq!(unknown.status, 404);
+}
