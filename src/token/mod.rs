@@ -12,6 +12,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
+pub mod jwt;
 mod keyfile;
 mod signed;
 
