@@ -2,6 +2,7 @@
 
 use super::claims::AccessClaims;
 use super::{KeyError, SigningAlg};
+use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -78,7 +79,7 @@ impl SigningKey {
         Self::new(random_kid()?, alg, pair)
     }
 
-    /// A key loaded from its PKCS#8 document (v1 or v2).
+    /// A key loaded from its PKCS#8 document (as [`SigningKey::to_pkcs8`] wrote it).
     pub fn from_pkcs8(kid: &str, alg: SigningAlg, pkcs8: &[u8]) -> Result<Self, KeyError> {
         let rejected = |_| KeyError::Rejected(alg);
         let pair = match alg {
@@ -123,6 +124,17 @@ impl SigningKey {
 
     pub(super) fn pair(&self) -> &Pair {
         &self.pair
+    }
+
+    /// The private key as an unencrypted PKCS#8 v1 document: secret, only for [`super::wrap`].
+    /// aws-lc-rs zeroes the document's bytes when it is dropped.
+    pub(super) fn to_pkcs8(&self) -> Result<Vec<u8>, KeyError> {
+        let der = match &self.pair {
+            Pair::EdDsa(k) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
+            Pair::Es256(k) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
+            Pair::Rs256(k) => AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(k).map(|d| d.as_ref().to_vec()),
+        };
+        der.map_err(|_| KeyError::Crypto)
     }
 
     /// The public key bytes aws-lc-rs verifies with: Ed25519 32 bytes, P-256 `04‖X‖Y`,

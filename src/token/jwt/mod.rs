@@ -1,4 +1,4 @@
-//! JWT access tokens (RFC 9068, issue 18): signing keys, claims and a strict verifier.
+//! JWT access tokens (RFC 9068, issue 18): signing keys, claims, a strict verifier, key wrapping.
 //!
 //! Groundwork only: nothing here is wired into the service, store, config or HTTP yet.
 //!
@@ -9,14 +9,18 @@
 //!   a known key, so `alg: none`, HMAC-with-the-public-key, unknown `kid`s and any re-encoded
 //!   header die before any cryptography; then the signature under that key's own algorithm; only
 //!   then are the claims decoded.
+//! - [`wrap`] / [`unwrap`]: a private key as stored (AES-256-GCM under an HKDF subkey of the
+//!   token key, bound to `kid` and `alg`), so the database never holds it in plain text.
 
 mod claims;
 mod key;
 mod verify;
+mod wrap;
 
 pub use claims::{AccessClaims, Audience, Scope};
 pub use key::SigningKey;
 pub use verify::{verify, VerifiedClaims, VerifyError, VerifyKey, MAX_TOKEN_LEN};
+pub use wrap::{unwrap, wrap};
 
 /// The JOSE signature algorithms Tessera signs access tokens with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -62,6 +66,8 @@ pub enum KeyError {
     Crypto,
     #[error("the PKCS#8 document is not a valid {0} private key")]
     Rejected(SigningAlg),
+    #[error("the wrapped key does not open under this token key, kid and alg (wrong key, or tampered)")]
+    Unwrap,
 }
 
 #[cfg(test)]

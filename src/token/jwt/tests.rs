@@ -211,6 +211,58 @@ fn es256_signatures_differ_between_signings_while_eddsa_repeats() {
 }
 
 #[test]
+fn wrapped_keys_round_trip_and_refuse_the_wrong_key_kid_alg_or_bytes() {
+    let token_key = [7u8; 32];
+    for key in keys() {
+        let wrapped = wrap(&key, &token_key).unwrap();
+        let pkcs8 = key.to_pkcs8().unwrap();
+        assert_eq!(wrapped.len(), 12 + pkcs8.len() + 16);
+        assert!(
+            !wrapped.windows(16).any(|w| pkcs8.windows(16).any(|p| p == w)),
+            "no plaintext run"
+        );
+        assert_ne!(wrapped, wrap(&key, &token_key).unwrap(), "fresh nonce per wrap");
+
+        let back = unwrap(&wrapped, key.kid(), key.alg(), &token_key).unwrap();
+        assert_eq!((back.kid(), back.alg()), (key.kid(), key.alg()));
+        assert_eq!(back.public_key_bytes(), key.public_key_bytes());
+        let token = back.sign(&claims(None));
+        assert!(verify(&[key.verify_key()], &token).is_ok());
+
+        let other_alg = SigningAlg::ALL.into_iter().find(|a| *a != key.alg()).unwrap();
+        assert_eq!(
+            unwrap(&wrapped, key.kid(), key.alg(), &[8u8; 32]).unwrap_err(),
+            KeyError::Unwrap
+        );
+        assert_eq!(
+            unwrap(&wrapped, "another-kid", key.alg(), &token_key).unwrap_err(),
+            KeyError::Unwrap
+        );
+        assert_eq!(
+            unwrap(&wrapped, key.kid(), other_alg, &token_key).unwrap_err(),
+            KeyError::Unwrap
+        );
+        for i in [0, 12, wrapped.len() / 2, wrapped.len() - 1] {
+            let mut bad = wrapped.clone();
+            bad[i] ^= 0x80;
+            assert_eq!(
+                unwrap(&bad, key.kid(), key.alg(), &token_key).unwrap_err(),
+                KeyError::Unwrap,
+                "byte {i}"
+            );
+        }
+        assert_eq!(
+            unwrap(&wrapped[..27], key.kid(), key.alg(), &token_key).unwrap_err(),
+            KeyError::Unwrap
+        );
+        assert_eq!(
+            unwrap(&wrapped, "bad\"kid", key.alg(), &token_key).unwrap_err(),
+            KeyError::InvalidKid
+        );
+    }
+}
+
+#[test]
 fn kids_that_would_need_json_escaping_are_refused() {
     let rng = aws_lc_rs::rand::SystemRandom::new();
     let pkcs8 = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
