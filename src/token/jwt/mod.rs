@@ -1,4 +1,4 @@
-//! JWT access tokens (RFC 9068, issue 18): signing keys, claims, a strict verifier, key wrapping.
+//! JWT access tokens (RFC 9068, issue 18): signing keys, claims, a strict verifier, JWKS, key wrapping.
 //!
 //! Groundwork only: nothing here is wired into the service, store, config or HTTP yet.
 //!
@@ -9,15 +9,18 @@
 //!   a known key, so `alg: none`, HMAC-with-the-public-key, unknown `kid`s and any re-encoded
 //!   header die before any cryptography; then the signature under that key's own algorithm; only
 //!   then are the claims decoded.
+//! - [`public_jwk`] / [`jwks`]: the public keys as a JWK Set.
 //! - [`wrap`] / [`unwrap`]: a private key as stored (AES-256-GCM under an HKDF subkey of the
 //!   token key, bound to `kid` and `alg`), so the database never holds it in plain text.
 
 mod claims;
+mod jwks;
 mod key;
 mod verify;
 mod wrap;
 
 pub use claims::{AccessClaims, Audience, Scope};
+pub use jwks::{jwks, public_jwk};
 pub use key::SigningKey;
 pub use verify::{verify, VerifiedClaims, VerifyError, VerifyKey, MAX_TOKEN_LEN};
 pub use wrap::{unwrap, wrap};
@@ -72,3 +75,5 @@ pub enum KeyError {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_third_party;

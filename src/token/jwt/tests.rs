@@ -142,10 +142,10 @@ fn tampering_and_header_games_are_refused() {
             assert_eq!(verify(&known, &t).unwrap_err(), VerifyError::UnknownHeader);
         }
 
-        // HS256 keyed with the public key (raw bytes and base64url), under the real kid.
+        // HS256 keyed with the public key (raw bytes and its JWK JSON), under the real kid.
         let hs = format!(r#"{{"alg":"HS256","kid":"{kid}","typ":"at+jwt"}}"#);
-        let public_b64 = B64.encode(key.public_key_bytes());
-        for secret in [key.public_key_bytes(), public_b64.as_bytes()] {
+        let jwk = public_jwk(key).to_string();
+        for secret in [key.public_key_bytes(), jwk.as_bytes()] {
             let t = forge(&hs, payload, |input| {
                 let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
                 mac.update(input);
