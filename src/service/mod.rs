@@ -11,6 +11,7 @@ pub mod issue;
 pub mod origins;
 pub mod passwords;
 pub mod scopes;
+mod signing;
 pub mod throttle;
 
 use crate::clock::Clock;
@@ -46,6 +47,8 @@ pub struct Service {
     metrics: Arc<Metrics>,
     /// The origins some client allows, for CORS preflights.
     origins: origins::OriginIndex,
+    /// JWT access-token signing keys (issue 18; see `signing.rs`).
+    signing: Arc<crate::token::jwt::SigningKeys>,
 }
 
 impl Service {
@@ -59,6 +62,7 @@ impl Service {
             client_locks: throttle::ClientLocks::default(),
             metrics,
             origins: origins::OriginIndex::default(),
+            signing: Arc::new(signing::ephemeral_keys()),
         }
     }
 

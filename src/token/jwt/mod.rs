@@ -16,12 +16,14 @@
 mod claims;
 mod jwks;
 mod key;
+mod keyset;
 mod verify;
 mod wrap;
 
 pub use claims::{AccessClaims, Audience, Scope};
 pub use jwks::{jwks, public_jwk};
 pub use key::SigningKey;
+pub use keyset::{KeyEntry, KeySet, SigningKeys};
 pub use verify::{verify, VerifiedClaims, VerifyError, VerifyKey, MAX_TOKEN_LEN};
 pub use wrap::{unwrap, wrap};
 
