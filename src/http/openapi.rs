@@ -4,7 +4,7 @@
 //! the shared error responses, and schemas for the types that serialize by hand.
 
 use super::errors::ErrorBody;
-use crate::model::{GrantType, TokenKind, TokenPolicy};
+use crate::model::{AccessTokenFormat, GrantType, TokenKind, TokenPolicy};
 use crate::service::introspect::{CheckToken, Introspection};
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::Operation;
@@ -36,6 +36,17 @@ impl PartialSchema for TokenPolicy {
     }
 }
 impl ToSchema for TokenPolicy {}
+
+impl PartialSchema for AccessTokenFormat {
+    fn schema() -> RefOr<Schema> {
+        let all = [AccessTokenFormat::Opaque, AccessTokenFormat::Jwt];
+        string_enum(
+            "What access tokens are issued as: `opaque` (a value only this server understands) or `jwt` (an RFC 9068 JWT that gateways verify against `/.well-known/jwks.json`; still listed, limited, updated and revoked here).",
+            &all.map(AccessTokenFormat::as_str),
+        )
+    }
+}
+impl ToSchema for AccessTokenFormat {}
 
 impl PartialSchema for GrantType {
     fn schema() -> RefOr<Schema> {
