@@ -72,6 +72,7 @@ fn oauth_challenge(error: &OAuthError) -> Option<HeaderValue> {
         | OAuthError::UnsupportedGrantType(_)
         | OAuthError::InvalidScope(_)
         | OAuthError::InvalidToken(_)
+        | OAuthError::InvalidTarget(_)
         | OAuthError::TooManyActiveTokens { .. }
         | OAuthError::TooManyAttempts { .. }
         | OAuthError::TemporarilyUnavailable
@@ -156,6 +157,7 @@ mod tests {
             OAuthError::UnsupportedGrantType("x".into()),
             OAuthError::InvalidScope("x".into()),
             OAuthError::InvalidToken("x".into()),
+            OAuthError::InvalidTarget("x".into()),
             OAuthError::TooManyActiveTokens {
                 retry_after: None,
                 limit: 1,

@@ -106,6 +106,13 @@ impl PartialSchema for Introspection {
             .property("iss", field(Type::String, "The issuer URL."))
             .property("authorities", strings("Roles and permissions the token carries."))
             .property("user_type", field(Type::String, "`application` or `user`."))
+            .property(
+                "aud",
+                field(
+                    Type::String,
+                    "The audience (a string, or an array of several): what the request's `resource` / `audience` or the `audience` setting named, else the client id for a JWT; absent for an opaque token issued for none.",
+                ),
+            )
             .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(true)))
             .into()
     }
@@ -128,6 +135,7 @@ impl PartialSchema for CheckToken {
             .property("user_name", field(Type::String, "The user, for user tokens."))
             .property("authorities", strings("Roles and permissions the token carries."))
             .required("authorities")
+            .property("aud", field(Type::String, "The audience, as introspection reports it."))
             .property("scope", strings("The token's scopes."))
             .required("scope")
             .into()

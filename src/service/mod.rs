@@ -1,5 +1,6 @@
 //! The service layer: grants, policies, lifetimes, token minting and admin rules; no HTTP or SQL.
 
+mod access_jwt;
 pub mod admin;
 pub mod authorize;
 pub mod bootstrap;

@@ -4,6 +4,7 @@
 
 use crate::model::{redirect_uri, Client, GrantType, TokenKind, TokenRecord, TokenState};
 use crate::secret::Secret;
+use super::Requested;
 use crate::service::issue::{Issuance, Issued, TokenResponse};
 use crate::service::{OAuthError, Service};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -35,8 +36,8 @@ impl Service {
         &self,
         client: Arc<Client>,
         presented: &str,
-        redirect_uri: Option<&str>,
-        verifier: Option<&Secret<String>>,
+        (redirect_uri, verifier): (Option<&str>, Option<&Secret<String>>),
+        audience: Requested,
     ) -> Result<TokenResponse, OAuthError> {
         let invalid = || OAuthError::InvalidGrant(INVALID.into());
         let Some((TokenKind::Code, id)) = self.keys.verify(presented) else {
@@ -115,6 +116,7 @@ impl Service {
             _ => return Err(invalid()),
         };
         let grant = Issuance {
+            audience,
             grant_type: GrantType::AuthorizationCode,
             subject: Some(subject),
             scopes: code.scopes().clone(),

@@ -3,6 +3,7 @@
 
 use crate::metrics::Revocation;
 use crate::model::{Client, GrantType, TokenKind, TokenRecord};
+use super::Requested;
 use crate::service::issue::{resolve, Issuance, Issued, TokenResponse};
 use crate::service::scopes::DEVICE_SCOPE_PREFIX;
 use crate::service::{OAuthError, Service};
@@ -18,6 +19,7 @@ impl Service {
         client: Arc<Client>,
         presented: &str,
         scope: Option<&str>,
+        audience: Requested,
     ) -> Result<TokenResponse, OAuthError> {
         let invalid = || OAuthError::InvalidGrant(INVALID.into());
         let Some((TokenKind::Refresh, id)) = self.keys.verify(presented) else {
@@ -70,7 +72,8 @@ impl Service {
                 authorities: authorities.clone(),
                 grant_id: Some(old.grant_id),
                 consume: Some(consume),
-                grant_type: GrantType::RefreshToken,
+                audience: audience.clone(),
+            grant_type: GrantType::RefreshToken,
                 client: client.clone(),
             };
             match self.issue(grant).await? {
