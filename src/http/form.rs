@@ -125,7 +125,11 @@ mod tests {
     fn refuses_repeats_and_bad_utf8() {
         assert!(is_error(parse(b"a=1&a=2"), "parameter a is repeated"));
         let resources = parse(b"resource=urn%3Aa&resource=urn%3Ab&audience=x").unwrap();
-        assert_eq!(resources.iter().filter(|(k, _)| k == "resource").count(), 2, "RFC 8707 §2");
+        assert_eq!(
+            resources.iter().filter(|(k, _)| k == "resource").count(),
+            2,
+            "RFC 8707 §2"
+        );
         assert!(is_error(parse(b"a=&a=2"), "repeated"), "empty, then with a value");
         assert!(is_error(parse(b"a=1&%61=2"), "repeated"), "names compare decoded");
         assert!(is_error(parse_all(&[b"a=1", b"b=1&a=2"]), "repeated"), "query and body");

@@ -19,7 +19,9 @@ const TAG_LEN: usize = 16;
 /// The sealing key derived from one raw token key.
 pub(super) fn sealing_key(raw: &[u8; 32]) -> LessSafeKey {
     let prk = Salt::new(HKDF_SHA256, &[]).extract(raw);
-    let okm = prk.expand(&[INFO], &AES_256_GCM).expect("32 bytes is a valid HKDF-SHA256 output length");
+    let okm = prk
+        .expand(&[INFO], &AES_256_GCM)
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
     LessSafeKey::new(UnboundKey::from(okm))
 }
 
@@ -35,7 +37,11 @@ impl Keyring {
         out.extend_from_slice(token.as_bytes());
         let tag = key
             .seal
-            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(id.0), &mut out[1 + NONCE_LEN..])
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(id.0),
+                &mut out[1 + NONCE_LEN..],
+            )
             .expect("AES-GCM seals a short message");
         out.extend_from_slice(tag.as_ref());
         SealedJwt(B64.encode(out))

@@ -2,7 +2,9 @@
 
 use super::validate::{self, patch, Patch};
 use super::{Access, AdminError, AdminResult, Area, Principal};
-use crate::model::{AccessTokenFormat, Audience, Lifetime, Tenant, TenantId, TenantIdRef, TokenPolicy, TokenSettings, SYSTEM_TENANT};
+use crate::model::{
+    AccessTokenFormat, Audience, Lifetime, Tenant, TenantId, TenantIdRef, TokenPolicy, TokenSettings, SYSTEM_TENANT,
+};
 use crate::service::Service;
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,10 @@
 use super::validate;
 use super::{Access, AdminError, AdminResult, Area, Principal};
 use crate::metrics::Revocation;
-use crate::model::{scope_set, AccessTokenFormat, Audience, ClientIdRef, TenantIdRef, TokenId, TokenKind, TokenRecord, Username, UsernameRef};
+use crate::model::{
+    scope_set, AccessTokenFormat, Audience, ClientIdRef, TenantIdRef, TokenId, TokenKind, TokenRecord, Username,
+    UsernameRef,
+};
 use crate::service::scopes::DEVICE_SCOPE_PREFIX;
 use crate::service::Service;
 use crate::store::TokenQuery;

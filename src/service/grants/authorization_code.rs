@@ -2,9 +2,9 @@
 //! it was issued to, with the same redirect URI and the PKCE verifier; a second exchange revokes
 //! every token the code produced (§4.1.2).
 
+use super::Requested;
 use crate::model::{redirect_uri, Client, GrantType, TokenKind, TokenRecord, TokenState};
 use crate::secret::Secret;
-use super::Requested;
 use crate::service::issue::{Issuance, Issued, TokenResponse};
 use crate::service::{OAuthError, Service};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,7 +1,7 @@
 //! `client_credentials` (RFC 6749 §4.4): an application token carrying the client's authorities.
 
-use crate::model::{Client, GrantType};
 use super::Requested;
+use crate::model::{Client, GrantType};
 use crate::service::issue::{Issuance, Issued, TokenResponse};
 use crate::service::{scopes, OAuthError, Service};
 use std::sync::Arc;

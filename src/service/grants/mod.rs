@@ -128,8 +128,7 @@ impl Service {
                 code_verifier,
             } => {
                 let request = (redirect_uri.as_deref(), code_verifier.as_ref());
-                self.authorization_code(client, code.expose(), request, audience)
-                    .await
+                self.authorization_code(client, code.expose(), request, audience).await
             }
         }
     }

@@ -1,9 +1,9 @@
 //! `password` (RFC 6749 §4.3) [O]: a user token carrying the user's authorities, with a refresh
 //! token when the client may refresh.
 
+use super::Requested;
 use crate::model::{Client, GrantType, Username};
 use crate::secret::Secret;
-use super::Requested;
 use crate::service::issue::{Issuance, Issued, TokenResponse};
 use crate::service::{passwords, scopes, OAuthError, Service};
 use std::sync::Arc;

@@ -1,9 +1,9 @@
 //! `refresh_token` (RFC 6749 §6) [O]: one use, rotated; a replay revokes the whole lineage,
 //! unless it comes within the refresh grace of the first use (docs/concepts.md, "Refresh grace").
 
+use super::Requested;
 use crate::metrics::Revocation;
 use crate::model::{Client, GrantType, TokenKind, TokenRecord};
-use super::Requested;
 use crate::service::issue::{resolve, Issuance, Issued, TokenResponse};
 use crate::service::scopes::DEVICE_SCOPE_PREFIX;
 use crate::service::{OAuthError, Service};
@@ -73,7 +73,7 @@ impl Service {
                 grant_id: Some(old.grant_id),
                 consume: Some(consume),
                 audience: audience.clone(),
-            grant_type: GrantType::RefreshToken,
+                grant_type: GrantType::RefreshToken,
                 client: client.clone(),
             };
             match self.issue(grant).await? {

@@ -2,8 +2,8 @@
 
 use super::corrupt;
 use crate::model::{
-    AccessExtra, Client, ClientSettings, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenSettings, TokenState,
-    User,
+    AccessExtra, Client, ClientSettings, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenSettings,
+    TokenState, User,
 };
 use crate::store::embedded::state::State;
 use rusqlite::Connection;
