@@ -142,3 +142,80 @@ impl Service {
         self.keep_key_until(&kid, expires_at).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TokenSettings;
+    use crate::service::grants::testing::*;
+    use crate::service::grants::TokenRequest;
+
+    fn jwt_settings() -> TokenSettings {
+        TokenSettings {
+            access_token_format: Some(AccessTokenFormat::Jwt),
+            ..TokenSettings::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_jwt_is_recognised_by_its_signature_and_an_opaque_token_by_its_mac() {
+        let f = fixture().await;
+        let jwt = f.client("jwt", &["client_credentials"], jwt_settings()).await;
+        let opaque = f
+            .client("plain", &["client_credentials"], TokenSettings::default())
+            .await;
+        let cc = || TokenRequest::ClientCredentials { scope: None };
+        let token = f.service.token(jwt, cc()).await.unwrap().access_token;
+        let (kind, id) = f.service.recognise(&token).expect("our JWT");
+        assert_eq!(kind, TokenKind::Access);
+        let record = f.service.store.get_token(&id).await.unwrap().unwrap();
+        assert!(record.is_jwt() && record.audience().is_empty());
+        assert_eq!(
+            f.service.access_value(&record).unwrap(),
+            token,
+            "the sealed JWT opens to itself"
+        );
+        assert_eq!(
+            kid_of(&token).as_deref(),
+            Some(f.service.signing.current().entries()[0].key.kid())
+        );
+
+        let plain = f.service.token(opaque, cc()).await.unwrap().access_token;
+        let (_, id) = f.service.recognise(&plain).expect("our opaque token");
+        let record = f.service.store.get_token(&id).await.unwrap().unwrap();
+        assert!(
+            record.extra.is_none(),
+            "an opaque token for no audience carries nothing more"
+        );
+
+        let (head, _) = token.rsplit_once('.').unwrap();
+        assert_eq!(f.service.recognise(&format!("{head}.AAAA")), None, "bad signature");
+        assert_eq!(f.service.recognise(&plain.replace("tsa_", "tsr_")), None);
+    }
+
+    #[tokio::test]
+    async fn a_jwt_expiry_is_its_records_and_patching_keeps_its_key() {
+        let f = fixture().await;
+        let settings = TokenSettings {
+            access_token_ttl: Some(crate::model::Lifetime::of_seconds(60)),
+            ..jwt_settings()
+        };
+        let jwt = f.client("jwt", &["client_credentials"], settings).await;
+        let answer = f
+            .service
+            .token(jwt, TokenRequest::ClientCredentials { scope: None })
+            .await
+            .unwrap();
+        let (_, claims) = f.service.signing.current().verify(&answer.access_token).unwrap();
+        assert_eq!((claims.exp, claims.iat), (Some(NOW as u64 + 60), NOW as u64));
+        let (_, id) = f.service.recognise(&answer.access_token).unwrap();
+        let record = f.service.store.get_token(&id).await.unwrap().unwrap();
+        f.service.keep_key_for(&record, Some(NOW + 600)).await.unwrap();
+        let mut broken = TokenRecord::clone(&record);
+        broken.id = crate::model::TokenId::generate();
+        assert!(matches!(
+            f.service.keep_key_for(&broken, None).await,
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+}
