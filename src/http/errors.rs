@@ -13,7 +13,7 @@ use serde::Serialize;
 #[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct ErrorBody<'a> {
     /// A machine-readable code: `invalid_request`, `invalid_client`, `invalid_grant`,
-    /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_token`,
+    /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_token`, `invalid_target`,
     /// `too_many_active_tokens`, `too_many_attempts`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
     /// `temporarily_unavailable`, `request_timeout`, `server_error`.
     #[schema(example = "invalid_request")]
