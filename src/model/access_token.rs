@@ -107,10 +107,28 @@ impl fmt::Debug for AccessExtra {
     }
 }
 
-/// A JWT encrypted for storage, base64url in the store (AES-256-GCM, see `token::seal`).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SealedJwt(pub String);
+/// A JWT encrypted for storage (AES-256-GCM, see `token::seal`): raw bytes in memory, base64url
+/// in the stored JSON.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedJwt(pub Box<[u8]>);
+
+impl Serialize for SealedJwt {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use base64::Engine;
+        s.serialize_str(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for SealedJwt {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use base64::Engine;
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.as_bytes());
+        bytes
+            .map(|b| SealedJwt(b.into()))
+            .map_err(|_| serde::de::Error::custom("a sealed JWT is base64url"))
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -152,5 +170,18 @@ mod tests {
         let back: Audience = serde_json::from_str("\"orders\"").unwrap();
         assert_eq!(back.as_str(), "orders");
         assert!(serde_json::from_str::<Audience>("\"a b\"").is_err());
+    }
+
+    #[test]
+    fn extra_is_stored_as_compact_json_with_the_seal_in_base64url() {
+        let extra = AccessExtra {
+            aud: vec![Audience::parse("urn:a").unwrap()].into(),
+            jwt: Some(SealedJwt(vec![0xfb, 0xff].into())),
+        };
+        let text = serde_json::to_string(&extra).unwrap();
+        assert_eq!(text, r#"{"aud":["urn:a"],"jwt":"-_8"}"#);
+        assert!(serde_json::from_str::<AccessExtra>(&text).unwrap() == extra);
+        assert_eq!(serde_json::to_string(&AccessExtra::default()).unwrap(), "{}");
+        assert!(serde_json::from_str::<AccessExtra>(r#"{"jwt":"***"}"#).is_err());
     }
 }

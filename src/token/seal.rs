@@ -2,7 +2,7 @@
 //! token's id, so the store never holds a usable token and `reuse` can still answer with the
 //! identical string (an ES256 signature cannot be recomputed).
 //!
-//! Layout, base64url: `token key id (1) ‖ nonce (12, random) ‖ ciphertext ‖ tag (16)`.
+//! Layout: `token key id (1) ‖ nonce (12, random) ‖ ciphertext ‖ tag (16)`.
 //! Key: HKDF-SHA256(salt empty, ikm = token key, info = "tessera jwt access token seal").
 //! AAD: the token id, so a sealed value moved to another row does not open.
 
@@ -10,8 +10,6 @@ use super::{Key, Keyring};
 use crate::model::{SealedJwt, TokenId};
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use aws_lc_rs::hkdf::{Salt, HKDF_SHA256};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use base64::Engine;
 
 const INFO: &[u8] = b"tessera jwt access token seal";
 const TAG_LEN: usize = 16;
@@ -44,12 +42,12 @@ impl Keyring {
             )
             .expect("AES-GCM seals a short message");
         out.extend_from_slice(tag.as_ref());
-        SealedJwt(B64.encode(out))
+        SealedJwt(out.into())
     }
 
     /// The token [`Keyring::seal`] sealed for `id`, if it opens under a key of the ring.
     pub fn open(&self, id: &TokenId, sealed: &SealedJwt) -> Option<String> {
-        let bytes = B64.decode(&sealed.0).ok()?;
+        let bytes = &sealed.0;
         if bytes.len() < 1 + NONCE_LEN + TAG_LEN {
             return None;
         }
@@ -76,13 +74,18 @@ mod tests {
         let (id, other) = (TokenId::generate(), TokenId::generate());
         let token = "eyJhbGciOiJFUzI1NiJ9.eyJqdGkiOiJ4In0.c2lnbmF0dXJl";
         let sealed = ring.seal(&id, token);
-        assert!(!sealed.0.contains("eyJ") && !sealed.0.contains("c2lnbmF0dXJl"));
+        assert!(
+            !sealed.0.windows(3).any(|w| w == b"eyJ"),
+            "no part of the token in the clear"
+        );
         assert_eq!(ring.open(&id, &sealed).as_deref(), Some(token));
         assert_eq!(ring.open(&other, &sealed), None, "bound to the token id");
         assert!(ring.seal(&id, token) != sealed, "a fresh nonce each time");
         assert_eq!(Keyring::random().open(&id, &sealed), None, "another key");
-        assert_eq!(ring.open(&id, &SealedJwt("AAAA".into())), None);
-        assert_eq!(ring.open(&id, &SealedJwt("not base64!".into())), None);
+        assert_eq!(ring.open(&id, &SealedJwt(vec![0; 8].into())), None, "too short");
+        let mut flipped = sealed.0.to_vec();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert_eq!(ring.open(&id, &SealedJwt(flipped.into())), None, "tampered");
     }
 
     #[test]

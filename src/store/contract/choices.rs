@@ -89,7 +89,7 @@ pub async fn plain_issuance_refuses_a_deleted_client(store: Shared) {
 /// An access token with audiences and a sealed JWT, as issuance gives one.
 fn with_extra(mut token: TokenRecord, aud: &[&str], jwt: Option<&str>) -> TokenRecord {
     let aud = aud.iter().map(|a| Audience::parse(a).unwrap()).collect();
-    let jwt = jwt.map(|j| SealedJwt(j.to_string()));
+    let jwt = jwt.map(|j| SealedJwt(j.as_bytes().into()));
     token.extra = Some(std::sync::Arc::new(AccessExtra { aud, jwt }));
     token
 }

@@ -203,7 +203,7 @@ pub async fn a_token_keeps_every_field(store: Shared) {
     token.properties = Some(std::sync::Arc::new(props));
     token.extra = Some(std::sync::Arc::new(AccessExtra {
         aud: vec![Audience::parse("https://api.example/orders").unwrap()].into(),
-        jwt: Some(SealedJwt("AQIDBAUG".into())),
+        jwt: Some(SealedJwt(vec![1, 2, 3, 4, 5, 6].into())),
     }));
     store
         .issue(request(token.clone(), TokenPolicy::Multi, None, NOW))
