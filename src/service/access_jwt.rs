@@ -57,8 +57,6 @@ impl Service {
             tracing::error!("no JWT signing key may sign yet: access token refused");
             return Err(OAuthError::ServerError);
         };
-        let scopes: Vec<&str> = t.scopes().iter().map(String::as_str).collect();
-        let authorities: Vec<&str> = t.authorities().iter().map(String::as_str).collect();
         let many: Vec<&str>;
         let aud = match aud {
             [] => jwt::Audience::One(t.client_id()),
@@ -76,9 +74,9 @@ impl Service {
             jti: &jti,
             client_id: t.client_id(),
             sub: t.subject().unwrap_or(t.client_id()),
-            scope: Scope(&scopes),
+            scope: Scope(t.scopes()),
             aud,
-            authorities: &authorities,
+            authorities: t.authorities(),
         };
         Ok(SignedJwt {
             token: key.sign(&claims),

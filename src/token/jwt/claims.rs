@@ -4,9 +4,11 @@ use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 use std::fmt;
 
-/// The claims of a JWT access token, borrowed from what the issuing code already holds.
+/// The claims of a JWT access token, borrowed from what the issuing code already holds: the
+/// scope and authority lists as `&str`s or as the `String`s a token record keeps (`S`), so that
+/// issuance builds no list of its own.
 #[derive(Debug, Serialize)]
-pub struct AccessClaims<'a> {
+pub struct AccessClaims<'a, S: AsRef<str> + Serialize = &'a str> {
     pub iss: &'a str,
     /// Absent for a never-expiring token.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17,29 +19,29 @@ pub struct AccessClaims<'a> {
     pub client_id: &'a str,
     /// The user for user tokens; the client id for application tokens.
     pub sub: &'a str,
-    pub scope: Scope<'a>,
+    pub scope: Scope<'a, S>,
     pub aud: Audience<'a>,
-    pub authorities: &'a [&'a str],
+    pub authorities: &'a [S],
 }
 
 /// Scope values, written as one space-separated string (RFC 9068 §2.2.3) without joining them
 /// into a new `String` first.
 #[derive(Debug, Clone, Copy)]
-pub struct Scope<'a>(pub &'a [&'a str]);
+pub struct Scope<'a, S: AsRef<str> = &'a str>(pub &'a [S]);
 
-impl fmt::Display for Scope<'_> {
+impl<S: AsRef<str>> fmt::Display for Scope<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, value) in self.0.iter().enumerate() {
             if i > 0 {
                 f.write_str(" ")?;
             }
-            f.write_str(value)?;
+            f.write_str(value.as_ref())?;
         }
         Ok(())
     }
 }
 
-impl Serialize for Scope<'_> {
+impl<V: AsRef<str>> Serialize for Scope<'_, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         // serde_json escapes and writes a `collect_str` piece by piece, with no allocation.
         s.collect_str(self)

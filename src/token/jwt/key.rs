@@ -155,7 +155,7 @@ impl SigningKey {
     }
 
     /// The compact JWS `header.claims.signature`, built in one pre-sized `String`.
-    pub fn sign(&self, claims: &AccessClaims<'_>) -> String {
+    pub fn sign<S: AsRef<str> + serde::Serialize>(&self, claims: &AccessClaims<'_, S>) -> String {
         SCRATCH.with_borrow_mut(|json| {
             json.clear();
             serde_json::to_writer(&mut *json, claims).expect("borrowed strings and numbers always serialize");
