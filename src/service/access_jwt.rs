@@ -6,7 +6,7 @@ use super::issue::resolve;
 use super::{OAuthError, Service};
 use crate::clock::UnixTime;
 use crate::model::{AccessExtra, AccessTokenFormat, Audience, Client, Tenant, TokenKind, TokenRecord};
-use crate::store::{StoreError, StoreResult};
+use crate::store::StoreResult;
 use crate::token::jwt::{self, AccessClaims, Scope};
 use std::sync::Arc;
 
@@ -85,15 +85,20 @@ impl Service {
     }
 
     /// The value of an access token the store handed back (`reuse`): the JWT as issued, unsealed,
-    /// or the opaque value (deterministic).
-    pub(super) fn access_value(&self, t: &TokenRecord) -> Result<String, OAuthError> {
-        match t.extra.as_ref().and_then(|e| e.jwt.as_ref()) {
-            None => Ok(self.keys.mint(TokenKind::Access, &t.id).into_string()),
-            Some(sealed) => self.keys.open(&t.id, sealed).ok_or_else(|| {
-                tracing::error!(token_id = %t.id.to_text(), "a stored JWT does not open under the token keys");
-                OAuthError::ServerError
-            }),
+    /// or the opaque value (deterministic). A JWT sealed under a token key since forgotten cannot
+    /// be opened: it is signed again for the same record (same `jti`), a valid token of the same
+    /// record rather than an error.
+    pub(super) async fn access_value(&self, t: &TokenRecord, now: UnixTime) -> Result<String, OAuthError> {
+        let Some(sealed) = t.extra.as_ref().and_then(|e| e.jwt.as_ref()) else {
+            return Ok(self.keys.mint(TokenKind::Access, &t.id).into_string());
+        };
+        if let Some(token) = self.keys.open(&t.id, sealed) {
+            return Ok(token);
         }
+        tracing::warn!(token_id = %t.id.to_text(), "a stored JWT does not open under the token keys: signed again");
+        let signed = self.sign_access(t, t.audience(), now)?;
+        self.keep_key_until(&signed.kid, t.expires_at()).await?;
+        Ok(signed.token)
     }
 }
 
@@ -125,19 +130,20 @@ fn kid_of(token: &str) -> Option<String> {
 
 impl Service {
     /// Before a JWT access token's expiry is moved to `expires_at` (admin PATCH): the key that
-    /// signed it stays published and trusted until then, so introspection still verifies it.
+    /// signed it stays published and trusted until then, so introspection still verifies it. A
+    /// JWT sealed under a token key since forgotten does not say which key: every key kept now is.
     pub(crate) async fn keep_key_for(&self, t: &TokenRecord, expires_at: Option<UnixTime>) -> StoreResult<()> {
         let Some(sealed) = t.extra.as_ref().and_then(|e| e.jwt.as_ref()) else {
             return Ok(());
         };
-        let kid = self.keys.open(&t.id, sealed).as_deref().and_then(kid_of);
-        let Some(kid) = kid else {
-            return Err(StoreError::Corrupt(format!(
-                "token {}: its stored JWT does not open under the token keys",
-                t.id.to_text()
-            )));
-        };
-        self.keep_key_until(&kid, expires_at).await
+        if let Some(kid) = self.keys.open(&t.id, sealed).as_deref().and_then(kid_of) {
+            return self.keep_key_until(&kid, expires_at).await;
+        }
+        let keys = self.signing.current();
+        for entry in keys.entries() {
+            self.keep_key_until(entry.key.kid(), expires_at).await?;
+        }
+        Ok(())
     }
 }
 
@@ -169,7 +175,7 @@ mod tests {
         let record = f.service.store.get_token(&id).await.unwrap().unwrap();
         assert!(record.is_jwt() && record.audience().is_empty());
         assert_eq!(
-            f.service.access_value(&record).unwrap(),
+            f.service.access_value(&record, NOW).await.unwrap(),
             token,
             "the sealed JWT opens to itself"
         );
@@ -184,6 +190,20 @@ mod tests {
         assert!(
             record.extra.is_none(),
             "an opaque token for no audience carries nothing more"
+        );
+
+        let mut foreign = TokenRecord::clone(&record);
+        let sealed = crate::token::Keyring::random().seal(&id, &token);
+        foreign.extra = Some(Arc::new(AccessExtra {
+            aud: Arc::new([]),
+            jwt: Some(sealed),
+        }));
+        let again = f.service.access_value(&foreign, NOW).await.unwrap();
+        assert_ne!(again, token, "signed again: ES256 differs");
+        assert_eq!(
+            f.service.recognise(&again),
+            Some((TokenKind::Access, id)),
+            "for the same record"
         );
 
         let (head, _) = token.rsplit_once('.').unwrap();
@@ -211,9 +231,6 @@ mod tests {
         f.service.keep_key_for(&record, Some(NOW + 600)).await.unwrap();
         let mut broken = TokenRecord::clone(&record);
         broken.id = crate::model::TokenId::generate();
-        assert!(matches!(
-            f.service.keep_key_for(&broken, None).await,
-            Err(StoreError::Corrupt(_))
-        ));
+        f.service.keep_key_for(&broken, None).await.unwrap();
     }
 }

@@ -152,7 +152,8 @@ impl Service {
             IssueOutcome::Reused { access, refresh } => {
                 count(RequestOutcome::Reused);
                 // Its key was kept until its expiry when it was issued (or PATCHed).
-                self.respond(self.access_value(&access)?, &access, refresh.as_deref(), now)
+                let value = self.access_value(&access, now).await?;
+                self.respond(value, &access, refresh.as_deref(), now)
             }
             IssueOutcome::LimitReached { earliest_expiry } => {
                 count(RequestOutcome::Refused);
