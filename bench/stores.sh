@@ -2,7 +2,9 @@
 # Measures token issuance and introspection on each store with the shared wrk harness
 # (../shared/peers/bench/bench.sh), one store after another in one sitting.
 # Usage: bench/stores.sh [memory sqlite sqlite-normal postgres mysql ceiling]
-#        env: DURATION (5s), CONNS (32), WARMUP (2s), THREADS (wrk's, 2), WORKERS (the server's, 0 = per core)
+#        env: DURATION (5s), CONNS (32), WARMUP (2s), THREADS (wrk's, 2), WORKERS (the server's, 0 = per core),
+#             FORMATS (access token formats measured on each store, one client each: "opaque" by
+#             default, "opaque jwt" for JWT access tokens beside opaque ones; a jwt row's label ends in -jwt)
 # sqlite-normal: the SQLite store with TESSERA_SQLITE__SYNCHRONOUS=normal (WAL without an fsync per
 # commit: survives a killed process, not a power cut). ceiling: not Tessera but `tessera-ceiling`,
 # a bare hyper server answering a fixed body, served the same way: what the machine leaves.
@@ -27,10 +29,16 @@ bench_store() { # $1=label $2=store url
   local admin; admin=$(curl -s -u bench-admin:bench-admin-secret -d grant_type=client_credentials "$base/oauth/token" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   curl -s -o /dev/null -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d '{"id":"bench"}' "$base/admin/tenants"
-  local secret; secret=$(curl -s -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-    -d '{"client_id":"bench-client","scopes":["read"]}' "$base/admin/tenants/bench/clients" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
-  "$harness" "${base##*:}" bench-client "$secret" /oauth/token /oauth/introspect "tessera-$1$label_suffix" || true
+  local format client secret label
+  for format in ${FORMATS:-opaque}; do
+    client=bench-client; label="tessera-$1$label_suffix"
+    [ "$format" = opaque ] || { client="bench-client-$format"; label="$label-$format"; }
+    secret=$(curl -s -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+      -d "{\"client_id\":\"$client\",\"scopes\":[\"read\"],\"access_token_format\":\"$format\"}" \
+      "$base/admin/tenants/bench/clients" |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
+    "$harness" "${base##*:}" "$client" "$secret" /oauth/token /oauth/introspect "$label" || true
+  done
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$work"
 }

@@ -121,6 +121,8 @@ const FIELDS: &[&str] = &[
     "refresh_token_ttl",
     "code_ttl",
     "refresh_token_grace",
+    "access_token_format",
+    "audience",
 ];
 
 /// Key/value lines, with the secret (when the answer has one) set apart at the end.

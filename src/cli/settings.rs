@@ -1,6 +1,6 @@
 //! Options shared by tenants and clients: lifetimes, issuance policy and active-token limit.
 
-use crate::model::{Lifetime, NotALifetime, TokenPolicy};
+use crate::model::{AccessTokenFormat, Audience, Lifetime, NotALifetime, TokenPolicy};
 use crate::service::admin::validate;
 use clap::Args;
 use serde_json::{json, Map, Value};
@@ -75,6 +75,22 @@ pub fn policy(s: &str) -> Result<Setting<TokenPolicy>, String> {
         .ok_or_else(|| "expected multi, reuse, single_per_subject or inherit".into())
 }
 
+pub fn format(s: &str) -> Result<Setting<AccessTokenFormat>, String> {
+    if is_inherit(s) {
+        return Ok(Setting::Inherit);
+    }
+    AccessTokenFormat::parse(s)
+        .map(Setting::Set)
+        .ok_or_else(|| "expected opaque, jwt or inherit".into())
+}
+
+pub fn audience(s: &str) -> Result<Setting<Audience>, String> {
+    if is_inherit(s) {
+        return Ok(Setting::Inherit);
+    }
+    Audience::parse(s).map(Setting::Set).map_err(String::from)
+}
+
 /// Lifetimes and policy; each given option is sent, the others are left out (unchanged / inherited).
 #[derive(Args, Debug, Clone, Default)]
 pub struct SettingsArgs {
@@ -101,6 +117,12 @@ pub struct SettingsArgs {
     /// Most active access tokens a client may hold at once, or `inherit` (no limit of its own).
     #[arg(long, value_name = "N", value_parser = count, allow_negative_numbers = true)]
     pub max_active_tokens: Option<Setting<u32>>,
+    /// Access tokens as `opaque` values or `jwt` (RFC 9068), or `inherit`.
+    #[arg(long, value_name = "FORMAT", value_parser = format)]
+    pub access_token_format: Option<Setting<AccessTokenFormat>>,
+    /// `aud` of access tokens whose request names no `resource`, or `inherit` (the client id).
+    #[arg(long, value_name = "AUDIENCE", value_parser = audience)]
+    pub audience: Option<Setting<Audience>>,
 }
 
 impl SettingsArgs {
@@ -124,6 +146,12 @@ impl SettingsArgs {
         if let Some(v) = &self.max_active_tokens {
             body.insert(max_field.into(), v.to_json());
         }
+        if let Some(v) = &self.access_token_format {
+            body.insert("access_token_format".into(), v.to_json());
+        }
+        if let Some(v) = &self.audience {
+            body.insert("audience".into(), v.to_json());
+        }
     }
 }
 
@@ -145,6 +173,8 @@ mod tests {
             token_policy: Some(Setting::Set(TokenPolicy::SinglePerSubject)),
             max_active_tokens: Some(Setting::Inherit),
             refresh_token_grace: Some(Setting::Set(10)),
+            access_token_format: Some(Setting::Set(AccessTokenFormat::Jwt)),
+            audience: Some(Setting::Inherit),
             ..SettingsArgs::default()
         };
         let mut body = Map::new();
@@ -152,12 +182,14 @@ mod tests {
         assert_eq!(
             Value::Object(body),
             json!({"access_token_ttl": -1, "token_policy": "single_per_subject", "max_active_tokens_per_client": null,
-                   "refresh_token_grace": 10})
+                   "refresh_token_grace": 10, "access_token_format": "jwt", "audience": null})
         );
         assert!(seconds("soon").is_err());
         assert!(grace("-1").is_err() && grace("86401").is_err());
         assert_eq!(grace("0"), Ok(Setting::Set(0)));
         assert!(count("-1").is_err());
         assert_eq!(policy("inherit"), Ok(Setting::Inherit));
+        assert_eq!(format("jwt"), Ok(Setting::Set(AccessTokenFormat::Jwt)));
+        assert!(format("JWT").is_err() && audience("a b").is_err());
     }
 }

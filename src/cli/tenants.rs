@@ -55,6 +55,8 @@ const FIELDS: &[&str] = &[
     "refresh_token_ttl",
     "code_ttl",
     "refresh_token_grace",
+    "access_token_format",
+    "audience",
 ];
 
 fn show_one(v: &Value) -> String {

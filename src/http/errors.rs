@@ -13,7 +13,7 @@ use serde::Serialize;
 #[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct ErrorBody<'a> {
     /// A machine-readable code: `invalid_request`, `invalid_client`, `invalid_grant`,
-    /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_token`,
+    /// `unauthorized_client`, `unsupported_grant_type`, `invalid_scope`, `invalid_token`, `invalid_target`,
     /// `too_many_active_tokens`, `too_many_attempts`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
     /// `temporarily_unavailable`, `request_timeout`, `server_error`.
     #[schema(example = "invalid_request")]
@@ -72,6 +72,7 @@ fn oauth_challenge(error: &OAuthError) -> Option<HeaderValue> {
         | OAuthError::UnsupportedGrantType(_)
         | OAuthError::InvalidScope(_)
         | OAuthError::InvalidToken(_)
+        | OAuthError::InvalidTarget(_)
         | OAuthError::TooManyActiveTokens { .. }
         | OAuthError::TooManyAttempts { .. }
         | OAuthError::TemporarilyUnavailable
@@ -167,6 +168,7 @@ mod tests {
             OAuthError::UnsupportedGrantType("x".into()),
             OAuthError::InvalidScope("x".into()),
             OAuthError::InvalidToken("x".into()),
+            OAuthError::InvalidTarget("x".into()),
             OAuthError::TooManyActiveTokens {
                 retry_after: None,
                 limit: 1,

@@ -1,5 +1,5 @@
 //! Strict `application/x-www-form-urlencoded` parsing: UTF-8 only, no repeated parameters
-//! (RFC 6749 §3.1), empty values treated as absent (§3.1), at most [`MAX_PARAMS`] parameters,
+//! (RFC 6749 §3.1) but `resource` (RFC 8707 §2), empty values treated as absent (§3.1), at most [`MAX_PARAMS`] parameters,
 //! and work linear in the input: the requests parsed here come before any authentication.
 
 use crate::service::OAuthError;
@@ -40,6 +40,9 @@ pub fn parse(input: &[u8]) -> Result<Pairs<'_>, OAuthError> {
     parse_all(&[input])
 }
 
+/// The one parameter a request may repeat: RFC 8707 §2 names one target per `resource`.
+const MAY_REPEAT: &str = "resource";
+
 /// Parses a query string and a form body as one request: a name in both is repeated, and the
 /// cap counts them together.
 pub fn parse_all<'a>(inputs: &[&'a [u8]]) -> Result<Pairs<'a>, OAuthError> {
@@ -69,14 +72,21 @@ fn parse_counted<'a>(
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
             let (k, v) = (decode(k)?, decode(v)?);
             let mut slot = hasher.hash_one(&*k) as usize % SLOTS;
+            let mut repeat = false;
             while let Some(at) = seen[slot].checked_sub(1) {
                 *steps += 1;
                 if pairs[usize::from(at)].0 == k {
-                    return Err(OAuthError::InvalidRequest(format!("parameter {k} is repeated").into()));
+                    if k != MAY_REPEAT {
+                        return Err(OAuthError::InvalidRequest(format!("parameter {k} is repeated").into()));
+                    }
+                    repeat = true;
+                    break;
                 }
                 slot = (slot + 1) % SLOTS;
             }
-            seen[slot] = (pairs.len() + 1) as u8;
+            if !repeat {
+                seen[slot] = (pairs.len() + 1) as u8;
+            }
             pairs.push((k, v));
         }
     }
@@ -114,6 +124,12 @@ mod tests {
     #[test]
     fn refuses_repeats_and_bad_utf8() {
         assert!(is_error(parse(b"a=1&a=2"), "parameter a is repeated"));
+        let resources = parse(b"resource=urn%3Aa&resource=urn%3Ab&audience=x").unwrap();
+        assert_eq!(
+            resources.iter().filter(|(k, _)| k == "resource").count(),
+            2,
+            "RFC 8707 §2"
+        );
         assert!(is_error(parse(b"a=&a=2"), "repeated"), "empty, then with a value");
         assert!(is_error(parse(b"a=1&%61=2"), "repeated"), "names compare decoded");
         assert!(is_error(parse_all(&[b"a=1", b"b=1&a=2"]), "repeated"), "query and body");

@@ -5,7 +5,7 @@ use super::errors::{NO_CACHE, NO_STORE};
 use super::form::{self, Pairs};
 use super::openapi::{InvalidClient, OAuthBadRequest, TooManyActiveTokens, TooManyAttempts};
 use crate::model::GrantType;
-use crate::service::grants::TokenRequest;
+use crate::service::grants::{self, TokenRequest};
 use crate::service::introspect::{CheckToken, Introspection};
 use crate::service::issue::TokenResponse;
 use crate::service::{OAuthError, Service};
@@ -34,6 +34,14 @@ pub struct TokenForm {
     /// Space-separated; defaults to all the client's scopes (or the grant's, for refresh).
     #[schema(required = false)]
     scope: String,
+    /// RFC 8707: the resource server the access token is for, an absolute URI without a
+    /// fragment (may be repeated); becomes `aud`. Else `invalid_target`.
+    #[schema(required = false, format = "uri")]
+    resource: String,
+    /// An `aud` value (1-255 visible ASCII characters), as several servers accept; with
+    /// `resource`, both are in `aud`.
+    #[schema(required = false)]
+    audience: String,
     /// `password` grant.
     #[schema(required = false)]
     username: String,
@@ -93,9 +101,10 @@ pub async fn token(
 ) -> Result<Response, OAuthError> {
     let (credentials, pairs) = request.read()?;
     let grant = TokenRequest::from_pairs(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))?;
+    let audience = grants::requested(pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))?;
     let client = service.authenticate_client(&credentials).await?;
     let cors = request.cors(&client);
-    Ok(cors.answer(service.grant(client, grant).await.map(|r| no_store(Json(r)))))
+    Ok(cors.answer(service.grant(client, grant, audience).await.map(|r| no_store(Json(r)))))
 }
 
 fn required<'p>(pairs: &'p Pairs<'_>, name: &'static str) -> Result<&'p str, OAuthError> {

@@ -4,7 +4,7 @@
 //! the shared error responses, and schemas for the types that serialize by hand.
 
 use super::errors::ErrorBody;
-use crate::model::{GrantType, TokenKind, TokenPolicy};
+use crate::model::{AccessTokenFormat, GrantType, TokenKind, TokenPolicy};
 use crate::service::introspect::{CheckToken, Introspection};
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::Operation;
@@ -36,6 +36,17 @@ impl PartialSchema for TokenPolicy {
     }
 }
 impl ToSchema for TokenPolicy {}
+
+impl PartialSchema for AccessTokenFormat {
+    fn schema() -> RefOr<Schema> {
+        let all = [AccessTokenFormat::Opaque, AccessTokenFormat::Jwt];
+        string_enum(
+            "What access tokens are issued as: `opaque` (a value only this server understands) or `jwt` (an RFC 9068 JWT that gateways verify against `/.well-known/jwks.json`; still listed, limited, updated and revoked here).",
+            &all.map(AccessTokenFormat::as_str),
+        )
+    }
+}
+impl ToSchema for AccessTokenFormat {}
 
 impl PartialSchema for GrantType {
     fn schema() -> RefOr<Schema> {
@@ -95,6 +106,13 @@ impl PartialSchema for Introspection {
             .property("iss", field(Type::String, "The issuer URL."))
             .property("authorities", strings("Roles and permissions the token carries."))
             .property("user_type", field(Type::String, "`application` or `user`."))
+            .property(
+                "aud",
+                field(
+                    Type::String,
+                    "The audience (a string, or an array of several): what the request's `resource` / `audience` or the `audience` setting named, else the client id for a JWT; absent for an opaque token issued for none.",
+                ),
+            )
             .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(true)))
             .into()
     }
@@ -117,6 +135,7 @@ impl PartialSchema for CheckToken {
             .property("user_name", field(Type::String, "The user, for user tokens."))
             .property("authorities", strings("Roles and permissions the token carries."))
             .required("authorities")
+            .property("aud", field(Type::String, "The audience, as introspection reports it."))
             .property("scope", strings("The token's scopes."))
             .required("scope")
             .into()

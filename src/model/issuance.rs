@@ -71,7 +71,10 @@ pub fn decide<'t, T: Borrow<TokenRecord>>(
         let wanted = match Candidates::of(ask.policy) {
             Candidates::None => false,
             Candidates::SameSubject => true,
-            Candidates::SameKey => t.scopes() == access.scopes(),
+            // The same token must do for the request: same audiences and the same format too.
+            Candidates::SameKey => {
+                t.scopes() == access.scopes() && t.audience() == access.audience() && t.is_jwt() == access.is_jwt()
+            }
         };
         wanted
             && t.kind == TokenKind::Access

@@ -53,6 +53,12 @@ pub struct TokenSettings {
     /// Seconds after a refresh token's first use during which presenting it again rotates
     /// again instead of counting as a replay (docs/concepts.md, "Refresh grace").
     pub refresh_token_grace: Option<i64>,
+    /// Opaque (the default) or JWT access tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_format: Option<AccessTokenFormat>,
+    /// The `aud` of access tokens whose request names no `resource` / `audience`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Audience>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,6 +203,7 @@ impl TokenState {
     }
 }
 
+mod access_token;
 mod client_settings;
 mod grant_type;
 mod invisible;
@@ -208,6 +215,7 @@ pub mod redirect_uri;
 mod token_id;
 mod token_record;
 
+pub use access_token::{AccessExtra, AccessTokenFormat, Audience, SealedJwt, MAX_AUDIENCE_LEN};
 pub use client_settings::{ClientSettings, StoredClientSettings};
 pub use grant_type::GrantType;
 pub use invisible::is_invisible;

@@ -23,6 +23,9 @@ pub enum OAuthError {
     InvalidScope(Text),
     #[error("invalid_token: {0}")]
     InvalidToken(Text),
+    /// A `resource` or `audience` parameter that names no valid target (RFC 8707 §2).
+    #[error("invalid_target: {0}")]
+    InvalidTarget(Text),
     #[error("too_many_active_tokens")]
     TooManyActiveTokens { retry_after: Option<u64>, limit: u32 },
     /// Too many failed attempts lately for this user's password or this client's secret: 429
@@ -62,6 +65,7 @@ impl OAuthError {
             OAuthError::UnsupportedGrantType(d) => ("unsupported_grant_type", 400, Given(d)),
             OAuthError::InvalidScope(d) => ("invalid_scope", 400, Given(d)),
             OAuthError::InvalidToken(d) => ("invalid_token", 400, Given(d)),
+            OAuthError::InvalidTarget(d) => ("invalid_target", 400, Given(d)),
             OAuthError::TooManyActiveTokens { limit, .. } => ("too_many_active_tokens", 429, Limit(*limit)),
             OAuthError::TooManyAttempts { retry_after } => ("too_many_attempts", 429, RetryIn(*retry_after)),
             OAuthError::TemporarilyUnavailable => (
@@ -161,6 +165,7 @@ mod tests {
             OAuthError::UnsupportedGrantType(text.into()),
             OAuthError::InvalidScope(text.into()),
             OAuthError::InvalidToken(text.into()),
+            OAuthError::InvalidTarget(text.into()),
             OAuthError::TooManyActiveTokens {
                 retry_after: Some(3),
                 limit: u32::MAX,
@@ -183,9 +188,10 @@ mod tests {
             OAuthError::TooManyAttempts { .. } => 8,
             OAuthError::TemporarilyUnavailable => 9,
             OAuthError::ServerError => 10,
+            OAuthError::InvalidTarget(_) => 11,
         };
         let numbers: std::collections::BTreeSet<usize> = rows.iter().map(number).collect();
-        assert_eq!(numbers, (0..11).collect(), "every row once");
+        assert_eq!(numbers, (0..12).collect(), "every row once");
         rows
     }
 

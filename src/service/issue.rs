@@ -48,6 +48,8 @@ pub(crate) struct Issuance {
     /// Issue a refresh token carrying these scopes (a refresh keeps the grant's full scope).
     pub refresh_scopes: Option<Arc<[String]>>,
     pub authorities: Arc<[String]>,
+    /// The audiences the request named (`resource`, `audience`); `None`: the settings decide.
+    pub audience: super::grants::Requested,
     /// The lineage to continue (refresh rotation); a new grant otherwise.
     pub grant_id: Option<TokenId>,
     /// The refresh token or code this exchange uses up (or reuses, within the refresh grace).
@@ -69,7 +71,7 @@ pub(crate) enum Issued {
 }
 
 /// Client override → tenant setting → built-in default.
-pub(super) fn resolve<T: Copy>(
+pub(crate) fn resolve<T: Copy>(
     pick: impl Fn(&TokenSettings) -> Option<T>,
     client: &Client,
     tenant: Option<&Tenant>,
@@ -114,7 +116,8 @@ impl Service {
             authorities: grant.authorities,
         });
         let expires_at = access_ttl.expiry(now);
-        let access = TokenRecord::new(access_id, TokenKind::Access, profile, now, expires_at, grant_id);
+        let mut access = TokenRecord::new(access_id, TokenKind::Access, profile, now, expires_at, grant_id);
+        let signed = self.shape_access(&mut access, grant.audience, client, tenant, now)?;
         let refresh = grant.refresh_scopes.map(|scopes| {
             let ttl = resolve(|s| s.refresh_token_ttl, client, tenant, defaults::REFRESH_TOKEN_TTL);
             let (id, profile) = (TokenId::generate(), access.profile().clone());
@@ -142,11 +145,21 @@ impl Service {
         let response = match self.store.issue(request).await? {
             IssueOutcome::Issued => {
                 count(RequestOutcome::Issued);
-                self.respond(&access, refresh.as_ref(), now)
+                let value = match signed {
+                    Some(jwt) => {
+                        // The key must outlive the token on every node before anyone holds it.
+                        self.keep_key_until(&jwt.kid, access.expires_at()).await?;
+                        jwt.token
+                    }
+                    None => self.keys.mint(TokenKind::Access, &access.id).into_string(),
+                };
+                self.respond(value, &access, refresh.as_ref(), now)
             }
             IssueOutcome::Reused { access, refresh } => {
                 count(RequestOutcome::Reused);
-                self.respond(&access, refresh.as_deref(), now)
+                // Its key was kept until its expiry when it was issued (or PATCHed).
+                let value = self.access_value(&access, now).await?;
+                self.respond(value, &access, refresh.as_deref(), now)
             }
             IssueOutcome::LimitReached { earliest_expiry } => {
                 count(RequestOutcome::Refused);
@@ -167,9 +180,9 @@ impl Service {
         Ok(Issued::Tokens(response))
     }
 
-    fn respond(&self, access: &TokenRecord, refresh: Option<&TokenRecord>, now: i64) -> TokenResponse {
+    fn respond(&self, value: String, access: &TokenRecord, refresh: Option<&TokenRecord>, now: i64) -> TokenResponse {
         TokenResponse {
-            access_token: self.keys.mint(TokenKind::Access, &access.id).into_string(),
+            access_token: value,
             token_type: "Bearer",
             expires_in: access.expires_at().map(|exp| (exp - now).max(0)),
             scope: access.scope_string(),

@@ -1,5 +1,6 @@
 //! The service layer: grants, policies, lifetimes, token minting and admin rules; no HTTP or SQL.
 
+mod access_jwt;
 pub mod admin;
 pub mod authorize;
 pub mod bootstrap;
@@ -12,6 +13,7 @@ pub mod issue;
 pub mod origins;
 pub mod passwords;
 pub mod scopes;
+mod signing;
 pub mod throttle;
 
 use crate::clock::Clock;
@@ -51,6 +53,8 @@ pub struct Service {
     operations: Operations,
     /// The console's signed-in sessions.
     console: console::Sessions,
+    /// JWT access-token signing keys (issue 18; see `signing.rs`).
+    signing: Arc<crate::token::jwt::SigningKeys>,
 }
 
 /// The deployment facts the admin API's store view needs (set by the server from its configuration).
@@ -80,6 +84,7 @@ impl Service {
                 purge_interval: std::time::Duration::from_secs(300),
             },
             console: console::Sessions::default(),
+            signing: Arc::new(signing::ephemeral_keys()),
         }
     }
 

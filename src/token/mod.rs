@@ -12,7 +12,9 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
+pub mod jwt;
 mod keyfile;
+mod seal;
 mod signed;
 
 pub use keyfile::{KeyFile, KeyPosition};
@@ -56,6 +58,8 @@ pub enum KeyError {
 struct Key {
     id: u8,
     mac: HmacSha256,
+    /// Seals JWT access tokens for storage (`seal`).
+    seal: aws_lc_rs::aead::LessSafeKey,
 }
 
 /// The current signing key plus older keys still accepted for verification.
@@ -93,7 +97,8 @@ impl Keyring {
             let raw = decode_key(text)?;
             let id = Sha256::digest(raw)[0];
             let mac = HmacSha256::new_from_slice(&raw).expect("HMAC accepts any key length");
-            keys.push(Key { id, mac });
+            let seal = seal::sealing_key(&raw);
+            keys.push(Key { id, mac, seal });
         }
         Ok(Self { keys })
     }

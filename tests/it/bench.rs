@@ -70,6 +70,26 @@ async fn every_scenario_runs_without_errors_and_cleans_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwt_access_tokens_are_issued_and_introspected_without_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path());
+    let extra = [
+        "--tokens",
+        "20",
+        "--scenarios",
+        "issue,introspect",
+        "--access-token-format",
+        "jwt",
+    ];
+    let report = tessera_bench::run(&args(&server.base, &extra)).await.unwrap();
+    assert_eq!(report.access_token_format, "jwt");
+    for s in &report.scenarios {
+        assert!(s.requests > 0, "{s:?}");
+        assert_eq!(s.errors, 0, "{s:?}: a JWT introspected inactive counts as an error");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn preload_reports_server_memory_and_keep_leaves_the_tenant() {
     let dir = tempfile::tempdir().unwrap();
     let server = server(dir.path());

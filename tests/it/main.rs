@@ -21,6 +21,7 @@ mod durability;
 mod full_disk;
 mod http_oauth;
 mod input_faults;
+mod jwt;
 mod keys_and_recovery;
 mod logging;
 mod metrics;

@@ -92,6 +92,11 @@ pub struct Args {
     /// Runtime worker threads of the load generator (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// What the bench client's access tokens are issued as: `opaque` (the server's default) or
+    /// `jwt` (RFC 9068, signed with the server's signing key), to compare the two in one sitting.
+    #[arg(long, env = "TESSERA_BENCH_ACCESS_TOKEN_FORMAT", default_value = "opaque",
+          value_parser = ["opaque", "jwt"])]
+    pub access_token_format: String,
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -168,6 +173,7 @@ mod tests {
         assert_eq!(args.issue_percent, 10);
         assert_eq!(args.scenarios(), Scenario::ALL.to_vec());
         assert!(!args.json && !args.keep);
+        assert_eq!(args.access_token_format, "opaque");
     }
 
     #[test]

@@ -28,8 +28,11 @@ const MAX_REVOKE_POOL: u64 = 2_000_000;
 pub async fn run(args: &Args) -> anyhow::Result<Report> {
     let target = Target::parse(&args.url)?;
     let admin = provision::admin_token(&target, &args.admin_client_id, &args.admin_client_secret).await?;
-    let client = provision::provision(&target, &admin).await?;
-    eprintln!("tessera-bench: tenant {} client {}", client.tenant, client.client_id);
+    let client = provision::provision(&target, &admin, &args.access_token_format).await?;
+    eprintln!(
+        "tessera-bench: tenant {} client {} ({} access tokens)",
+        client.tenant, client.client_id, args.access_token_format
+    );
     // Ctrl-C stops the measurement (dropping it aborts the workers) but still cleans up.
     let result = tokio::select! {
         result = measure(args, &target, &client) => result,
@@ -100,6 +103,7 @@ async fn measure(args: &Args, target: &Target, client: &Provisioned) -> anyhow::
     Ok(Report {
         url: args.url.clone(),
         tenant: client.tenant.clone(),
+        access_token_format: args.access_token_format.clone(),
         connections: args.connections,
         warmup_s: args.warmup.as_secs_f64(),
         duration_s: args.duration.as_secs_f64(),

@@ -76,8 +76,9 @@ async fn admin_call(
     call(target, method, path, &json_headers(bearer)?, body).await
 }
 
-/// Creates the tenant and its client; the client secret comes back once, in the answer.
-pub async fn provision(target: &Target, bearer: &str) -> anyhow::Result<Provisioned> {
+/// Creates the tenant and its client, whose access tokens are `format` (`opaque` or `jwt`); the
+/// client secret comes back once, in the answer.
+pub async fn provision(target: &Target, bearer: &str, format: &str) -> anyhow::Result<Provisioned> {
     let tenant = unique_tenant();
     let body = json!({"id": tenant, "name": "tessera-bench", "token_policy": "multi"});
     let (status, answer) = admin_call(target, bearer, Method::POST, "/admin/tenants", body).await?;
@@ -89,6 +90,7 @@ pub async fn provision(target: &Target, bearer: &str) -> anyhow::Result<Provisio
         "client_id": client_id,
         "grant_types": ["client_credentials"],
         "token_policy": "multi",
+        "access_token_format": format,
     });
     let path = format!("/admin/tenants/{tenant}/clients");
     let (status, answer) = admin_call(target, bearer, Method::POST, &path, body).await?;

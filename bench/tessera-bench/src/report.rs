@@ -9,6 +9,8 @@ use std::fmt::Write as _;
 pub struct Report {
     pub url: String,
     pub tenant: String,
+    /// `opaque` or `jwt`: what the measured client's access tokens were.
+    pub access_token_format: String,
     pub connections: u32,
     pub warmup_s: f64,
     pub duration_s: f64,
@@ -114,8 +116,13 @@ pub fn table(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "tessera-bench {}  connections={}  warmup={}s  duration={}s  pool={} tokens",
-        report.url, report.connections, report.warmup_s, report.duration_s, report.pool_tokens
+        "tessera-bench {}  format={}  connections={}  warmup={}s  duration={}s  pool={} tokens",
+        report.url,
+        report.access_token_format,
+        report.connections,
+        report.warmup_s,
+        report.duration_s,
+        report.pool_tokens
     );
     if let Some(p) = &report.preload {
         let _ = writeln!(
@@ -215,6 +222,7 @@ mod tests {
         let report = Report {
             url: "http://127.0.0.1:8080".into(),
             tenant: "bench-1-abc".into(),
+            access_token_format: "jwt".into(),
             connections: 64,
             warmup_s: 2.0,
             duration_s: 10.0,
@@ -234,7 +242,7 @@ mod tests {
             ],
         };
         let text = table(&report);
-        assert!(text.contains("p99.9 ms"), "{text}");
+        assert!(text.contains("p99.9 ms") && text.contains("format=jwt"), "{text}");
         assert!(
             text.contains("10.0 MiB before, 11.0 MiB after; 1049 bytes per active token"),
             "{text}"

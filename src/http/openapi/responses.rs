@@ -50,8 +50,9 @@ error_responses! {
     Conflict => "The id is taken (`conflict`).";
     NotActive => "The token has expired, was revoked or was used (`conflict`): it stays so, and nothing was changed.";
     OAuthBadRequest => "RFC 6749 §5.2: `invalid_request`, `invalid_grant`, `unauthorized_client`, \
-        `unsupported_grant_type`, `invalid_scope` (and `invalid_token` from check_token; `unauthorized_client` \
-        from revocation of a token issued to another client).";
+        `unsupported_grant_type`, `invalid_scope`, `invalid_target` (RFC 8707: a `resource` that is not an \
+        absolute URI without fragment, or a malformed `audience`) (and `invalid_token` from check_token; \
+        `unauthorized_client` from revocation of a token issued to another client).";
     InvalidClient => "Client authentication failed (`invalid_client`): wrong, missing or unreadable credentials, \
         or another scheme than Basic in `Authorization` (a bearer token included).",
         header "WWW-Authenticate": "`Basic realm=\"tessera\"`, on every 401, whatever method the client tried";

@@ -59,6 +59,8 @@ fn from_issue(e: OAuthError) -> AdminError {
         | OAuthError::UnauthorizedClient(_)
         | OAuthError::UnsupportedGrantType(_)
         | OAuthError::InvalidToken(_)
+        // No `resource` is asked for here.
+        | OAuthError::InvalidTarget(_)
         | OAuthError::TooManyAttempts { .. }
         | OAuthError::ServerError => AdminError::Internal,
     }
@@ -92,12 +94,13 @@ impl Service {
             consume: None,
             grant_type: GrantType::ClientCredentials,
             lifetime,
+            audience: None,
         };
         let response = match self.issue(grant).await.map_err(from_issue)? {
             Issued::Tokens(response) => response,
             Issued::ConsumedAlready { .. } => return Err(AdminError::Internal),
         };
-        let (_, id) = self.keys.verify(&response.access_token).ok_or(AdminError::Internal)?;
+        let (_, id) = self.recognise(&response.access_token).ok_or(AdminError::Internal)?;
         let now = self.clock.now();
         Ok(CreatedToken {
             id: id.to_text(),

@@ -1,6 +1,6 @@
 //! Admin operations on clients [W]: the secret is shown once, at creation or regeneration.
 
-use super::tenants::{apply_settings, check_settings, new_settings};
+use super::tenants::{apply_format, apply_settings, check_settings, new_settings};
 use super::validate;
 use super::{Access, AdminError, AdminResult, Area, Principal};
 use crate::model::{Client, ClientId, ClientIdRef, GrantType, TenantIdRef};
@@ -72,7 +72,7 @@ impl Service {
             new.code_ttl,
         ];
         let secret = (!new.public).then(generate_client_secret);
-        let client = Client {
+        let mut client = Client {
             name: new.name.unwrap_or_else(|| client_id.to_string()),
             client_id,
             tenant: tenant.to_owned(),
@@ -85,6 +85,8 @@ impl Service {
             public: new.public,
             settings: new_settings(ttls, new.refresh_token_grace, new.token_policy, new.max_active_tokens)?,
         };
+        client.settings.access_token_format = new.access_token_format;
+        client.settings.audience = new.audience;
         check_client(&client)?;
         who.require_grantable(&client.authorities)?;
         self.store.create_client(client.clone()).await?;
@@ -156,6 +158,7 @@ impl Service {
             change.token_policy,
             change.max_active_tokens,
         )?;
+        apply_format(&mut client.settings, change.access_token_format, change.audience);
         check_client(&client)?;
         if !self.store.update_client(client.clone()).await? {
             return Err(AdminError::NotFound("client"));

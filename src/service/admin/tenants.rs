@@ -2,7 +2,9 @@
 
 use super::validate::{self, patch, Patch};
 use super::{Access, AdminError, AdminResult, Area, Principal};
-use crate::model::{Lifetime, Tenant, TenantId, TenantIdRef, TokenPolicy, TokenSettings, SYSTEM_TENANT};
+use crate::model::{
+    AccessTokenFormat, Audience, Lifetime, Tenant, TenantId, TenantIdRef, TokenPolicy, TokenSettings, SYSTEM_TENANT,
+};
 use crate::service::Service;
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +40,12 @@ pub struct NewTenant {
     /// Active access tokens one client may hold; `null`: no limit.
     #[schema(minimum = 1)]
     pub max_active_tokens_per_client: Option<u32>,
+    /// `opaque` (the default) or `jwt` access tokens; `null`: inherit.
+    pub access_token_format: Option<AccessTokenFormat>,
+    /// `aud` of access tokens whose request names no `resource`: 1-255 visible ASCII characters;
+    /// `null`: the client id.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255, pattern = r"^[\x21-\x7E]+$")]
+    pub audience: Option<Audience>,
 }
 
 /// Absent fields stay as they are; `null` sets a setting back to inherit.
@@ -71,6 +79,12 @@ pub struct TenantPatch {
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<u32>, minimum = 1)]
     pub max_active_tokens_per_client: Patch<u32>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<AccessTokenFormat>)]
+    pub access_token_format: Patch<AccessTokenFormat>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255, pattern = r"^[\x21-\x7E]+$")]
+    pub audience: Patch<Audience>,
 }
 
 /// A tenant; `null` settings inherit the built-in defaults.
@@ -85,6 +99,9 @@ pub struct TenantView {
     pub refresh_token_grace: Option<i64>,
     pub token_policy: Option<TokenPolicy>,
     pub max_active_tokens_per_client: Option<u32>,
+    pub access_token_format: Option<AccessTokenFormat>,
+    #[schema(value_type = Option<String>)]
+    pub audience: Option<Audience>,
 }
 
 impl From<&Tenant> for TenantView {
@@ -100,6 +117,8 @@ impl From<&Tenant> for TenantView {
             refresh_token_grace: s.refresh_token_grace,
             token_policy: s.token_policy,
             max_active_tokens_per_client: s.max_active_tokens,
+            access_token_format: s.access_token_format,
+            audience: s.audience.clone(),
         }
     }
 }
@@ -132,6 +151,8 @@ pub(super) fn new_settings(
         refresh_token_grace,
         token_policy,
         max_active_tokens,
+        access_token_format: None,
+        audience: None,
     })
 }
 
@@ -158,6 +179,12 @@ pub(super) fn apply_settings(
     Ok(())
 }
 
+/// Applies a PATCH's access-token format and audience (shared by tenants and clients).
+pub(super) fn apply_format(s: &mut TokenSettings, format: Patch<AccessTokenFormat>, audience: Patch<Audience>) {
+    apply(&mut s.access_token_format, format);
+    apply(&mut s.audience, audience);
+}
+
 impl Service {
     pub async fn create_tenant(&self, who: &Principal, new: NewTenant) -> AdminResult<TenantView> {
         who.require_server_admin()?;
@@ -169,7 +196,7 @@ impl Service {
             new.refresh_token_ttl,
             new.code_ttl,
         ];
-        let tenant = Tenant {
+        let mut tenant = Tenant {
             id: new.id,
             name,
             settings: new_settings(
@@ -179,6 +206,8 @@ impl Service {
                 new.max_active_tokens_per_client,
             )?,
         };
+        tenant.settings.access_token_format = new.access_token_format;
+        tenant.settings.audience = new.audience;
         check_settings(&tenant.settings, "max_active_tokens_per_client")?;
         self.store.create_tenant(tenant.clone()).await?;
         Ok(TenantView::from(&tenant))
@@ -226,6 +255,7 @@ impl Service {
             change.token_policy,
             change.max_active_tokens_per_client,
         )?;
+        apply_format(&mut tenant.settings, change.access_token_format, change.audience);
         check_settings(&tenant.settings, "max_active_tokens_per_client")?;
         if !self.store.update_tenant(tenant.clone()).await? {
             return Err(AdminError::NotFound("tenant"));

@@ -63,6 +63,9 @@ impl Service {
             Some(None) => Some(None),
             None => None,
         };
+        if let Some(expires_at) = change.expires_at {
+            self.keep_key_for(&t, expires_at).await?;
+        }
         let patch = StorePatch {
             scopes,
             expires_at: change.expires_at,

@@ -4,7 +4,10 @@
 use super::validate;
 use super::{Access, AdminError, AdminResult, Area, Principal};
 use crate::metrics::Revocation;
-use crate::model::{scope_set, ClientIdRef, TenantIdRef, TokenId, TokenKind, TokenRecord, Username, UsernameRef};
+use crate::model::{
+    scope_set, AccessTokenFormat, Audience, ClientIdRef, TenantIdRef, TokenId, TokenKind, TokenRecord, Username,
+    UsernameRef,
+};
 use crate::service::scopes::DEVICE_SCOPE_PREFIX;
 use crate::service::Service;
 use crate::store::TokenQuery;
@@ -53,6 +56,13 @@ pub struct TokenView {
     /// Free-form JSON the token carries; introspection returns it.
     #[schema(value_type = Option<Object>)]
     pub properties: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Access tokens: `opaque` or `jwt`, as issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<AccessTokenFormat>,
+    /// The audiences the token was issued for (`resource`, `audience`); absent: none named.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<String>)]
+    pub aud: Vec<Audience>,
 }
 
 impl TokenView {
@@ -70,6 +80,11 @@ impl TokenView {
             expires_at: t.expires_at(),
             active: t.is_active(now),
             properties: t.properties.as_deref().cloned(),
+            format: (t.kind == TokenKind::Access).then(|| match t.is_jwt() {
+                true => AccessTokenFormat::Jwt,
+                false => AccessTokenFormat::Opaque,
+            }),
+            aud: t.audience().to_vec(),
         }
     }
 }
@@ -231,8 +246,7 @@ impl Service {
     /// Finds a token's id from its value.
     pub async fn lookup_token(&self, who: &Principal, body: Lookup) -> AdminResult<TokenView> {
         let (_, id) = self
-            .keys
-            .verify(body.token.expose())
+            .recognise(body.token.expose())
             .ok_or(AdminError::NotFound("token"))?;
         self.get_token_admin(who, &id.to_text()).await
     }

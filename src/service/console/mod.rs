@@ -159,7 +159,7 @@ impl Service {
             code_verifier: Some(verifier),
         };
         let issued = self
-            .grant(client, request)
+            .grant(client, request, None)
             .await
             .map_err(|_| ConsoleError::SignIn("the code was refused"))?;
         let now = self.clock.now();

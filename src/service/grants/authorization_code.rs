@@ -2,6 +2,7 @@
 //! it was issued to, with the same redirect URI and the PKCE verifier; a second exchange revokes
 //! every token the code produced (§4.1.2).
 
+use super::Requested;
 use crate::model::{redirect_uri, Client, GrantType, TokenKind, TokenRecord, TokenState};
 use crate::secret::Secret;
 use crate::service::issue::{Issuance, Issued, TokenResponse};
@@ -35,8 +36,8 @@ impl Service {
         &self,
         client: Arc<Client>,
         presented: &str,
-        redirect_uri: Option<&str>,
-        verifier: Option<&Secret<String>>,
+        (redirect_uri, verifier): (Option<&str>, Option<&Secret<String>>),
+        audience: Requested,
     ) -> Result<TokenResponse, OAuthError> {
         let invalid = || OAuthError::InvalidGrant(INVALID.into());
         let Some((TokenKind::Code, id)) = self.keys.verify(presented) else {
@@ -115,6 +116,7 @@ impl Service {
             _ => return Err(invalid()),
         };
         let grant = Issuance {
+            audience,
             grant_type: GrantType::AuthorizationCode,
             lifetime: None,
             subject: Some(subject),

@@ -1,5 +1,6 @@
 //! `client_credentials` (RFC 6749 §4.4): an application token carrying the client's authorities.
 
+use super::Requested;
 use crate::model::{Client, GrantType};
 use crate::service::issue::{Issuance, Issued, TokenResponse};
 use crate::service::{scopes, OAuthError, Service};
@@ -10,6 +11,7 @@ impl Service {
         &self,
         client: Arc<Client>,
         scope: Option<&str>,
+        audience: Requested,
     ) -> Result<TokenResponse, OAuthError> {
         if client.public {
             return Err(OAuthError::UnauthorizedClient(
@@ -19,6 +21,7 @@ impl Service {
         let scopes = scopes::resolve(scope, &client.scopes)?;
         let authorities: Arc<[String]> = Arc::from(client.authorities.as_slice());
         let grant = Issuance {
+            audience,
             client,
             subject: None,
             scopes,

@@ -4,6 +4,9 @@ mod authorization_code;
 mod client_credentials;
 mod password;
 mod refresh_token;
+mod resource;
+
+pub use resource::{requested, Requested};
 
 use super::issue::TokenResponse;
 use super::{OAuthError, Service};
@@ -87,25 +90,36 @@ impl Service {
         request: TokenRequest,
     ) -> Result<TokenResponse, OAuthError> {
         let client = self.authenticate_client(&credentials).await?;
-        self.grant(client, request).await
+        self.grant(client, request, None).await
     }
 
-    /// The token endpoint after client authentication: run the request's grant for `client`.
-    pub async fn grant(&self, client: Arc<Client>, request: TokenRequest) -> Result<TokenResponse, OAuthError> {
+    /// The token endpoint after client authentication: run the request's grant for `client`, for
+    /// the audiences it asked for ([`requested`]).
+    pub async fn grant(
+        &self,
+        client: Arc<Client>,
+        request: TokenRequest,
+        audience: Requested,
+    ) -> Result<TokenResponse, OAuthError> {
         if !client.allows_grant(request.grant_type()) {
             return Err(OAuthError::UnauthorizedClient(
                 format!("the client may not use the {} grant", request.grant_type()).into(),
             ));
         }
         match request {
-            TokenRequest::ClientCredentials { scope } => self.client_credentials(client, scope.as_deref()).await,
+            TokenRequest::ClientCredentials { scope } => {
+                self.client_credentials(client, scope.as_deref(), audience).await
+            }
             TokenRequest::Password {
                 username,
                 password,
                 scope,
-            } => self.password(client, &username, password, scope.as_deref()).await,
+            } => {
+                self.password(client, &username, password, scope.as_deref(), audience)
+                    .await
+            }
             TokenRequest::RefreshToken { refresh_token, scope } => {
-                self.refresh_token(client, refresh_token.expose(), scope.as_deref())
+                self.refresh_token(client, refresh_token.expose(), scope.as_deref(), audience)
                     .await
             }
             TokenRequest::AuthorizationCode {
@@ -113,8 +127,8 @@ impl Service {
                 redirect_uri,
                 code_verifier,
             } => {
-                self.authorization_code(client, code.expose(), redirect_uri.as_deref(), code_verifier.as_ref())
-                    .await
+                let request = (redirect_uri.as_deref(), code_verifier.as_ref());
+                self.authorization_code(client, code.expose(), request, audience).await
             }
         }
     }

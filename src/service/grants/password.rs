@@ -1,6 +1,7 @@
 //! `password` (RFC 6749 §4.3) [O]: a user token carrying the user's authorities, with a refresh
 //! token when the client may refresh.
 
+use super::Requested;
 use crate::model::{Client, GrantType, Username};
 use crate::secret::Secret;
 use crate::service::issue::{Issuance, Issued, TokenResponse};
@@ -16,6 +17,7 @@ impl Service {
         username: &Username,
         password: Secret<String>,
         scope: Option<&str>,
+        audience: Requested,
     ) -> Result<TokenResponse, OAuthError> {
         let scopes = scopes::resolve(scope, &client.scopes)?;
         // The login page's throttle: a lockout there holds here, and guesses here count there.
@@ -40,6 +42,7 @@ impl Service {
         };
         let refresh_scopes = client.allows_grant(GrantType::RefreshToken).then(|| scopes.clone());
         let grant = Issuance {
+            audience,
             subject: Some(user.username.as_str().into()),
             scopes,
             refresh_scopes,

@@ -1,6 +1,7 @@
 //! `refresh_token` (RFC 6749 §6) [O]: one use, rotated; a replay revokes the whole lineage,
 //! unless it comes within the refresh grace of the first use (docs/concepts.md, "Refresh grace").
 
+use super::Requested;
 use crate::metrics::Revocation;
 use crate::model::{Client, GrantType, TokenKind, TokenRecord};
 use crate::service::issue::{resolve, Issuance, Issued, TokenResponse};
@@ -18,6 +19,7 @@ impl Service {
         client: Arc<Client>,
         presented: &str,
         scope: Option<&str>,
+        audience: Requested,
     ) -> Result<TokenResponse, OAuthError> {
         let invalid = || OAuthError::InvalidGrant(INVALID.into());
         let Some((TokenKind::Refresh, id)) = self.keys.verify(presented) else {
@@ -70,6 +72,7 @@ impl Service {
                 authorities: authorities.clone(),
                 grant_id: Some(old.grant_id),
                 consume: Some(consume),
+                audience: audience.clone(),
                 grant_type: GrantType::RefreshToken,
                 lifetime: None,
                 client: client.clone(),

@@ -1,7 +1,7 @@
 //! The answers of introspection (RFC 7662) and Spring's `check_token`, serialized straight from
 //! the stored record.
 
-use crate::model::{TokenKind, TokenRecord};
+use crate::model::{Audience, TokenKind, TokenRecord};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::sync::Arc;
 
@@ -39,7 +39,7 @@ impl Serialize for Joined<'_> {
 }
 
 /// Fields introspection defines itself; a property of the same name never overrides them.
-const RESERVED: [&str; 11] = [
+const RESERVED: [&str; 12] = [
     "active",
     "scope",
     "client_id",
@@ -51,7 +51,36 @@ const RESERVED: [&str; 11] = [
     "iss",
     "authorities",
     "user_type",
+    "aud",
 ];
+
+/// `aud` as the token's JWT says it (a string for one, an array for several): the audiences the
+/// token was issued for, or the client id for a JWT issued for none. An opaque token issued for
+/// no audience has none.
+enum Aud<'a> {
+    Named(&'a [Audience]),
+    Client(&'a str),
+}
+
+impl<'a> Aud<'a> {
+    fn of(t: &'a TokenRecord) -> Option<Self> {
+        match t.audience() {
+            [] if t.is_jwt() => Some(Aud::Client(t.client_id())),
+            [] => None,
+            named => Some(Aud::Named(named)),
+        }
+    }
+}
+
+impl Serialize for Aud<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Aud::Client(id) => s.serialize_str(id),
+            Aud::Named([one]) => s.serialize_str(one.as_str()),
+            Aud::Named(all) => s.collect_seq(all.iter().map(Audience::as_str)),
+        }
+    }
+}
 
 impl Serialize for Introspection {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -81,6 +110,9 @@ impl Serialize for Introspection {
         map.serialize_entry("iss", &*self.issuer)?;
         map.serialize_entry("authorities", t.authorities())?;
         map.serialize_entry("user_type", t.user_type())?;
+        if let Some(aud) = Aud::of(t) {
+            map.serialize_entry("aud", &aud)?;
+        }
         if let Some(properties) = &t.properties {
             for (k, v) in properties.iter().filter(|(k, _)| !RESERVED.contains(&k.as_str())) {
                 map.serialize_entry(k, v)?;
@@ -107,6 +139,9 @@ impl Serialize for CheckToken {
         }
         map.serialize_entry("authorities", t.authorities())?;
         map.serialize_entry("scope", t.scopes())?;
+        if let Some(aud) = Aud::of(t) {
+            map.serialize_entry("aud", &aud)?;
+        }
         map.end()
     }
 }

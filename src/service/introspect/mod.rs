@@ -29,7 +29,7 @@ impl Service {
     /// Deleting a client revokes its tokens, and no store issues one for a client that is gone,
     /// so the token's own state says all; its client is not looked up again.
     async fn live_token(&self, token: &str, caller: Option<&Client>) -> StoreResult<Option<Arc<TokenRecord>>> {
-        let Some((kind, id)) = self.keys.verify(token) else {
+        let Some((kind, id)) = self.recognise(token) else {
             return Ok(None);
         };
         if kind == TokenKind::Code {
@@ -98,7 +98,7 @@ impl Service {
     /// tenants); refuses one issued to another client of the tenant (§2.1) and leaves it alone.
     /// A refresh token takes its whole grant with it.
     pub async fn revoke_as(&self, caller: &Client, token: &str) -> Result<(), OAuthError> {
-        let Some((kind, id)) = self.keys.verify(token) else {
+        let Some((kind, id)) = self.recognise(token) else {
             return Ok(());
         };
         let record = self.store.get_token(&id).await?;

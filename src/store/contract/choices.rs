@@ -1,6 +1,6 @@
-//! The store contract, continued: which token `reuse` hands back when several match, and plain
-//! issuance refusing a deleted client. Plain async functions over a `Shared` store, run on every
-//! backend by `store_contract_tests!`.
+//! The store contract, continued: which token `reuse` hands back when several match (and only for
+//! the same audiences and format), and plain issuance refusing a deleted client. Plain async
+//! functions over a `Shared` store, run on every backend by `store_contract_tests!`.
 
 use super::prelude::*;
 
@@ -83,5 +83,60 @@ pub async fn plain_issuance_refuses_a_deleted_client(store: Shared) {
             assert!(matches!(outcome, IssueOutcome::Gone), "{i}: {outcome:?}");
             assert!(stored.is_none(), "{i}");
         }
+    }
+}
+
+/// An access token with audiences and a sealed JWT, as issuance gives one.
+fn with_extra(mut token: TokenRecord, aud: &[&str], jwt: Option<&str>) -> TokenRecord {
+    let aud = aud.iter().map(|a| Audience::parse(a).unwrap()).collect();
+    let jwt = jwt.map(|j| SealedJwt(j.as_bytes().into()));
+    token.extra = Some(std::sync::Arc::new(AccessExtra { aud, jwt }));
+    token
+}
+
+/// `reuse` hands back a token only for the same audiences and the same format (a JWT for a JWT),
+/// and the token handed back keeps its sealed JWT, on every backend.
+pub async fn reuse_needs_the_same_audience_and_format(store: Shared) {
+    let (tenant, client) = fixtures("audience");
+    store.create_tenant(tenant).await.unwrap();
+    store.create_client(client.clone()).await.unwrap();
+    let jwt = with_extra(
+        access_token(&client, None, NOW, Some(NOW + 300)),
+        &["urn:a"],
+        Some("c2VhbGVk"),
+    );
+    assert!(matches!(
+        issue(&store, jwt.clone(), TokenPolicy::Multi).await,
+        IssueOutcome::Issued
+    ));
+    let others = [
+        access_token(&client, None, NOW, Some(NOW + 300)),
+        with_extra(
+            access_token(&client, None, NOW, Some(NOW + 300)),
+            &["urn:b"],
+            Some("eA"),
+        ),
+        with_extra(access_token(&client, None, NOW, Some(NOW + 300)), &["urn:a"], None),
+        with_extra(
+            access_token(&client, None, NOW, Some(NOW + 300)),
+            &["urn:a", "urn:b"],
+            Some("eA"),
+        ),
+    ];
+    for other in others {
+        let wanted = format!("{:?}", other.extra);
+        match issue(&store, other, TokenPolicy::Reuse).await {
+            IssueOutcome::Issued => {}
+            outcome => panic!("{wanted}: expected a new token, got {outcome:?}"),
+        }
+    }
+    let same = with_extra(
+        access_token(&client, None, NOW, Some(NOW + 300)),
+        &["urn:a"],
+        Some("eA"),
+    );
+    match issue(&store, same, TokenPolicy::Reuse).await {
+        IssueOutcome::Reused { access, .. } => assert_eq!(*access, jwt),
+        outcome => panic!("expected the JWT back, got {outcome:?}"),
     }
 }

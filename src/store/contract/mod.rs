@@ -71,6 +71,7 @@ macro_rules! store_contract_tests {
             a_first_use_is_stamped_and_a_reuse_needs_the_token_still_used,
             ids_and_names_compare_exactly,
             reuse_returns_the_earliest_expiring_match,
+            reuse_needs_the_same_audience_and_format,
         );
         $crate::store_contract_tests!(@cases [tokio::test(flavor = "multi_thread", worker_threads = 4)] $make;
             limit_holds_under_concurrency,

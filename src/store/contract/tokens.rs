@@ -201,6 +201,10 @@ pub async fn a_token_keeps_every_field(store: Shared) {
     let mut props = serde_json::Map::new();
     props.insert("k".into(), serde_json::json!({"nested": [1, 2]}));
     token.properties = Some(std::sync::Arc::new(props));
+    token.extra = Some(std::sync::Arc::new(AccessExtra {
+        aud: vec![Audience::parse("https://api.example/orders").unwrap()].into(),
+        jwt: Some(SealedJwt(vec![1, 2, 3, 4, 5, 6].into())),
+    }));
     store
         .issue(request(token.clone(), TokenPolicy::Multi, None, NOW))
         .await

@@ -74,11 +74,17 @@ CREATE INDEX consents_subject ON consents (tenant, subject);
 "#,
     THROTTLE_POSTGRES,
     USED_AT,
+    EXTRA_POSTGRES,
 ];
 
 /// When a used refresh token or code was first exchanged: the refresh grace counts from it
 /// (step 4 on PostgreSQL, 5 on MySQL). Rows used before it read as used when issued.
 const USED_AT: &str = "ALTER TABLE tokens ADD COLUMN used_at BIGINT";
+
+/// An access token's audiences and, for a JWT, the token sealed under the token key, as JSON
+/// (step 6 on PostgreSQL, 7 on MySQL).
+const EXTRA_POSTGRES: &str = "ALTER TABLE tokens ADD COLUMN extra TEXT";
+const EXTRA_MYSQL: &str = "ALTER TABLE tokens ADD COLUMN extra MEDIUMTEXT";
 
 /// The throttles' counters, shared by every node (step 3 on PostgreSQL, 4 on MySQL).
 const THROTTLE_POSTGRES: &str = r#"
@@ -178,6 +184,7 @@ CREATE TABLE throttle (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={nopad_bin};
 "#,
     USED_AT,
+    EXTRA_MYSQL,
 ];
 
 impl Dialect {

@@ -129,7 +129,7 @@ pub async fn insert_tokens<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// The columns in the order every insert binds them.
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 13] = [
     "id",
     "kind",
     "tenant",
@@ -142,6 +142,7 @@ const COLUMNS: [&str; 12] = [
     "state",
     "properties",
     "grant_id",
+    "extra",
 ];
 
 async fn values_insert<'e, E: Executor<'e, Database = Any>>(
@@ -172,6 +173,7 @@ async fn values_insert<'e, E: Executor<'e, Database = Any>>(
             let null = match *column {
                 "expires_at" => t.expires_at().is_none(),
                 "properties" => t.properties.is_none(),
+                "extra" => t.extra.is_none(),
                 _ => false,
             };
             sql.push_str(if c > 0 { ", " } else { "" });
@@ -206,16 +208,19 @@ async fn values_insert<'e, E: Executor<'e, Database = Any>>(
             query = query.bind(json(&**p));
         }
         query = query.bind(t.grant_id.to_text());
+        if let Some(e) = &t.extra {
+            query = query.bind(json(&**e));
+        }
     }
     Ok(executor.execute(query).await?.rows_affected())
 }
 
 const UNNEST_INSERT: &str = "INSERT INTO tokens (id, kind, tenant, client_id, subject, scopes, authorities, \
-    issued_at, expires_at, state, properties, grant_id) \
+    issued_at, expires_at, state, properties, grant_id, extra) \
     SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
-    $8::int8[], $9::int8[], $10::text[], $11::text[], $12::text[]) \
+    $8::int8[], $9::int8[], $10::text[], $11::text[], $12::text[], $13::text[]) \
     AS v(id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, state, properties, \
-    grant_id) \
+    grant_id, extra) \
     WHERE EXISTS (SELECT 1 FROM clients c WHERE c.client_id = v.client_id FOR KEY SHARE)";
 
 /// One `INSERT` of any number of rows, each column one array parameter: a single statement text,
@@ -235,6 +240,7 @@ async fn insert_unnest(conn: &mut PgConnection, rows: &[&TokenRecord]) -> Result
     let mut states = Vec::with_capacity(n);
     let mut properties = Vec::with_capacity(n);
     let mut grants = Vec::with_capacity(n);
+    let mut extras = Vec::with_capacity(n);
     for t in rows {
         ids.push(t.id.to_text());
         kinds.push(t.kind.as_str());
@@ -248,6 +254,7 @@ async fn insert_unnest(conn: &mut PgConnection, rows: &[&TokenRecord]) -> Result
         states.push(t.state.as_str());
         properties.push(t.properties.as_ref().map(|p| json(&**p)));
         grants.push(t.grant_id.to_text());
+        extras.push(t.extra.as_ref().map(|e| json(&**e)));
     }
     let done = sqlx::query(UNNEST_INSERT)
         .bind(ids)
@@ -262,6 +269,7 @@ async fn insert_unnest(conn: &mut PgConnection, rows: &[&TokenRecord]) -> Result
         .bind(states)
         .bind(properties)
         .bind(grants)
+        .bind(extras)
         .execute(conn)
         .await?;
     Ok(done.rows_affected())

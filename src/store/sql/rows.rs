@@ -9,7 +9,7 @@ use sqlx::Row;
 use std::sync::Arc;
 
 pub const TOKEN_COLUMNS: &str =
-    "id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, state, properties, grant_id, used_at";
+    "id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, state, properties, grant_id, used_at, extra";
 pub const CLIENT_COLUMNS: &str =
     "client_id, tenant, name, secret_hash, grant_types, scopes, redirect_uris, authorities, is_public, settings";
 
@@ -138,6 +138,7 @@ pub fn token(row: &AnyRow) -> StoreResult<TokenRecord> {
     let state = text(row, "state")?;
     let subject = text(row, "subject")?;
     let properties = opt_text(row, "properties")?;
+    let extra = opt_text(row, "extra")?;
     let profile = TokenProfile {
         tenant: text(row, "tenant")?.into(),
         client_id: text(row, "client_id")?.into(),
@@ -162,6 +163,10 @@ pub fn token(row: &AnyRow) -> StoreResult<TokenRecord> {
         Some(p) => Some(Arc::new(
             serde_json::from_str(&p).map_err(|e| corrupt("properties", e))?,
         )),
+        None => None,
+    };
+    token.extra = match extra {
+        Some(e) => Some(Arc::new(serde_json::from_str(&e).map_err(|e| corrupt("extra", e))?)),
         None => None,
     };
     Ok(token)

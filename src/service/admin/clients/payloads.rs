@@ -2,7 +2,7 @@
 //! as shown (its secret only in the answer that created or regenerated it).
 
 use super::super::validate::{patch, Patch};
-use crate::model::{Client, ClientId, GrantType, Lifetime, Origin, TokenPolicy};
+use crate::model::{AccessTokenFormat, Audience, Client, ClientId, GrantType, Lifetime, Origin, TokenPolicy};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -55,6 +55,11 @@ pub struct NewClient {
     pub token_policy: Option<TokenPolicy>,
     #[schema(minimum = 1)]
     pub max_active_tokens: Option<u32>,
+    /// `opaque` or `jwt` access tokens; `null`: inherit the tenant's.
+    pub access_token_format: Option<AccessTokenFormat>,
+    /// `aud` of access tokens whose request names no `resource`; `null`: inherit the tenant's.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255, pattern = r"^[\x21-\x7E]+$")]
+    pub audience: Option<Audience>,
 }
 
 /// Absent fields stay as they are; `null` sets a setting back to inherit.
@@ -97,6 +102,12 @@ pub struct ClientPatch {
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<u32>, minimum = 1)]
     pub max_active_tokens: Patch<u32>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<AccessTokenFormat>)]
+    pub access_token_format: Patch<AccessTokenFormat>,
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255, pattern = r"^[\x21-\x7E]+$")]
+    pub audience: Patch<Audience>,
 }
 
 /// A client; `null` settings inherit the tenant's.
@@ -120,6 +131,9 @@ pub struct ClientView {
     pub refresh_token_grace: Option<i64>,
     pub token_policy: Option<TokenPolicy>,
     pub max_active_tokens: Option<u32>,
+    pub access_token_format: Option<AccessTokenFormat>,
+    #[schema(value_type = Option<String>)]
+    pub audience: Option<Audience>,
     /// Only in the answer that created or regenerated it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
@@ -153,6 +167,8 @@ impl From<&Client> for ClientView {
             refresh_token_grace: s.refresh_token_grace,
             token_policy: s.token_policy,
             max_active_tokens: s.max_active_tokens,
+            access_token_format: s.access_token_format,
+            audience: s.audience.clone(),
             client_secret: None,
         }
     }

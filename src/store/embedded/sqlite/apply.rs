@@ -68,8 +68,8 @@ pub(super) fn apply(tx: &rusqlite::Transaction<'_>, change: &Change) -> rusqlite
         Change::PutToken(t) => {
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO tokens (id, kind, tenant, client_id, subject, scopes, authorities, \
-                 issued_at, expires_at, state, properties, grant_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 issued_at, expires_at, state, properties, grant_id, extra) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?
             .execute(params![
                 &t.id.0[..],
@@ -84,6 +84,7 @@ pub(super) fn apply(tx: &rusqlite::Transaction<'_>, change: &Change) -> rusqlite
                 t.state.as_str(),
                 t.properties.as_ref().map(|p| json(&**p)),
                 &t.grant_id.0[..],
+                t.extra.as_ref().map(|e| json(&**e)),
             ])?;
         }
         Change::PutConsent(c) => {

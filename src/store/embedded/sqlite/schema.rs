@@ -2,8 +2,8 @@
 
 use super::corrupt;
 use crate::model::{
-    Client, ClientSettings, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenSettings, TokenState,
-    User,
+    AccessExtra, Client, ClientSettings, Consent, Tenant, TokenId, TokenKind, TokenProfile, TokenRecord, TokenSettings,
+    TokenState, User,
 };
 use crate::store::embedded::state::State;
 use rusqlite::Connection;
@@ -83,6 +83,10 @@ CREATE TABLE probe (
     r#"
 -- When a used refresh token or code was first exchanged: the refresh grace counts from it.
 ALTER TABLE tokens ADD COLUMN used_at INTEGER;
+"#,
+    r#"
+-- An access token's audiences and, for a JWT, the token sealed under the token key (JSON).
+ALTER TABLE tokens ADD COLUMN extra TEXT;
 "#,
 ];
 
@@ -169,7 +173,7 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
         });
     }
     let mut stmt = conn.prepare(
-        "SELECT id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, state, properties, grant_id, used_at FROM tokens",
+        "SELECT id, kind, tenant, client_id, subject, scopes, authorities, issued_at, expires_at, state, properties, grant_id, used_at, extra FROM tokens",
     )?;
     let mut rows = stmt.query([])?;
     // The state engine shares equal profiles as it inserts: only one allocation per distinct
@@ -200,6 +204,9 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
         }
         token.properties = properties
             .map(|p| parse_json::<serde_json::Map<String, serde_json::Value>>("properties", &p).map(Arc::new))
+            .transpose()?;
+        token.extra = (row.get::<_, Option<String>>(13)?)
+            .map(|e| parse_json::<AccessExtra>("token extra", &e).map(Arc::new))
             .transpose()?;
         state.insert_token(Arc::new(token));
     }
