@@ -75,7 +75,13 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<P
         }
         None => None,
     };
-    let service = Arc::new(Service::new(store, clock, keys, &config.issuer_for(addr)));
+    let signing = crate::service::signing::SigningSettings {
+        alg: config.jwt_signing_alg.0,
+        publish_delay: config.jwt_key_publish_delay,
+    };
+    let service = Arc::new(Service::new(store, clock, keys, &config.issuer_for(addr)).with_signing_settings(signing));
+    // Never serve a JWT or a JWK Set from keys other nodes do not hold: load them before accepting.
+    service.load_signing_keys().await?;
     let configured = config
         .admin_client_id
         .as_deref()
@@ -209,6 +215,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let interval = Duration::from_secs(config.purge_interval.max(1));
     let purger = prepared.service.purger(config.purge_grace, interval);
     let purge_task = tokio::spawn(purger.run(interval, stopped.clone()));
+    let refresh_every = Duration::from_secs(crate::service::signing::KEY_REFRESH_INTERVAL as u64);
+    let refresh_task = tokio::spawn(prepared.service.key_refresher().run(refresh_every, stopped.clone()));
     let management_task = prepared
         .management
         .map(|(listener, _)| spawn_management(listener, &prepared.service, &config, stopped));
@@ -224,6 +232,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .context("server");
     let _ = stop.send(true);
     let _ = purge_task.await;
+    let _ = refresh_task.await;
     if let Some(task) = management_task {
         let _ = task.await;
     }

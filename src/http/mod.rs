@@ -58,7 +58,11 @@ fn api() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(admin::put_authorization, admin::delete_authorization))
         .routes(routes!(admin::get_token, admin::update_token, admin::delete_token))
         .routes(routes!(admin::lookup_token))
-        .routes(routes!(admin::backup));
+        .routes(routes!(admin::backup))
+        .routes(routes!(
+            admin::signing_keys::list_signing_keys,
+            admin::signing_keys::rotate_signing_key
+        ));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(oauth::token, cors::token_preflight))
         .routes(routes!(authorize::authorize))
@@ -69,6 +73,7 @@ fn api() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(oauth::revoke, cors::revoke_preflight))
         .routes(routes!(oauth::revoke_token, cors::revoke_token_preflight))
         .routes(routes!(meta::metadata, cors::metadata_preflight))
+        .routes(routes!(meta::jwks))
         .routes(routes!(meta::healthz))
         .routes(routes!(meta::readyz))
         .routes(routes!(meta::openapi_json))

@@ -178,6 +178,7 @@ impl Modify for SecuritySchemes {
         (name = "users", description = "Users of a tenant"),
         (name = "tokens", description = "Issued tokens: list, read, update, revoke"),
         (name = "backup", description = "A consistent snapshot of a SQLite store"),
+        (name = "keys", description = "JWT access-token signing keys: list and rotate"),
         (name = "meta", description = "Discovery, probes and this document"),
     )
 )]

@@ -11,7 +11,7 @@ pub mod issue;
 pub mod origins;
 pub mod passwords;
 pub mod scopes;
-mod signing;
+pub mod signing;
 pub mod throttle;
 
 use crate::clock::Clock;
@@ -49,6 +49,8 @@ pub struct Service {
     origins: origins::OriginIndex,
     /// JWT access-token signing keys (issue 18; see `signing.rs`).
     signing: Arc<crate::token::jwt::SigningKeys>,
+    /// Signing settings and the stored watermarks this node knows of.
+    keeper: signing::Keeper,
 }
 
 impl Service {
@@ -63,7 +65,14 @@ impl Service {
             metrics,
             origins: origins::OriginIndex::default(),
             signing: Arc::new(signing::ephemeral_keys()),
+            keeper: signing::Keeper::default(),
         }
+    }
+
+    /// `jwt_signing_alg` and `jwt_key_publish_delay` (the defaults otherwise).
+    pub fn with_signing_settings(mut self, settings: signing::SigningSettings) -> Self {
+        self.keeper = signing::Keeper::new(settings);
+        self
     }
 
     /// The job behind `tessera_active_access_tokens`, counting through the timed store.

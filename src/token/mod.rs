@@ -57,6 +57,8 @@ pub enum KeyError {
 struct Key {
     id: u8,
     mac: HmacSha256,
+    /// The key itself, for wrapping the JWT signing keys stored under it (`jwt::wrap`).
+    raw: zeroize::Zeroizing<[u8; 32]>,
 }
 
 /// The current signing key plus older keys still accepted for verification.
@@ -94,7 +96,11 @@ impl Keyring {
             let raw = decode_key(text)?;
             let id = Sha256::digest(raw)[0];
             let mac = HmacSha256::new_from_slice(&raw).expect("HMAC accepts any key length");
-            keys.push(Key { id, mac });
+            keys.push(Key {
+                id,
+                mac,
+                raw: zeroize::Zeroizing::new(raw),
+            });
         }
         Ok(Self { keys })
     }
@@ -106,6 +112,16 @@ impl Keyring {
     pub fn from_config(current: &Secret<String>, previous: &[Secret<String>]) -> Result<Self, KeyError> {
         let prev: Vec<&str> = previous.iter().map(|s| s.expose().as_str()).collect();
         Self::from_texts(current.expose(), &prev)
+    }
+
+    /// The current key's bytes: what new signing keys are wrapped under. Secret.
+    pub fn current_raw(&self) -> &[u8; 32] {
+        &self.keys[0].raw
+    }
+
+    /// Every key's bytes, current first: a stored signing key opens under one of them. Secret.
+    pub fn raw_keys(&self) -> impl Iterator<Item = &[u8; 32]> {
+        self.keys.iter().map(|k| &*k.raw)
     }
 
     fn mac_of(key: &Key, kind: TokenKind, id: &TokenId) -> [u8; MAC_LEN] {

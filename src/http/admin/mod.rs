@@ -227,6 +227,7 @@ type Res = Result<Response, AdminError>;
 
 mod backup;
 mod entities;
+pub mod signing_keys;
 mod tokens;
 
 pub use backup::*;

@@ -6,6 +6,8 @@ use crate::model::{
     User,
 };
 use crate::store::embedded::state::State;
+use crate::store::{KeepUntil, StoredSigningKey};
+use crate::token::jwt::SigningAlg;
 use rusqlite::Connection;
 use std::sync::Arc;
 
@@ -83,6 +85,18 @@ CREATE TABLE probe (
     r#"
 -- When a used refresh token or code was first exchanged: the refresh grace counts from it.
 ALTER TABLE tokens ADD COLUMN used_at INTEGER;
+"#,
+    r#"
+-- JWT signing keys, private keys wrapped under the token key; keep_until: i64::MIN nothing
+-- signed yet, i64::MAX forever.
+CREATE TABLE signing_keys (
+    kid        TEXT PRIMARY KEY,
+    alg        TEXT NOT NULL,
+    wrapped    BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    sign_from  INTEGER NOT NULL,
+    keep_until INTEGER NOT NULL
+);
 "#,
 ];
 
@@ -202,6 +216,19 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
             .map(|p| parse_json::<serde_json::Map<String, serde_json::Value>>("properties", &p).map(Arc::new))
             .transpose()?;
         state.insert_token(Arc::new(token));
+    }
+    let mut stmt = conn.prepare("SELECT kid, alg, wrapped, created_at, sign_from, keep_until FROM signing_keys")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let alg: String = row.get(1)?;
+        state.load_signing_key(StoredSigningKey {
+            kid: row.get(0)?,
+            alg: SigningAlg::parse(&alg).ok_or_else(|| corrupt("signing key alg", &alg))?,
+            wrapped: row.get(2)?,
+            created_at: row.get(3)?,
+            sign_from: row.get(4)?,
+            keep_until: KeepUntil::from_column(row.get(5)?),
+        });
     }
     Ok(state)
 }
