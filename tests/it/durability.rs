@@ -24,6 +24,49 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
+fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Each stored signing key, wrapped and opened (its PKCS#8 document) with the key file's token
+/// key, decrypted here as the README describes the format rather than by the server's code.
+fn signing_keys_opened(dir: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
+    use aws_lc_rs::hkdf::{Salt, HKDF_SHA256};
+    let file = tessera::token::KeyFile::read(&dir.join("tessera.key"))
+        .unwrap()
+        .unwrap();
+    let token_key = base64::Engine::decode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        file.current.expose().trim(),
+    )
+    .unwrap();
+    let prk = Salt::new(HKDF_SHA256, &[]).extract(&token_key);
+    let info: &[&[u8]] = &[b"tessera jwt signing key wrap"];
+    let okm = prk.expand(info, &AES_256_GCM).unwrap();
+    let aead = LessSafeKey::new(UnboundKey::from(okm));
+    // Read-only, after the files were read: nothing this does can change what they held.
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+    let db = rusqlite::Connection::open_with_flags(dir.join("tessera.db"), flags).unwrap();
+    let mut stmt = db.prepare("SELECT kid, alg, wrapped FROM signing_keys").unwrap();
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?))
+        })
+        .unwrap();
+    rows.map(|row| {
+        let (kid, alg, wrapped) = row.unwrap();
+        let (nonce, sealed) = wrapped.split_at(12);
+        let mut buf = sealed.to_vec();
+        let aad = [kid.as_bytes(), b"\0", alg.as_bytes()].concat();
+        let nonce = Nonce::try_assume_unique_for_key(nonce).unwrap();
+        let pkcs8 = aead.open_in_place(nonce, Aad::from(aad), &mut buf).unwrap().to_vec();
+        assert_eq!(pkcs8[0], 0x30, "a DER SEQUENCE");
+        (wrapped, pkcs8)
+    })
+    .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn answered_tokens_survive_sigkill_and_the_files_hold_no_usable_secret() {
     let dir = tempfile::tempdir().unwrap();
@@ -83,6 +126,31 @@ async fn answered_tokens_survive_sigkill_and_the_files_hold_no_usable_secret() {
         }
         for secret in [secret.as_str(), ADMIN_SECRET, api.admin_token.as_str(), password] {
             assert!(!contains(bytes, secret), "{name} holds a secret");
+        }
+    }
+    // Nor the private JWT signing key: only its wrapped form, which needs the token key.
+    let keys = signing_keys_opened(dir.path());
+    assert_eq!(keys.len(), 1, "the first start's key");
+    for (wrapped, pkcs8) in &keys {
+        assert!(
+            files.iter().any(|(_, b)| contains_bytes(b, wrapped)),
+            "sanity: the wrapped key is stored"
+        );
+        for (name, bytes) in &files {
+            assert!(
+                !contains_bytes(bytes, pkcs8),
+                "{name} holds a private signing key (PKCS#8 DER)"
+            );
+            for engine in [
+                &base64::engine::general_purpose::STANDARD,
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            ] {
+                let text = base64::Engine::encode(engine, pkcs8);
+                assert!(
+                    !contains(bytes, &text[..text.len() - 4]),
+                    "{name} holds a private signing key (base64)"
+                );
+            }
         }
     }
 
