@@ -2,7 +2,8 @@
 
 use crate::config::Config;
 use crate::secret::Secret;
-use crate::store::{self, embedded::sqlite::FileLock};
+use crate::service::signing::rewrap_stored;
+use crate::store::{self, embedded::EmbeddedStore};
 use crate::token::{KeyFile, KeyPosition, Keyring};
 use anyhow::Context;
 use std::path::Path;
@@ -54,8 +55,11 @@ fn warn_if_the_key_file_differs(path: &Path, key: &Secret<String>, previous: &[S
 
 /// `tessera key rotate`: a new current key in the key file, the old one kept as a previous key;
 /// with `forget_previous`, the previous keys are dropped instead. The server must be stopped: the
-/// store file is held meanwhile, so neither can start on the other's keys.
-pub fn rotate(config: &Config, forget_previous: bool) -> anyhow::Result<String> {
+/// store file is held meanwhile, so neither can start on the other's keys. The stored JWT signing
+/// keys follow: a rotation wraps each under the new key too (after the file is written, so a
+/// crash in between leaves them under a key the file holds); forgetting first leaves each wrapped
+/// under the current key alone, so that none needs a forgotten key.
+pub async fn rotate(config: &Config, forget_previous: bool) -> anyhow::Result<String> {
     if config.token_key.is_some() {
         anyhow::bail!(
             "token_key (TESSERA_TOKEN_KEY) is set, so the key file is not used: rotate through \
@@ -70,7 +74,15 @@ pub fn rotate(config: &Config, forget_previous: bool) -> anyhow::Result<String> 
         );
     };
     let db = Path::new(config.store.strip_prefix("sqlite://").unwrap_or_default());
-    let _held = FileLock::take(db).context("stop the server before rotating its key")?;
+    // Opening the store holds its file; no file yet: nothing is stored under any key.
+    let held = match db.exists() {
+        true => Some(
+            EmbeddedStore::open_sqlite(db.to_path_buf(), true)
+                .await
+                .context("stop the server before rotating its key")?,
+        ),
+        false => None,
+    };
     let file = KeyFile::read(&path)
         .with_context(|| format!("token key file {}", path.display()))?
         .with_context(|| {
@@ -79,15 +91,30 @@ pub fn rotate(config: &Config, forget_previous: bool) -> anyhow::Result<String> 
                 path.display()
             )
         })?;
-    let (file, done) = if forget_previous {
+    let signing_keys = |file: &KeyFile| -> anyhow::Result<Keyring> {
+        file.keyring()
+            .with_context(|| format!("token key file {}", path.display()))
+    };
+    let done = if forget_previous {
+        if let Some(store) = &held {
+            rewrap_stored(store, &signing_keys(&file)?, true).await?;
+        }
         let n = file.previous.len();
-        (file.without_previous(), format!("forgot {n} previous key(s)"))
+        file.without_previous()
+            .write(&path)
+            .with_context(|| format!("token key file {}", path.display()))?;
+        format!("forgot {n} previous key(s)")
     } else {
         let file = file.rotated();
-        let n = file.previous.len();
-        (file, format!("new key written; {n} previous key(s) still accepted"))
+        file.write(&path)
+            .with_context(|| format!("token key file {}", path.display()))?;
+        if let Some(store) = &held {
+            rewrap_stored(store, &signing_keys(&file)?, false).await?;
+        }
+        format!(
+            "new key written; {} previous key(s) still accepted",
+            file.previous.len()
+        )
     };
-    file.write(&path)
-        .with_context(|| format!("token key file {}", path.display()))?;
     Ok(format!("{}: {done}", path.display()))
 }

@@ -10,6 +10,7 @@ mod load;
 mod rotate;
 #[cfg(test)]
 mod tests;
+mod wraps;
 
 use super::Service;
 use crate::clock::UnixTime;
@@ -20,6 +21,7 @@ pub(super) use keeper::Keeper;
 pub use keeper::SigningSettings;
 pub use load::SigningKeysError;
 pub use rotate::{KeyRefresher, RefreshReport, SigningKeyInfo};
+pub use wraps::rewrap_stored;
 
 /// How far past the expiry asked for a watermark is written: one store write per key per this
 /// many seconds of issuance per node, not one per token.

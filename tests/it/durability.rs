@@ -55,7 +55,11 @@ fn signing_keys_opened(dir: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
         })
         .unwrap();
     rows.map(|row| {
-        let (kid, alg, wrapped) = row.unwrap();
+        let (kid, alg, stored) = row.unwrap();
+        // One wrap (`u16 length ‖ wrap`): the first start's, under the one token key.
+        let len = u16::from_be_bytes([stored[0], stored[1]]) as usize;
+        assert_eq!(stored.len(), 2 + len);
+        let wrapped = stored[2..].to_vec();
         let (nonce, sealed) = wrapped.split_at(12);
         let mut buf = sealed.to_vec();
         let aad = [kid.as_bytes(), b"\0", alg.as_bytes()].concat();

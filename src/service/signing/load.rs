@@ -2,8 +2,9 @@
 //! one key generated and stored; the node's key set built from them.
 
 use super::super::Service;
+use super::wraps;
 use crate::store::{KeepUntil, StoreError, StoredSigningKey};
-use crate::token::jwt::{unwrap, wrap, KeyEntry, KeyError, KeySet, SigningAlg, SigningKey};
+use crate::token::jwt::{wrap, KeyEntry, KeyError, KeySet, SigningAlg, SigningKey};
 
 /// Why the signing keys could not be loaded; each names the setting to fix. No key material.
 #[derive(Debug, thiserror::Error)]
@@ -22,12 +23,6 @@ pub enum SigningKeysError {
         alg: SigningAlg,
         source: KeyError,
     },
-}
-
-/// A stored key opened, and whether it opened under a previous token key only.
-pub(super) struct Opened {
-    pub key: SigningKey,
-    pub stale: bool,
 }
 
 impl Service {
@@ -64,6 +59,7 @@ impl Service {
         };
         let key = SigningKey::generate(alg).map_err(|e| failed("(new)", e))?;
         let wrapped = wrap(&key, self.keys.current_raw()).map_err(|e| failed(key.kid(), e))?;
+        let wrapped = wraps::join([&wrapped[..]]);
         Ok(StoredSigningKey {
             kid: key.kid().to_string(),
             alg,
@@ -74,40 +70,15 @@ impl Service {
         })
     }
 
-    /// One stored key, under whichever token key of the ring opens it.
-    pub(super) fn open(&self, stored: &StoredSigningKey) -> Result<Opened, SigningKeysError> {
-        for (i, token_key) in self.keys.raw_keys().enumerate() {
-            match unwrap(&stored.wrapped, &stored.kid, stored.alg, token_key) {
-                Ok(key) => return Ok(Opened { key, stale: i > 0 }),
-                Err(KeyError::Unwrap) => continue,
-                Err(source) => {
-                    return Err(SigningKeysError::Key {
-                        kid: stored.kid.clone(),
-                        alg: stored.alg,
-                        source,
-                    })
-                }
-            }
-        }
-        Err(SigningKeysError::Locked {
-            kid: stored.kid.clone(),
-        })
-    }
-
-    /// The set of `stored`, re-wrapping under the current token key what opened under a
-    /// previous one, so that the previous key can be dropped later without losing it.
+    /// The set of `stored`, adding a wrap under the current token key to those without one, so
+    /// that the previous token key can be dropped later without losing them.
     pub(super) async fn open_all(&self, stored: &[StoredSigningKey]) -> Result<KeySet, SigningKeysError> {
         let mut entries = Vec::with_capacity(stored.len());
         for row in stored {
-            let opened = self.open(row)?;
-            if opened.stale {
-                let wrapped = wrap(&opened.key, self.keys.current_raw()).map_err(|source| SigningKeysError::Key {
-                    kid: row.kid.clone(),
-                    alg: row.alg,
-                    source,
-                })?;
-                self.store.rewrap_signing_key(&row.kid, wrapped).await?;
-                tracing::info!(kid = %row.kid, "re-wrapped a JWT signing key under the current token key");
+            let opened = wraps::open(row, &self.keys, false)?;
+            if let Some(blob) = opened.rewrapped {
+                self.store.rewrap_signing_key(&row.kid, blob).await?;
+                tracing::info!(kid = %row.kid, "wrapped a JWT signing key under the current token key too");
             }
             entries.push(KeyEntry {
                 key: opened.key,

@@ -97,24 +97,6 @@ fn lock_exclusively(conn: &Connection, path: &Path) -> StoreResult<()> {
     })
 }
 
-/// The store file held by this process, so that no server opens it meanwhile (offline tools
-/// such as `tessera key rotate`). Released on drop.
-pub struct FileLock {
-    _held: Connection,
-}
-
-impl FileLock {
-    /// `None` when there is no file yet (nothing can be using it); never creates one.
-    pub fn take(path: &Path) -> StoreResult<Option<FileLock>> {
-        if !path.exists() {
-            return Ok(None);
-        }
-        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(db_err)?;
-        lock_exclusively(&conn, path)?;
-        Ok(Some(FileLock { _held: conn }))
-    }
-}
-
 impl Journal {
     /// Opens (creating if needed, never its directory) and migrates the file, loads the state, starts the writer.
     pub fn open(path: &Path, synchronous_full: bool) -> StoreResult<(Journal, SharedState)> {
