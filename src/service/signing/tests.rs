@@ -143,9 +143,9 @@ async fn a_new_key_is_published_at_once_signs_after_the_delay_and_the_old_one_st
     node.clock.advance(1);
     let report = node.service.refresh_signing_keys().await.unwrap();
     assert_eq!((report.retired, report.replaced), (1, true));
-    assert_eq!(node.published(), [new.kid.clone()]);
+    assert_eq!(node.published(), std::slice::from_ref(&new.kid));
     let stored: Vec<String> = node.stored().await.into_iter().map(|k| k.kid).collect();
-    assert_eq!(stored, [new.kid.clone()]);
+    assert_eq!(stored, std::slice::from_ref(&new.kid));
 
     node.clock.advance(1_000_000);
     node.service.refresh_signing_keys().await.unwrap();

@@ -9,7 +9,7 @@ pub mod raw;
 pub mod tmpfs;
 
 pub use api::{Api, Response};
-pub use process::{start_binary, start_binary_args, start_binary_with_descriptors, Process};
+pub use process::{failed_start, start_binary, start_binary_args, start_binary_with_descriptors, Process};
 
 use std::sync::Arc;
 use tessera::clock::ManualClock;
