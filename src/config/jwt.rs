@@ -46,3 +46,39 @@ pub fn check_publish_delay(delay: i64) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
+mod tests {
+    use super::super::{Config, Overrides};
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn the_alg_and_the_delay_come_from_every_layer_and_bad_ones_are_named() {
+        Jail::expect_with(|jail| {
+            let c = Config::load(None, Overrides::default()).unwrap();
+            assert_eq!((c.jwt_signing_alg.0, c.jwt_key_publish_delay), (SigningAlg::Es256, 600));
+            jail.create_file("t.toml", "jwt_signing_alg = \"RS256\"\njwt_key_publish_delay = 900\n")?;
+            let c = Config::load(Some(std::path::Path::new("t.toml")), Overrides::default()).unwrap();
+            assert_eq!((c.jwt_signing_alg.0, c.jwt_key_publish_delay), (SigningAlg::Rs256, 900));
+            jail.set_env("TESSERA_JWT_SIGNING_ALG", "EdDSA");
+            let c = Config::load(None, Overrides::default()).unwrap();
+            assert_eq!(c.jwt_signing_alg.0, SigningAlg::EdDsa);
+
+            for (alg, delay, named) in [("HS256", "600", "jwt_signing_alg"), ("es256", "600", "jwt_signing_alg")] {
+                jail.set_env("TESSERA_JWT_SIGNING_ALG", alg);
+                jail.set_env("TESSERA_JWT_KEY_PUBLISH_DELAY", delay);
+                let e = Config::load(None, Overrides::default()).unwrap_err().to_string();
+                assert!(e.contains(named) && e.contains(alg), "{e}");
+            }
+            jail.set_env("TESSERA_JWT_SIGNING_ALG", "ES256");
+            jail.set_env("TESSERA_JWT_KEY_PUBLISH_DELAY", "359");
+            let e = Config::load(None, Overrides::default()).unwrap_err().to_string();
+            assert!(e.contains("jwt_key_publish_delay 359") && e.contains("360"), "{e}");
+            jail.set_env("TESSERA_JWT_KEY_PUBLISH_DELAY", "360");
+            assert!(Config::load(None, Overrides::default()).is_ok());
+            Ok(())
+        });
+    }
+}

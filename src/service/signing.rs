@@ -11,6 +11,8 @@ mod rotate;
 #[cfg(test)]
 mod tests;
 mod wraps;
+#[cfg(test)]
+mod wraps_tests;
 
 use super::Service;
 use crate::clock::UnixTime;

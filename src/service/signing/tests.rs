@@ -11,12 +11,12 @@ use std::sync::Arc;
 const NOW: i64 = 1_700_000_000;
 const DELAY: i64 = 600;
 
-struct Node {
-    service: Arc<Service>,
-    clock: Arc<ManualClock>,
+pub(super) struct Node {
+    pub service: Arc<Service>,
+    pub clock: Arc<ManualClock>,
 }
 
-fn node_on(store: Arc<dyn Store>, keys: Keyring, alg: SigningAlg) -> Node {
+pub(super) fn node_on(store: Arc<dyn Store>, keys: Keyring, alg: SigningAlg) -> Node {
     let clock = Arc::new(ManualClock::new(NOW));
     let settings = SigningSettings {
         alg,
@@ -37,7 +37,7 @@ async fn started(store: Arc<dyn Store>) -> Node {
 }
 
 impl Node {
-    fn signer(&self) -> String {
+    pub fn signer(&self) -> String {
         let set = self.service.signing_keys().current();
         set.signer(self.clock.now()).unwrap().kid().to_string()
     }
@@ -53,7 +53,7 @@ impl Node {
             .collect()
     }
 
-    async fn stored(&self) -> Vec<StoredSigningKey> {
+    pub async fn stored(&self) -> Vec<StoredSigningKey> {
         self.service.store.signing_keys().await.unwrap()
     }
 }
@@ -236,85 +236,4 @@ async fn the_watermark_is_written_only_when_it_must_move() {
     assert_eq!(stored(&node).await, KeepUntil::Forever);
     node.service.keep_key_until(&kid, Some(NOW)).await.unwrap();
     assert_eq!(stored(&node).await, KeepUntil::Forever, "never lowered");
-}
-
-#[tokio::test]
-async fn keys_stored_under_a_previous_token_key_open_and_are_rewrapped_under_the_current_one() {
-    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
-    let (k1, k2) = (generate_key_text(), generate_key_text());
-    let first = node_on(store.clone(), Keyring::from_texts(&k1, &[]).unwrap(), SigningAlg::EdDsa);
-    first.service.load_signing_keys().await.unwrap();
-    let kid = first.signer();
-    let before = first.stored().await;
-
-    let stranger = node_on(store.clone(), Keyring::from_texts(&k2, &[]).unwrap(), SigningAlg::EdDsa);
-    let refused = stranger.service.load_signing_keys().await.unwrap_err().to_string();
-    assert!(
-        refused.contains(&kid) && refused.contains("TESSERA_TOKEN_PREVIOUS_KEYS"),
-        "{refused}"
-    );
-
-    let rotated = node_on(
-        store.clone(),
-        Keyring::from_texts(&k2, &[&k1]).unwrap(),
-        SigningAlg::EdDsa,
-    );
-    rotated.service.load_signing_keys().await.unwrap();
-    assert_eq!(rotated.signer(), kid);
-    assert_ne!(rotated.stored().await[0].wrapped, before[0].wrapped, "re-wrapped");
-
-    let forgotten = node_on(store, Keyring::from_texts(&k2, &[]).unwrap(), SigningAlg::EdDsa);
-    forgotten.service.load_signing_keys().await.unwrap();
-    assert_eq!(forgotten.signer(), kid, "the previous token key is no longer needed");
-}
-
-#[tokio::test]
-async fn a_node_still_on_the_previous_token_key_opens_a_key_wrapped_under_the_new_one_too() {
-    let store: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
-    let (k1, k2) = (generate_key_text(), generate_key_text());
-    let old = node_on(store.clone(), Keyring::from_texts(&k1, &[]).unwrap(), SigningAlg::Es256);
-    old.service.load_signing_keys().await.unwrap();
-    let new = node_on(
-        store.clone(),
-        Keyring::from_texts(&k2, &[&k1]).unwrap(),
-        SigningAlg::Es256,
-    );
-    new.service.load_signing_keys().await.unwrap();
-    let blob = new.stored().await[0].wrapped.clone();
-    assert_eq!(wraps::split(&blob).unwrap().len(), 2, "one wrap per token key");
-
-    // A rollback (or a node not yet given the new key) still opens it.
-    let rolled_back = node_on(store.clone(), Keyring::from_texts(&k1, &[]).unwrap(), SigningAlg::Es256);
-    rolled_back.service.load_signing_keys().await.unwrap();
-    assert_eq!(rolled_back.signer(), old.signer());
-
-    // Forgetting the previous key keeps only the current key's wrap.
-    assert_eq!(
-        rewrap_stored(&*store, &Keyring::from_texts(&k2, &[&k1]).unwrap(), true)
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(wraps::split(&new.stored().await[0].wrapped).unwrap().len(), 1);
-    let stale = node_on(store.clone(), Keyring::from_texts(&k1, &[]).unwrap(), SigningAlg::Es256);
-    assert!(matches!(
-        stale.service.load_signing_keys().await,
-        Err(SigningKeysError::Locked { .. })
-    ));
-    assert_eq!(
-        rewrap_stored(&*store, &Keyring::from_texts(&k2, &[]).unwrap(), true)
-            .await
-            .unwrap(),
-        0,
-        "done"
-    );
-}
-
-#[test]
-fn broken_wrap_framing_is_refused() {
-    assert_eq!(wraps::split(&[]).unwrap().len(), 0);
-    let blob = wraps::join([&[1u8, 2, 3][..], &[4][..]]);
-    assert_eq!(wraps::split(&blob).unwrap(), [&[1u8, 2, 3][..], &[4][..]]);
-    assert!(wraps::split(&blob[..blob.len() - 1]).is_none());
-    assert!(wraps::split(&[0]).is_none());
 }

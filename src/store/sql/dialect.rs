@@ -74,21 +74,7 @@ CREATE INDEX consents_subject ON consents (tenant, subject);
 "#,
     THROTTLE_POSTGRES,
     USED_AT,
-    // JWT signing keys: `wrapped` is base64url of the wrapped private key; `keep_until` is
-    // i64::MIN (nothing signed yet) or i64::MAX (forever) at the ends; `first_key` is 1 on the key
-    // a fleet's first start added, NULL on the others, so two nodes starting together on an
-    // empty table cannot both add one.
-    r#"
-CREATE TABLE signing_keys (
-    kid        VARCHAR(64) COLLATE "C" PRIMARY KEY,
-    alg        VARCHAR(8) NOT NULL,
-    wrapped    TEXT NOT NULL,
-    created_at BIGINT NOT NULL,
-    sign_from  BIGINT NOT NULL,
-    keep_until BIGINT NOT NULL,
-    first_key  SMALLINT UNIQUE
-);
-"#,
+    super::signing_keys::POSTGRES_TABLE,
 ];
 
 /// When a used refresh token or code was first exchanged: the refresh grace counts from it
@@ -193,22 +179,7 @@ CREATE TABLE throttle (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={nopad_bin};
 "#,
     USED_AT,
-    // JWT signing keys: `wrapped` is base64url of the wrapped private key; `keep_until` is
-    // i64::MIN (nothing signed yet) or i64::MAX (forever) at the ends; `first_key` is 1 on the key
-    // a fleet's first start added, NULL on the others, so two nodes starting together on an
-    // empty table cannot both add one.
-    r#"
-CREATE TABLE signing_keys (
-    kid        VARCHAR(64) NOT NULL PRIMARY KEY,
-    alg        VARCHAR(8) NOT NULL,
-    wrapped    TEXT NOT NULL,
-    created_at BIGINT NOT NULL,
-    sign_from  BIGINT NOT NULL,
-    keep_until BIGINT NOT NULL,
-    first_key  SMALLINT NULL,
-    UNIQUE KEY signing_keys_first (first_key)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={nopad_bin};
-"#,
+    super::signing_keys::MYSQL_TABLE,
 ];
 
 impl Dialect {

@@ -10,6 +10,36 @@ use base64::Engine;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+/// The last schema step on PostgreSQL. `wrapped` is base64url of the stored key; `keep_until`
+/// is `i64::MIN` (nothing signed yet) or `i64::MAX` (forever) at the ends; `first_key` is 1 on
+/// the key a fleet's first start added, NULL on the others, so two nodes starting together on
+/// an empty table cannot both add one.
+pub(super) const POSTGRES_TABLE: &str = r#"
+CREATE TABLE signing_keys (
+    kid        VARCHAR(64) COLLATE "C" PRIMARY KEY,
+    alg        VARCHAR(8) NOT NULL,
+    wrapped    TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    sign_from  BIGINT NOT NULL,
+    keep_until BIGINT NOT NULL,
+    first_key  SMALLINT UNIQUE
+);
+"#;
+
+/// The last schema step on MySQL/MariaDB: the same table.
+pub(super) const MYSQL_TABLE: &str = r#"
+CREATE TABLE signing_keys (
+    kid        VARCHAR(64) NOT NULL PRIMARY KEY,
+    alg        VARCHAR(8) NOT NULL,
+    wrapped    TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    sign_from  BIGINT NOT NULL,
+    keep_until BIGINT NOT NULL,
+    first_key  SMALLINT NULL,
+    UNIQUE KEY signing_keys_first (first_key)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={nopad_bin};
+"#;
+
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("signing key {what}"))
 }

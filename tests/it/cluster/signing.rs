@@ -29,7 +29,9 @@ fn kids(service: &Service) -> Vec<String> {
 
 pub(super) async fn signing_keys_are_shared_across_nodes(kind: &str) {
     let _slot = SLOTS.acquire().await.unwrap();
-    let Some(cluster) = Cluster::new(kind).await else { return };
+    let Some(cluster) = Cluster::new(kind).await else {
+        return;
+    };
     let clock = Arc::new(ManualClock::new(START));
     let (a, b) = tokio::join!(node(&cluster, clock.clone()), node(&cluster, clock.clone()));
     assert_eq!(kids(&a).len(), 1, "one first key");
