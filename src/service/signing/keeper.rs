@@ -5,7 +5,7 @@ use crate::store::KeepUntil;
 use crate::token::jwt::SigningAlg;
 use parking_lot::RwLock;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 
 /// `jwt_signing_alg` and `jwt_key_publish_delay`.
@@ -29,6 +29,9 @@ impl Default for SigningSettings {
 #[derive(Default)]
 pub struct Keeper {
     pub settings: SigningSettings,
+    /// The node's keys came from the store (start-up loaded them); before that it holds the
+    /// ephemeral key alone, which nothing stores or needs to keep.
+    pub loaded: AtomicBool,
     /// Per kid, the watermark the store holds at least (`KeepUntil::to_column`).
     marks: RwLock<HashMap<String, Arc<AtomicI64>>>,
 }
@@ -37,6 +40,7 @@ impl Keeper {
     pub fn new(settings: SigningSettings) -> Self {
         Self {
             settings,
+            loaded: AtomicBool::new(false),
             marks: RwLock::default(),
         }
     }

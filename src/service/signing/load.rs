@@ -42,6 +42,7 @@ impl Service {
         let set = self.open_all(&stored).await?;
         self.signing.replace(set);
         self.remember_marks(&stored);
+        self.keeper.loaded.store(true, std::sync::atomic::Ordering::Release);
         Ok(())
     }
 

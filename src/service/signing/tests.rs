@@ -237,3 +237,20 @@ async fn the_watermark_is_written_only_when_it_must_move() {
     node.service.keep_key_until(&kid, Some(NOW)).await.unwrap();
     assert_eq!(stored(&node).await, KeepUntil::Forever, "never lowered");
 }
+
+#[tokio::test]
+async fn before_start_up_loads_the_keys_the_ephemeral_key_needs_no_watermark() {
+    let node = node_on(
+        Arc::new(EmbeddedStore::in_memory()),
+        Keyring::random(),
+        SigningAlg::Es256,
+    );
+    let ephemeral = node.signer();
+    node.service.keep_key_until(&ephemeral, None).await.unwrap();
+    assert!(node.stored().await.is_empty(), "nothing stored");
+    node.service.load_signing_keys().await.unwrap();
+    assert!(matches!(
+        node.service.keep_key_until(&ephemeral, None).await,
+        Err(StoreError::Missing("signing key"))
+    ));
+}
