@@ -76,11 +76,11 @@ enum KeyCommand {
     /// Add a JWT signing key to the running server (admin API): published in its JWK Set at once,
     /// signing after `jwt_key_publish_delay`; the keys before it stay until their tokens expire.
     RotateSigning {
-        #[command(flatten)]
-        conn: tessera::cli::Connection,
         /// ES256, EdDSA or RS256 (default: the server's jwt_signing_alg).
         #[arg(long)]
         alg: Option<String>,
+        #[command(flatten)]
+        conn: tessera::cli::Connection,
     },
     /// List the running server's JWT signing keys (admin API); never private material.
     SigningKeys {
