@@ -2,8 +2,8 @@
 
 use crate::config::Config;
 use crate::secret::Secret;
-use crate::service::signing::rewrap_stored;
-use crate::store::{self, embedded::EmbeddedStore};
+use crate::service::signing::rewrap;
+use crate::store::{self, embedded::sqlite::FileLock};
 use crate::token::{KeyFile, KeyPosition, Keyring};
 use anyhow::Context;
 use std::path::Path;
@@ -59,7 +59,7 @@ fn warn_if_the_key_file_differs(path: &Path, key: &Secret<String>, previous: &[S
 /// keys follow: a rotation wraps each under the new key too (after the file is written, so a
 /// crash in between leaves them under a key the file holds); forgetting first leaves each wrapped
 /// under the current key alone, so that none needs a forgotten key.
-pub async fn rotate(config: &Config, forget_previous: bool) -> anyhow::Result<String> {
+pub fn rotate(config: &Config, forget_previous: bool) -> anyhow::Result<String> {
     if config.token_key.is_some() {
         anyhow::bail!(
             "token_key (TESSERA_TOKEN_KEY) is set, so the key file is not used: rotate through \
@@ -74,15 +74,7 @@ pub async fn rotate(config: &Config, forget_previous: bool) -> anyhow::Result<St
         );
     };
     let db = Path::new(config.store.strip_prefix("sqlite://").unwrap_or_default());
-    // Opening the store holds its file; no file yet: nothing is stored under any key.
-    let held = match db.exists() {
-        true => Some(
-            EmbeddedStore::open_sqlite(db.to_path_buf(), true)
-                .await
-                .context("stop the server before rotating its key")?,
-        ),
-        false => None,
-    };
+    let mut held = FileLock::take(db).context("stop the server before rotating its key")?;
     let file = KeyFile::read(&path)
         .with_context(|| format!("token key file {}", path.display()))?
         .with_context(|| {
@@ -91,14 +83,17 @@ pub async fn rotate(config: &Config, forget_previous: bool) -> anyhow::Result<St
                 path.display()
             )
         })?;
-    let signing_keys = |file: &KeyFile| -> anyhow::Result<Keyring> {
-        file.keyring()
-            .with_context(|| format!("token key file {}", path.display()))
+    let mut rewrap_under = |file: &KeyFile, only_current: bool| -> anyhow::Result<()> {
+        let ring = file
+            .keyring()
+            .with_context(|| format!("token key file {}", path.display()))?;
+        if let Some(held) = &mut held {
+            held.rewrap_signing_keys(|key| rewrap(key, &ring, only_current).map_err(anyhow::Error::from))?;
+        }
+        Ok(())
     };
     let done = if forget_previous {
-        if let Some(store) = &held {
-            rewrap_stored(store, &signing_keys(&file)?, true).await?;
-        }
+        rewrap_under(&file, true)?;
         let n = file.previous.len();
         file.without_previous()
             .write(&path)
@@ -108,9 +103,7 @@ pub async fn rotate(config: &Config, forget_previous: bool) -> anyhow::Result<St
         let file = file.rotated();
         file.write(&path)
             .with_context(|| format!("token key file {}", path.display()))?;
-        if let Some(store) = &held {
-            rewrap_stored(store, &signing_keys(&file)?, false).await?;
-        }
+        rewrap_under(&file, false)?;
         format!(
             "new key written; {} previous key(s) still accepted",
             file.previous.len()

@@ -127,7 +127,7 @@ fn main() -> ExitCode {
             forget_previous,
         }) => Config::load(config.as_deref(), Overrides { listen: None, store })
             .map_err(anyhow::Error::from)
-            .and_then(|config| runtime()?.block_on(tessera::keys::rotate(&config, forget_previous)))
+            .and_then(|config| tessera::keys::rotate(&config, forget_previous))
             .map(|done| println!("{done}")),
         Command::Purge { config, store } => Config::load(config.as_deref(), Overrides { listen: None, store })
             .map_err(anyhow::Error::from)

@@ -23,7 +23,7 @@ pub(super) use keeper::Keeper;
 pub use keeper::SigningSettings;
 pub use load::SigningKeysError;
 pub use rotate::{KeyRefresher, RefreshReport, SigningKeyInfo};
-pub use wraps::rewrap_stored;
+pub use wraps::rewrap;
 
 /// How far past the expiry asked for a watermark is written: one store write per key per this
 /// many seconds of issuance per node, not one per token.

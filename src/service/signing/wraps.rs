@@ -5,7 +5,7 @@
 //! only the wrap under the current key.
 
 use super::SigningKeysError;
-use crate::store::{Store, StoreError, StoredSigningKey};
+use crate::store::{StoreError, StoredSigningKey};
 use crate::token::jwt::{unwrap, wrap, KeyError, SigningKey};
 use crate::token::Keyring;
 
@@ -90,15 +90,12 @@ pub fn open(stored: &StoredSigningKey, ring: &Keyring, only_current: bool) -> Re
     Ok(Opened { key, rewrapped })
 }
 
-/// `tessera key rotate`: every stored key given a wrap under `ring`'s current key (with
-/// `only_current`, left with that one alone). Returns how many keys changed.
-pub async fn rewrap_stored(store: &dyn Store, ring: &Keyring, only_current: bool) -> Result<usize, SigningKeysError> {
-    let mut changed = 0;
-    for stored in store.signing_keys().await? {
-        if let Some(blob) = open(&stored, ring, only_current)?.rewrapped {
-            store.rewrap_signing_key(&stored.kid, blob).await?;
-            changed += 1;
-        }
-    }
-    Ok(changed)
+/// `tessera key rotate`: the blob to store in place of `stored` so that it has a wrap under
+/// `ring`'s current key (with `only_current`, that one alone); `None` when it has already.
+pub fn rewrap(
+    stored: &StoredSigningKey,
+    ring: &Keyring,
+    only_current: bool,
+) -> Result<Option<Vec<u8>>, SigningKeysError> {
+    Ok(open(stored, ring, only_current)?.rewrapped)
 }

@@ -217,18 +217,33 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
             .transpose()?;
         state.insert_token(Arc::new(token));
     }
+    for key in signing_keys(conn)? {
+        state.load_signing_key(key);
+    }
+    Ok(state)
+}
+
+/// The stored signing keys (none in a file from before them).
+pub(super) fn signing_keys(conn: &Connection) -> rusqlite::Result<Vec<StoredSigningKey>> {
+    let exists: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'signing_keys'",
+        [],
+        |row| row.get(0),
+    )?;
+    if exists == 0 {
+        return Ok(Vec::new());
+    }
     let mut stmt = conn.prepare("SELECT kid, alg, wrapped, created_at, sign_from, keep_until FROM signing_keys")?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
+    let keys = stmt.query_map([], |row| {
         let alg: String = row.get(1)?;
-        state.load_signing_key(StoredSigningKey {
+        Ok(StoredSigningKey {
             kid: row.get(0)?,
             alg: SigningAlg::parse(&alg).ok_or_else(|| corrupt("signing key alg", &alg))?,
             wrapped: row.get(2)?,
             created_at: row.get(3)?,
             sign_from: row.get(4)?,
             keep_until: KeepUntil::from_column(row.get(5)?),
-        });
-    }
-    Ok(state)
+        })
+    })?;
+    keys.collect()
 }
