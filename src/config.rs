@@ -8,10 +8,12 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 mod help;
+mod jwt;
 mod management;
 mod sources;
 
 pub use help::settings_help;
+pub use jwt::JwtSigningAlg;
 pub use management::ManagementListen;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -76,6 +78,10 @@ pub struct Config {
     /// environment a comma-separated list.
     #[serde(deserialize_with = "key_list")]
     pub token_previous_keys: Vec<Secret<String>>,
+    /// The alg of the JWT signing keys this server generates (first start, rotation).
+    pub jwt_signing_alg: JwtSigningAlg,
+    /// Seconds a new signing key is published before it signs.
+    pub jwt_key_publish_delay: i64,
     /// `tracing` filter, e.g. `info` or `tessera=debug`.
     pub log: String,
     pub log_format: LogFormat,
@@ -107,6 +113,8 @@ impl Default for Config {
             admin_client_secret: None,
             token_key: None,
             token_previous_keys: Vec::new(),
+            jwt_signing_alg: JwtSigningAlg::default(),
+            jwt_key_publish_delay: 600,
             log: "info".into(),
             log_format: LogFormat::Text,
             sqlite: SqliteConfig::default(),
@@ -265,6 +273,7 @@ impl Config {
                 "active_tokens_interval must be at least 1 second".into(),
             ));
         }
+        jwt::check_publish_delay(self.jwt_key_publish_delay).map_err(ConfigError::Invalid)?;
         if let Some(secret) = &self.admin_client_secret {
             form_safe_secret(secret.expose())?;
         }

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::secret::Secret;
+use crate::service::signing::rewrap;
 use crate::store::{self, embedded::sqlite::FileLock};
 use crate::token::{KeyFile, KeyPosition, Keyring};
 use anyhow::Context;
@@ -54,7 +55,10 @@ fn warn_if_the_key_file_differs(path: &Path, key: &Secret<String>, previous: &[S
 
 /// `tessera key rotate`: a new current key in the key file, the old one kept as a previous key;
 /// with `forget_previous`, the previous keys are dropped instead. The server must be stopped: the
-/// store file is held meanwhile, so neither can start on the other's keys.
+/// store file is held meanwhile, so neither can start on the other's keys. The stored JWT signing
+/// keys follow: a rotation wraps each under the new key too (after the file is written, so a
+/// crash in between leaves them under a key the file holds); forgetting first leaves each wrapped
+/// under the current key alone, so that none needs a forgotten key.
 pub fn rotate(config: &Config, forget_previous: bool) -> anyhow::Result<String> {
     if config.token_key.is_some() {
         anyhow::bail!(
@@ -70,7 +74,7 @@ pub fn rotate(config: &Config, forget_previous: bool) -> anyhow::Result<String> 
         );
     };
     let db = Path::new(config.store.strip_prefix("sqlite://").unwrap_or_default());
-    let _held = FileLock::take(db).context("stop the server before rotating its key")?;
+    let mut held = FileLock::take(db).context("stop the server before rotating its key")?;
     let file = KeyFile::read(&path)
         .with_context(|| format!("token key file {}", path.display()))?
         .with_context(|| {
@@ -79,15 +83,31 @@ pub fn rotate(config: &Config, forget_previous: bool) -> anyhow::Result<String> 
                 path.display()
             )
         })?;
-    let (file, done) = if forget_previous {
+    let mut rewrap_under = |file: &KeyFile, only_current: bool| -> anyhow::Result<()> {
+        let ring = file
+            .keyring()
+            .with_context(|| format!("token key file {}", path.display()))?;
+        if let Some(held) = &mut held {
+            held.rewrap_signing_keys(|key| rewrap(key, &ring, only_current).map_err(anyhow::Error::from))?;
+        }
+        Ok(())
+    };
+    let done = if forget_previous {
+        rewrap_under(&file, true)?;
         let n = file.previous.len();
-        (file.without_previous(), format!("forgot {n} previous key(s)"))
+        file.without_previous()
+            .write(&path)
+            .with_context(|| format!("token key file {}", path.display()))?;
+        format!("forgot {n} previous key(s)")
     } else {
         let file = file.rotated();
-        let n = file.previous.len();
-        (file, format!("new key written; {n} previous key(s) still accepted"))
+        file.write(&path)
+            .with_context(|| format!("token key file {}", path.display()))?;
+        rewrap_under(&file, false)?;
+        format!(
+            "new key written; {} previous key(s) still accepted",
+            file.previous.len()
+        )
     };
-    file.write(&path)
-        .with_context(|| format!("token key file {}", path.display()))?;
     Ok(format!("{}: {done}", path.display()))
 }

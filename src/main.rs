@@ -73,6 +73,20 @@ enum KeyCommand {
         #[arg(long)]
         forget_previous: bool,
     },
+    /// Add a JWT signing key to the running server (admin API): published in its JWK Set at once,
+    /// signing after `jwt_key_publish_delay`; the keys before it stay until their tokens expire.
+    RotateSigning {
+        /// ES256, EdDSA or RS256 (default: the server's jwt_signing_alg).
+        #[arg(long)]
+        alg: Option<String>,
+        #[command(flatten)]
+        conn: tessera::cli::Connection,
+    },
+    /// List the running server's JWT signing keys (admin API); never private material.
+    SigningKeys {
+        #[command(flatten)]
+        conn: tessera::cli::Connection,
+    },
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -97,6 +111,12 @@ fn main() -> ExitCode {
     let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         Command::Admin(command) => return tessera::cli::run(*command),
+        Command::Key(KeyCommand::RotateSigning { conn, alg }) => {
+            return tessera::cli::signing_keys::run(conn, tessera::cli::signing_keys::SigningKeyAction::Rotate { alg })
+        }
+        Command::Key(KeyCommand::SigningKeys { conn }) => {
+            return tessera::cli::signing_keys::run(conn, tessera::cli::signing_keys::SigningKeyAction::List)
+        }
         Command::Key(KeyCommand::Generate) => {
             println!("{}", tessera::token::generate_key_text());
             Ok(())

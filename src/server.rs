@@ -80,8 +80,16 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<P
         purge_grace: config.purge_grace,
         purge_interval: Duration::from_secs(config.purge_interval.max(1)),
     };
-    let service = Service::new(store, clock, keys, &config.issuer_for(addr)).with_operations(operations);
+    let signing = crate::service::signing::SigningSettings {
+        alg: config.jwt_signing_alg.0,
+        publish_delay: config.jwt_key_publish_delay,
+    };
+    let service = Service::new(store, clock, keys, &config.issuer_for(addr))
+        .with_operations(operations)
+        .with_signing_settings(signing);
     let service = Arc::new(service);
+    // Never serve a JWT or a JWK Set from keys other nodes do not hold: load them before accepting.
+    service.load_signing_keys().await?;
     let configured = config
         .admin_client_id
         .as_deref()
@@ -225,6 +233,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         },
     );
     let sample_task = tokio::spawn(sampling);
+    let refresh_every = Duration::from_secs(crate::service::signing::KEY_REFRESH_INTERVAL as u64);
+    let refresh_task = tokio::spawn(prepared.service.key_refresher().run(refresh_every, stopped.clone()));
     let management_task = prepared
         .management
         .map(|(listener, _)| spawn_management(listener, &prepared.service, &config, stopped));
@@ -241,6 +251,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let _ = stop.send(true);
     let _ = purge_task.await;
     let _ = sample_task.await;
+    let _ = refresh_task.await;
     if let Some(task) = management_task {
         let _ = task.await;
     }

@@ -6,6 +6,7 @@ mod cache;
 mod client;
 mod clients;
 mod settings;
+pub mod signing_keys;
 mod table;
 mod tenants;
 mod tokens;
@@ -187,11 +188,16 @@ pub fn read_stdin_secret(what: &str) -> CliResult<Secret<String>> {
 
 /// Runs one admin command to completion and maps the outcome to an exit code.
 pub fn run(command: AdminCommand) -> ExitCode {
+    exit_code(dispatch(command))
+}
+
+/// Runs a command's future to completion and maps the outcome to an exit code.
+fn exit_code(command: impl std::future::Future<Output = CliResult>) -> ExitCode {
     let outcome = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::failed(format!("cannot start the async runtime: {e}")))
-        .and_then(|rt| rt.block_on(dispatch(command)));
+        .and_then(|rt| rt.block_on(command));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

@@ -2,9 +2,10 @@
 
 use crate::model::GrantType;
 use crate::service::error::RETRY_AFTER_UNAVAILABLE;
+use crate::service::signing::JWKS_CACHE_CONTROL;
 use crate::service::Service;
 use axum::extract::State;
-use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -33,6 +34,8 @@ pub struct ServerMetadata {
     revocation_endpoint_auth_methods_supported: Vec<&'static str>,
     /// RFC 9207: every authorization response, success or error, carries `iss`.
     authorization_response_iss_parameter_supported: bool,
+    /// The public keys JWT access tokens (RFC 9068) are signed with.
+    jwks_uri: String,
 }
 
 #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "meta",
@@ -52,7 +55,22 @@ pub async fn metadata(State(service): State<Arc<Service>>) -> Response {
         introspection_endpoint_auth_methods_supported: AUTH_METHODS.to_vec(),
         revocation_endpoint_auth_methods_supported: PUBLIC_AUTH_METHODS.to_vec(),
         authorization_response_iss_parameter_supported: true,
+        jwks_uri: format!("{base}/.well-known/jwks.json"),
     }))
+}
+
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "meta",
+    description = "The JWK Set (RFC 7517) of the keys JWT access tokens are signed with: public keys only, each \
+        with `kid`, `alg` and `use: sig`. A new key appears here `jwt_key_publish_delay` seconds before it \
+        signs; a retired key stays until every token it signed has expired. Cacheable (`Cache-Control`).",
+    responses((status = 200, description = "The JWK Set", body = Object, content_type = "application/json")))]
+pub async fn jwks(State(service): State<Arc<Service>>) -> Response {
+    let body = service.signing_keys().current().jwks_json().clone();
+    let headers = [
+        (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        (CACHE_CONTROL, HeaderValue::from_static(JWKS_CACHE_CONTROL)),
+    ];
+    super::cors::public((headers, body))
 }
 
 #[utoipa::path(get, path = "/healthz", tag = "meta",

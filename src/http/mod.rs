@@ -63,7 +63,11 @@ fn api() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(admin::request_stats))
         .routes(routes!(admin::tenant_stats))
         .routes(routes!(admin::store_status))
-        .routes(routes!(admin::purge_now));
+        .routes(routes!(admin::purge_now))
+        .routes(routes!(
+            admin::signing_keys::list_signing_keys,
+            admin::signing_keys::rotate_signing_key
+        ));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(oauth::token, cors::token_preflight))
         .routes(routes!(authorize::authorize))
@@ -74,6 +78,7 @@ fn api() -> OpenApiRouter<Arc<Service>> {
         .routes(routes!(oauth::revoke, cors::revoke_preflight))
         .routes(routes!(oauth::revoke_token, cors::revoke_token_preflight))
         .routes(routes!(meta::metadata, cors::metadata_preflight))
+        .routes(routes!(meta::jwks))
         .routes(routes!(meta::healthz))
         .routes(routes!(meta::readyz))
         .routes(routes!(meta::openapi_json))

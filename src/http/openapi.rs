@@ -199,6 +199,7 @@ impl Modify for SecuritySchemes {
         (name = "tokens", description = "Issued tokens: list, read, update, revoke"),
         (name = "backup", description = "A consistent snapshot of a SQLite store"),
         (name = "operations", description = "What the server admin watches: request stats, token counts, the store"),
+        (name = "keys", description = "JWT access-token signing keys: list and rotate"),
         (name = "meta", description = "Discovery, probes and this document"),
     )
 )]

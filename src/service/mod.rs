@@ -13,7 +13,7 @@ pub mod issue;
 pub mod origins;
 pub mod passwords;
 pub mod scopes;
-mod signing;
+pub mod signing;
 pub mod throttle;
 
 use crate::clock::Clock;
@@ -55,6 +55,8 @@ pub struct Service {
     console: console::Sessions,
     /// JWT access-token signing keys (issue 18; see `signing.rs`).
     signing: Arc<crate::token::jwt::SigningKeys>,
+    /// Signing settings and the stored watermarks this node knows of.
+    keeper: signing::Keeper,
 }
 
 /// The deployment facts the admin API's store view needs (set by the server from its configuration).
@@ -85,6 +87,7 @@ impl Service {
             },
             console: console::Sessions::default(),
             signing: Arc::new(signing::ephemeral_keys()),
+            keeper: signing::Keeper::default(),
         }
     }
 
@@ -97,6 +100,12 @@ impl Service {
     /// One sample of the hot routes' recent rate and latency (the sampler job's run).
     pub fn sample_routes(&self) {
         self.metrics.sample_routes(self.clock.now());
+    }
+
+    /// `jwt_signing_alg` and `jwt_key_publish_delay` (the defaults otherwise).
+    pub fn with_signing_settings(mut self, settings: signing::SigningSettings) -> Self {
+        self.keeper = signing::Keeper::new(settings);
+        self
     }
 
     /// The job behind `tessera_active_access_tokens`, counting through the timed store.

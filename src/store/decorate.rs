@@ -38,6 +38,8 @@ ops! {
     ReleaseLease => "release_lease", ActiveAccessByTenant => "active_access_by_tenant",
     TakeAttempt => "take_attempt", ClearAttempts => "clear_attempts", PurgeAttempts => "purge_attempts",
     Backup => "backup",
+    SigningKeys => "signing_keys", AddSigningKey => "add_signing_key", KeepSigningKey => "keep_signing_key",
+    RewrapSigningKey => "rewrap_signing_key", DeleteSigningKey => "delete_signing_key",
 }
 
 /// A stored read that a decorator may answer from elsewhere, as many times as it needs.

@@ -6,6 +6,7 @@ pub mod decorate;
 pub mod embedded;
 pub mod metered;
 mod open;
+mod signing_keys;
 pub mod sql;
 mod stored_ids;
 
@@ -22,6 +23,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use open::{backend_name, is_shared, key_file_beside, open, redact_url, OpenError, StoreOptions};
+pub use signing_keys::{KeepUntil, SigningKeyStore, StoredSigningKey};
 pub use stored_ids::{client_of, user_of};
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -266,7 +268,9 @@ pub trait ThrottleStore: Send + Sync {
 }
 
 #[async_trait]
-pub trait Store: TenantStore + ClientStore + UserStore + TokenStore + ConsentStore + ThrottleStore {
+pub trait Store:
+    TenantStore + ClientStore + UserStore + TokenStore + ConsentStore + ThrottleStore + SigningKeyStore
+{
     /// Readiness: `Ok` when the backend answers.
     async fn health(&self) -> StoreResult<()>;
     /// A consistent snapshot taken while the store keeps serving; `NoBackup` when the store has

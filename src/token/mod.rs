@@ -60,6 +60,8 @@ struct Key {
     mac: HmacSha256,
     /// Seals JWT access tokens for storage (`seal`).
     seal: aws_lc_rs::aead::LessSafeKey,
+    /// The key itself, for wrapping the JWT signing keys stored under it (`jwt::wrap`).
+    raw: zeroize::Zeroizing<[u8; 32]>,
 }
 
 /// The current signing key plus older keys still accepted for verification.
@@ -98,7 +100,12 @@ impl Keyring {
             let id = Sha256::digest(raw)[0];
             let mac = HmacSha256::new_from_slice(&raw).expect("HMAC accepts any key length");
             let seal = seal::sealing_key(&raw);
-            keys.push(Key { id, mac, seal });
+            keys.push(Key {
+                id,
+                mac,
+                seal,
+                raw: zeroize::Zeroizing::new(raw),
+            });
         }
         Ok(Self { keys })
     }
@@ -110,6 +117,16 @@ impl Keyring {
     pub fn from_config(current: &Secret<String>, previous: &[Secret<String>]) -> Result<Self, KeyError> {
         let prev: Vec<&str> = previous.iter().map(|s| s.expose().as_str()).collect();
         Self::from_texts(current.expose(), &prev)
+    }
+
+    /// The current key's bytes: what new signing keys are wrapped under. Secret.
+    pub fn current_raw(&self) -> &[u8; 32] {
+        &self.keys[0].raw
+    }
+
+    /// Every key's bytes, current first: a stored signing key opens under one of them. Secret.
+    pub fn raw_keys(&self) -> impl Iterator<Item = &[u8; 32]> {
+        self.keys.iter().map(|k| &*k.raw)
     }
 
     fn mac_of(key: &Key, kind: TokenKind, id: &TokenId) -> [u8; MAC_LEN] {

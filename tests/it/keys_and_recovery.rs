@@ -1,9 +1,10 @@
-//! The real binary on SQLite: `tessera key rotate` keeps earlier tokens active, a configured key
-//! that overrides the key file is warned about, and restarting with a new admin secret says so.
+//! The real binary on SQLite: `tessera key rotate` keeps earlier tokens active and the stored JWT
+//! signing keys openable, a configured key that overrides the key file is warned about, and
+//! restarting with a new admin secret says so.
 
 use crate::helpers::*;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 const ADMIN: [(&str, &str); 2] = [
     ("TESSERA_ADMIN_CLIENT_ID", ADMIN_ID),
@@ -33,6 +34,20 @@ fn stop(server: Process) -> String {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     panic!("no listening line logged: {}", server.stderr.lock().unwrap());
+}
+
+/// `tessera serve` in `dir` that must stop at start-up; its standard error.
+fn stopped_start(dir: &Path, envs: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    cmd.current_dir(dir).args(["serve", "--listen", "127.0.0.1:0"]);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("TESSERA_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(envs.iter().copied()).env("TESSERA_MANAGEMENT_LISTEN", "off");
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    failed_start(child, "a token key that opens no signing key")
 }
 
 fn key_lines(dir: &Path) -> Vec<String> {
@@ -112,6 +127,32 @@ async fn rotating_the_key_file_keeps_earlier_tokens_until_they_are_forgotten() {
     assert!(server.anonymous_api().is_active((ADMIN_ID, ADMIN_SECRET), &after).await);
 }
 
+/// The stored JWT signing key follows the key file: rotating and then forgetting the previous
+/// key, with no start in between, leaves it wrapped under the key that remains.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_signing_key_survives_a_token_key_rotation_and_forgetting_the_previous_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_binary(dir.path(), &ADMIN);
+    let jwks = |api: Api| async move {
+        let answer = api.send(api.http.get(api.url("/.well-known/jwks.json"))).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        answer.json["keys"][0]["kid"].as_str().unwrap().to_string()
+    };
+    let kid = jwks(server.anonymous_api()).await;
+    stop(server);
+    for args in [&["key", "rotate"][..], &["key", "rotate", "--forget-previous"]] {
+        let done = tessera(dir.path(), args);
+        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    }
+    assert_eq!(key_lines(dir.path()).len(), 1);
+    let server = start_binary(dir.path(), &ADMIN);
+    assert_eq!(
+        jwks(server.anonymous_api()).await,
+        kid,
+        "the same key, opened under the new token key"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_configured_key_that_overrides_the_key_file_is_warned_about() {
     let dir = tempfile::tempdir().unwrap();
@@ -123,14 +164,9 @@ async fn a_configured_key_that_overrides_the_key_file_is_warned_about() {
     let new_key = new_key.trim();
     let other = String::from_utf8(tessera(dir.path(), &["key", "generate"]).stdout).unwrap();
 
-    let server = start_binary(dir.path(), &[("TESSERA_TOKEN_KEY", new_key), ADMIN[0], ADMIN[1]]);
-    assert!(
-        !server
-            .anonymous_api()
-            .is_active((ADMIN_ID, ADMIN_SECRET), &before)
-            .await
-    );
-    let log = stop(server);
+    // The stored JWT signing key is wrapped under the file's key, which this start does not
+    // have: it stops, naming the setting, after the warning.
+    let log = stopped_start(dir.path(), &[("TESSERA_TOKEN_KEY", new_key), ADMIN[0], ADMIN[1]]);
     let line = log
         .lines()
         .find(|l| l.contains("differs from the key file"))
@@ -140,6 +176,11 @@ async fn a_configured_key_that_overrides_the_key_file_is_warned_about() {
         "{line}"
     );
     assert!(line.contains("inactive"), "{line}");
+    let stopped = log.lines().last().unwrap();
+    assert!(
+        stopped.contains("JWT signing key") && stopped.contains("token_previous_keys"),
+        "{log}"
+    );
     assert!(!log.contains(new_key) && !log.contains(&file_key), "never the keys");
 
     // The file's key among comma-separated previous keys: its tokens stay active.

@@ -30,6 +30,7 @@ mod openapi;
 mod policies;
 mod refresh_grace;
 mod serve;
+mod signing_keys;
 mod start_up;
 mod stock_oauth2;
 mod throttle;

@@ -229,6 +229,7 @@ type Res = Result<Response, AdminError>;
 mod backup;
 mod entities;
 mod operations;
+pub mod signing_keys;
 mod tokens;
 
 pub use backup::*;

@@ -5,6 +5,7 @@ pub mod authorizations;
 pub mod backup;
 pub mod clients;
 pub mod operations;
+pub mod signing_keys;
 pub mod tenants;
 pub mod token_update;
 pub mod tokens;

@@ -11,6 +11,7 @@ mod grace;
 mod issuance;
 mod jobs;
 mod names;
+mod signing_keys;
 mod tenants;
 mod throttle;
 mod tokens;
@@ -23,6 +24,7 @@ pub use grace::*;
 pub use issuance::*;
 pub use jobs::*;
 pub use names::*;
+pub use signing_keys::*;
 pub use tenants::*;
 pub use throttle::*;
 pub use tokens::*;
@@ -72,6 +74,7 @@ macro_rules! store_contract_tests {
             ids_and_names_compare_exactly,
             reuse_returns_the_earliest_expiring_match,
             reuse_needs_the_same_audience_and_format,
+            signing_keys_are_added_raised_rewrapped_and_deleted,
         );
         $crate::store_contract_tests!(@cases [tokio::test(flavor = "multi_thread", worker_threads = 4)] $make;
             limit_holds_under_concurrency,
@@ -81,6 +84,7 @@ macro_rules! store_contract_tests {
             revoking_a_lineage_ends_the_reuses_racing_it,
             attempts_are_counted_atomically_cleared_and_purged,
             plain_issuance_refuses_a_deleted_client,
+            racing_first_starts_store_one_key,
         );
     };
     (@cases [$test:meta] $make:expr; $($case:ident),* $(,)?) => {

@@ -201,6 +201,29 @@ impl<H: Around> ThrottleStore for Decorated<H> {
 }
 
 #[async_trait]
+impl<H: Around> SigningKeyStore for Decorated<H> {
+    async fn signing_keys(&self) -> StoreResult<Vec<StoredSigningKey>> {
+        self.hook.around(Op::SigningKeys, self.inner.signing_keys()).await
+    }
+    async fn add_signing_key(&self, key: StoredSigningKey, first: bool) -> StoreResult<bool> {
+        let call = self.inner.add_signing_key(key, first);
+        self.hook.around(Op::AddSigningKey, call).await
+    }
+    async fn keep_signing_key(&self, kid: &str, until: KeepUntil) -> StoreResult<bool> {
+        let call = self.inner.keep_signing_key(kid, until);
+        self.hook.around(Op::KeepSigningKey, call).await
+    }
+    async fn rewrap_signing_key(&self, kid: &str, wrapped: Vec<u8>) -> StoreResult<bool> {
+        let call = self.inner.rewrap_signing_key(kid, wrapped);
+        self.hook.around(Op::RewrapSigningKey, call).await
+    }
+    async fn delete_signing_key(&self, kid: &str) -> StoreResult<bool> {
+        let call = self.inner.delete_signing_key(kid);
+        self.hook.around(Op::DeleteSigningKey, call).await
+    }
+}
+
+#[async_trait]
 impl<H: Around> Store for Decorated<H> {
     async fn health(&self) -> StoreResult<()> {
         self.hook.around(Op::Health, self.inner.health()).await

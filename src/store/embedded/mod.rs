@@ -4,6 +4,7 @@
 //! commits every change before the operation returns, so a token is only answered once it is
 //! on disk. Reads never touch the disk.
 
+mod signing_keys;
 pub mod sqlite;
 mod state;
 

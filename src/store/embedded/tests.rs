@@ -77,3 +77,33 @@ async fn sqlite_keeps_first_use_times_across_reopen() {
     let reopened = EmbeddedStore::open_sqlite(path, true).await.unwrap();
     assert_eq!(reopened.get_token(&rt).await.unwrap().unwrap().used_at(), Some(1_234));
 }
+
+/// Signing keys, their watermarks and re-wrapped keys reach the file; retired ones leave it.
+#[tokio::test]
+async fn sqlite_keeps_signing_keys_across_reopen() {
+    use crate::store::{KeepUntil, StoredSigningKey};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.db");
+    let store = EmbeddedStore::open_sqlite(path.clone(), true).await.unwrap();
+    let key = |kid: &str| StoredSigningKey {
+        kid: kid.into(),
+        alg: crate::token::jwt::SigningAlg::Rs256,
+        wrapped: vec![1, 2, 3],
+        created_at: 1_000,
+        sign_from: 1_600,
+        keep_until: KeepUntil::Nothing,
+    };
+    store.add_signing_key(key("kept"), true).await.unwrap();
+    store.add_signing_key(key("retired"), false).await.unwrap();
+    store.keep_signing_key("kept", KeepUntil::Until(9_000)).await.unwrap();
+    store.rewrap_signing_key("kept", vec![4, 5]).await.unwrap();
+    store.delete_signing_key("retired").await.unwrap();
+    drop(store);
+    let reopened = EmbeddedStore::open_sqlite(path, true).await.unwrap();
+    let expected = StoredSigningKey {
+        wrapped: vec![4, 5],
+        keep_until: KeepUntil::Until(9_000),
+        ..key("kept")
+    };
+    assert_eq!(reopened.signing_keys().await.unwrap(), vec![expected]);
+}

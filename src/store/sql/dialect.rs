@@ -75,6 +75,7 @@ CREATE INDEX consents_subject ON consents (tenant, subject);
     THROTTLE_POSTGRES,
     USED_AT,
     EXTRA_POSTGRES,
+    super::signing_keys::POSTGRES_TABLE,
 ];
 
 /// When a used refresh token or code was first exchanged: the refresh grace counts from it
@@ -185,6 +186,7 @@ CREATE TABLE throttle (
 "#,
     USED_AT,
     EXTRA_MYSQL,
+    super::signing_keys::MYSQL_TABLE,
 ];
 
 impl Dialect {

@@ -152,7 +152,8 @@ mod tests {
             sqlx::any::install_default_drivers();
             let pool = AnyPool::connect(&url).await.unwrap();
             let steps = dialect.migrations();
-            let older = &steps[..steps.len() - 1];
+            // Every step before `used_at` (the second to last; the signing keys came after it).
+            let older = &steps[..steps.len() - 2];
             assert_eq!(migrate_steps(&pool, dialect, older).await.unwrap(), older.len());
             let used = TokenId::generate();
             let sql = dialect.sql_owned(

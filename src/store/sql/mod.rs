@@ -23,6 +23,7 @@ mod issue;
 mod lookups;
 mod migrate;
 mod rows;
+mod signing_keys;
 mod throttle;
 mod tokens;
 mod users;

@@ -1,6 +1,7 @@
 //! The admin CLI end to end: the real `tessera` binary against an in-process server.
 
 mod failures;
+mod signing_keys;
 mod tenants_clients;
 mod tokens;
 mod usage;

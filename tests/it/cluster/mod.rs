@@ -1,15 +1,17 @@
 //! Two `tessera` nodes on one PostgreSQL or MariaDB database: limits, `reuse` and revocations hold
-//! across nodes, answered tokens survive SIGKILL, and `tessera purge` / `tessera migrate` work
-//! against the database. Every scenario runs on both backends.
+//! across nodes, answered tokens survive SIGKILL, `tessera purge` / `tessera migrate` work
+//! against the database, and the nodes share their JWT signing keys. Every scenario runs on both backends.
 
 mod api;
 mod limits;
 mod processes;
+mod signing;
 mod visibility;
 
 use crate::helpers::{start_binary, test_database, Process, TestDatabase, ADMIN_ID, ADMIN_SECRET};
 use limits::{limit_holds_across_nodes, refresh_grace_holds_across_nodes, reuse_holds_across_nodes};
 use processes::{answered_tokens_survive_sigkill, migrate_and_purge_commands};
+use signing::signing_keys_are_shared_across_nodes;
 use std::time::Duration;
 use visibility::{changes_are_visible_across_nodes, origins_reach_every_nodes_preflights};
 
@@ -125,4 +127,5 @@ on_both_databases!(
     answered_tokens_survive_sigkill,
     migrate_and_purge_commands,
     refresh_grace_holds_across_nodes,
+    signing_keys_are_shared_across_nodes,
 );

@@ -9,7 +9,7 @@ pub mod raw;
 pub mod tmpfs;
 
 pub use api::{Api, Response};
-pub use process::{start_binary, start_binary_args, start_binary_with_descriptors, Process};
+pub use process::{failed_start, start_binary, start_binary_args, start_binary_with_descriptors, Process};
 
 use std::sync::Arc;
 use tessera::clock::ManualClock;
@@ -90,6 +90,18 @@ pub async fn spawn_on(backend: &str) -> Option<TestApp> {
     Some(start(&store, backing).await)
 }
 
+/// The token key of every node this process starts on the database at `store`.
+fn fleet_key(store: &str) -> String {
+    static KEYS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+    let mut keys = KEYS.lock().unwrap();
+    if let Some((_, key)) = keys.iter().find(|(at, _)| at == store) {
+        return key.clone();
+    }
+    let key = tessera::token::generate_key_text();
+    keys.push((store.to_string(), key.clone()));
+    key
+}
+
 async fn start(store: &str, backing: Backing) -> TestApp {
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -97,9 +109,9 @@ async fn start(store: &str, backing: Backing) -> TestApp {
         store: store.into(),
         admin_client_id: Some(ADMIN_ID.into()),
         admin_client_secret: Some(tessera::secret::Secret::new(ADMIN_SECRET.into())),
-        // A server database keeps no key file: its nodes are given the key.
-        token_key: tessera::store::is_shared(store)
-            .then(|| tessera::secret::Secret::new(tessera::token::generate_key_text())),
+        // A server database keeps no key file: its nodes are given the key, the same on every
+        // node of one database (its JWT signing keys are wrapped under it).
+        token_key: tessera::store::is_shared(store).then(|| tessera::secret::Secret::new(fleet_key(store))),
         ..Config::default()
     };
     let clock = Arc::new(ManualClock::new(START));

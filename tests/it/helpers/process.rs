@@ -38,6 +38,27 @@ impl Drop for Process {
     }
 }
 
+/// Waits for a `tessera serve` that must stop at start-up (killed after 20 s if it does not:
+/// one that wrongly starts would run forever); its standard error, which must be piped.
+#[track_caller]
+pub fn failed_start(mut child: Child, what: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("{what} did not stop start-up");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(!status.success(), "{what} must stop start-up");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    stderr
+}
+
 pub fn start_binary(dir: &Path, envs: &[(&str, &str)]) -> Process {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
     cmd.args(["serve", "--listen", "127.0.0.1:0"]);

@@ -81,7 +81,7 @@ async fn forged_jwts_are_inactive_invalid_and_unknown_without_a_store_read() {
     let reads = token_reads(&s).await;
     assert!(reads >= 1.0, "sanity: the metric counts reads");
 
-    let forged = forgeries(&token, &other, &jwks(&s));
+    let forged = forgeries(&token, &other, &jwks(&s).await);
     for (what, forged) in &forged {
         assert_eq!(s.introspect(app, forged).await.json, json!({"active": false}), "{what}");
         let check = s.check_token(app, forged).await;

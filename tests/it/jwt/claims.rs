@@ -12,7 +12,7 @@ async fn an_application_token_carries_every_claim_and_verifies_with_a_third_part
     assert_eq!(answer.json["expires_in"], 600);
     let token = answer.access_token();
 
-    let claims = gateway_verify(&s, &token, "app", true);
+    let claims = gateway_verify(&s, &token, "app", true).await;
     let id = s.lookup_token(&token).await.json["id"].as_str().unwrap().to_string();
     let expected = json!({
         "iss": s.service.issuer(),
@@ -51,7 +51,7 @@ async fn a_user_token_names_the_user_a_never_expiring_one_has_no_exp_and_refresh
     assert!(answer.json.get("expires_in").is_none());
     let refresh = answer.json["refresh_token"].as_str().unwrap().to_string();
     assert!(refresh.starts_with("tsr_"), "refresh tokens stay opaque");
-    let claims = gateway_verify(&s, &answer.access_token(), "app", false);
+    let claims = gateway_verify(&s, &answer.access_token(), "app", false).await;
     assert_eq!((&claims["sub"], &claims["client_id"]), (&json!("alice"), &json!("app")));
     assert_eq!(claims["authorities"], json!(["ROLE_USER"]));
     assert_eq!(claims["scope"], "read write");
@@ -62,7 +62,7 @@ async fn a_user_token_names_the_user_a_never_expiring_one_has_no_exp_and_refresh
     let renewed = s.token(("app", &secret), &form).await;
     assert_eq!(renewed.status, 200, "{}", renewed.text);
     assert_eq!(
-        gateway_verify(&s, &renewed.access_token(), "app", false)["sub"],
+        gateway_verify(&s, &renewed.access_token(), "app", false).await["sub"],
         "alice"
     );
 }
@@ -73,7 +73,10 @@ async fn aud_is_the_resource_else_the_audience_setting_else_the_client_id() {
     let secret = jwt_tenant(&s, json!({"audience": "tenant-api"}), json!({})).await;
     let orders = "https://api.example.com/orders";
     let one = client_credentials(&s, &secret, &[("resource", orders)]).await;
-    assert_eq!(gateway_verify(&s, &one.access_token(), orders, true)["aud"], orders);
+    assert_eq!(
+        gateway_verify(&s, &one.access_token(), orders, true).await["aud"],
+        orders
+    );
     let info = s.introspect(("app", &secret), &one.access_token()).await.json;
     assert_eq!(info["aud"], orders);
 
@@ -84,16 +87,19 @@ async fn aud_is_the_resource_else_the_audience_setting_else_the_client_id() {
     ];
     let many = client_credentials(&s, &secret, &both).await;
     assert_eq!(many.status, 200, "{}", many.text);
-    let claims = gateway_verify(&s, &many.access_token(), "urn:example:billing", true);
+    let claims = gateway_verify(&s, &many.access_token(), "urn:example:billing", true).await;
     assert_eq!(claims["aud"], json!([orders, "urn:example:billing", "x"]));
 
     let setting = client_credentials(&s, &secret, &[]).await.access_token();
-    assert_eq!(gateway_verify(&s, &setting, "tenant-api", true)["aud"], "tenant-api");
+    assert_eq!(
+        gateway_verify(&s, &setting, "tenant-api", true).await["aud"],
+        "tenant-api"
+    );
     let patch = json!({"audience": null});
     let path = "/admin/tenants/acme";
     assert_eq!(s.admin(Method::PATCH, path, Some(patch)).await.status, 200);
     let fallback = client_credentials(&s, &secret, &[]).await.access_token();
-    assert_eq!(gateway_verify(&s, &fallback, "app", true)["aud"], "app");
+    assert_eq!(gateway_verify(&s, &fallback, "app", true).await["aud"], "app");
 
     for bad in ["orders", "https://api.example.com/#x", "/orders"] {
         let answer = client_credentials(&s, &secret, &[("resource", bad)]).await;

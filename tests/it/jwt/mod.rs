@@ -40,17 +40,17 @@ fn merge(into: &mut Value, from: Value) {
     }
 }
 
-/// The JWK Set the server publishes (its in-process key set; the served endpoint is the keys
-/// half of issue 18).
-pub fn jwks(server: &TestApp) -> String {
-    let set = server.service.signing_keys().current();
-    String::from_utf8(set.jwks_json().to_vec()).unwrap()
+/// The JWK Set the server publishes, fetched as a gateway fetches it.
+pub async fn jwks(server: &TestApp) -> String {
+    let answer = server.send(server.http.get(server.url("/.well-known/jwks.json"))).await;
+    assert_eq!(answer.status, 200);
+    answer.text
 }
 
 /// What a gateway does, with `jsonwebtoken`, not Tessera's verifier: the key by the token's
 /// `kid` from the JWK Set, the algorithm the JWK names, `iss` and `aud` checked.
-pub fn gateway_verify(server: &TestApp, token: &str, aud: &str, exp_required: bool) -> Value {
-    let set: JwkSet = serde_json::from_str(&jwks(server)).unwrap();
+pub async fn gateway_verify(server: &TestApp, token: &str, aud: &str, exp_required: bool) -> Value {
+    let set: JwkSet = serde_json::from_str(&jwks(server).await).unwrap();
     let header = decode_header(token).unwrap();
     assert_eq!(header.typ.as_deref(), Some("at+jwt"));
     let jwk = set

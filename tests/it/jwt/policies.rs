@@ -39,7 +39,7 @@ async fn limit_reuse_and_single_per_subject_hold_for_jwts() {
             .await
             .access_token();
         assert_eq!(first, again, "reuse hands back the identical JWT");
-        gateway_verify(&s, &again, "app", true);
+        gateway_verify(&s, &again, "app", true).await;
         let aimed = client_credentials(&s, &secret, &[("scope", "read"), ("resource", "urn:x")]).await;
         assert_ne!(aimed.access_token(), first, "another audience is another token");
         let opaque = json!({"access_token_format": "opaque"});
@@ -84,7 +84,7 @@ async fn revocation_lookup_patch_and_delete_work_on_jwts() {
         assert_eq!(patched.status, 200, "{}", patched.text);
         let info = s.introspect(app, &token).await.json;
         assert_eq!((&info["scope"], &info["exp"]), (&json!("read"), &json!(START + 60)));
-        let signed = gateway_verify(&s, &token, "app", true);
+        let signed = gateway_verify(&s, &token, "app", true).await;
         assert_eq!(
             (&signed["scope"], &signed["exp"]),
             (&json!("read write"), &json!(START + 600))

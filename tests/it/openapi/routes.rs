@@ -74,6 +74,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("patch", "/admin/tokens/{id}"),
     ("delete", "/admin/tokens/{id}"),
     ("post", "/admin/tokens/lookup"),
+    ("get", "/.well-known/jwks.json"),
+    ("get", "/admin/keys/signing"),
+    ("post", "/admin/keys/signing"),
 ];
 
 #[tokio::test]

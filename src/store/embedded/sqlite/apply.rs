@@ -116,6 +116,23 @@ pub(super) fn apply(tx: &rusqlite::Transaction<'_>, change: &Change) -> rusqlite
             tx.prepare_cached("UPDATE tokens SET state = 'used', used_at = ?1 WHERE id = ?2")?
                 .execute(params![at, &id.0[..]])?;
         }
+        Change::PutSigningKey(k) => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO signing_keys (kid, alg, wrapped, created_at, sign_from, keep_until) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                k.kid,
+                k.alg.name(),
+                k.wrapped,
+                k.created_at,
+                k.sign_from,
+                k.keep_until.to_column()
+            ])?;
+        }
+        Change::DeleteSigningKey(kid) => {
+            tx.execute("DELETE FROM signing_keys WHERE kid = ?1", [kid])?;
+        }
         Change::SetTokenState(ids, state) => {
             let mut stmt = tx.prepare_cached("UPDATE tokens SET state = ?1 WHERE id = ?2")?;
             for id in ids {

@@ -6,7 +6,7 @@ mod schema;
 mod writer;
 
 use super::state::{Change, State};
-use crate::store::{Snapshot, StoreError, StoreResult};
+use crate::store::{Snapshot, StoreError, StoreResult, StoredSigningKey};
 use parking_lot::{Mutex, RwLock};
 use rusqlite::Connection;
 use schema::MIGRATIONS;
@@ -100,7 +100,7 @@ fn lock_exclusively(conn: &Connection, path: &Path) -> StoreResult<()> {
 /// The store file held by this process, so that no server opens it meanwhile (offline tools
 /// such as `tessera key rotate`). Released on drop.
 pub struct FileLock {
-    _held: Connection,
+    conn: Connection,
 }
 
 impl FileLock {
@@ -111,7 +111,30 @@ impl FileLock {
         }
         let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(db_err)?;
         lock_exclusively(&conn, path)?;
-        Ok(Some(FileLock { _held: conn }))
+        Ok(Some(FileLock { conn }))
+    }
+
+    /// Replaces each stored signing key's wrapped key with what `rewrap` answers (`None`: left
+    /// as it is), all in one transaction; how many changed. Reads the signing keys alone, not
+    /// the whole store as opening it would.
+    pub fn rewrap_signing_keys<E: From<StoreError>>(
+        &mut self,
+        mut rewrap: impl FnMut(&StoredSigningKey) -> Result<Option<Vec<u8>>, E>,
+    ) -> Result<usize, E> {
+        let tx = self.conn.transaction().map_err(db_err)?;
+        let mut changed = 0;
+        for key in schema::signing_keys(&tx).map_err(db_err)? {
+            if let Some(wrapped) = rewrap(&key)? {
+                tx.execute(
+                    "UPDATE signing_keys SET wrapped = ?1 WHERE kid = ?2",
+                    rusqlite::params![wrapped, key.kid],
+                )
+                .map_err(db_err)?;
+                changed += 1;
+            }
+        }
+        tx.commit().map_err(db_err)?;
+        Ok(changed)
     }
 }
 

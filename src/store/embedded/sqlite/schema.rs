@@ -6,6 +6,8 @@ use crate::model::{
     TokenState, User,
 };
 use crate::store::embedded::state::State;
+use crate::store::{KeepUntil, StoredSigningKey};
+use crate::token::jwt::SigningAlg;
 use rusqlite::Connection;
 use std::sync::Arc;
 
@@ -87,6 +89,18 @@ ALTER TABLE tokens ADD COLUMN used_at INTEGER;
     r#"
 -- An access token's audiences and, for a JWT, the token sealed under the token key (JSON).
 ALTER TABLE tokens ADD COLUMN extra TEXT;
+"#,
+    r#"
+-- JWT signing keys, private keys wrapped under the token key; keep_until: i64::MIN nothing
+-- signed yet, i64::MAX forever.
+CREATE TABLE signing_keys (
+    kid        TEXT PRIMARY KEY,
+    alg        TEXT NOT NULL,
+    wrapped    BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    sign_from  INTEGER NOT NULL,
+    keep_until INTEGER NOT NULL
+);
 "#,
 ];
 
@@ -210,5 +224,33 @@ pub(super) fn load(conn: &Connection) -> rusqlite::Result<State> {
             .transpose()?;
         state.insert_token(Arc::new(token));
     }
+    for key in signing_keys(conn)? {
+        state.load_signing_key(key);
+    }
     Ok(state)
+}
+
+/// The stored signing keys (none in a file from before them).
+pub(super) fn signing_keys(conn: &Connection) -> rusqlite::Result<Vec<StoredSigningKey>> {
+    let exists: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'signing_keys'",
+        [],
+        |row| row.get(0),
+    )?;
+    if exists == 0 {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare("SELECT kid, alg, wrapped, created_at, sign_from, keep_until FROM signing_keys")?;
+    let keys = stmt.query_map([], |row| {
+        let alg: String = row.get(1)?;
+        Ok(StoredSigningKey {
+            kid: row.get(0)?,
+            alg: SigningAlg::parse(&alg).ok_or_else(|| corrupt("signing key alg", &alg))?,
+            wrapped: row.get(2)?,
+            created_at: row.get(3)?,
+            sign_from: row.get(4)?,
+            keep_until: KeepUntil::from_column(row.get(5)?),
+        })
+    })?;
+    keys.collect()
 }

@@ -7,6 +7,7 @@ mod expiry_counts;
 mod id_list;
 mod interner;
 mod issue;
+mod signing_keys;
 mod token_table;
 mod tokens;
 
@@ -41,6 +42,8 @@ pub enum Change {
         client_id: String,
         subject: String,
     },
+    PutSigningKey(crate::store::StoredSigningKey),
+    DeleteSigningKey(String),
 }
 
 pub struct State {
@@ -54,6 +57,7 @@ pub struct State {
     interner: interner::Interner,
     /// No token in `tokens` expires before this (it may be lower than the true earliest).
     expiry_floor: UnixTime,
+    signing_keys: BTreeMap<String, crate::store::StoredSigningKey>,
 }
 
 impl Default for State {
@@ -68,6 +72,7 @@ impl Default for State {
             consents: HashMap::default(),
             interner: Default::default(),
             expiry_floor: UnixTime::MAX,
+            signing_keys: BTreeMap::new(),
         }
     }
 }
