@@ -174,6 +174,8 @@ fn settings_card(t: &TenantView, base: &str, csrf: &str, editable: bool, problem
         .map(|v| v.to_string())
         .unwrap_or_default();
     let policy = t.token_policy.map(|p| p.as_str()).unwrap_or("");
+    let format = t.access_token_format.map(|f| f.as_str()).unwrap_or("");
+    let audience = t.audience.as_ref().map(|a| a.as_str()).unwrap_or("");
     html! {
         section.card aria-labelledby="settings-h" {
             h2 id="settings-h" { "Settings" }
@@ -191,6 +193,13 @@ fn settings_card(t: &TenantView, base: &str, csrf: &str, editable: bool, problem
                             option value=(value) selected[policy == value] { (label) }
                         }
                     }
+                    label for="access_token_format" { "Access token format" }
+                    select id="access_token_format" name="access_token_format" {
+                        @for (value, label) in [("", "default (opaque)"), ("opaque", "opaque"), ("jwt", "JWT (RFC 9068)")] {
+                            option value=(value) selected[format == value] { (label) }
+                        }
+                    }
+                    (field("JWT audience", "audience", audience, Some("empty: the client id"), problem))
                     div.actions { button type="submit" { "Save settings" } }
                 }
             } @else {
@@ -199,6 +208,8 @@ fn settings_card(t: &TenantView, base: &str, csrf: &str, editable: bool, problem
                     dt { "Active tokens per client" } dd { @if limit.is_empty() { "no limit" } @else { (limit) } }
                     @for ((label, _, _), value) in LIFETIMES.iter().zip(values) { dt { (label) } dd { @if let Some(v) = value { (v) } @else { "default" } } }
                     dt { "Token policy" } dd { @if policy.is_empty() { "default" } @else { (policy) } }
+                    dt { "Access token format" } dd { @if format.is_empty() { "default (opaque)" } @else { (format) } }
+                    dt { "JWT audience" } dd { @if audience.is_empty() { "the client id" } @else { (audience) } }
                 }
             }
         }
@@ -220,11 +231,10 @@ pub async fn update(State(s): State<Arc<Service>>, console: Console, Path(tenant
         {
             form.number(&mut body, name, true)?;
         }
-        let policy = form.text("token_policy");
-        body.insert(
-            "token_policy".into(),
-            policy.map_or(serde_json::Value::Null, Into::into),
-        );
+        // An emptied choice goes back to the default (JSON null), as the admin API's PATCH reads it.
+        for name in ["token_policy", "access_token_format", "audience"] {
+            body.insert(name.into(), form.text(name).map_or(serde_json::Value::Null, Into::into));
+        }
         let patch: TenantPatch = payload(body)?;
         s.update_tenant(&console.who, &tenant, patch).await
     }

@@ -95,6 +95,30 @@ async fn settings_errors_stand_next_to_their_field() {
     assert!(saved.body.contains("Settings saved."));
     let tenant = s.admin(Method::GET, "/admin/tenants/acme", None).await.json;
     assert_eq!(tenant["max_active_tokens_per_client"], 7);
+    // JWT access tokens and their audience are chosen on the same form, and emptied back.
+    let jwt = [
+        ("_csrf", csrf.as_str()),
+        ("access_token_format", "jwt"),
+        ("audience", "https://api.acme.test"),
+    ];
+    assert!(browser.post(&url, &jwt).await.body.contains("Settings saved."));
+    let tenant = s.admin(Method::GET, "/admin/tenants/acme", None).await.json;
+    assert_eq!(
+        (&tenant["access_token_format"], &tenant["audience"]),
+        (&json!("jwt"), &json!("https://api.acme.test"))
+    );
+    let page = browser.get(&s.url("/console/t/acme")).await;
+    assert!(page.body.contains(r#"<option value="jwt" selected>"#), "{}", page.body);
+    assert!(browser
+        .post(&url, &[("_csrf", &csrf)])
+        .await
+        .body
+        .contains("Settings saved."));
+    let tenant = s.admin(Method::GET, "/admin/tenants/acme", None).await.json;
+    assert_eq!(
+        (&tenant["access_token_format"], &tenant["audience"]),
+        (&json!(null), &json!(null))
+    );
 }
 
 #[tokio::test]
