@@ -2,6 +2,7 @@
 
 pub mod breaker;
 pub mod cached;
+pub mod cassandra;
 pub mod decorate;
 pub mod embedded;
 pub mod metered;
