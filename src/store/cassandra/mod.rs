@@ -65,8 +65,13 @@
 //! statements use `LOCAL_SERIAL` for their Paxos phase whatever the levels, so limits, `reuse`,
 //! `single_per_subject` and one-use tokens stay exact even at `ONE`/`ANY`.
 
+mod cql;
+mod entities;
 mod options;
 pub mod schema;
+#[cfg(test)]
+mod tests;
+mod users;
 
 pub use options::{BadUrl, CassandraOptions, DEFAULT_PORT};
 pub use schema::CassandraStore;
