@@ -1,5 +1,5 @@
 //! The Cassandra store (issue 20), groundwork: URL options, schema and its migration, and the
-//! tenant, client and user operations. Not yet a `Store`; `store::open` does not choose it yet.
+//! tenant, client, user and lease operations. Not yet a `Store`; `store::open` does not choose it yet.
 //!
 //! # Tables: one per query, never `ALLOW FILTERING`
 //!
@@ -20,7 +20,7 @@
 //! | `consents` | `(client_id, subject)` | get, grant (read-merge-write under LWT), delete |
 //! | `consents_by_subject` | `(tenant, subject), client_id` | `consents_of` in client order |
 //! | `throttle` | `key` | `take_attempt`: read, decide, `IF version = ?` (LWT); purge by TTL |
-//! | `leases` | `name` | `acquire_lease`: `IF holder = ? OR until_at < now` is not CQL, so `IF until_at = ?` on the value read, or `IF NOT EXISTS`; release `IF holder = ?` |
+//! | `leases` | `name` | `acquire_lease`: CQL conditions have no `OR`, so `IF NOT EXISTS`, then `IF holder = ?` (renewal), then `IF until_at < now` (an expired one); release `IF holder = ?` |
 //! | `client_issuance` | `(client_id), id` + static `version` | the atomic issuance decision (below) |
 //! | `tessera_migrations` | `version` | schema steps applied ([`schema`]) |
 //!
@@ -67,6 +67,7 @@
 
 mod cql;
 mod entities;
+mod leases;
 mod options;
 pub mod schema;
 #[cfg(test)]

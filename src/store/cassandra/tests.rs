@@ -6,7 +6,7 @@ use crate::store::contract::{fixtures, user};
 use crate::store::StoreError;
 
 /// A store on a new keyspace (dropped with the guard), or `None`: Cassandra is not here.
-async fn store() -> Option<(CassandraStore, tessera_testdb::TestDatabase)> {
+pub(super) async fn store() -> Option<(CassandraStore, tessera_testdb::TestDatabase)> {
     let (url, keyspace) = tessera_testdb::test_database("cassandra").await?;
     let store = CassandraStore::connect(CassandraOptions::parse(&url).unwrap())
         .await
