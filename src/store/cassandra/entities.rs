@@ -1,13 +1,16 @@
-//! Tenants and clients (inherent methods until the whole `Store` exists). Existence checks and
-//! replacements are conditional (`IF NOT EXISTS` / `IF EXISTS`), so two nodes never both create.
+//! Tenants and clients. Existence checks and replacements are conditional (`IF NOT EXISTS` /
+//! `IF EXISTS`), so two nodes never both create; deletions take the rows that hang off them.
 
 use super::cql::{hex, id, json, parse, unhex};
+use super::schema::db_err;
 use super::schema::CassandraStore;
+use crate::clock::UnixTime;
 use crate::model::{Client, ClientIdRef, ClientSettings, Tenant, TenantIdRef};
-use crate::store::{StoreError, StoreResult};
+use crate::store::{ClientStore, StoreError, StoreResult, TenantStore, TokenStore as _};
+use async_trait::async_trait;
 use std::sync::Arc;
 
-const CLIENT_COLUMNS: &str =
+pub(super) const CLIENT_COLUMNS: &str =
     "client_id, tenant, name, secret_hash, grant_types, scopes, redirect_uris, authorities, is_public, settings";
 
 type TenantRow = (String, String, String);
@@ -54,7 +57,27 @@ fn client(row: ClientRow) -> StoreResult<Client> {
 }
 
 impl CassandraStore {
-    pub async fn create_tenant(&self, t: Tenant) -> StoreResult<()> {
+    /// The client's row (the introspection path's prepared statement).
+    pub(super) async fn client_row(&self, client_id: &str) -> StoreResult<Option<Client>> {
+        let result = self
+            .session
+            .execute_unpaged(&self.prepared.get_client, (client_id,))
+            .await
+            .map_err(db_err)?;
+        let rows = result.into_rows_result().map_err(db_err)?;
+        match rows
+            .maybe_first_row::<ClientRow>()
+            .map_err(|e| super::cql::corrupt("row", e))?
+        {
+            Some(row) => client(row).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+#[async_trait]
+impl TenantStore for CassandraStore {
+    async fn create_tenant(&self, t: Tenant) -> StoreResult<()> {
         let cql = "INSERT INTO tenants (id, name, settings) VALUES (?, ?, ?) IF NOT EXISTS";
         let values = (t.id.to_string(), t.name, json(&t.settings));
         match self.applied(self.write(cql), values).await? {
@@ -63,7 +86,7 @@ impl CassandraStore {
         }
     }
 
-    pub async fn get_tenant(&self, tenant_id: &TenantIdRef) -> StoreResult<Option<Arc<Tenant>>> {
+    async fn get_tenant(&self, tenant_id: &TenantIdRef) -> StoreResult<Option<Arc<Tenant>>> {
         let cql = "SELECT id, name, settings FROM tenants WHERE id = ?";
         let found: Vec<TenantRow> = self.rows(self.read(cql), (tenant_id.to_string(),)).await?;
         found
@@ -74,7 +97,7 @@ impl CassandraStore {
     }
 
     /// Every tenant in id order: the one full scan, of a table of a handful of rows.
-    pub async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
         let found: Vec<TenantRow> = self
             .rows(self.read("SELECT id, name, settings FROM tenants"), ())
             .await?;
@@ -83,15 +106,15 @@ impl CassandraStore {
         Ok(tenants)
     }
 
-    pub async fn update_tenant(&self, t: Tenant) -> StoreResult<bool> {
+    async fn update_tenant(&self, t: Tenant) -> StoreResult<bool> {
         let cql = "UPDATE tenants SET name = ?, settings = ? WHERE id = ? IF EXISTS";
         self.applied(self.write(cql), (t.name, json(&t.settings), t.id.to_string()))
             .await
     }
 
-    /// Deletes the tenant with its clients and users. (Its tokens and consents: once they are
-    /// stored here, through the same `clients_by_tenant` and `tokens_by_client` partitions.)
-    pub async fn delete_tenant(&self, tenant_id: &TenantIdRef) -> StoreResult<bool> {
+    /// Deletes the tenant with its clients, users, tokens and consents (through its
+    /// `clients_by_tenant` and `users` partitions).
+    async fn delete_tenant(&self, tenant_id: &TenantIdRef) -> StoreResult<bool> {
         let key = (tenant_id.to_string(),);
         let clients: Vec<(String,)> = self
             .rows(
@@ -100,8 +123,15 @@ impl CassandraStore {
             )
             .await?;
         for (client_id,) in clients {
+            self.forget_client(&client_id).await?;
             self.run(self.write("DELETE FROM clients WHERE client_id = ?"), (client_id,))
                 .await?;
+        }
+        let users: Vec<(String,)> = self
+            .rows(self.read("SELECT username FROM users WHERE tenant = ?"), &key)
+            .await?;
+        for (username,) in users {
+            self.forget_user(&key.0, &username).await?;
         }
         for cql in [
             "DELETE FROM clients_by_tenant WHERE tenant = ?",
@@ -112,8 +142,11 @@ impl CassandraStore {
         self.applied(self.write("DELETE FROM tenants WHERE id = ? IF EXISTS"), &key)
             .await
     }
+}
 
-    pub async fn create_client(&self, c: Client) -> StoreResult<()> {
+#[async_trait]
+impl ClientStore for CassandraStore {
+    async fn create_client(&self, c: Client) -> StoreResult<()> {
         if self.get_tenant(&c.tenant).await?.is_none() {
             return Err(StoreError::Missing("tenant"));
         }
@@ -138,19 +171,13 @@ impl CassandraStore {
         self.run(self.write(cql), (&tenant, &client_id)).await
     }
 
-    pub async fn get_client(&self, client_id: &ClientIdRef) -> StoreResult<Option<Arc<Client>>> {
-        let cql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE client_id = ?");
-        let found: Vec<ClientRow> = self.rows(self.read(cql), (client_id.to_string(),)).await?;
-        found
-            .into_iter()
-            .next()
-            .map(|row| client(row).map(Arc::new))
-            .transpose()
+    async fn get_client(&self, client_id: &ClientIdRef) -> StoreResult<Option<Arc<Client>>> {
+        Ok(self.client_row(client_id.as_str()).await?.map(Arc::new))
     }
 
     /// One tenant's clients (its `clients_by_tenant` partition), or every client (a scan of
     /// `clients`), in client id order.
-    pub async fn list_clients(&self, tenant: Option<&TenantIdRef>) -> StoreResult<Vec<Arc<Client>>> {
+    async fn list_clients(&self, tenant: Option<&TenantIdRef>) -> StoreResult<Vec<Arc<Client>>> {
         let found: Vec<ClientRow> = match tenant {
             None => {
                 self.rows(self.read(format!("SELECT {CLIENT_COLUMNS} FROM clients")), ())
@@ -173,7 +200,7 @@ impl CassandraStore {
     }
 
     /// Replaces the client (its tenant stays); `Ok(false)` if it does not exist.
-    pub async fn update_client(&self, c: Client) -> StoreResult<bool> {
+    async fn update_client(&self, c: Client) -> StoreResult<bool> {
         let cql = "UPDATE clients SET name = ?, secret_hash = ?, grant_types = ?, scopes = ?, redirect_uris = ?, \
                    authorities = ?, is_public = ?, settings = ? WHERE client_id = ? IF EXISTS";
         let values = (
@@ -190,11 +217,13 @@ impl CassandraStore {
         self.applied(self.write(cql), values).await
     }
 
-    /// Deletes the client. (Revoking its tokens: once they are stored here.)
-    pub async fn delete_client(&self, client_id: &ClientIdRef) -> StoreResult<bool> {
+    /// Deletes the client, revokes its tokens and forgets its consents.
+    async fn delete_client(&self, client_id: &ClientIdRef, now: UnixTime) -> StoreResult<bool> {
         let Some(found) = self.get_client(client_id).await? else {
             return Ok(false);
         };
+        self.revoke_client_tokens(client_id, None, now).await?;
+        self.forget_consents_of_client(client_id.as_str()).await?;
         let key = (client_id.to_string(),);
         let gone = self
             .applied(self.write("DELETE FROM clients WHERE client_id = ? IF EXISTS"), &key)

@@ -1,5 +1,4 @@
-//! Leases (inherent methods until the whole `Store` exists): every step a lightweight
-//! transaction, so one node at a time holds a lease whatever the consistency levels.
+//! Leases: every step a lightweight transaction, so one node at a time holds a lease whatever the consistency levels.
 
 use super::schema::CassandraStore;
 use crate::clock::UnixTime;
@@ -9,7 +8,13 @@ impl CassandraStore {
     /// Takes or renews the named lease for `holder` until `until`; `false` while another holder
     /// has it. CQL conditions have no `OR`: a new lease, a renewal and the taking of an expired
     /// one are three conditional statements, each atomic.
-    pub async fn acquire_lease(&self, name: &str, holder: &str, now: UnixTime, until: UnixTime) -> StoreResult<bool> {
+    pub(super) async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: UnixTime,
+        until: UnixTime,
+    ) -> StoreResult<bool> {
         let cql = "INSERT INTO leases (name, holder, until_at) VALUES (?, ?, ?) IF NOT EXISTS";
         if self.applied(self.write(cql), (name, holder, until)).await? {
             return Ok(true);
@@ -23,7 +28,7 @@ impl CassandraStore {
     }
 
     /// Gives the lease up early if `holder` has it.
-    pub async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+    pub(super) async fn give_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
         let cql = "UPDATE leases SET until_at = 0 WHERE name = ? IF holder = ?";
         self.applied(self.write(cql), (name, holder)).await.map(|_| ())
     }
@@ -33,6 +38,7 @@ impl CassandraStore {
 mod tests {
     use super::super::tests::store;
     use crate::store::contract::NOW;
+    use crate::store::Store as _;
 
     /// The contract's `a_lease_has_one_holder_until_it_runs_out`, for a shared store.
     #[tokio::test]

@@ -1,17 +1,27 @@
 //! Tenants, clients and users against the real Cassandra, a fresh keyspace per test.
 
-use super::{CassandraOptions, CassandraStore};
+use super::{CassandraOptions, CassandraStore, DEFAULT_PURGE_GRACE};
 use crate::model::{cid, tid, uid, Origin};
 use crate::store::contract::{fixtures, user};
-use crate::store::StoreError;
+use crate::store::{ClientStore, StoreError, TenantStore, UserStore};
 
 /// A store on a new keyspace (dropped with the guard), or `None`: Cassandra is not here.
 pub(super) async fn store() -> Option<(CassandraStore, tessera_testdb::TestDatabase)> {
     let (url, keyspace) = tessera_testdb::test_database("cassandra").await?;
-    let store = CassandraStore::connect(CassandraOptions::parse(&url).unwrap())
+    let store = CassandraStore::connect(CassandraOptions::parse(&url).unwrap(), DEFAULT_PURGE_GRACE)
         .await
         .unwrap();
     Some((store, keyspace))
+}
+
+/// The store contract on Cassandra, a fresh keyspace per case.
+mod contract {
+    async fn make() -> Option<(crate::store::contract::Shared, tessera_testdb::TestDatabase)> {
+        let (store, keyspace) = super::store().await?;
+        Some((std::sync::Arc::new(store), keyspace))
+    }
+
+    crate::store_contract_tests!(make());
 }
 
 #[tokio::test]
@@ -121,8 +131,8 @@ async fn clients_round_trip_list_and_delete() {
         "IF EXISTS made no row"
     );
 
-    assert!(store.delete_client(&client.client_id).await.unwrap());
-    assert!(!store.delete_client(&client.client_id).await.unwrap());
+    assert!(store.delete_client(&client.client_id, 0).await.unwrap());
+    assert!(!store.delete_client(&client.client_id, 0).await.unwrap());
     assert_eq!(
         ids(store.list_clients(Some(tid("acme"))).await.unwrap()),
         ["acme-a-public"]
@@ -159,15 +169,15 @@ async fn users_round_trip_list_and_delete() {
     let mut disabled = user("acme", "alice");
     disabled.enabled = false;
     disabled.authorities = vec![];
-    assert!(store.update_user(disabled.clone()).await.unwrap());
+    assert!(store.update_user(disabled.clone(), 0).await.unwrap());
     assert_eq!(
         store.get_user(tid("acme"), uid("alice")).await.unwrap().as_deref(),
         Some(&disabled)
     );
-    assert!(!store.update_user(user("acme", "ghost")).await.unwrap());
+    assert!(!store.update_user(user("acme", "ghost"), 0).await.unwrap());
     assert!(store.get_user(tid("acme"), uid("ghost")).await.unwrap().is_none());
-    assert!(store.delete_user(tid("acme"), uid("alice")).await.unwrap());
-    assert!(!store.delete_user(tid("acme"), uid("alice")).await.unwrap());
+    assert!(store.delete_user(tid("acme"), uid("alice"), 0).await.unwrap());
+    assert!(!store.delete_user(tid("acme"), uid("alice"), 0).await.unwrap());
     assert_eq!(store.list_users(tid("acme")).await.unwrap().len(), 1);
     assert_eq!(store.list_users(tid("beta")).await.unwrap().len(), 1);
 }

@@ -1,10 +1,13 @@
-//! Users, one partition per tenant clustered by username (inherent methods until the whole
-//! `Store` exists). Revoking a disabled or deleted user's tokens comes with the token tables.
+//! Users, one partition per tenant clustered by username. Disabling or deleting one revokes its
+//! tokens (its `tokens_by_subject` partition); deleting one forgets its consents.
 
 use super::cql::{id, json, parse};
+use super::schema::db_err;
 use super::schema::CassandraStore;
+use crate::clock::UnixTime;
 use crate::model::{TenantIdRef, User, UsernameRef};
-use crate::store::{StoreError, StoreResult};
+use crate::store::{StoreError, StoreResult, TenantStore as _, UserStore};
+use async_trait::async_trait;
 use std::sync::Arc;
 
 type UserRow = (String, String, String, String, bool);
@@ -22,7 +25,24 @@ fn user((tenant, username, password_hash, authorities, enabled): UserRow) -> Sto
 }
 
 impl CassandraStore {
-    pub async fn create_user(&self, u: User) -> StoreResult<()> {
+    /// Whether the user exists and is enabled (a prepared statement: every user token asks).
+    pub(super) async fn user_enabled(&self, tenant: &str, username: &str) -> StoreResult<bool> {
+        let result = self
+            .session
+            .execute_unpaged(&self.prepared.get_user_enabled, (tenant, username))
+            .await
+            .map_err(db_err)?;
+        let rows = result.into_rows_result().map_err(db_err)?;
+        let row = rows
+            .maybe_first_row::<(Option<bool>,)>()
+            .map_err(|e| super::cql::corrupt("row", e))?;
+        Ok(matches!(row, Some((Some(true),))))
+    }
+}
+
+#[async_trait]
+impl UserStore for CassandraStore {
+    async fn create_user(&self, u: User) -> StoreResult<()> {
         if self.get_tenant(&u.tenant).await?.is_none() {
             return Err(StoreError::Missing("tenant"));
         }
@@ -41,7 +61,7 @@ impl CassandraStore {
         }
     }
 
-    pub async fn get_user(&self, tenant: &TenantIdRef, username: &UsernameRef) -> StoreResult<Option<Arc<User>>> {
+    async fn get_user(&self, tenant: &TenantIdRef, username: &UsernameRef) -> StoreResult<Option<Arc<User>>> {
         let cql = format!("{SELECT} WHERE tenant = ? AND username = ?");
         let found: Vec<UserRow> = self
             .rows(self.read(cql), (tenant.to_string(), username.to_string()))
@@ -50,15 +70,16 @@ impl CassandraStore {
     }
 
     /// A tenant's users in username order (the partition's clustering order).
-    pub async fn list_users(&self, tenant: &TenantIdRef) -> StoreResult<Vec<Arc<User>>> {
+    async fn list_users(&self, tenant: &TenantIdRef) -> StoreResult<Vec<Arc<User>>> {
         let found: Vec<UserRow> = self
             .rows(self.read(format!("{SELECT} WHERE tenant = ?")), (tenant.to_string(),))
             .await?;
         found.into_iter().map(|row| user(row).map(Arc::new)).collect()
     }
 
-    /// Replaces the user; `Ok(false)` if it does not exist.
-    pub async fn update_user(&self, u: User) -> StoreResult<bool> {
+    /// Replaces the user; `Ok(false)` if it does not exist. Disabling revokes its tokens.
+    async fn update_user(&self, u: User, now: UnixTime) -> StoreResult<bool> {
+        let (tenant, username, enabled) = (u.tenant.to_string(), u.username.to_string(), u.enabled);
         let cql = "UPDATE users SET password_hash = ?, authorities = ?, enabled = ? \
                    WHERE tenant = ? AND username = ? IF EXISTS";
         let values = (
@@ -68,12 +89,22 @@ impl CassandraStore {
             u.tenant.to_string(),
             u.username.to_string(),
         );
-        self.applied(self.write(cql), values).await
+        let updated = self.applied(self.write(cql), values).await?;
+        if updated && !enabled {
+            self.revoke_subject_tokens(&tenant, &username, now).await?;
+        }
+        Ok(updated)
     }
 
-    pub async fn delete_user(&self, tenant: &TenantIdRef, username: &UsernameRef) -> StoreResult<bool> {
+    /// Deletes the user, revokes its tokens and forgets its consents.
+    async fn delete_user(&self, tenant: &TenantIdRef, username: &UsernameRef, now: UnixTime) -> StoreResult<bool> {
         let cql = "DELETE FROM users WHERE tenant = ? AND username = ? IF EXISTS";
-        self.applied(self.write(cql), (tenant.to_string(), username.to_string()))
-            .await
+        let (tenant, username) = (tenant.to_string(), username.to_string());
+        let gone = self.applied(self.write(cql), (&tenant, &username)).await?;
+        if gone {
+            self.revoke_subject_tokens(&tenant, &username, now).await?;
+            self.forget_consents_of_subject(&tenant, &username).await?;
+        }
+        Ok(gone)
     }
 }
