@@ -22,7 +22,7 @@ use async_trait::async_trait;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use open::{is_shared, key_file_beside, open, redact_url, OpenError, StoreOptions};
+pub use open::{expires_by_ttl, is_shared, key_file_beside, open, redact_url, OpenError, StoreOptions};
 pub use stored_ids::{client_of, user_of};
 
 #[derive(Debug, Clone, thiserror::Error)]
