@@ -5,6 +5,7 @@ pub mod cached;
 pub mod cassandra;
 pub mod decorate;
 pub mod embedded;
+pub mod grouped_authorizations;
 pub mod metered;
 mod open;
 pub mod sql;

@@ -6,7 +6,7 @@ use super::token_rows::Rows;
 use crate::clock::UnixTime;
 use crate::model::{ClientIdRef, TenantIdRef, TokenId, TokenKind, TokenRecord};
 use crate::store::*;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::HashSet;
 
 /// Index rows read a step while paging a client's tokens.
 const STEP: usize = 200;
@@ -202,23 +202,9 @@ impl TokenStore for CassandraStore {
     ) -> StoreResult<Vec<Authorization>> {
         let ids = self.subject_token_ids(tenant.as_str(), subject, None).await?;
         let ids: Vec<String> = ids.into_iter().map(|(_, id)| id).collect();
-        let mut by_client: BTreeMap<String, (BTreeSet<String>, u64)> = BTreeMap::new();
-        for s in self.tokens_by_ids(&ids).await?.values() {
-            let t = &s.token;
-            if t.kind != TokenKind::Code && t.is_active(now) {
-                let entry = by_client.entry(t.client_id().to_string()).or_default();
-                entry.0.extend(t.scopes().iter().cloned());
-                entry.1 += 1;
-            }
-        }
-        Ok(by_client
-            .into_iter()
-            .map(|(client_id, (scopes, token_count))| Authorization {
-                client_id,
-                scopes: scopes.into_iter().collect(),
-                token_count,
-            })
-            .collect())
+        let found = self.tokens_by_ids(&ids).await?;
+        let usable = found.values().map(|s| &s.token).filter(|t| t.is_active(now));
+        Ok(crate::store::grouped_authorizations::group(usable))
     }
 
     async fn set_pair_scopes(

@@ -4,11 +4,10 @@
 use super::rows::{self, json, TOKEN_COLUMNS, USABLE};
 use super::{db_err, SqlStore};
 use crate::clock::UnixTime;
-use crate::model::{TokenId, TokenKind, TokenPolicy, TokenRecord};
+use crate::model::{TokenId, TokenPolicy, TokenRecord};
 use crate::store::*;
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use std::collections::BTreeMap;
 
 impl SqlStore {
     async fn fetch_tokens(
@@ -199,20 +198,7 @@ impl TokenStore for SqlStore {
         let found = self
             .fetch_tokens(&sql, |q| q.bind(tenant).bind(subject).bind(now))
             .await?;
-        let mut by_client: BTreeMap<String, (std::collections::BTreeSet<String>, u64)> = BTreeMap::new();
-        for t in found.iter().filter(|t| t.kind != TokenKind::Code) {
-            let entry = by_client.entry(t.client_id().to_string()).or_default();
-            entry.0.extend(t.scopes().iter().cloned());
-            entry.1 += 1;
-        }
-        Ok(by_client
-            .into_iter()
-            .map(|(client_id, (scopes, token_count))| Authorization {
-                client_id,
-                scopes: scopes.into_iter().collect(),
-                token_count,
-            })
-            .collect())
+        Ok(crate::store::grouped_authorizations::group(&found))
     }
 
     async fn set_pair_scopes(
