@@ -181,3 +181,62 @@ async fn users_round_trip_list_and_delete() {
     assert_eq!(store.list_users(tid("acme")).await.unwrap().len(), 1);
     assert_eq!(store.list_users(tid("beta")).await.unwrap().len(), 1);
 }
+
+/// A token's rows live until `expires_at + purge_grace` (counted from the issuing request's
+/// `now`); a never-expiring token's get no TTL; a revocation keeps the TTL the row had left.
+#[tokio::test]
+async fn token_rows_expire_with_their_token() {
+    use crate::model::TokenPolicy;
+    use crate::store::contract::{access_token, request, NOW};
+    use crate::store::TokenStore;
+    let Some((store, _keyspace)) = store().await else {
+        return;
+    };
+    let (tenant, client) = fixtures("ttl");
+    store.create_tenant(tenant).await.unwrap();
+    store.create_client(client.clone()).await.unwrap();
+    let expiring = access_token(&client, None, NOW, Some(NOW + 600));
+    let forever = access_token(&client, None, NOW, None);
+    for t in [&expiring, &forever] {
+        store
+            .issue(request(t.clone(), TokenPolicy::Multi, None, NOW))
+            .await
+            .unwrap();
+    }
+    let ttl = |table: &'static str, key: &'static str, id: String| {
+        let store = &store;
+        async move {
+            let cql = format!("SELECT TTL(client_id) FROM {table} WHERE {key} = ?");
+            let rows: Vec<(Option<i32>,)> = store.rows(store.read(cql), (id,)).await.unwrap();
+            rows[0].0
+        }
+    };
+    let full = (600 + DEFAULT_PURGE_GRACE) as i32;
+    let left = ttl("tokens", "id", expiring.id.to_text()).await.unwrap();
+    assert!(left <= full && left > full - 60, "{left} of {full}");
+    assert_eq!(ttl("tokens", "id", forever.id.to_text()).await, None);
+    assert!(store.revoke_token(&expiring.id).await.unwrap());
+    let rows: Vec<(Option<i32>,)> = store
+        .rows(
+            store.read("SELECT TTL(state) FROM tokens WHERE id = ?"),
+            (expiring.id.to_text(),),
+        )
+        .await
+        .unwrap();
+    let state_left = rows[0].0.unwrap();
+    assert!(
+        state_left <= full && state_left > full - 60,
+        "the revocation expires with the row"
+    );
+    let rows: Vec<(String, Option<i32>)> = store
+        .rows(
+            store.read("SELECT id, TTL(kind) FROM tokens_by_client WHERE client_id = ?"),
+            (client.client_id.to_string(),),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2, "index rows carry the token's TTL too");
+    for (id, left) in rows {
+        assert_eq!(left.is_some(), id == expiring.id.to_text(), "{id}");
+    }
+}
