@@ -240,3 +240,33 @@ async fn token_rows_expire_with_their_token() {
         assert_eq!(left.is_some(), id == expiring.id.to_text(), "{id}");
     }
 }
+
+/// A refresh token that never expires is taken once too: the condition on the expiry as read
+/// (`IF … AND expires_at = ?`) holds for a null one.
+#[tokio::test]
+async fn a_never_expiring_refresh_token_is_taken_once() {
+    use crate::model::TokenPolicy;
+    use crate::store::contract::{access_token, create_users, exchange, refresh_for, request, NOW};
+    use crate::store::{Consume, IssueOutcome, TokenStore};
+    let Some((store, _keyspace)) = store().await else {
+        return;
+    };
+    let (tenant, client) = fixtures("never");
+    store.create_tenant(tenant).await.unwrap();
+    store.create_client(client.clone()).await.unwrap();
+    create_users(&store, "never").await;
+    let access = access_token(&client, Some("alice"), NOW, Some(NOW + 60));
+    let refresh = refresh_for(&access, None);
+    let (grant, rt) = (access.grant_id, refresh.id);
+    let mut first = request(access, TokenPolicy::Multi, None, NOW);
+    first.refresh = Some(refresh);
+    assert!(matches!(store.issue(first).await.unwrap(), IssueOutcome::Issued));
+    let (once, _) = exchange(&client, grant, Consume::First(rt), NOW + 5);
+    assert!(matches!(store.issue(once).await.unwrap(), IssueOutcome::Issued));
+    let (twice, _) = exchange(&client, grant, Consume::First(rt), NOW + 6);
+    let outcome = store.issue(twice).await.unwrap();
+    assert!(
+        matches!(outcome, IssueOutcome::ConsumedAlready { used_at: Some(at) } if at == NOW + 5),
+        "{outcome:?}"
+    );
+}
