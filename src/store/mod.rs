@@ -8,6 +8,7 @@ pub mod embedded;
 pub mod grouped_authorizations;
 pub mod metered;
 mod open;
+mod patch;
 pub mod sql;
 mod stored_ids;
 

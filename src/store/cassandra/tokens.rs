@@ -181,15 +181,7 @@ impl TokenStore for CassandraStore {
         if !token.is_active(now) {
             return Ok(None);
         }
-        if let Some(scopes) = patch.scopes {
-            token.set_scopes(scopes);
-        }
-        if let Some(expires_at) = patch.expires_at {
-            token.set_expires_at(expires_at);
-        }
-        if let Some(properties) = patch.properties {
-            token.properties = properties;
-        }
+        patch.apply(&mut token);
         self.write_tokens(&[&token], now, Rows::All).await?;
         Ok(Some(Arc::new(token)))
     }

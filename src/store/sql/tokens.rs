@@ -157,15 +157,7 @@ impl TokenStore for SqlStore {
             tx.rollback().await.map_err(db_err)?;
             return Ok(None);
         }
-        if let Some(scopes) = patch.scopes {
-            token.set_scopes(scopes);
-        }
-        if let Some(expires_at) = patch.expires_at {
-            token.set_expires_at(expires_at);
-        }
-        if let Some(properties) = patch.properties {
-            token.properties = properties;
-        }
+        patch.apply(&mut token);
         // NULLs as literals: sqlx's Any driver hangs binding NULL on MySQL.
         let sql = format!(
             "UPDATE tokens SET scopes = ?, expires_at = {}, properties = {} WHERE id = ?",
