@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Measures token issuance and introspection on each store with the shared wrk harness
 # (../shared/peers/bench/bench.sh), one store after another in one sitting.
-# Usage: bench/stores.sh [memory sqlite sqlite-normal postgres mysql ceiling]
+# Usage: bench/stores.sh [memory sqlite sqlite-normal postgres mysql cassandra ceiling]
 #        env: DURATION (5s), CONNS (32), WARMUP (2s), THREADS (wrk's, 2), WORKERS (the server's, 0 = per core),
 #             FORMATS (access token formats measured on each store, one client each: "opaque" by
 #             default, "opaque jwt" for JWT access tokens beside opaque ones; a jwt row's label ends in -jwt)
 # sqlite-normal: the SQLite store with TESSERA_SQLITE__SYNCHRONOUS=normal (WAL without an fsync per
 # commit: survives a killed process, not a power cut). ceiling: not Tessera but `tessera-ceiling`,
 # a bare hyper server answering a fixed body, served the same way: what the machine leaves.
+# cassandra: a fresh keyspace on the node of CASSANDRA (127.0.0.1:9042; `bash scripts/services
+# cassandra` starts one), LOCAL_QUORUM both ways, dropped afterwards.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 harness="${HARNESS:-$root/../shared/peers/bench/bench.sh}"
@@ -68,6 +70,10 @@ for store in "$@"; do
       mariadb -h 127.0.0.1 -u root -e "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
       bench_store mysql "mysql://root@127.0.0.1:3306/$db"
       mariadb -h 127.0.0.1 -u root -e "DROP DATABASE $db" ;;
+    cassandra)
+      node="${CASSANDRA:-127.0.0.1:9042}"
+      bench_store cassandra "cassandra://$node/$db"
+      "$root/scripts/cassandra/cql-probe" --exec "DROP KEYSPACE IF EXISTS $db" "${node%:*}" "${node##*:}" >/dev/null ;;
     *) echo "unknown store $store" >&2; exit 2 ;;
   esac
 done

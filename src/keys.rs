@@ -20,7 +20,7 @@ pub fn keyring(config: &Config) -> anyhow::Result<Keyring> {
         Some(path) => Keyring::load_or_create(&path).with_context(|| format!("token key file {}", path.display())),
         // Nodes sharing a database must share the key, and it must never live in that database.
         None if store::is_shared(&config.store) => anyhow::bail!(
-            "token_key: a postgres or mysql store needs TESSERA_TOKEN_KEY (the same on every node); \
+            "token_key: a postgres, mysql or cassandra store needs TESSERA_TOKEN_KEY (the same on every node); \
              generate one with `tessera key generate`"
         ),
         // memory:// (tokens die with the process anyway); unknown schemes are named by the store.
@@ -110,4 +110,21 @@ pub fn rotate(config: &Config, forget_previous: bool) -> anyhow::Result<String> 
         )
     };
     Ok(format!("{}: {done}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_store_needs_a_configured_key() {
+        for store in ["postgres://u@h/db", "mysql://u@h/db", "cassandra://127.0.0.1/tessera"] {
+            let config = Config {
+                store: store.into(),
+                ..Config::default()
+            };
+            let err = keyring(&config).err().unwrap().to_string();
+            assert!(err.contains("needs TESSERA_TOKEN_KEY"), "{store}: {err}");
+        }
+    }
 }

@@ -131,13 +131,22 @@ fn main() -> ExitCode {
             .map(|done| println!("{done}")),
         Command::Purge { config, store } => Config::load(config.as_deref(), Overrides { listen: None, store })
             .map_err(anyhow::Error::from)
-            .and_then(|config| runtime()?.block_on(tessera::server::purge_once(config)))
-            .map(|report| {
+            .and_then(|config| {
+                if tessera::store::expires_by_ttl(&config.store) {
+                    println!(
+                        "nothing to purge: the cassandra store drops expired tokens and codes by TTL \
+                         ({} s after their expiry, purge_grace)",
+                        config.purge_grace
+                    );
+                    return Ok(());
+                }
+                let report = runtime()?.block_on(tessera::server::purge_once(config))?;
                 if report.skipped {
                     println!("purge skipped: another node holds the purge lease");
                 } else {
                     println!("purged {} expired tokens and codes", report.deleted);
                 }
+                Ok(())
             }),
         Command::Migrate { config, store } => Config::load(config.as_deref(), Overrides { listen: None, store })
             .map_err(anyhow::Error::from)

@@ -19,6 +19,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn store::Store>
     let options = StoreOptions {
         sqlite_synchronous_full: config.sqlite.synchronous == Synchronous::Full,
         max_connections: config.max_connections,
+        purge_grace: config.purge_grace,
     };
     store::open(&config.store, &options).await.context("store")
 }
@@ -221,8 +222,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // One signal stops the purge job and the management listener once the main listener has drained.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let interval = Duration::from_secs(config.purge_interval.max(1));
-    let purger = prepared.service.purger(config.purge_grace, interval);
-    let purge_task = tokio::spawn(purger.run(interval, stopped.clone()));
+    // Cassandra drops expired rows by TTL: no purge job there.
+    let purge_task = (!store::expires_by_ttl(&config.store)).then(|| {
+        let purger = prepared.service.purger(config.purge_grace, interval);
+        tokio::spawn(purger.run(interval, stopped.clone()))
+    });
     let sampled = prepared.service.clone();
     let sampling = crate::background::every(
         Duration::from_secs(crate::metrics::SAMPLE_SECONDS as u64),
@@ -249,7 +253,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("server");
     let _ = stop.send(true);
-    let _ = purge_task.await;
+    if let Some(task) = purge_task {
+        let _ = task.await;
+    }
     let _ = sample_task.await;
     let _ = refresh_task.await;
     if let Some(task) = management_task {

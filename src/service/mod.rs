@@ -62,7 +62,7 @@ pub struct Service {
 /// The deployment facts the admin API's store view needs (set by the server from its configuration).
 #[derive(Debug, Clone, Copy)]
 pub struct Operations {
-    /// `memory`, `sqlite`, `postgres` or `mysql`.
+    /// `memory`, `sqlite`, `postgres`, `mysql` or `cassandra`.
     pub backend: &'static str,
     /// Seconds past expiry before the purge deletes a token.
     pub purge_grace: i64,

@@ -2,10 +2,13 @@
 
 pub mod breaker;
 pub mod cached;
+pub mod cassandra;
 pub mod decorate;
 pub mod embedded;
+pub mod grouped_authorizations;
 pub mod metered;
 mod open;
+mod patch;
 mod signing_keys;
 pub mod sql;
 mod stored_ids;
@@ -22,7 +25,7 @@ use async_trait::async_trait;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use open::{backend_name, is_shared, key_file_beside, open, redact_url, OpenError, StoreOptions};
+pub use open::{backend_name, expires_by_ttl, is_shared, key_file_beside, open, redact_url, OpenError, StoreOptions};
 pub use signing_keys::{KeepUntil, SigningKeyStore, StoredSigningKey};
 pub use stored_ids::{client_of, user_of};
 

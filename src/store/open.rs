@@ -1,7 +1,7 @@
 //! Opening a store: its options, the one `match` that picks the backend from the URL, and the
 //! URL helpers (the form to show, whether nodes share it, where its key file lives).
 
-use super::{breaker, cached, embedded, sql, Store, StoreError};
+use super::{breaker, cached, cassandra, embedded, sql, Store, StoreError};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -12,6 +12,8 @@ pub struct StoreOptions {
     pub sqlite_synchronous_full: bool,
     /// Connection pool size for PostgreSQL and MySQL.
     pub max_connections: u32,
+    /// Seconds a token outlives its expiry before it is purged: on Cassandra, part of its TTL.
+    pub purge_grace: i64,
 }
 
 impl Default for StoreOptions {
@@ -19,6 +21,7 @@ impl Default for StoreOptions {
         Self {
             sqlite_synchronous_full: true,
             max_connections: 16,
+            purge_grace: cassandra::DEFAULT_PURGE_GRACE,
         }
     }
 }
@@ -34,11 +37,17 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// Whether the URL names a database that several nodes share (PostgreSQL or MySQL).
+/// Whether the URL names a database that several nodes share (PostgreSQL, MySQL or Cassandra).
 pub fn is_shared(url: &str) -> bool {
     url.split_once("://")
-        .and_then(|(scheme, _)| sql::dialect::Dialect::from_scheme(scheme))
-        .is_some()
+        .is_some_and(|(scheme, _)| scheme == CASSANDRA || sql::dialect::Dialect::from_scheme(scheme).is_some())
+}
+
+const CASSANDRA: &str = "cassandra";
+
+/// Whether the store drops expired tokens by itself (Cassandra's TTL), so that no purge job runs.
+pub fn expires_by_ttl(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(scheme, _)| scheme == CASSANDRA)
 }
 
 /// Where the token key file lives for a store, if the store has a place on disk.
@@ -51,12 +60,16 @@ pub fn key_file_beside(url: &str) -> Option<PathBuf> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("store URL {0:?} is not supported: use sqlite://PATH, memory://, postgres://… or mysql://…")]
+    #[error(
+        "store URL {0:?} is not supported: use sqlite://PATH, memory://, postgres://…, mysql://… or cassandra://…"
+    )]
     UnsupportedScheme(String),
     #[error("store URL {0:?} has no path: use e.g. sqlite://tessera.db")]
     MissingPath(String),
     #[error("the directory {0} does not exist: create it, or correct the store path (tessera creates the database file, never its directory)")]
     MissingDirectory(String),
+    #[error(transparent)]
+    Cassandra(#[from] cassandra::BadUrl),
     // Transparent: the store's own message says the cause, once.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -68,6 +81,7 @@ pub fn backend_name(url: &str) -> &'static str {
     match url.split_once("://").map(|(scheme, _)| scheme) {
         Some("memory") => "memory",
         Some("sqlite") => "sqlite",
+        Some("cassandra") => "cassandra",
         Some(scheme) => match sql::dialect::Dialect::from_scheme(scheme) {
             Some(sql::dialect::Dialect::Postgres) => "postgres",
             Some(sql::dialect::Dialect::MySql) => "mysql",
@@ -98,6 +112,11 @@ pub async fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, O
             let store = embedded::EmbeddedStore::open_sqlite(rest.into(), options.sqlite_synchronous_full).await?;
             Ok(Arc::new(store))
         }
+        CASSANDRA => {
+            let cassandra = cassandra::CassandraOptions::parse(url)?;
+            let store = cassandra::CassandraStore::connect(cassandra, options.purge_grace).await?;
+            Ok(breaker::guarded(Arc::new(cached::cached(Arc::new(store)))))
+        }
         server => match sql::dialect::Dialect::from_scheme(server) {
             Some(dialect) => {
                 let store = sql::SqlStore::open(url, dialect, options.max_connections).await?;
@@ -117,6 +136,8 @@ mod tests {
         assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact_url("sqlite://tessera.db"), "sqlite://tessera.db");
         assert!(is_shared("mysql://root@h/db") && !is_shared("sqlite://x.db"));
+        assert!(is_shared("cassandra://127.0.0.1/tessera"), "needs TESSERA_TOKEN_KEY");
+        assert!(expires_by_ttl("cassandra://h/ks") && !expires_by_ttl("postgres://h/db"));
     }
 
     #[test]
@@ -140,6 +161,8 @@ mod tests {
             open("sqlite://", &StoreOptions::default()).await,
             Err(OpenError::MissingPath(_))
         ));
+        let err = open("cassandra://h", &StoreOptions::default()).await.err().unwrap();
+        assert!(err.to_string().contains("no keyspace"), "{err}");
     }
 
     #[tokio::test]

@@ -4,11 +4,10 @@
 use super::rows::{self, json, TOKEN_COLUMNS, USABLE};
 use super::{db_err, SqlStore};
 use crate::clock::UnixTime;
-use crate::model::{TokenId, TokenKind, TokenPolicy, TokenRecord};
+use crate::model::{TokenId, TokenPolicy, TokenRecord};
 use crate::store::*;
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use std::collections::BTreeMap;
 
 impl SqlStore {
     async fn fetch_tokens(
@@ -158,15 +157,7 @@ impl TokenStore for SqlStore {
             tx.rollback().await.map_err(db_err)?;
             return Ok(None);
         }
-        if let Some(scopes) = patch.scopes {
-            token.set_scopes(scopes);
-        }
-        if let Some(expires_at) = patch.expires_at {
-            token.set_expires_at(expires_at);
-        }
-        if let Some(properties) = patch.properties {
-            token.properties = properties;
-        }
+        patch.apply(&mut token);
         // NULLs as literals: sqlx's Any driver hangs binding NULL on MySQL.
         let sql = format!(
             "UPDATE tokens SET scopes = ?, expires_at = {}, properties = {} WHERE id = ?",
@@ -199,20 +190,7 @@ impl TokenStore for SqlStore {
         let found = self
             .fetch_tokens(&sql, |q| q.bind(tenant).bind(subject).bind(now))
             .await?;
-        let mut by_client: BTreeMap<String, (std::collections::BTreeSet<String>, u64)> = BTreeMap::new();
-        for t in found.iter().filter(|t| t.kind != TokenKind::Code) {
-            let entry = by_client.entry(t.client_id().to_string()).or_default();
-            entry.0.extend(t.scopes().iter().cloned());
-            entry.1 += 1;
-        }
-        Ok(by_client
-            .into_iter()
-            .map(|(client_id, (scopes, token_count))| Authorization {
-                client_id,
-                scopes: scopes.into_iter().collect(),
-                token_count,
-            })
-            .collect())
+        Ok(crate::store::grouped_authorizations::group(&found))
     }
 
     async fn set_pair_scopes(

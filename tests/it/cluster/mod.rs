@@ -1,6 +1,7 @@
-//! Two `tessera` nodes on one PostgreSQL or MariaDB database: limits, `reuse` and revocations hold
-//! across nodes, answered tokens survive SIGKILL, `tessera purge` / `tessera migrate` work
-//! against the database, and the nodes share their JWT signing keys. Every scenario runs on both backends.
+//! Two `tessera` nodes on one PostgreSQL, MariaDB or Cassandra database: limits, `reuse` and
+//! revocations hold across nodes, answered tokens survive SIGKILL, `tessera purge` / `tessera
+//! migrate` work against the database, and the nodes share their JWT signing keys. Every scenario
+//! runs on every shared backend (Cassandra has its own purge scenario: TTL does the work there).
 
 mod api;
 mod limits;
@@ -10,7 +11,7 @@ mod visibility;
 
 use crate::helpers::{start_binary, test_database, Process, TestDatabase, ADMIN_ID, ADMIN_SECRET};
 use limits::{limit_holds_across_nodes, refresh_grace_holds_across_nodes, reuse_holds_across_nodes};
-use processes::{answered_tokens_survive_sigkill, migrate_and_purge_commands};
+use processes::{answered_tokens_survive_sigkill, migrate_and_purge_commands, migrate_and_purge_on_ttl};
 use signing::signing_keys_are_shared_across_nodes;
 use std::time::Duration;
 use visibility::{changes_are_visible_across_nodes, origins_reach_every_nodes_preflights};
@@ -97,35 +98,35 @@ impl Cluster {
     }
 }
 
-/// Each scenario as one test per backend: `postgres::…` and `mysql::…`.
-macro_rules! on_both_databases {
-    ($($scenario:ident),* $(,)?) => {
-        mod postgres {
+/// Each scenario as one test of a backend's module: `postgres::…`, `mysql::…`, `cassandra::…`.
+macro_rules! on_backend {
+    ($kind:ident: $($scenario:ident),* $(,)?) => {
+        mod $kind {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $scenario() {
-                    super::$scenario("postgres").await
-                }
-            )*
-        }
-        mod mysql {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $scenario() {
-                    super::$scenario("mysql").await
+                    super::$scenario(stringify!($kind)).await
                 }
             )*
         }
     };
 }
 
-on_both_databases!(
+/// Each scenario on every shared backend, with the backend's own purge scenario.
+macro_rules! on_every_shared_store {
+    ($($scenario:ident),* $(,)?) => {
+        on_backend!(postgres: $($scenario,)* migrate_and_purge_commands);
+        on_backend!(mysql: $($scenario,)* migrate_and_purge_commands);
+        on_backend!(cassandra: $($scenario,)* migrate_and_purge_on_ttl);
+    };
+}
+
+on_every_shared_store!(
     limit_holds_across_nodes,
     reuse_holds_across_nodes,
     changes_are_visible_across_nodes,
     origins_reach_every_nodes_preflights,
     answered_tokens_survive_sigkill,
-    migrate_and_purge_commands,
     refresh_grace_holds_across_nodes,
     signing_keys_are_shared_across_nodes,
 );

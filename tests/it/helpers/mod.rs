@@ -58,7 +58,7 @@ pub async fn spawn_with_store(store: &str) -> TestApp {
 }
 
 /// Every backend [`spawn_on`] knows: the tests of behaviour that could differ by store loop over it.
-pub const BACKENDS: [&str; 4] = ["memory", "sqlite", "postgres", "mysql"];
+pub const BACKENDS: [&str; 5] = ["memory", "sqlite", "postgres", "mysql", "cassandra"];
 
 /// A server on a fresh store of `backend` (one of [`BACKENDS`]); `None` when its database server
 /// is unreachable and not required (`test_database` says so on the terminal).
