@@ -54,15 +54,21 @@ impl CassandraStore {
             return Ok(outcome);
         }
         // A revocation of the lineage that took the exchanged token meanwhile may have listed
-        // the lineage before the new tokens were written: ask the token again, under Paxos.
+        // the lineage before the new tokens were written: ask the token again, under Paxos. If
+        // it was revoked, the exchange still happened first (as on the SQL stores, where the
+        // revocation waits for the exchange's transaction and then takes its tokens too): the
+        // new tokens are answered, revoked like the rest of their lineage.
         if let Some((_, taken)) = consumed {
             let cql = "UPDATE tokens USING TTL ? SET state = 'used' WHERE id = ? IF state = 'used'";
             if !self
                 .applied(self.write(cql), (taken.ttl, taken.token.id.to_text()))
                 .await?
             {
-                self.delete_tokens(&new, Rows::All).await?;
-                return Ok(IssueOutcome::ConsumedAlready { used_at: None });
+                for t in &new {
+                    let cql = "UPDATE tokens USING TTL ? SET state = 'revoked' WHERE id = ?";
+                    self.run(self.write(cql), (self.ttl(t, req.now), t.id.to_text()))
+                        .await?;
+                }
             }
         }
         Ok(outcome)
