@@ -2,6 +2,7 @@
 //! session and form safety over HTTP (`sessions`), and the journey in headless Chromium with
 //! axe-core on every page (`journey`).
 
+mod chromium;
 mod journey;
 mod pages;
 mod sessions;
