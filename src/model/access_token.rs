@@ -84,14 +84,19 @@ impl fmt::Debug for Audience {
 }
 
 /// What an access token carries beyond its profile, stored with it (one nullable column): the
-/// audiences it was issued for and, for a JWT, the token itself sealed under the token key.
-/// Opaque tokens for no particular audience (the common case) have none at all.
+/// audiences it was issued for and, for a JWT, the `kid` of the key that signed it and, when the
+/// token may be handed out again (`reuse`), the token itself sealed under the token key. Opaque
+/// tokens for no particular audience (the common case) have none at all.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AccessExtra {
     /// The audiences the request or the `audience` setting named; empty: none (a JWT then says
     /// the client id).
     #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
     pub aud: Arc<[Audience]>,
+    /// A JWT's signing key: kept published while the token lives (an admin PATCH of its expiry
+    /// moves that), without opening the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<Arc<str>>,
     /// A JWT access token as issued, sealed ([`crate::token::Keyring::seal`]): `reuse` opens it to
     /// answer with the identical string, which a randomized signature (ES256) cannot recompute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,6 +107,7 @@ impl fmt::Debug for AccessExtra {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessExtra")
             .field("aud", &self.aud)
+            .field("kid", &self.kid)
             .field("jwt", &self.jwt.is_some())
             .finish()
     }
@@ -176,10 +182,11 @@ mod tests {
     fn extra_is_stored_as_compact_json_with_the_seal_in_base64url() {
         let extra = AccessExtra {
             aud: vec![Audience::parse("urn:a").unwrap()].into(),
+            kid: Some("k1".into()),
             jwt: Some(SealedJwt(vec![0xfb, 0xff].into())),
         };
         let text = serde_json::to_string(&extra).unwrap();
-        assert_eq!(text, r#"{"aud":["urn:a"],"jwt":"-_8"}"#);
+        assert_eq!(text, r#"{"aud":["urn:a"],"kid":"k1","jwt":"-_8"}"#);
         assert!(serde_json::from_str::<AccessExtra>(&text).unwrap() == extra);
         assert_eq!(serde_json::to_string(&AccessExtra::default()).unwrap(), "{}");
         assert!(serde_json::from_str::<AccessExtra>(r#"{"jwt":"***"}"#).is_err());

@@ -117,7 +117,7 @@ impl Service {
         });
         let expires_at = access_ttl.expiry(now);
         let mut access = TokenRecord::new(access_id, TokenKind::Access, profile, now, expires_at, grant_id);
-        let signed = self.shape_access(&mut access, grant.audience, client, tenant, now)?;
+        let jwt = self.shape_access(&mut access, grant.audience, (client, tenant), policy, now)?;
         let refresh = grant.refresh_scopes.map(|scopes| {
             let ttl = resolve(|s| s.refresh_token_ttl, client, tenant, defaults::REFRESH_TOKEN_TTL);
             let (id, profile) = (TokenId::generate(), access.profile().clone());
@@ -145,12 +145,8 @@ impl Service {
         let response = match self.store.issue(request).await? {
             IssueOutcome::Issued => {
                 count(RequestOutcome::Issued);
-                let value = match signed {
-                    Some(jwt) => {
-                        // The key must outlive the token on every node before anyone holds it.
-                        self.keep_key_until(&jwt.kid, access.expires_at()).await?;
-                        jwt.token
-                    }
+                let value = match jwt {
+                    Some(pending) => self.finish_jwt(pending, &access).await?,
                     None => self.keys.mint(TokenKind::Access, &access.id).into_string(),
                 };
                 self.respond(value, &access, refresh.as_ref(), now)

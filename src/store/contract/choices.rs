@@ -89,8 +89,9 @@ pub async fn plain_issuance_refuses_a_deleted_client(store: Shared) {
 /// An access token with audiences and a sealed JWT, as issuance gives one.
 fn with_extra(mut token: TokenRecord, aud: &[&str], jwt: Option<&str>) -> TokenRecord {
     let aud = aud.iter().map(|a| Audience::parse(a).unwrap()).collect();
+    let kid = jwt.map(|_| "kid-1".into());
     let jwt = jwt.map(|j| SealedJwt(j.as_bytes().into()));
-    token.extra = Some(std::sync::Arc::new(AccessExtra { aud, jwt }));
+    token.extra = Some(std::sync::Arc::new(AccessExtra { aud, kid, jwt }));
     token
 }
 

@@ -203,6 +203,7 @@ pub async fn a_token_keeps_every_field(store: Shared) {
     token.properties = Some(std::sync::Arc::new(props));
     token.extra = Some(std::sync::Arc::new(AccessExtra {
         aud: vec![Audience::parse("https://api.example/orders").unwrap()].into(),
+        kid: Some("kid-1".into()),
         jwt: Some(SealedJwt(vec![1, 2, 3, 4, 5, 6].into())),
     }));
     store

@@ -3,6 +3,11 @@
 //! A [`KeySet`] is immutable and built once per change (start-up, rotation, a refresh that saw
 //! another node's rotation); [`SigningKeys`] swaps whole sets, so the hot paths take one `Arc`
 //! and never see a half-updated set.
+//!
+//! Each set remembers the tokens it has verified (by their whole text) with their `jti`: a
+//! resource server introspects the same token on every call, and a signature check (ES256
+//! ~50 µs) costs far more than the rest of an introspection. A new set starts empty, so a
+//! retired key's tokens never hit.
 
 use super::{jwks, verify, SigningKey, VerifiedClaims, VerifyError, VerifyKey};
 use crate::clock::UnixTime;
@@ -17,11 +22,24 @@ pub struct KeyEntry {
     pub sign_from: UnixTime,
 }
 
+/// Bytes of token text (plus the `jti`) the verified-token memory of one set holds at most:
+/// some 50 000 ES256 tokens.
+const VERIFIED_CAPACITY: u64 = 32 << 20;
+
+/// A remembered token's share of [`VERIFIED_CAPACITY`]: its text, its `jti`, and the cache's own
+/// bookkeeping.
+fn weight(token: &str, jti: &str) -> u32 {
+    (token.len() + jti.len() + 64) as u32
+}
+
 /// The keys published and trusted, newest last.
 pub struct KeySet {
     entries: Vec<KeyEntry>,
     verify_keys: Vec<VerifyKey>,
     jwks: Bytes,
+    /// Token text → `jti`, for tokens that verified under this set (only those: an unverified
+    /// text is never inserted, and a hit compares the whole text).
+    verified: moka::sync::Cache<String, Arc<str>>,
 }
 
 impl KeySet {
@@ -30,10 +48,15 @@ impl KeySet {
         entries.sort_by(|a, b| (a.sign_from, a.key.kid()).cmp(&(b.sign_from, b.key.kid())));
         let verify_keys = entries.iter().map(|e| e.key.verify_key()).collect();
         let jwks = serde_json::to_vec(&jwks(entries.iter().map(|e| &e.key))).expect("a JWK Set serializes");
+        let verified = moka::sync::Cache::builder()
+            .weigher(|token: &String, jti: &Arc<str>| weight(token, jti))
+            .max_capacity(VERIFIED_CAPACITY)
+            .build();
         Self {
             entries,
             verify_keys,
             jwks: Bytes::from(jwks),
+            verified,
         }
     }
 
@@ -46,6 +69,18 @@ impl KeySet {
     /// Checks a token against every published key (header bytes, then signature, then claims).
     pub fn verify(&self, token: &str) -> Result<(&VerifyKey, VerifiedClaims), VerifyError> {
         verify(&self.verify_keys, token)
+    }
+
+    /// The `jti` of a token that verifies under this set: remembered from an earlier check of
+    /// the same text, else checked ([`KeySet::verify`]) and remembered.
+    pub fn verified_jti(&self, token: &str) -> Option<Arc<str>> {
+        if let Some(jti) = self.verified.get(token) {
+            return Some(jti);
+        }
+        let (_, claims) = self.verify(token).ok()?;
+        let jti: Arc<str> = claims.jti.into();
+        self.verified.insert(token.to_owned(), jti.clone());
+        Some(jti)
     }
 
     /// `GET /.well-known/jwks.json`'s body, serialized once per set.
@@ -74,4 +109,47 @@ impl SigningKeys {
     pub fn replace(&self, set: KeySet) {
         *self.0.write() = Arc::new(set);
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::jwt::tests::claims;
+    use crate::token::jwt::SigningAlg;
+
+    fn set(keys: Vec<SigningKey>) -> KeySet {
+        KeySet::new(keys.into_iter().map(|key| KeyEntry { key, sign_from: 0 }).collect())
+    }
+
+    #[test]
+    fn a_verified_token_is_remembered_by_its_whole_text_and_only_under_its_set() {
+        let key = SigningKey::generate(SigningAlg::Es256).unwrap();
+        let token = key.sign(&claims(None));
+        let other = SigningKey::generate(SigningAlg::Es256).unwrap();
+        let keys = set(vec![key]);
+        assert_eq!(keys.verified_jti(&token).as_deref(), Some("AAAAAAAAAAAAAAAAAAAAAA"));
+        assert_eq!(
+            keys.verified_jti(&token).as_deref(),
+            Some("AAAAAAAAAAAAAAAAAAAAAA"),
+            "remembered"
+        );
+        assert!(keys.verified.contains_key(token.as_str()));
+
+        // The cached signature with another payload is checked, and refused, like any forgery.
+        let (head, signature) = token.rsplit_once('.').unwrap();
+        let (header, _) = head.split_once('.').unwrap();
+        let forged_payload = B64.encode(br#"{"jti":"someone-else","iat":1,"client_id":"c","sub":"s"}"#);
+        assert_eq!(
+            keys.verified_jti(&format!("{header}.{forged_payload}.{signature}")),
+            None
+        );
+        assert_eq!(keys.verified_jti(&format!("{token}x")), None);
+
+        // A set without the key (retired) does not know the token, whatever an older set knew.
+        let rotated = set(vec![other]);
+        assert_eq!(rotated.verified_jti(&token), None);
+    }
+
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use base64::Engine;
 }

@@ -1,0 +1,103 @@
+//! Unit tests of `access_jwt`: recognising, sealing only under `reuse`, re-signing, keeping keys.
+
+use super::*;
+use crate::model::TokenSettings;
+use crate::service::grants::testing::*;
+use crate::service::grants::TokenRequest;
+
+fn jwt_settings() -> TokenSettings {
+    TokenSettings {
+        access_token_format: Some(AccessTokenFormat::Jwt),
+        ..TokenSettings::default()
+    }
+}
+
+#[tokio::test]
+async fn a_jwt_is_recognised_by_its_signature_and_an_opaque_token_by_its_mac() {
+    let f = fixture().await;
+    let jwt = f.client("jwt", &["client_credentials"], jwt_settings()).await;
+    let opaque = f
+        .client("plain", &["client_credentials"], TokenSettings::default())
+        .await;
+    let cc = || TokenRequest::ClientCredentials { scope: None };
+    let token = f.service.token(jwt, cc()).await.unwrap().access_token;
+    let (kind, id) = f.service.recognise(&token).expect("our JWT");
+    assert_eq!(kind, TokenKind::Access);
+    let record = f.service.store.get_token(&id).await.unwrap().unwrap();
+    assert!(record.is_jwt() && record.audience().is_empty());
+    let kid = f.service.signing.current().entries()[0].key.kid().to_owned();
+    assert_eq!(kid_of(&token), Some(kid.clone()));
+    let extra = record.extra.as_deref().unwrap();
+    assert_eq!(extra.kid.as_deref(), Some(kid.as_str()), "the record names its key");
+    assert!(extra.jwt.is_none(), "not sealed: no policy hands it out again");
+
+    let reuse = TokenSettings {
+        token_policy: Some(crate::model::TokenPolicy::Reuse),
+        ..jwt_settings()
+    };
+    let reuse = f.client("jwt-reuse", &["client_credentials"], reuse).await;
+    let kept = f.service.token(reuse, cc()).await.unwrap().access_token;
+    let (_, kept_id) = f.service.recognise(&kept).unwrap();
+    let kept_record = f.service.store.get_token(&kept_id).await.unwrap().unwrap();
+    assert!(
+        kept_record.extra.as_deref().unwrap().jwt.is_some(),
+        "sealed under reuse"
+    );
+    assert_eq!(
+        f.service.access_value(&kept_record, NOW).await.unwrap(),
+        kept,
+        "the sealed JWT opens to itself"
+    );
+    let resigned = f.service.access_value(&record, NOW).await.unwrap();
+    assert_ne!(resigned, token, "not sealed: signed again (ES256 differs)");
+    assert_eq!(f.service.recognise(&resigned), Some((TokenKind::Access, id)));
+
+    let plain = f.service.token(opaque, cc()).await.unwrap().access_token;
+    let (_, id) = f.service.recognise(&plain).expect("our opaque token");
+    let record = f.service.store.get_token(&id).await.unwrap().unwrap();
+    assert!(
+        record.extra.is_none(),
+        "an opaque token for no audience carries nothing more"
+    );
+
+    let mut foreign = TokenRecord::clone(&record);
+    let sealed = crate::token::Keyring::random().seal(&id, &token);
+    foreign.extra = Some(Arc::new(AccessExtra {
+        jwt: Some(sealed),
+        ..AccessExtra::default()
+    }));
+    let again = f.service.access_value(&foreign, NOW).await.unwrap();
+    assert_ne!(again, token, "signed again: ES256 differs");
+    assert_eq!(
+        f.service.recognise(&again),
+        Some((TokenKind::Access, id)),
+        "for the same record"
+    );
+
+    let (head, _) = token.rsplit_once('.').unwrap();
+    assert_eq!(f.service.recognise(&format!("{head}.AAAA")), None, "bad signature");
+    assert_eq!(f.service.recognise(&plain.replace("tsa_", "tsr_")), None);
+}
+
+#[tokio::test]
+async fn a_jwt_expiry_is_its_records_and_patching_keeps_its_key() {
+    let f = fixture().await;
+    let settings = TokenSettings {
+        access_token_ttl: Some(crate::model::Lifetime::of_seconds(60)),
+        ..jwt_settings()
+    };
+    let jwt = f.client("jwt", &["client_credentials"], settings).await;
+    let answer = f
+        .service
+        .token(jwt, TokenRequest::ClientCredentials { scope: None })
+        .await
+        .unwrap();
+    let (_, claims) = f.service.signing.current().verify(&answer.access_token).unwrap();
+    assert_eq!((claims.exp, claims.iat), (Some(NOW as u64 + 60), NOW as u64));
+    let (_, id) = f.service.recognise(&answer.access_token).unwrap();
+    let record = f.service.store.get_token(&id).await.unwrap().unwrap();
+    f.service.keep_key_for(&record, Some(NOW + 600)).await.unwrap();
+    let mut broken = TokenRecord::clone(&record);
+    broken.id = crate::model::TokenId::generate();
+    f.service.keep_key_for(&broken, None).await.unwrap();
+}
