@@ -63,7 +63,7 @@ impl Service {
             jwt: None,
         };
         let signed = (policy == TokenPolicy::Reuse).then(|| {
-            let token = self.sign_access(key, access, &extra.aud, now);
+            let token = self.sign_access(key, access, &extra.aud);
             extra.jwt = Some(self.keys.seal(&access.id, &token));
             token
         });
@@ -80,13 +80,15 @@ impl Service {
             .expect("the key chosen for this record");
         let token = match pending.signed {
             Some(token) => token,
-            None => self.sign_access(key, access, access.audience(), pending.now),
+            None => self.sign_access(key, access, access.audience()),
         };
         self.keep_key_until(key.kid(), access.expires_at()).await?;
         Ok(token)
     }
 
-    fn sign_access(&self, key: &SigningKey, t: &TokenRecord, aud: &[Audience], now: UnixTime) -> String {
+    /// The JWT of record `t` signed by `key`: every claim comes from the record (`iat` is its
+    /// issuance), so EdDSA, being deterministic, signs the same record to the same string.
+    fn sign_access(&self, key: &SigningKey, t: &TokenRecord, aud: &[Audience]) -> String {
         let many: Vec<&str>;
         let aud = match aud {
             [] => jwt::Audience::One(t.client_id()),
@@ -100,7 +102,7 @@ impl Service {
         let claims = AccessClaims {
             iss: self.issuer(),
             exp: t.expires_at().map(|exp| exp.max(0) as u64),
-            iat: now.max(0) as u64,
+            iat: t.issued_at.max(0) as u64,
             jti: &jti,
             client_id: t.client_id(),
             sub: t.subject().unwrap_or(t.client_id()),
@@ -125,12 +127,16 @@ impl Service {
             }
             tracing::warn!(token_id = %t.id.to_text(), "a stored JWT does not open under the token keys: signed again");
         }
+        // By the key that signed it when that key is still trusted (it is kept until the token
+        // expires), else by the current signer.
         let keys = self.signing.current();
-        let Some(key) = keys.signer(now) else {
+        let recorded = t.extra.as_ref().and_then(|e| e.kid.as_deref());
+        let by_kid = recorded.and_then(|kid| keys.entries().iter().find(|e| e.key.kid() == kid));
+        let Some(key) = by_kid.map(|e| &e.key).or_else(|| keys.signer(now)) else {
             tracing::error!("no JWT signing key may sign yet: access token refused");
             return Err(OAuthError::ServerError);
         };
-        let token = self.sign_access(key, t, t.audience(), now);
+        let token = self.sign_access(key, t, t.audience());
         self.keep_key_until(key.kid(), t.expires_at()).await?;
         Ok(token)
     }

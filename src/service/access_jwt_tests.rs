@@ -101,3 +101,54 @@ async fn a_jwt_expiry_is_its_records_and_patching_keeps_its_key() {
     broken.id = crate::model::TokenId::generate();
     f.service.keep_key_for(&broken, None).await.unwrap();
 }
+
+#[tokio::test]
+async fn an_eddsa_jwt_signed_again_is_the_same_string_and_by_the_key_the_record_names() {
+    use crate::token::jwt::{KeyEntry, KeySet, SigningAlg, SigningKey};
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+    let ed = || SigningKey::from_pkcs8("ed-first", SigningAlg::EdDsa, pkcs8.as_ref()).unwrap();
+    let f = fixture().await;
+    let f_replace = |s: KeySet| f.service.signing_keys().replace(s);
+    f_replace(KeySet::new(vec![KeyEntry {
+        key: ed(),
+        sign_from: 0,
+    }]));
+    let jwt = f.client("jwt", &["client_credentials"], jwt_settings()).await;
+    let token = f
+        .service
+        .token(jwt, TokenRequest::ClientCredentials { scope: None })
+        .await
+        .unwrap()
+        .access_token;
+    let (_, id) = f.service.recognise(&token).unwrap();
+    let record = f.service.store.get_token(&id).await.unwrap().unwrap();
+    assert_eq!(
+        f.service.access_value(&record, NOW + 30).await.unwrap(),
+        token,
+        "claims from the record (iat its issuance), deterministic signature"
+    );
+
+    // A newer key signs from now on; the key the record names still signs it again.
+    let newer = || SigningKey::generate(SigningAlg::EdDsa).unwrap();
+    f_replace(KeySet::new(vec![
+        KeyEntry {
+            key: ed(),
+            sign_from: -10,
+        },
+        KeyEntry {
+            key: newer(),
+            sign_from: 0,
+        },
+    ]));
+    assert_eq!(f.service.access_value(&record, NOW + 30).await.unwrap(), token);
+
+    // Its key no longer trusted (by hand): the current key signs it.
+    f_replace(KeySet::new(vec![KeyEntry {
+        key: newer(),
+        sign_from: 0,
+    }]));
+    let again = f.service.access_value(&record, NOW + 30).await.unwrap();
+    assert_ne!(again, token);
+    assert_eq!(f.service.recognise(&again), Some((TokenKind::Access, id)));
+}
