@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 /// A JWT access token on its way out. The key that signs it is chosen before the store sees the
 /// record (which names its `kid`); the signature is made once the store has issued it, so a
-/// request the store refuses (limit) or that `reuse` answers pays none, except under `reuse`:
-/// that token is signed first, to be stored sealed and handed out again identical.
+/// request the store refuses (limit) pays none. Under `reuse` the token is signed first, to be
+/// stored sealed and handed out again identical.
 pub(super) struct PendingJwt {
     keys: Arc<KeySet>,
     now: UnixTime,
