@@ -30,7 +30,8 @@ pub struct TokenRecord {
     /// `NEVER` for a token without expiry: an `Option` would cost another 8 bytes a token.
     expires: UnixTime,
     pub properties: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
-    /// An access token's audiences and, for a JWT, the sealed token; `None` for most tokens.
+    /// An access token's audiences and, for a JWT, its `kid` (and under `reuse` the sealed
+    /// token); `None` for most tokens.
     pub extra: Option<Arc<AccessExtra>>,
     pub kind: TokenKind,
     pub state: TokenState,

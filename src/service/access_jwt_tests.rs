@@ -80,7 +80,7 @@ async fn a_jwt_is_recognised_by_its_signature_and_an_opaque_token_by_its_mac() {
 }
 
 #[tokio::test]
-async fn a_jwt_expiry_is_its_records_and_patching_keeps_its_key() {
+async fn a_jwts_exp_and_iat_are_its_records() {
     let f = fixture().await;
     let settings = TokenSettings {
         access_token_ttl: Some(crate::model::Lifetime::of_seconds(60)),
@@ -94,12 +94,57 @@ async fn a_jwt_expiry_is_its_records_and_patching_keeps_its_key() {
         .unwrap();
     let (_, claims) = f.service.signing.current().verify(&answer.access_token).unwrap();
     assert_eq!((claims.exp, claims.iat), (Some(NOW as u64 + 60), NOW as u64));
-    let (_, id) = f.service.recognise(&answer.access_token).unwrap();
-    let record = f.service.store.get_token(&id).await.unwrap().unwrap();
-    f.service.keep_key_for(&record, Some(NOW + 600)).await.unwrap();
-    let mut broken = TokenRecord::clone(&record);
-    broken.id = crate::model::TokenId::generate();
-    f.service.keep_key_for(&broken, None).await.unwrap();
+}
+
+#[tokio::test]
+async fn moving_a_jwts_expiry_keeps_the_key_its_record_names_or_every_key_when_it_names_none() {
+    use crate::clock::ManualClock;
+    use crate::store::embedded::EmbeddedStore;
+    use crate::store::KeepUntil;
+    use crate::token::Keyring;
+    let store: Arc<dyn crate::store::Store> = Arc::new(EmbeddedStore::in_memory());
+    let clock = Arc::new(ManualClock::new(NOW));
+    let service = Service::new(store.clone(), clock, Arc::new(Keyring::random()), "http://t.test");
+    service.load_signing_keys().await.unwrap();
+    let old = service.signing_keys().current().entries()[0].key.kid().to_owned();
+    let new = service.rotate_signing_key(None).await.unwrap().kid;
+    let kept = |kid: String| {
+        let store = store.clone();
+        async move {
+            let keys = store.signing_keys().await.unwrap();
+            keys.into_iter().find(|k| k.kid == kid).unwrap().keep_until
+        }
+    };
+
+    let profile = Arc::new(crate::model::TokenProfile {
+        tenant: "t".into(),
+        client_id: "c".into(),
+        subject: None,
+        scopes: Arc::new([]),
+        authorities: Arc::new([]),
+    });
+    let id = crate::model::TokenId::generate();
+    let mut record = TokenRecord::new(id, TokenKind::Access, profile, NOW, Some(NOW + 60), id);
+    record.extra = Some(Arc::new(AccessExtra {
+        kid: Some(old.as_str().into()),
+        ..AccessExtra::default()
+    }));
+    service.keep_key_for(&record, Some(NOW + 5_000)).await.unwrap();
+    assert!(matches!(kept(old.clone()).await, KeepUntil::Until(t) if t >= NOW + 5_000));
+    assert_eq!(
+        kept(new.clone()).await,
+        KeepUntil::Nothing,
+        "only the key the record names"
+    );
+
+    // Sealed under a token key since forgotten and naming no key: every key kept now is kept.
+    record.extra = Some(Arc::new(AccessExtra {
+        jwt: Some(Keyring::random().seal(&id, "a.b.c")),
+        ..AccessExtra::default()
+    }));
+    service.keep_key_for(&record, None).await.unwrap();
+    assert_eq!(kept(old).await, KeepUntil::Forever);
+    assert_eq!(kept(new).await, KeepUntil::Forever);
 }
 
 #[tokio::test]

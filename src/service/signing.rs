@@ -60,7 +60,6 @@ impl Service {
     /// makes sure the key stays published and trusted until then, on every node. One atomic
     /// load and compare while the watermark already covers `exp`; a store write otherwise,
     /// `WATERMARK_STEP` ahead. `Missing("signing key")` when the key was retired meanwhile.
-    #[allow(dead_code)] // called by issuance once JWTs are issued (the tokens branch)
     pub(crate) async fn keep_key_until(&self, kid: &str, exp: Option<UnixTime>) -> StoreResult<()> {
         let needed = exp.map_or(KeepUntil::Forever, KeepUntil::Until);
         // Before start-up loads the stored keys (a `Service` of the unit tests) the ephemeral key

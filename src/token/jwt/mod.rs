@@ -1,6 +1,7 @@
 //! JWT access tokens (RFC 9068, issue 18): signing keys, claims, a strict verifier, JWKS, key wrapping.
 //!
-//! Groundwork only: nothing here is wired into the service, store, config or HTTP yet.
+//! The service signs with these (`service::access_jwt`, `service::signing`); nothing here knows
+//! the store, config or HTTP.
 //!
 //! - [`SigningKey`]: an aws-lc-rs key pair (EdDSA, ES256 or RS256), its `kid` and its header,
 //!   base64url-encoded once per key. [`SigningKey::sign`] writes the compact JWS with one output
@@ -8,7 +9,7 @@
 //! - [`verify`]: accepts a token only when its header segment is byte-identical to the header of
 //!   a known key, so `alg: none`, HMAC-with-the-public-key, unknown `kid`s and any re-encoded
 //!   header die before any cryptography; then the signature under that key's own algorithm; only
-//!   then are the claims decoded.
+//!   then are the claims decoded. [`KeySet::verified_jti`] remembers the tokens that passed.
 //! - [`public_jwk`] / [`jwks`]: the public keys as a JWK Set.
 //! - [`wrap`] / [`unwrap`]: a private key as stored (AES-256-GCM under an HKDF subkey of the
 //!   token key, bound to `kid` and `alg`), so the database never holds it in plain text.
