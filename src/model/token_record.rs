@@ -92,7 +92,7 @@ impl TokenRecord {
     }
     /// Whether the token was issued as a JWT.
     pub fn is_jwt(&self) -> bool {
-        self.extra.as_ref().is_some_and(|e| e.kid.is_some() || e.jwt.is_some())
+        self.extra.as_ref().is_some_and(|e| e.kid.is_some())
     }
     /// `None` never expires.
     pub fn expires_at(&self) -> Option<UnixTime> {

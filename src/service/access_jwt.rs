@@ -13,11 +13,13 @@ use std::sync::Arc;
 
 /// A JWT access token on its way out. The key that signs it is chosen before the store sees the
 /// record (which names its `kid`); the signature is made once the store has issued it, so a
-/// request the store refuses (limit) pays none. Under `reuse` the token is signed first, to be
-/// stored sealed and handed out again identical.
+/// request the store refuses (limit) pays none. Under `reuse` an ES256 token is signed first, to
+/// be stored sealed and handed out again identical (EdDSA and RS256 sign the record to the same
+/// string again).
 pub(super) struct PendingJwt {
     keys: Arc<KeySet>,
-    now: UnixTime,
+    /// The signer's place in `keys.entries()`.
+    signer: usize,
     signed: Option<String>,
 }
 
@@ -53,37 +55,43 @@ impl Service {
             return Ok(None);
         }
         let keys = self.signing.current();
-        let Some(key) = keys.signer(now) else {
+        let Some(signer) = keys.signer_index(now) else {
             tracing::error!("no JWT signing key may sign yet: access token refused");
             return Err(OAuthError::ServerError);
         };
+        let key = &keys.entries()[signer].key;
         let mut extra = AccessExtra {
             aud: aud.unwrap_or_else(|| Arc::new([])),
             kid: Some(key.kid().into()),
             jwt: None,
         };
-        let signed = (policy == TokenPolicy::Reuse).then(|| {
+        let sealed = policy == TokenPolicy::Reuse && !key.alg().is_deterministic();
+        let signed = sealed.then(|| {
             let token = self.sign_access(key, access, &extra.aud);
             extra.jwt = Some(self.keys.seal(&access.id, &token));
             token
         });
         access.extra = Some(Arc::new(extra));
-        Ok(Some(PendingJwt { keys, now, signed }))
+        Ok(Some(PendingJwt { keys, signer, signed }))
     }
 
-    /// The value of a JWT the store has just issued: signed now (unless it was for `reuse`), its
-    /// key kept published until it expires on every node before anyone holds it.
+    /// The value of a JWT the store has just issued: signed now unless it was before.
     pub(super) async fn finish_jwt(&self, pending: PendingJwt, access: &TokenRecord) -> Result<String, OAuthError> {
-        let key = pending
-            .keys
-            .signer(pending.now)
-            .expect("the key chosen for this record");
-        let token = match pending.signed {
-            Some(token) => token,
-            None => self.sign_access(key, access, access.audience()),
-        };
-        self.keep_key_until(key.kid(), access.expires_at()).await?;
-        Ok(token)
+        let key = &pending.keys.entries()[pending.signer].key;
+        match pending.signed {
+            Some(token) => {
+                self.keep_key_until(key.kid(), access.expires_at()).await?;
+                Ok(token)
+            }
+            None => self.sign_and_keep(key, access).await,
+        }
+    }
+
+    /// Signs record `t` with `key`, after making sure the key stays published and trusted until
+    /// the token expires, on every node, before anyone holds the token.
+    async fn sign_and_keep(&self, key: &SigningKey, t: &TokenRecord) -> Result<String, OAuthError> {
+        self.keep_key_until(key.kid(), t.expires_at()).await?;
+        Ok(self.sign_access(key, t, t.audience()))
     }
 
     /// The JWT of record `t` signed by `key`: every claim comes from the record (`iat` is its
@@ -113,32 +121,31 @@ impl Service {
         key.sign(&claims)
     }
 
-    /// The value of an access token the store handed back (`reuse`): the JWT as issued, unsealed,
-    /// or the opaque value (deterministic). A JWT sealed under a token key since forgotten, or
-    /// issued under another policy (not sealed), is signed again for the same record (same
-    /// `jti`): a valid token of the same record rather than an error.
-    pub(super) async fn access_value(&self, t: &TokenRecord, now: UnixTime) -> Result<String, OAuthError> {
-        if !t.is_jwt() {
+    /// The value of an access token the store handed back (`reuse`): the opaque value
+    /// (deterministic), the sealed JWT opened, or the JWT signed again by the key its record names
+    /// (EdDSA and RS256: the identical string; an ES256 token sealed under a token key since
+    /// forgotten, or issued before the client's policy became `reuse`: a new string, same claims).
+    pub(super) async fn access_value(&self, t: &TokenRecord) -> Result<String, OAuthError> {
+        let Some(extra) = t.extra.as_deref().filter(|_| t.is_jwt()) else {
             return Ok(self.keys.mint(TokenKind::Access, &t.id).into_string());
-        }
-        if let Some(sealed) = t.extra.as_ref().and_then(|e| e.jwt.as_ref()) {
+        };
+        if let Some(sealed) = &extra.jwt {
             if let Some(token) = self.keys.open(&t.id, sealed) {
                 return Ok(token);
             }
             tracing::warn!(token_id = %t.id.to_text(), "a stored JWT does not open under the token keys: signed again");
         }
-        // By the key that signed it when that key is still trusted (it is kept until the token
-        // expires), else by the current signer.
         let keys = self.signing.current();
-        let recorded = t.extra.as_ref().and_then(|e| e.kid.as_deref());
-        let by_kid = recorded.and_then(|kid| keys.entries().iter().find(|e| e.key.kid() == kid));
-        let Some(key) = by_kid.map(|e| &e.key).or_else(|| keys.signer(now)) else {
-            tracing::error!("no JWT signing key may sign yet: access token refused");
+        let recorded = extra
+            .kid
+            .as_deref()
+            .and_then(|kid| keys.entries().iter().find(|e| e.key.kid() == kid));
+        let Some(entry) = recorded else {
+            // Kept until the token expires: gone only if removed by hand.
+            tracing::error!(token_id = %t.id.to_text(), kid = ?extra.kid, "the signing key of a live JWT is not in the key set");
             return Err(OAuthError::ServerError);
         };
-        let token = self.sign_access(key, t, t.audience());
-        self.keep_key_until(key.kid(), t.expires_at()).await?;
-        Ok(token)
+        self.sign_and_keep(&entry.key, t).await
     }
 }
 
@@ -151,44 +158,19 @@ impl Service {
         if token.len() == crate::token::TOKEN_LEN {
             return self.keys.verify(token);
         }
-        let jti = self.signing.current().verified_jti(token)?;
-        crate::model::TokenId::from_text(&jti).map(|id| (TokenKind::Access, id))
+        let id = self.signing.current().verified_id(token)?;
+        Some((TokenKind::Access, id))
     }
-}
-
-/// The `kid` in the header of a JWT this server signed.
-fn kid_of(token: &str) -> Option<String> {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-    use base64::Engine;
-    #[derive(serde::Deserialize)]
-    struct Header {
-        kid: String,
-    }
-    let header = B64.decode(token.split('.').next()?).ok()?;
-    serde_json::from_slice::<Header>(&header).ok().map(|h| h.kid)
 }
 
 impl Service {
-    /// Before a JWT access token's expiry is moved to `expires_at` (admin PATCH): the key that
-    /// signed it stays published and trusted until then, so introspection still verifies it. The
-    /// record names the key (before it did, the sealed token's header did); one that says neither
-    /// (sealed under a token key since forgotten) keeps every key kept now.
+    /// Before a JWT access token's expiry is moved to `expires_at` (admin PATCH): the key its
+    /// record names stays published and trusted until then, so introspection still verifies it.
     pub(crate) async fn keep_key_for(&self, t: &TokenRecord, expires_at: Option<UnixTime>) -> StoreResult<()> {
-        let Some(extra) = t.extra.as_ref().filter(|_| t.is_jwt()) else {
-            return Ok(());
-        };
-        if let Some(kid) = &extra.kid {
-            return self.keep_key_until(kid, expires_at).await;
+        match t.extra.as_ref().and_then(|e| e.kid.as_deref()) {
+            Some(kid) => self.keep_key_until(kid, expires_at).await,
+            None => Ok(()),
         }
-        let opened = extra.jwt.as_ref().and_then(|sealed| self.keys.open(&t.id, sealed));
-        if let Some(kid) = opened.as_deref().and_then(kid_of) {
-            return self.keep_key_until(&kid, expires_at).await;
-        }
-        let keys = self.signing.current();
-        for entry in keys.entries() {
-            self.keep_key_until(entry.key.kid(), expires_at).await?;
-        }
-        Ok(())
     }
 }
 

@@ -154,7 +154,7 @@ impl Service {
             IssueOutcome::Reused { access, refresh } => {
                 count(RequestOutcome::Reused);
                 // Its key was kept until its expiry when it was issued (or PATCHed).
-                let value = self.access_value(&access, now).await?;
+                let value = self.access_value(&access).await?;
                 self.respond(value, &access, refresh.as_deref(), now)
             }
             IssueOutcome::LimitReached { earliest_expiry } => {

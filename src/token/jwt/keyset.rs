@@ -11,6 +11,7 @@
 
 use super::{jwks, verify, SigningKey, VerifiedClaims, VerifyError, VerifyKey};
 use crate::clock::UnixTime;
+use crate::model::TokenId;
 use bytes::Bytes;
 use parking_lot::RwLock;
 use std::sync::Arc;
@@ -26,10 +27,10 @@ pub struct KeyEntry {
 /// some 50 000 ES256 tokens.
 const VERIFIED_CAPACITY: u64 = 32 << 20;
 
-/// A remembered token's share of [`VERIFIED_CAPACITY`]: its text, its `jti`, and the cache's own
+/// A remembered token's share of [`VERIFIED_CAPACITY`]: its text, its id, and the cache's own
 /// bookkeeping.
-fn weight(token: &str, jti: &str) -> u32 {
-    (token.len() + jti.len() + 64) as u32
+fn weight(token: &str) -> u32 {
+    (token.len() + 16 + 64) as u32
 }
 
 /// The keys published and trusted, newest last.
@@ -39,7 +40,7 @@ pub struct KeySet {
     jwks: Bytes,
     /// Token text → `jti`, for tokens that verified under this set (only those: an unverified
     /// text is never inserted, and a hit compares the whole text).
-    verified: moka::sync::Cache<String, Arc<str>>,
+    verified: moka::sync::Cache<String, TokenId>,
 }
 
 impl KeySet {
@@ -49,7 +50,7 @@ impl KeySet {
         let verify_keys = entries.iter().map(|e| e.key.verify_key()).collect();
         let jwks = serde_json::to_vec(&jwks(entries.iter().map(|e| &e.key))).expect("a JWK Set serializes");
         let verified = moka::sync::Cache::builder()
-            .weigher(|token: &String, jti: &Arc<str>| weight(token, jti))
+            .weigher(|token: &String, _: &TokenId| weight(token))
             .max_capacity(VERIFIED_CAPACITY)
             .build();
         Self {
@@ -63,7 +64,12 @@ impl KeySet {
     /// The key that signs at `now`: the newest whose `sign_from` has come. `None` only when no
     /// key may sign yet (a set holding only keys published for later).
     pub fn signer(&self, now: UnixTime) -> Option<&SigningKey> {
-        self.entries.iter().rev().find(|e| e.sign_from <= now).map(|e| &e.key)
+        self.signer_index(now).map(|i| &self.entries[i].key)
+    }
+
+    /// [`KeySet::signer`]'s place in [`KeySet::entries`].
+    pub fn signer_index(&self, now: UnixTime) -> Option<usize> {
+        self.entries.iter().rposition(|e| e.sign_from <= now)
     }
 
     /// Checks a token against every published key (header bytes, then signature, then claims).
@@ -71,16 +77,17 @@ impl KeySet {
         verify(&self.verify_keys, token)
     }
 
-    /// The `jti` of a token that verifies under this set: remembered from an earlier check of
-    /// the same text, else checked ([`KeySet::verify`]) and remembered.
-    pub fn verified_jti(&self, token: &str) -> Option<Arc<str>> {
-        if let Some(jti) = self.verified.get(token) {
-            return Some(jti);
+    /// The token id (`jti`) of a token that verifies under this set: remembered from an earlier
+    /// check of the same text, else checked ([`KeySet::verify`]) and remembered. `None` also for
+    /// a signed token whose `jti` is not a token id.
+    pub fn verified_id(&self, token: &str) -> Option<TokenId> {
+        if let Some(id) = self.verified.get(token) {
+            return Some(id);
         }
         let (_, claims) = self.verify(token).ok()?;
-        let jti: Arc<str> = claims.jti.into();
-        self.verified.insert(token.to_owned(), jti.clone());
-        Some(jti)
+        let id = TokenId::from_text(&claims.jti)?;
+        self.verified.insert(token.to_owned(), id);
+        Some(id)
     }
 
     /// `GET /.well-known/jwks.json`'s body, serialized once per set.
@@ -127,12 +134,10 @@ mod tests {
         let token = key.sign(&claims(None));
         let other = SigningKey::generate(SigningAlg::Es256).unwrap();
         let keys = set(vec![key]);
-        assert_eq!(keys.verified_jti(&token).as_deref(), Some("AAAAAAAAAAAAAAAAAAAAAA"));
-        assert_eq!(
-            keys.verified_jti(&token).as_deref(),
-            Some("AAAAAAAAAAAAAAAAAAAAAA"),
-            "remembered"
-        );
+        let id = TokenId::from_text("AAAAAAAAAAAAAAAAAAAAAA");
+        assert!(id.is_some());
+        assert_eq!(keys.verified_id(&token), id);
+        assert_eq!(keys.verified_id(&token), id, "remembered");
         assert!(keys.verified.contains_key(token.as_str()));
 
         // The cached signature with another payload is checked, and refused, like any forgery.
@@ -140,14 +145,14 @@ mod tests {
         let (header, _) = head.split_once('.').unwrap();
         let forged_payload = B64.encode(br#"{"jti":"someone-else","iat":1,"client_id":"c","sub":"s"}"#);
         assert_eq!(
-            keys.verified_jti(&format!("{header}.{forged_payload}.{signature}")),
+            keys.verified_id(&format!("{header}.{forged_payload}.{signature}")),
             None
         );
-        assert_eq!(keys.verified_jti(&format!("{token}x")), None);
+        assert_eq!(keys.verified_id(&format!("{token}x")), None);
 
         // A set without the key (retired) does not know the token, whatever an older set knew.
         let rotated = set(vec![other]);
-        assert_eq!(rotated.verified_jti(&token), None);
+        assert_eq!(rotated.verified_id(&token), None);
     }
 
     use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;

@@ -51,6 +51,12 @@ impl SigningAlg {
         }
     }
 
+    /// Whether signing the same input twice gives the same signature (EdDSA, RSASSA-PKCS1-v1_5):
+    /// such a token can be signed again rather than stored.
+    pub fn is_deterministic(self) -> bool {
+        matches!(self, SigningAlg::EdDsa | SigningAlg::Rs256)
+    }
+
     /// The one parse: exactly the JOSE name, case-sensitive as JOSE is.
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|alg| alg.name() == name)
