@@ -62,6 +62,14 @@ impl Service {
         who.require(tenant, Area::Clients, Access::Update)?;
         self.existing_tenant(tenant).await?;
         let client_id = match new.client_id {
+            // Each tenant's console signs in with its own client of this name (created at the
+            // first sign-in); another tenant taking it would lock that console out.
+            Some(id) if id.as_str().starts_with(crate::service::console::CLIENT_ID_PREFIX) => {
+                return Err(AdminError::Invalid(format!(
+                    "client_id: ids starting with {:?} are kept for the console",
+                    crate::service::console::CLIENT_ID_PREFIX
+                )))
+            }
             Some(id) => id,
             None => random_client_id(),
         };

@@ -37,8 +37,16 @@ pub enum ConsoleError {
 }
 
 /// The console's client id in `tenant`.
+/// What a console page's CSRF token is made from: SHA-256 of the session id, base64url.
+fn session_digest(session: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(session.as_bytes()))
+}
+
+/// What every console client's id starts with (the tenant follows); the admin API refuses it.
+pub const CLIENT_ID_PREFIX: &str = "tessera-console-";
+
 pub fn console_client_id(tenant: &TenantIdRef) -> ClientId {
-    ClientId::parse(format!("tessera-console-{}", tenant.as_str())).expect("a slug after a prefix is a client id")
+    ClientId::parse(format!("{CLIENT_ID_PREFIX}{}", tenant.as_str())).expect("a slug after a prefix is a client id")
 }
 
 fn random() -> String {
@@ -189,10 +197,10 @@ impl Service {
         }
     }
 
-    /// Signing out revokes the session's token and forgets the session.
+    /// Signing out revokes the session's token (opaque or JWT) and forgets the session.
     pub async fn console_sign_out(&self, session: &str) -> Result<(), ConsoleError> {
         if let Some(State::SignedIn { token, tenant, .. }) = self.console.take(session) {
-            if let Some((_, id)) = self.keys.verify(token.expose()) {
+            if let Some((_, id)) = self.recognise(token.expose()) {
                 let revoked = self.store.revoke_token(&id).await.map_err(AdminError::from)?;
                 let revocation = crate::metrics::Revocation::Admin;
                 self.metrics.tokens.revoked(&tenant, revocation, u64::from(revoked));
@@ -201,14 +209,15 @@ impl Service {
         Ok(())
     }
 
-    /// The CSRF token of a session's forms: the session id signed, as the login page signs its
-    /// CSRF cookie; a form from another site cannot know it.
+    /// The CSRF token of a session's forms: a digest of the session id, signed as the login page
+    /// signs its CSRF cookie. A form from another site cannot know it, and the page does not show
+    /// the session id (a signed value is readable, and the id is the sign-in).
     pub fn console_csrf(&self, session: &str) -> String {
-        self.csrf_token(session)
+        self.csrf_token(&session_digest(session))
     }
 
     pub fn console_csrf_ok(&self, session: &str, token: &str) -> bool {
-        self.csrf_matches(token, session)
+        self.csrf_matches(token, &session_digest(session))
     }
 
     /// A one-time message for the session's next page.
@@ -218,5 +227,23 @@ impl Service {
 
     pub fn console_take_flash(&self, session: &str) -> Option<String> {
         self.console.take_flash(session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::service::grants::testing::fixture;
+
+    #[tokio::test]
+    async fn a_forms_csrf_token_matches_its_session_only_and_does_not_show_its_id() {
+        use base64::Engine;
+        let f = fixture().await;
+        let session = "session-id-of-a-signed-in-browser";
+        let token = f.service.console_csrf(session);
+        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(session);
+        assert!(!token.contains(session) && !token.contains(&encoded), "{token}");
+        assert!(f.service.console_csrf_ok(session, &token));
+        assert!(!f.service.console_csrf_ok("another-session", &token));
+        assert!(!f.service.console_csrf_ok(session, session));
     }
 }

@@ -199,6 +199,7 @@ async fn client_input_errors() {
         (json!({"client_id": "a", "authorities": ["ROLE X"]}), "authorities"),
         (json!({"client_id": "a b"}), "client_id"),
         (json!({"client_id": ""}), "client_id"),
+        (json!({"client_id": "tessera-console-globex"}), "client_id"),
         (json!({"client_id": "a", "secret": "mine"}), "secret"),
         (json!({"client_id": "a", "access_token_ttl": "x"}), "access_token_ttl"),
         (json!({"client_id": "a", "refresh_token_ttl": 0}), "refresh_token_ttl"),

@@ -169,3 +169,25 @@ async fn a_callback_must_match_the_sign_in_this_browser_started() {
     let unknown = browser.get(&s.url("/console/t/nope")).await;
     assert_eq!(unknown.status, 404);
 }
+
+#[tokio::test]
+async fn sign_out_revokes_a_jwt_session_token_too() {
+    let s = spawn().await;
+    s.create_tenant(json!({"id": "acme", "access_token_format": "jwt"}))
+        .await;
+    s.create_user("acme", "boss", "boss-password-1", &["ROLE_ADMIN_CUSTOMER"])
+        .await;
+    let (browser, landed) = sign_in(&s, "acme", ("boss", "boss-password-1")).await;
+    let path = "/admin/tenants/acme/clients/tessera-console-acme/tokens";
+    let tokens = s.admin(Method::GET, path, None).await.json;
+    assert_eq!(tokens["active_count"], json!(1));
+    assert_eq!(tokens["tokens"][0]["format"], json!("jwt"), "{tokens}");
+    browser
+        .post(&s.url("/console/signout"), &[("_csrf", &landed.field("_csrf"))])
+        .await;
+    assert_eq!(
+        s.admin(Method::GET, path, None).await.json["active_count"],
+        json!(0),
+        "the JWT is revoked"
+    );
+}
