@@ -17,6 +17,10 @@ use std::sync::Arc;
 /// request for the same client won one).
 const TRIES: u32 = 200;
 
+/// Conditional batches of one issuance that may fail (time out, lose the coordinator) before
+/// the store answers with the error.
+const FAILED_CLAIMS: u32 = 3;
+
 /// One row of `client_issuance`: (version, id, subject, scopes, expires_at).
 type IssuanceRow = (Option<i64>, Option<String>, Option<String>, Option<String>, Option<i64>);
 
@@ -101,6 +105,7 @@ impl CassandraStore {
         let mine = access.id.to_text();
         // The replacements of a round whose batch timed out: if it applied, they are still due.
         let mut uncertain: Option<Vec<TokenId>> = None;
+        let mut failed = 0;
         let outside = self.held_outside(req).await?;
         for round in 0..TRIES {
             let (version, rows) = self.issuance(client_id).await?;
@@ -170,8 +175,13 @@ impl CassandraStore {
                     return Ok(IssueOutcome::Issued);
                 }
                 Ok(false) => {}
-                // A timed-out conditional batch may still apply: the next read tells.
-                Err(_) => uncertain = Some(revoke),
+                // A timed-out conditional batch may still apply: the next read tells. A cluster
+                // that keeps failing gets its error back, not rounds until `TRIES`.
+                Err(e) if failed + 1 >= FAILED_CLAIMS => return Err(e),
+                Err(_) => {
+                    failed += 1;
+                    uncertain = Some(revoke);
+                }
             }
             let pause = rand::random::<u64>() % (2 + u64::from(round.min(20)) * 2);
             tokio::time::sleep(std::time::Duration::from_millis(pause)).await;

@@ -94,6 +94,8 @@ mod tests;
 mod throttle;
 mod token_rows;
 mod tokens;
+#[cfg(test)]
+mod update_tests;
 mod users;
 
 pub use options::{BadUrl, CassandraOptions, DEFAULT_PORT};

@@ -244,6 +244,33 @@ impl CassandraStore {
             .await
     }
 
+    /// Rewrites an active token's record (its index rows are not touched), conditionally:
+    /// whether it was still active. Every column is written so that all take the new TTL (an
+    /// `UPDATE`'s TTL covers only the columns it sets), and a revocation, use or exchange that
+    /// landed since the token was read is not undone.
+    pub(super) async fn update_active(&self, t: &TokenRecord, now: UnixTime) -> StoreResult<bool> {
+        let cql = "UPDATE tokens USING TTL ? SET kind = ?, tenant = ?, client_id = ?, subject = ?, scopes = ?, \
+                   authorities = ?, issued_at = ?, expires_at = ?, state = 'active', properties = ?, grant_id = ?, \
+                   used_at = ?, extra = ? WHERE id = ? IF state = 'active'";
+        let values = (
+            self.ttl(t, now),
+            t.kind.as_str(),
+            t.tenant(),
+            t.client_id(),
+            t.subject(),
+            json(&**t.scopes()),
+            json(&**t.authorities()),
+            t.issued_at,
+            t.expires_at(),
+            t.properties.as_deref().map(json),
+            t.grant_id.to_text(),
+            t.used_at(),
+            t.extra.as_deref().map(json),
+            t.id.to_text(),
+        );
+        self.applied(self.write(cql), values).await
+    }
+
     /// Revokes a token that is active or used, conditionally: whether this call revoked it.
     pub(super) async fn revoke_stored(&self, s: &Stored) -> StoreResult<bool> {
         let cql = "UPDATE tokens USING TTL ? SET state = 'revoked' WHERE id = ? IF state IN ('active', 'used')";

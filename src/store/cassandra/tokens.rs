@@ -182,7 +182,10 @@ impl TokenStore for CassandraStore {
             return Ok(None);
         }
         patch.apply(&mut token);
-        self.write_tokens(&[&token], now, Rows::All).await?;
+        if !self.update_active(&token, now).await? {
+            return Ok(None);
+        }
+        self.write_tokens(&[&token], now, Rows::Index).await?;
         Ok(Some(Arc::new(token)))
     }
 
