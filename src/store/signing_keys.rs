@@ -87,6 +87,8 @@ pub trait SigningKeyStore: Send + Sync {
     /// Replaces the wrapped private key (re-wrapped under a new token key); `Ok(false)` when there
     /// is no such key.
     async fn rewrap_signing_key(&self, kid: &str, wrapped: Vec<u8>) -> StoreResult<bool>;
-    /// `Ok(false)` when there was no such key.
-    async fn delete_signing_key(&self, kid: &str) -> StoreResult<bool>;
+    /// Retires a key whose watermark is still `seen` (as read): one raised meanwhile (another
+    /// node just answered a JWT it signed) keeps the key. `Ok(false)` when there was no such key
+    /// or its watermark moved.
+    async fn delete_signing_key(&self, kid: &str, seen: KeepUntil) -> StoreResult<bool>;
 }

@@ -107,8 +107,9 @@ impl Service {
             let older = signer
                 .as_ref()
                 .is_some_and(|(at, kid)| rank(&key) < (*at, kid.as_str()));
-            if older && key.keep_until.passed(now) {
-                self.store.delete_signing_key(&key.kid).await?;
+            // Deleted only if its watermark is still the one read: a node that just answered a
+            // token it signed raised it, and the key stays.
+            if older && key.keep_until.passed(now) && self.store.delete_signing_key(&key.kid, key.keep_until).await? {
                 tracing::info!(kid = %key.kid, "retired a JWT signing key: every token it signed has expired");
                 retired += 1;
             } else {

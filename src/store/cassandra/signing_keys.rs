@@ -135,10 +135,10 @@ impl SigningKeyStore for CassandraStore {
         self.applied(self.write(cql), (wrapped, kid)).await
     }
 
-    async fn delete_signing_key(&self, kid: &str) -> StoreResult<bool> {
+    async fn delete_signing_key(&self, kid: &str, seen: KeepUntil) -> StoreResult<bool> {
         self.applied(
-            self.write("DELETE FROM signing_keys WHERE p = 0 AND kid = ? IF EXISTS"),
-            (kid,),
+            self.write("DELETE FROM signing_keys WHERE p = 0 AND kid = ? IF keep_until = ?"),
+            (kid, seen.to_column()),
         )
         .await
     }

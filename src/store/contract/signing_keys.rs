@@ -71,8 +71,12 @@ pub async fn signing_keys_are_added_raised_rewrapped_and_deleted(store: Shared) 
     assert_eq!(first(store.signing_keys().await.unwrap()).wrapped, vec![9; 40]);
     assert!(!store.rewrap_signing_key("gone", vec![1]).await.unwrap());
 
-    assert!(store.delete_signing_key("first").await.unwrap());
-    assert!(!store.delete_signing_key("first").await.unwrap());
+    assert!(
+        !store.delete_signing_key("first", KeepUntil::Until(NOW)).await.unwrap(),
+        "its watermark moved since that read"
+    );
+    assert!(store.delete_signing_key("first", KeepUntil::Forever).await.unwrap());
+    assert!(!store.delete_signing_key("first", KeepUntil::Forever).await.unwrap());
     let kids: Vec<String> = store.signing_keys().await.unwrap().into_iter().map(|k| k.kid).collect();
     assert_eq!(kids, ["next"]);
     assert!(

@@ -217,8 +217,8 @@ impl<H: Around> SigningKeyStore for Decorated<H> {
         let call = self.inner.rewrap_signing_key(kid, wrapped);
         self.hook.around(Op::RewrapSigningKey, call).await
     }
-    async fn delete_signing_key(&self, kid: &str) -> StoreResult<bool> {
-        let call = self.inner.delete_signing_key(kid);
+    async fn delete_signing_key(&self, kid: &str, seen: crate::store::KeepUntil) -> StoreResult<bool> {
+        let call = self.inner.delete_signing_key(kid, seen);
         self.hook.around(Op::DeleteSigningKey, call).await
     }
 }

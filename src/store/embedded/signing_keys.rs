@@ -25,7 +25,7 @@ impl SigningKeyStore for EmbeddedStore {
     async fn rewrap_signing_key(&self, kid: &str, wrapped: Vec<u8>) -> StoreResult<bool> {
         self.apply(|s| s.rewrap_signing_key(kid, wrapped)).await
     }
-    async fn delete_signing_key(&self, kid: &str) -> StoreResult<bool> {
-        self.apply(|s| s.delete_signing_key(kid)).await
+    async fn delete_signing_key(&self, kid: &str, seen: KeepUntil) -> StoreResult<bool> {
+        self.apply(|s| s.delete_signing_key(kid, seen)).await
     }
 }

@@ -97,7 +97,7 @@ async fn sqlite_keeps_signing_keys_across_reopen() {
     store.add_signing_key(key("retired"), false).await.unwrap();
     store.keep_signing_key("kept", KeepUntil::Until(9_000)).await.unwrap();
     store.rewrap_signing_key("kept", vec![4, 5]).await.unwrap();
-    store.delete_signing_key("retired").await.unwrap();
+    assert!(store.delete_signing_key("retired", KeepUntil::Nothing).await.unwrap());
     drop(store);
     let reopened = EmbeddedStore::open_sqlite(path, true).await.unwrap();
     let expected = StoredSigningKey {

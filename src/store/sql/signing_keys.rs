@@ -136,9 +136,10 @@ impl SigningKeyStore for SqlStore {
         self.signing_key_exists(kid).await
     }
 
-    async fn delete_signing_key(&self, kid: &str) -> StoreResult<bool> {
-        let done = sqlx::query(&self.sql("DELETE FROM signing_keys WHERE kid = ?"))
+    async fn delete_signing_key(&self, kid: &str, seen: KeepUntil) -> StoreResult<bool> {
+        let done = sqlx::query(&self.sql("DELETE FROM signing_keys WHERE kid = ? AND keep_until = ?"))
             .bind(kid)
+            .bind(seen.to_column())
             .execute(&self.pool)
             .await
             .map_err(db_err)?;

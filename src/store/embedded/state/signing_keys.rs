@@ -41,11 +41,12 @@ impl State {
         }
     }
 
-    pub fn delete_signing_key(&mut self, kid: &str) -> (bool, Vec<Change>) {
-        match self.signing_keys.remove(kid) {
-            Some(_) => (true, vec![Change::DeleteSigningKey(kid.to_string())]),
-            None => (false, vec![]),
+    pub fn delete_signing_key(&mut self, kid: &str, seen: KeepUntil) -> (bool, Vec<Change>) {
+        if self.signing_keys.get(kid).is_none_or(|k| k.keep_until != seen) {
+            return (false, vec![]);
         }
+        self.signing_keys.remove(kid);
+        (true, vec![Change::DeleteSigningKey(kid.to_string())])
     }
 
     pub fn load_signing_key(&mut self, key: StoredSigningKey) {
